@@ -1,0 +1,22 @@
+// Lint rules: typescript-eslint's recommended set, plus the habits STYLE.md asks for.
+import js from "@eslint/js";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**"], message: "Nothing imports from cli/." }] }],
+    },
+  },
+  {
+    files: ["cli/**/*.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
+);

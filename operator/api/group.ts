@@ -1,0 +1,98 @@
+// The Sprite API's identity and the names, labels and reasons every Puck component agrees on.
+import type { SpriteSpec, SpriteStatus } from "./sprite-schema.js";
+
+export const GROUP = "puck.sandwich.labs";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = "Sprite";
+export const PLURAL = "sprites";
+export const SINGULAR = "sprite";
+export const SHORT_NAMES = ["sp"] as const;
+export const CRD_NAME = `${PLURAL}.${GROUP}`;
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface Sprite {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: SpriteSpec;
+  status?: SpriteStatus;
+}
+
+/** Keeps the Sprite until the operator has removed (or, on request, purged) what it made. */
+export const FINALIZER = `${GROUP}/storage`;
+
+export const LABELS = {
+  sprite: `${GROUP}/sprite`,
+  name: "app.kubernetes.io/name",
+  instance: "app.kubernetes.io/instance",
+  managedBy: "app.kubernetes.io/managed-by",
+  component: "app.kubernetes.io/component",
+} as const;
+
+/** Where a Sprite's home volume is mounted, in the main container and the agent. */
+export const HOME_DIR = "/home/sprite";
+/** The keep-alive file, relative to the home directory; it holds an RFC 3339 time. */
+export const KEEP_AWAKE_FILE = ".puck/keep-awake";
+export const MAIN_CONTAINER = "sprite";
+export const AGENT_CONTAINER = "agent";
+
+/** Names of the objects the operator makes for a Sprite. */
+export const childNames = (sprite: string) => ({
+  statefulSet: sprite,
+  service: sprite,
+  pod: `${sprite}-0`,
+  pvc: `${sprite}-home`,
+  serviceAccount: `${sprite}-agent`,
+  role: `${sprite}-agent`,
+  roleBinding: `${sprite}-agent`,
+});
+
+export const CONDITION = {
+  /** The pod is up and a shell can be opened in it. */
+  ready: "Ready",
+  /** The agent's activity report is fresh enough to act on. */
+  activityFresh: "ActivityFresh",
+} as const;
+
+/** Reasons for phases, conditions and Events: CamelCase words, stable for scripts. */
+export const REASON = {
+  // Why a Sprite is awake, or hibernating.
+  sessionActive: "SessionActive",
+  execRunning: "ExecRunning",
+  processBusy: "ProcessBusy",
+  keepAwake: "KeepAwake",
+  idleTimeoutPending: "IdleTimeoutPending",
+  activityUnknown: "ActivityUnknown",
+  idle: "Idle",
+  hibernateRequested: "HibernateRequested",
+  wakeRequested: "WakeRequested",
+  // Ready condition.
+  podReady: "PodReady",
+  podStarting: "PodStarting",
+  podFailing: "PodFailing",
+  hibernated: "Hibernated",
+  terminating: "Terminating",
+  // ActivityFresh condition.
+  agentReporting: "AgentReporting",
+  agentNotReporting: "AgentNotReporting",
+  awaitingFirstReport: "AwaitingFirstReport",
+  // Events.
+  created: "Created",
+  woke: "Woke",
+  deleted: "Deleted",
+  storageRetained: "StorageRetained",
+  storagePurged: "StoragePurged",
+} as const;

@@ -1,0 +1,180 @@
+// The Sprite resource's OpenAPI schema: the one source of truth for its CRD and its TypeScript types.
+import {
+  array,
+  boolean,
+  dateTime,
+  enumOf,
+  integer,
+  map,
+  object,
+  quantity,
+  string,
+  type TypeOf,
+} from "./schema-dsl.js";
+
+/** A Sprite's name becomes its StatefulSet, Service, PVC and pod names: a DNS-1035 label, short
+ * enough that `<name>-0` and the StatefulSet's revision-hash label still fit in 63 characters. */
+export const SPRITE_NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+export const SPRITE_NAME_MAX_LENGTH = 40;
+export const QUANTITY_PATTERN = "^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$";
+export const IDLE_TIMEOUT_MINUTES = { min: 1, max: 10080, default: 30 } as const;
+export const DEFAULT_STORAGE_SIZE = "10Gi";
+export const PHASES = ["Starting", "Active", "Hibernating", "Terminating"] as const;
+
+const resourceList = map(quantity({ pattern: QUANTITY_PATTERN }), { maxProperties: 8 });
+
+export const spriteSpecSchema = object(
+  {
+    image: string({ description: "Container image of the Sprite's main container.", minLength: 1, maxLength: 512 }),
+    storageSize: string({
+      description: "Size of the home volume (a quantity such as 10Gi). It may grow, never shrink.",
+      default: DEFAULT_STORAGE_SIZE,
+      pattern: QUANTITY_PATTERN,
+      maxLength: 32,
+      "x-kubernetes-validations": [
+        { rule: "isQuantity(self) && quantity(self).isGreaterThan(quantity('0'))", message: "storageSize must be a positive quantity such as 10Gi" },
+        { rule: "quantity(self).compareTo(quantity(oldSelf)) >= 0", message: "storageSize may grow but never shrink" },
+      ],
+    }),
+    storageClassName: string({
+      description: "StorageClass of the home volume; the cluster default when unset. Immutable.",
+      maxLength: 253,
+      "x-kubernetes-validations": [{ rule: "self == oldSelf", message: "storageClassName is immutable" }],
+    }),
+    idleTimeoutMinutes: integer({
+      description: "Minutes without activity after which the Sprite hibernates.",
+      minimum: IDLE_TIMEOUT_MINUTES.min,
+      maximum: IDLE_TIMEOUT_MINUTES.max,
+      default: IDLE_TIMEOUT_MINUTES.default,
+    }),
+    authorizedKeys: array(string({ maxLength: 16384 }), {
+      description: "SSH public keys allowed to log in, written to ~/.ssh/authorized_keys.",
+      maxItems: 64,
+    }),
+    resources: object(
+      { requests: resourceList, limits: resourceList },
+      { description: "CPU and memory for the Sprite's main container, as in a container's resources." },
+    ),
+    activity: object(
+      {
+        busyCpuPercent: integer({
+          description: "CPU use (percent of one core) above which a process without a terminal counts as busy.",
+          minimum: 1,
+          maximum: 100,
+          default: 10,
+        }),
+        busyCommands: array(string({ minLength: 1, maxLength: 256 }), {
+          description: "Regular expressions; a running process whose command line matches keeps the Sprite awake.",
+          maxItems: 32,
+        }),
+      },
+      { description: "How the agent tells activity from idleness." },
+    ),
+    wakeRequestedAt: dateTime("Set to now to wake the Sprite: a request newer than its last hibernation wakes it."),
+    hibernateRequestedAt: dateTime(
+      "Set to now to hibernate the Sprite whatever its activity; a later wake request undoes it.",
+    ),
+    keepAwakeUntil: dateTime("The Sprite stays awake until this time, whatever its activity."),
+    purgeStorageOnDelete: boolean({
+      description: "When true, deleting the Sprite deletes its home volume too. By default the volume is kept.",
+    }),
+  },
+  { required: ["image"] },
+);
+
+const session = object(
+  {
+    kind: enumOf(["terminal", "exec"] as const, { description: "terminal: a TTY session; exec: a command run without one." }),
+    tty: string({ maxLength: 64 }),
+    user: string({ maxLength: 64 }),
+    command: string({ maxLength: 256 }),
+    pid: integer(),
+    startTime: dateTime("When the session's first process started."),
+    lastActivityTime: dateTime("When the session's terminal last saw input or output (the start time for exec)."),
+    active: boolean({ description: "Whether the session currently keeps the Sprite awake." }),
+  },
+  { required: ["kind", "command", "pid", "active"] },
+);
+
+const busyProcess = object(
+  {
+    pid: integer(),
+    user: string({ maxLength: 64 }),
+    command: string({ maxLength: 256 }),
+    cpuPercent: integer({ description: "Recent CPU use, percent of one core." }),
+    reason: enumOf(["Cpu", "Command"] as const),
+  },
+  { required: ["pid", "command", "cpuPercent", "reason"] },
+);
+
+export const activityReportSchema = object(
+  {
+    reportTime: dateTime("When the agent made this report: the operator trusts only fresh reports."),
+    agentStartTime: dateTime("When the reporting agent started."),
+    sessions: array(session, { maxItems: 16, description: "Sessions seen, at most 16." }),
+    busyProcesses: array(busyProcess, { maxItems: 8, description: "Busy processes, busiest first, at most 8." }),
+    keepAwakeUntil: dateTime("A keep-alive set from inside the Sprite (keepawake), while it lasts."),
+    cpuPercent: integer({ description: "CPU use of all the Sprite's processes, percent of one core." }),
+    processCount: integer(),
+  },
+  { required: ["reportTime"] },
+);
+
+const condition = object(
+  {
+    type: string({ maxLength: 316 }),
+    status: enumOf(["True", "False", "Unknown"] as const),
+    reason: string({ maxLength: 1024 }),
+    message: string({ maxLength: 32768 }),
+    lastTransitionTime: dateTime("When the status last changed."),
+    observedGeneration: integer(),
+  },
+  { required: ["type", "status", "reason", "lastTransitionTime"] },
+);
+
+export const spriteStatusSchema = object({
+  phase: enumOf(PHASES),
+  podName: string(),
+  observedGeneration: integer(),
+  conditions: array(condition, {
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["type"],
+  }),
+  // Written by the agent:
+  activeSessions: integer({ description: "Sessions that currently keep the Sprite awake." }),
+  lastActiveTime: dateTime("Last activity the agent saw: terminal input or output, an exec, a busy process."),
+  activity: activityReportSchema,
+  // Written by the operator:
+  reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
+  message: string({ description: "The reason, for humans." }),
+  hibernatesAt: dateTime("When the Sprite hibernates if nothing else happens; unset while activity holds it awake."),
+  wokeAt: dateTime("When the Sprite last woke (scaled to 1)."),
+  hibernatedAt: dateTime("When the Sprite last hibernated (scaled to 0)."),
+});
+
+export const spriteSchema = object(
+  {
+    apiVersion: string(),
+    kind: string(),
+    metadata: object({}),
+    spec: spriteSpecSchema,
+    status: spriteStatusSchema,
+  },
+  {
+    required: ["spec"],
+    "x-kubernetes-validations": [
+      {
+        rule: `self.metadata.name.matches('${SPRITE_NAME_PATTERN}') && size(self.metadata.name) <= ${SPRITE_NAME_MAX_LENGTH}`,
+        message: `name must be lowercase letters, digits and '-', start with a letter and be at most ${SPRITE_NAME_MAX_LENGTH} characters`,
+      },
+    ],
+  },
+);
+
+export type SpriteSpec = TypeOf<typeof spriteSpecSchema>;
+export type SpriteStatus = TypeOf<typeof spriteStatusSchema>;
+export type ActivityReport = TypeOf<typeof activityReportSchema>;
+export type SpriteSession = NonNullable<ActivityReport["sessions"]>[number];
+export type BusyProcess = NonNullable<ActivityReport["busyProcesses"]>[number];
+export type Condition = NonNullable<SpriteStatus["conditions"]>[number];
+export type Phase = (typeof PHASES)[number];
