@@ -1,0 +1,81 @@
+// `puck create NAME`: validate every flag, ask for what is missing on a terminal, create, wait.
+import { readFileSync } from "node:fs";
+import { DEFAULT_STORAGE_SIZE, IDLE_TIMEOUT_MINUTES } from "../../operator/api/index.js";
+import { askText, canAsk } from "../ask.js";
+import { buildSprite, DEFAULT_IMAGE, nameProblem, type CreateInput } from "../create-spec.js";
+import { EXIT, PuckError } from "../errors.js";
+import type { Io } from "../io.js";
+import { createOutput, createProgress, type DataFormat } from "../output.js";
+import { parseTimeout } from "../options.js";
+import { createSprite } from "../sprites.js";
+import { openTarget } from "../target.js";
+import { waitUntilReady } from "../wake.js";
+
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+export async function create([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+  const out = createOutput(io);
+  const timeoutMs = parseTimeout(options.timeout);
+  const dryRun = options.dryRun === true;
+  if (options.output && !dryRun) throw new PuckError("-o only applies with --dry-run", "add --dry-run to print the Sprite instead of creating it", EXIT.usage);
+  let authorizedKeys: string | undefined;
+  const keysFile = str(options.authorizedKeys);
+  const problems: string[] = [];
+  if (keysFile !== undefined) {
+    try {
+      authorizedKeys = readFileSync(keysFile, "utf8");
+    } catch (error) {
+      problems.push(`--authorized-keys: cannot read ${keysFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  // Without -n and a kubeconfig, --dry-run still works: it needs no cluster.
+  let target: ReturnType<typeof openTarget> | undefined;
+  let namespace = str(options.namespace) ?? "default";
+  if (!dryRun || !options.namespace) {
+    try {
+      target = openTarget(options, io);
+      namespace = target.namespace;
+    } catch (error) {
+      if (!dryRun) throw error;
+    }
+  }
+  const input: CreateInput = { namespace, ...(name ? { name } : {}), ...(authorizedKeys !== undefined ? { authorizedKeys } : {}) };
+  const flags = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit"] as const;
+  for (const flag of flags) {
+    const value = str(options[flag]);
+    if (value !== undefined) input[flag] = value;
+  }
+  if (canAsk(io) && !dryRun) await askMissing(io, input);
+  const built = buildSprite(input);
+  problems.push(...built.problems);
+  if (problems.length > 0 || !built.sprite) {
+    throw new PuckError(
+      problems.length === 1 ? problems[0]! : `${problems.length} problems:\n  - ${problems.join("\n  - ")}`,
+      "fix the values above and run the command again (see `puck create --help`)",
+      EXIT.usage,
+    );
+  }
+  if (dryRun) {
+    out.data(built.sprite, (str(options.output) ?? "yaml") as DataFormat);
+    return 0;
+  }
+  const created = await createSprite(target!, built.sprite);
+  out.success(`Created Sprite ${created.metadata.name} in namespace ${target!.namespace}`);
+  if (options.wait === false) return 0;
+  const progress = createProgress(io, `Starting ${created.metadata.name}`);
+  try {
+    await waitUntilReady(target!, created, { timeoutMs, now: io.now, progress });
+  } finally {
+    progress.stop();
+  }
+  out.success(`Sprite ${created.metadata.name} is Active: \`puck connect ${created.metadata.name}\``);
+  return 0;
+}
+
+/** On a terminal, asks for the values that were not given as flags. */
+async function askMissing(io: Io, input: CreateInput): Promise<void> {
+  if (!input.name) input.name = await askText(io, "Name", "", (v) => nameProblem(v) ?? true);
+  if (input.image === undefined) input.image = await askText(io, "Image", DEFAULT_IMAGE, (v) => (v.trim() ? true : "an image is required"));
+  if (input.storage === undefined) input.storage = await askText(io, "Home volume size", DEFAULT_STORAGE_SIZE);
+  if (input.idleTimeout === undefined) input.idleTimeout = await askText(io, "Hibernate after (idle)", `${IDLE_TIMEOUT_MINUTES.default}m`);
+}

@@ -1,0 +1,20 @@
+// `puck describe NAME`: everything about one Sprite, and the recent events of it and its pod.
+import { childNames } from "../../operator/api/index.js";
+import type { Io } from "../io.js";
+import { renderDescribe } from "../render-describe.js";
+import { eventTime, getSprite, listEvents } from "../sprites.js";
+import { openTarget } from "../target.js";
+
+export async function describe([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+  const target = openTarget(options, io);
+  const sprite = await getSprite(target, name!);
+  const pod = sprite.status?.podName ?? childNames(name!).pod;
+  // Events are a nicety: a user who may read Sprites but not events still gets the rest.
+  const [own, ofPod] = await Promise.all([
+    listEvents(target, sprite.kind, name!).catch(() => []),
+    listEvents(target, "Pod", pod).catch(() => []),
+  ]);
+  const events = [...own, ...ofPod].sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+  io.stdout.write(renderDescribe(sprite, events, io.now()));
+  return 0;
+}

@@ -1,0 +1,64 @@
+// `puck list`: a table of Sprites (or -o json|yaml), optionally watching for changes.
+import type { Sprite } from "../../operator/api/index.js";
+import type { Io } from "../io.js";
+import { createOutput, phaseStyle, renderTable, type DataFormat } from "../output.js";
+import { LIST_HEADERS, WIDE_HEADERS, listRow, sortByName } from "../render-list.js";
+import { listSprites, watchSprites } from "../sprites.js";
+import { openTarget } from "../target.js";
+
+export async function list(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+  const out = createOutput(io);
+  const format = options.output as "wide" | DataFormat | undefined;
+  const target = openTarget(options, io);
+  const result = await listSprites(target);
+  const sprites = sortByName(result.items);
+  if (format === "json" || format === "yaml") {
+    out.data({ apiVersion: "v1", kind: "List", items: sprites }, format);
+  } else if (sprites.length === 0 && !options.watch) {
+    out.note(`No Sprites in namespace ${target.namespace}. Create one with \`puck create NAME\`.`);
+  } else {
+    const wide = format === "wide";
+    const now = io.now();
+    const rows = sprites.map((s) => listRow(s, now, wide));
+    io.stdout.write(renderTable(wide ? WIDE_HEADERS : LIST_HEADERS, rows, (r, c) => (c === 1 ? phaseStyle(rows[r]?.[1]) : undefined), out.paint));
+  }
+  if (!options.watch) return 0;
+  return watchList(target, result.metadata.resourceVersion, format, io);
+}
+
+/** Prints one row (or object) per change, like `kubectl get -w`, until interrupted. */
+async function watchList(
+  target: ReturnType<typeof openTarget>,
+  resourceVersion: string | undefined,
+  format: "wide" | DataFormat | undefined,
+  io: Io,
+): Promise<number> {
+  const out = createOutput(io);
+  const abort = new AbortController();
+  process.once("SIGINT", () => abort.abort());
+  let rv = resourceVersion;
+  while (!abort.signal.aborted) {
+    await watchSprites(
+      target,
+      rv ? { resourceVersion: rv } : {},
+      (event) => {
+        if (event.type === "BOOKMARK" || event.type === "ERROR") {
+          // An expired resourceVersion: start again from now.
+          if (event.type === "ERROR") rv = undefined;
+          return;
+        }
+        const sprite: Sprite = event.object;
+        rv = sprite.metadata.resourceVersion;
+        if (format === "json" || format === "yaml") {
+          out.data({ type: event.type, object: sprite }, format);
+          return;
+        }
+        const row = listRow(sprite, io.now(), format === "wide");
+        if (event.type === "DELETED") row[1] = "Deleted";
+        io.stdout.write(renderTable(format === "wide" ? WIDE_HEADERS : LIST_HEADERS, [row]).split("\n")[1] + "\n");
+      },
+      abort.signal,
+    );
+  }
+  return 0;
+}

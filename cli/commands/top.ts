@@ -1,0 +1,103 @@
+// `puck top`: a live view of every Sprite's activity, kept current by a watch and redrawn in place.
+import type { Sprite } from "../../operator/api/index.js";
+import type { Io } from "../io.js";
+import { renderTopFrame } from "../render-top.js";
+import { listSprites, watchSprites, type Target } from "../sprites.js";
+import { openTarget } from "../target.js";
+
+const ENTER_SCREEN = "\x1b[?1049h\x1b[?25l";
+const LEAVE_SCREEN = "\x1b[?25h\x1b[?1049l";
+const HOME_CLEAR = "\x1b[H\x1b[2J";
+
+export async function top(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+  const target = openTarget(options, io);
+  const first = await listSprites(target);
+  const live = options.once !== true && io.stdout.isTTY === true;
+  if (!live) {
+    io.stdout.write(renderTopFrame({ namespace: target.namespace, sprites: first.items, now: io.now() }));
+    return 0;
+  }
+  return liveView(target, first.items, first.metadata.resourceVersion, io);
+}
+
+async function liveView(target: Target, initial: Sprite[], resourceVersion: string | undefined, io: Io): Promise<number> {
+  const sprites = new Map(initial.map((s) => [s.metadata.name, s]));
+  const abort = new AbortController();
+  let footer = "q or Ctrl-C to quit";
+  const draw = () =>
+    io.stdout.write(
+      HOME_CLEAR +
+        renderTopFrame({ namespace: target.namespace, sprites: [...sprites.values()], now: io.now(), columns: io.stdout.columns ?? 120, footer }),
+    );
+
+  const raw = io.stdin.isTTY === true && typeof io.stdin.setRawMode === "function";
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    if (raw) io.stdin.setRawMode?.(false);
+    io.stdin.pause();
+    io.stdout.write(LEAVE_SCREEN);
+  };
+  const quit = () => abort.abort();
+  const onKey = (data: Buffer | string) => {
+    const text = data.toString();
+    if (text === "q" || text === "Q" || text.includes("\x03")) quit();
+  };
+  process.once("exit", restore);
+  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, quit);
+  io.stdout.write(ENTER_SCREEN);
+  if (raw) io.stdin.setRawMode?.(true);
+  io.stdin.on("data", onKey);
+  io.stdin.resume();
+  const onResize = () => draw();
+  io.stdout.on?.("resize", onResize);
+  // The countdowns move with the clock, not only with the watch.
+  const ticker = setInterval(draw, 1000);
+  draw();
+
+  let rv = resourceVersion;
+  try {
+    while (!abort.signal.aborted) {
+      try {
+        await watchSprites(
+          target,
+          rv ? { resourceVersion: rv } : {},
+          (event) => {
+            if (event.type === "ERROR") {
+              rv = undefined;
+              return;
+            }
+            if (event.type === "BOOKMARK") return;
+            rv = event.object.metadata.resourceVersion;
+            if (event.type === "DELETED") sprites.delete(event.object.metadata.name);
+            else sprites.set(event.object.metadata.name, event.object);
+            footer = "q or Ctrl-C to quit";
+            draw();
+          },
+          abort.signal,
+        );
+        if (!rv && !abort.signal.aborted) {
+          // The watch expired: take a fresh list and watch from it.
+          const fresh = await listSprites(target);
+          sprites.clear();
+          for (const s of fresh.items) sprites.set(s.metadata.name, s);
+          rv = fresh.metadata.resourceVersion;
+        }
+      } catch (error) {
+        if (abort.signal.aborted) break;
+        footer = `watch failed (${(error as Error).message}); retrying… q to quit`;
+        draw();
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  } finally {
+    clearInterval(ticker);
+    io.stdin.off("data", onKey);
+    io.stdout.off?.("resize", onResize);
+    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, quit);
+    process.off("exit", restore);
+    restore();
+  }
+  return 0;
+}

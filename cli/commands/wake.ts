@@ -1,0 +1,27 @@
+// `puck wake NAME`: request a wake and wait, with progress, until the Sprite is Active.
+import type { Io } from "../io.js";
+import { createOutput, createProgress } from "../output.js";
+import { getSprite } from "../sprites.js";
+import { openTarget } from "../target.js";
+import { parseTimeout } from "../options.js";
+import { requestWake, waitUntilReady } from "../wake.js";
+
+export async function wake([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+  const timeoutMs = parseTimeout(options.timeout);
+  const target = openTarget(options, io);
+  const out = createOutput(io);
+  await getSprite(target, name!);
+  const patched = await requestWake(target, name!, io.now());
+  if (options.wait === false) {
+    out.success(`Requested a wake of Sprite ${name}`);
+    return 0;
+  }
+  const progress = createProgress(io, `Waking ${name}`);
+  try {
+    await waitUntilReady(target, patched, { timeoutMs, now: io.now, progress });
+  } finally {
+    progress.stop();
+  }
+  out.success(`Sprite ${name} is Active`);
+  return 0;
+}

@@ -1,0 +1,126 @@
+// Validates `puck create` input and builds the Sprite from it: every problem reported at once.
+import {
+  API_VERSION,
+  IDLE_TIMEOUT_MINUTES,
+  KIND,
+  QUANTITY_PATTERN,
+  SPRITE_NAME_MAX_LENGTH,
+  SPRITE_NAME_PATTERN,
+  type Sprite,
+  type SpriteSpec,
+} from "../operator/api/index.js";
+import { parseIdleTimeoutMinutes } from "./duration.js";
+
+export const DEFAULT_IMAGE = "puck-sprite:dev";
+
+export interface CreateInput {
+  name?: string;
+  namespace: string;
+  image?: string;
+  storage?: string;
+  storageClass?: string;
+  idleTimeout?: string;
+  cpu?: string;
+  memory?: string;
+  cpuLimit?: string;
+  memoryLimit?: string;
+  /** The authorized_keys file's text, already read. */
+  authorizedKeys?: string;
+}
+
+const SUFFIX: Record<string, number> = {
+  "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A Kubernetes quantity's value (the subset the CRD accepts), or undefined when malformed. */
+export function parseQuantity(text: string): number | undefined {
+  if (!new RegExp(QUANTITY_PATTERN).test(text)) return undefined;
+  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(text);
+  const factor = SUFFIX[match?.[2] ?? ""];
+  return match && factor !== undefined ? Number(match[1]) * factor : undefined;
+}
+
+export function nameProblem(name: string | undefined): string | undefined {
+  if (!name) return "a name is required: puck create NAME";
+  if (name.length > SPRITE_NAME_MAX_LENGTH) return `name "${name}" is ${name.length} characters long; the limit is ${SPRITE_NAME_MAX_LENGTH}`;
+  if (!new RegExp(SPRITE_NAME_PATTERN).test(name))
+    return `name "${name}" is invalid: use lowercase letters, digits and '-', starting with a letter and not ending with '-'`;
+  return undefined;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const KEY_LINE = /(^|\s)(ssh-(rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-\S+@openssh\.com) [A-Za-z0-9+/=]+/;
+
+/** Builds the Sprite, or lists every problem with the offending value. */
+export function buildSprite(input: CreateInput): { sprite?: Sprite; problems: string[] } {
+  const problems: string[] = [];
+  const named = nameProblem(input.name);
+  if (named) problems.push(named);
+
+  const image = input.image ?? DEFAULT_IMAGE;
+  if (image.trim() === "" || /\s/.test(image) || image.length > 512) problems.push(`image "${image}" is invalid: give an image reference such as ${DEFAULT_IMAGE}`);
+
+  const quantity = (flag: string, value: string | undefined, example: string) => {
+    if (value === undefined) return undefined;
+    const parsed = parseQuantity(value);
+    if (parsed === undefined || parsed <= 0) {
+      problems.push(`${flag} "${value}" is not a positive size: use a quantity such as ${example}`);
+      return undefined;
+    }
+    return parsed;
+  };
+  quantity("--storage", input.storage, "10Gi");
+  const cpu = quantity("--cpu", input.cpu, "500m or 2");
+  const memory = quantity("--memory", input.memory, "512Mi");
+  const cpuLimit = quantity("--cpu-limit", input.cpuLimit, "2");
+  const memoryLimit = quantity("--memory-limit", input.memoryLimit, "2Gi");
+  if (cpu !== undefined && cpuLimit !== undefined && cpuLimit < cpu) problems.push(`--cpu-limit "${input.cpuLimit}" is below --cpu "${input.cpu}"`);
+  if (memory !== undefined && memoryLimit !== undefined && memoryLimit < memory)
+    problems.push(`--memory-limit "${input.memoryLimit}" is below --memory "${input.memory}"`);
+
+  let idleTimeoutMinutes: number | undefined;
+  if (input.idleTimeout !== undefined) {
+    idleTimeoutMinutes = parseIdleTimeoutMinutes(input.idleTimeout);
+    if (idleTimeoutMinutes === undefined) problems.push(`--idle-timeout "${input.idleTimeout}" is not a duration: use minutes (45) or a duration (45m, 2h)`);
+    else if (idleTimeoutMinutes < IDLE_TIMEOUT_MINUTES.min || idleTimeoutMinutes > IDLE_TIMEOUT_MINUTES.max)
+      problems.push(`--idle-timeout "${input.idleTimeout}" is out of range: between 1m and ${IDLE_TIMEOUT_MINUTES.max / 1440}d`);
+  }
+
+  if (input.storageClass !== undefined && (!DNS_SUBDOMAIN.test(input.storageClass) || input.storageClass.length > 253))
+    problems.push(`--storage-class "${input.storageClass}" is not a valid StorageClass name`);
+
+  let keys: string[] | undefined;
+  if (input.authorizedKeys !== undefined) {
+    keys = input.authorizedKeys
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    const bad = keys.find((k) => !KEY_LINE.test(k));
+    if (keys.length === 0) problems.push("--authorized-keys: the file holds no keys");
+    else if (bad) problems.push(`--authorized-keys: "${bad.slice(0, 40)}${bad.length > 40 ? "…" : ""}" is not an SSH public key`);
+    else if (keys.length > 64) problems.push(`--authorized-keys: ${keys.length} keys; the limit is 64`);
+  }
+
+  if (problems.length > 0) return { problems };
+  const spec: SpriteSpec = { image };
+  if (input.storage !== undefined) spec.storageSize = input.storage;
+  if (input.storageClass !== undefined) spec.storageClassName = input.storageClass;
+  if (idleTimeoutMinutes !== undefined) spec.idleTimeoutMinutes = idleTimeoutMinutes;
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  if (input.cpu) requests.cpu = input.cpu;
+  if (input.memory) requests.memory = input.memory;
+  if (input.cpuLimit) limits.cpu = input.cpuLimit;
+  if (input.memoryLimit) limits.memory = input.memoryLimit;
+  if (Object.keys(requests).length + Object.keys(limits).length > 0) {
+    spec.resources = {};
+    if (Object.keys(requests).length > 0) spec.resources.requests = requests;
+    if (Object.keys(limits).length > 0) spec.resources.limits = limits;
+  }
+  if (keys) spec.authorizedKeys = keys;
+  return {
+    sprite: { apiVersion: API_VERSION, kind: KIND, metadata: { name: input.name!, namespace: input.namespace }, spec },
+    problems,
+  };
+}

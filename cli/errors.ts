@@ -1,0 +1,146 @@
+// Typed user-facing errors and the mapping from Kubernetes API failures to one line of cause and fix.
+
+export const EXIT = {
+  failure: 1,
+  usage: 2,
+  /** The Sprite could not start (image pull error, unschedulable...). */
+  notStarted: 3,
+  /** A remote command's exit code could not be learnt. */
+  lostConnection: 255,
+} as const;
+
+/** An error the user can act on: printed as one line and a hint, never with a stack. */
+export class PuckError extends Error {
+  readonly hint: string | undefined;
+  readonly exitCode: number;
+  constructor(message: string, hint?: string, exitCode: number = EXIT.failure) {
+    super(message);
+    this.name = "PuckError";
+    this.hint = hint;
+    this.exitCode = exitCode;
+  }
+}
+
+/** A non-2xx answer from the Kubernetes API, with what was being done. */
+export class KubeHttpError extends Error {
+  readonly statusCode: number;
+  /** The Status object's reason (NotFound, Forbidden...), when the body was a Status. */
+  readonly reason: string | undefined;
+  readonly serverMessage: string;
+  /** True when the body was a Kubernetes Status (as opposed to e.g. "404 page not found"). */
+  readonly isStatus: boolean;
+  constructor(what: string, statusCode: number, body: string) {
+    let reason: string | undefined;
+    let serverMessage = body.trim();
+    let isStatus = false;
+    try {
+      const parsed = JSON.parse(body) as { kind?: string; reason?: string; message?: string };
+      if (parsed.kind === "Status") {
+        isStatus = true;
+        reason = parsed.reason;
+        serverMessage = parsed.message ?? serverMessage;
+      }
+    } catch {
+      // Not JSON: keep the raw body as the message.
+    }
+    super(`${what}: HTTP ${statusCode}: ${serverMessage}`);
+    this.name = "KubeHttpError";
+    this.statusCode = statusCode;
+    this.reason = reason;
+    this.serverMessage = serverMessage;
+    this.isStatus = isStatus;
+  }
+}
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+export interface ErrorContext {
+  /** What was being done, e.g. "get Sprite web". */
+  action: string;
+  server?: string;
+  namespace?: string;
+  /** The Sprite the action was about, for NotFound. */
+  sprite?: string;
+  /** The verb, for RBAC hints (get, list, patch, create, delete, watch). */
+  verb?: string;
+  resource?: string;
+}
+
+function codeOf(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Turns a failure talking to the API into a PuckError with a fix, or returns it unchanged. */
+export function toPuckError(error: unknown, context: ErrorContext): unknown {
+  if (error instanceof PuckError) return error;
+  const resource = context.resource ?? "sprites";
+  const ns = context.namespace ? ` in namespace ${context.namespace}` : "";
+  if (error instanceof KubeHttpError) {
+    switch (error.statusCode) {
+      case 401:
+        return new PuckError(
+          `the cluster rejected your credentials while trying to ${context.action} (401 Unauthorized)`,
+          "refresh the credentials in your kubeconfig, or pick another with --kubeconfig/--context",
+        );
+      case 403:
+        return new PuckError(
+          `not allowed to ${context.verb ?? "access"} ${resource}${ns}: ${error.serverMessage}`,
+          `ask a cluster admin for RBAC on ${resource}.puck.sandwich.labs (check with \`kubectl auth can-i ${context.verb ?? "get"} ${resource}${context.namespace ? ` -n ${context.namespace}` : ""}\`)`,
+        );
+      case 404:
+        if (error.isStatus && context.sprite && resource === "sprites") {
+          return new PuckError(
+            `Sprite "${context.sprite}" not found${ns}`,
+            `list the Sprites with \`puck list${context.namespace ? ` -n ${context.namespace}` : ""}\`, or create it with \`puck create ${context.sprite}\``,
+          );
+        }
+        if (!error.isStatus || resource === "sprites") {
+          return new PuckError(
+            "Puck is not installed in this cluster: the API has no sprites.puck.sandwich.labs resource",
+            "install Puck (kubectl apply -f deploy/), or point --kubeconfig/--context at the cluster that runs it",
+          );
+        }
+        return new PuckError(`${context.action}: not found: ${error.serverMessage}`);
+      case 409:
+        return new PuckError(`${context.action}: ${error.serverMessage}`, context.sprite ? `pick another name, or delete it first with \`puck delete ${context.sprite}\`` : undefined);
+      case 422:
+        return new PuckError(`the cluster refused to ${context.action}: ${error.serverMessage}`, "fix the value it names and try again", EXIT.usage);
+      default:
+        return new PuckError(`failed to ${context.action}: ${error.message}`, "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`");
+    }
+  }
+  const code = codeOf(error);
+  if (code && NETWORK_CODES.has(code)) {
+    const where = context.server ? ` at ${context.server}` : "";
+    if (code.includes("CERT") || code.includes("UNABLE_TO_VERIFY")) {
+      return new PuckError(
+        `cannot trust the Kubernetes API${where} (${code})`,
+        "check the certificate-authority of the cluster in your kubeconfig",
+      );
+    }
+    return new PuckError(
+      `cannot reach the Kubernetes API${where} (${code})`,
+      "check that the cluster is running and that --kubeconfig/--context point to it (`kubectl cluster-info`)",
+    );
+  }
+  return error;
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { outcomeOf } from "./exec-status.js";
+
+describe("outcomeOf", () => {
+  it.each([
+    ["success is exit 0", { status: "Success" }, { code: 0 }],
+    [
+      "a non-zero exit passes its code through",
+      { status: "Failure", reason: "NonZeroExitCode", message: "command terminated with non-zero exit code", details: { causes: [{ reason: "ExitCode", message: "42" }] } },
+      { code: 42 },
+    ],
+    [
+      "a missing command is an error with code 127",
+      { status: "Failure", message: 'exec: "nope": executable file not found in $PATH' },
+      { error: 'exec: "nope": executable file not found in $PATH', code: 127 },
+    ],
+    ["a permission problem is 126", { status: "Failure", message: "permission denied" }, { error: "permission denied", code: 126 }],
+    ["any other failure is an error with code 1", { status: "Failure", reason: "InternalError" }, { error: "InternalError", code: 1 }],
+    [
+      "NonZeroExitCode without a numeric cause is an error, never success",
+      { status: "Failure", reason: "NonZeroExitCode", details: { causes: [{ reason: "ExitCode", message: "x" }] } },
+      { error: "NonZeroExitCode", code: 1 },
+    ],
+  ])("%s", (_name, status, expected) => {
+    expect(outcomeOf(status)).toEqual(expected);
+  });
+});

@@ -1,0 +1,95 @@
+// The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
+import type { Sprite } from "../operator/api/index.js";
+import { ageSince, timeUntil } from "./duration.js";
+import { renderTable } from "./output.js";
+import { eventTime, type KubeEvent } from "./sprites.js";
+
+const field = (label: string, value: string | number | undefined) => `${`${label}:`.padEnd(22)}${value ?? "-"}`;
+const indent = (text: string, by = "  ") =>
+  text
+    .trimEnd()
+    .split("\n")
+    .map((l) => by + l)
+    .join("\n");
+
+/** When, and why (not), the Sprite will hibernate, in words. */
+export function hibernationSummary(sprite: Sprite, now: Date): string {
+  const s = sprite.status ?? {};
+  if (s.phase === "Hibernating") return `hibernated${s.hibernatedAt ? ` ${ageSince(s.hibernatedAt, now)} ago` : ""}; \`puck connect ${sprite.metadata.name}\` wakes it`;
+  if (s.hibernatesAt) {
+    const at = timeUntil(s.hibernatesAt, now);
+    return at === "now" ? `due now (${s.hibernatesAt})` : `in ${at} (${s.hibernatesAt}) unless there is activity`;
+  }
+  if (s.phase === "Active") return `not while it is busy (${s.reason ?? "unknown reason"})`;
+  return "-";
+}
+
+export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): string {
+  const spec = sprite.spec;
+  const s = sprite.status ?? {};
+  const out: string[] = [];
+  out.push(field("Name", sprite.metadata.name));
+  out.push(field("Namespace", sprite.metadata.namespace));
+  out.push(field("Created", sprite.metadata.creationTimestamp ? `${sprite.metadata.creationTimestamp} (${ageSince(sprite.metadata.creationTimestamp, now)} ago)` : undefined));
+  out.push("Spec:");
+  out.push(indent(field("Image", spec.image)));
+  out.push(indent(field("Storage", `${spec.storageSize ?? "10Gi"}${spec.storageClassName ? ` (${spec.storageClassName})` : ""}`)));
+  out.push(indent(field("Idle timeout", spec.idleTimeoutMinutes !== undefined ? `${spec.idleTimeoutMinutes}m` : undefined)));
+  const res = spec.resources;
+  const resText = [
+    ...Object.entries(res?.requests ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...Object.entries(res?.limits ?? {}).map(([k, v]) => `${k} limit=${v}`),
+  ].join(", ");
+  out.push(indent(field("Resources", resText || undefined)));
+  out.push(indent(field("Authorized keys", spec.authorizedKeys?.length)));
+  if (spec.keepAwakeUntil) out.push(indent(field("Keep awake until", spec.keepAwakeUntil)));
+  if (spec.purgeStorageOnDelete) out.push(indent(field("Purge on delete", "yes")));
+  out.push("Status:");
+  out.push(indent(field("Phase", s.phase ?? "Pending")));
+  out.push(indent(field("Reason", s.reason ? `${s.reason}${s.message ? `: ${s.message}` : ""}` : undefined)));
+  out.push(indent(field("Hibernates", hibernationSummary(sprite, now))));
+  out.push(indent(field("Pod", s.podName)));
+  out.push(indent(field("Active sessions", s.activeSessions)));
+  out.push(indent(field("Last active", s.lastActiveTime ? `${s.lastActiveTime} (${ageSince(s.lastActiveTime, now)} ago)` : undefined)));
+  if (s.activity?.cpuPercent !== undefined) out.push(indent(field("CPU", `${s.activity.cpuPercent}% of a core, ${s.activity.processCount ?? "?"} processes`)));
+  if (s.wokeAt) out.push(indent(field("Woke", `${s.wokeAt} (${ageSince(s.wokeAt, now)} ago)`)));
+  if (s.hibernatedAt) out.push(indent(field("Hibernated", `${s.hibernatedAt} (${ageSince(s.hibernatedAt, now)} ago)`)));
+  out.push("Conditions:");
+  const conditions = s.conditions ?? [];
+  out.push(
+    conditions.length === 0
+      ? "  <none>"
+      : indent(renderTable(["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"], conditions.map((c) => [c.type, c.status, c.reason, ageSince(c.lastTransitionTime, now), c.message ?? ""]))),
+  );
+  out.push("Sessions:");
+  const sessions = s.activity?.sessions ?? [];
+  out.push(
+    sessions.length === 0
+      ? "  <none>"
+      : indent(
+          renderTable(
+            ["KIND", "TTY", "USER", "PID", "ACTIVE", "IDLE", "COMMAND"],
+            sessions.map((x) => [x.kind, x.tty ?? "-", x.user ?? "-", String(x.pid), x.active ? "yes" : "no", x.lastActivityTime ? ageSince(x.lastActivityTime, now) : "-", x.command]),
+          ),
+        ),
+  );
+  out.push("Busy processes:");
+  const busy = s.activity?.busyProcesses ?? [];
+  out.push(
+    busy.length === 0
+      ? "  <none>"
+      : indent(renderTable(["PID", "USER", "CPU", "WHY", "COMMAND"], busy.map((p) => [String(p.pid), p.user ?? "-", `${p.cpuPercent}%`, p.reason, p.command]))),
+  );
+  out.push("Events:");
+  out.push(
+    events.length === 0
+      ? "  <none>"
+      : indent(
+          renderTable(
+            ["AGE", "TYPE", "REASON", "OBJECT", "MESSAGE"],
+            events.slice(-15).map((e) => [ageSince(eventTime(e), now), e.type ?? "", e.reason ?? "", `${(e.involvedObject.kind ?? "").toLowerCase()}/${e.involvedObject.name ?? ""}`, (e.message ?? "").replace(/\s+/g, " ")]),
+          ),
+        ),
+  );
+  return out.join("\n") + "\n";
+}

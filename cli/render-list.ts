@@ -1,0 +1,37 @@
+// The rows of `puck list`: pure functions of the Sprites and the clock.
+import type { Sprite } from "../operator/api/index.js";
+import { ageSince, timeUntil } from "./duration.js";
+
+export const LIST_HEADERS = ["NAME", "PHASE", "SESSIONS", "LAST-ACTIVE", "HIBERNATES-IN", "AGE"];
+export const WIDE_HEADERS = [...LIST_HEADERS, "REASON", "IMAGE", "STORAGE", "POD"];
+
+/** When the Sprite will hibernate: a countdown, or why it will not ("-" once hibernated). */
+export function hibernatesIn(sprite: Sprite, now: Date): string {
+  const status = sprite.status;
+  if (!status || status.phase === "Hibernating" || status.phase === "Terminating") return "-";
+  if (status.hibernatesAt) return timeUntil(status.hibernatesAt, now);
+  return status.reason ? `(${status.reason})` : "-";
+}
+
+export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
+  const status = sprite.status ?? {};
+  const awake = status.phase === "Active" || status.phase === "Starting";
+  const row = [
+    sprite.metadata.name,
+    sprite.metadata.deletionTimestamp ? "Terminating" : (status.phase ?? "Pending"),
+    awake ? String(status.activeSessions ?? 0) : "-",
+    status.lastActiveTime ? ageSince(status.lastActiveTime, now) : "-",
+    hibernatesIn(sprite, now),
+    ageSince(sprite.metadata.creationTimestamp, now),
+  ];
+  if (!wide) return row;
+  return [
+    ...row,
+    status.reason ?? "-",
+    sprite.spec.image,
+    sprite.spec.storageSize ?? "-",
+    awake ? (status.podName ?? "-") : "-",
+  ];
+}
+
+export const sortByName = (sprites: Sprite[]) => [...sprites].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));

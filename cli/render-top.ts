@@ -1,0 +1,63 @@
+// One frame of `puck top`: every Sprite's sessions, busy processes, CPU and countdown, as text.
+import type { Sprite } from "../operator/api/index.js";
+import { ageSince } from "./duration.js";
+import { renderTable } from "./output.js";
+import { hibernatesIn, sortByName } from "./render-list.js";
+
+export const TOP_HEADERS = ["NAME", "PHASE", "SESSIONS", "BUSY", "CPU", "HIBERNATES-IN", "REASON"];
+
+export interface TopFrameInput {
+  namespace: string;
+  sprites: Sprite[];
+  now: Date;
+  /** Terminal width: long lines are cut to fit, so the frame redraws in place. */
+  columns?: number;
+  /** Shown under the table, e.g. "q to quit" or a watch error. */
+  footer?: string;
+}
+
+export function topRow(sprite: Sprite, now: Date): string[] {
+  const s = sprite.status ?? {};
+  const awake = s.phase === "Active" || s.phase === "Starting";
+  const activity = s.activity;
+  return [
+    sprite.metadata.name,
+    s.phase ?? "Pending",
+    awake ? String(s.activeSessions ?? 0) : "-",
+    awake && activity ? String(activity.busyProcesses?.length ?? 0) : "-",
+    awake && activity?.cpuPercent !== undefined ? `${activity.cpuPercent}%` : "-",
+    hibernatesIn(sprite, now),
+    s.reason ?? "-",
+  ];
+}
+
+/** What each awake Sprite is doing: one line per session and busy process. */
+export function activityLines(sprite: Sprite, now: Date): string[] {
+  const activity = sprite.status?.activity;
+  if (!activity || sprite.status?.phase !== "Active") return [];
+  const lines: string[] = [];
+  for (const session of activity.sessions ?? []) {
+    const idle = session.lastActivityTime ? `idle ${ageSince(session.lastActivityTime, now)}` : "";
+    lines.push(`  ${sprite.metadata.name}  ${session.kind} ${session.tty ?? ""} ${session.command} (pid ${session.pid}${idle ? `, ${idle}` : ""})${session.active ? "" : " inactive"}`.replace(/ +/g, " "));
+  }
+  for (const p of activity.busyProcesses ?? []) {
+    lines.push(`  ${sprite.metadata.name}  busy ${p.command} (pid ${p.pid}, ${p.cpuPercent}% cpu, ${p.reason})`);
+  }
+  return lines;
+}
+
+export function renderTopFrame(input: TopFrameInput): string {
+  const sprites = sortByName(input.sprites);
+  const active = sprites.filter((s) => s.status?.phase === "Active").length;
+  const clock = input.now.toISOString().slice(11, 19);
+  const lines = [`puck top · namespace ${input.namespace} · ${sprites.length} Sprites, ${active} active · ${clock} UTC`, ""];
+  if (sprites.length === 0) lines.push("No Sprites. Create one with `puck create NAME`.");
+  else {
+    lines.push(...renderTable(TOP_HEADERS, sprites.map((s) => topRow(s, input.now))).trimEnd().split("\n"));
+    const activity = sprites.flatMap((s) => activityLines(s, input.now));
+    if (activity.length > 0) lines.push("", "Activity:", ...activity);
+  }
+  if (input.footer) lines.push("", input.footer);
+  const cut = input.columns ? (l: string) => (l.length > input.columns! ? l.slice(0, input.columns) : l) : (l: string) => l;
+  return lines.map(cut).join("\n") + "\n";
+}

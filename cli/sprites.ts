@@ -1,0 +1,88 @@
+// Sprite API calls (and the pod events that explain them), each failure mapped to cause and fix.
+import { GROUP, PLURAL, VERSION, type Sprite, type SpriteSpec } from "../operator/api/index.js";
+import { toPuckError, type ErrorContext } from "./errors.js";
+import type { KubeClient, WatchEvent } from "./kube-client.js";
+
+export interface Target {
+  client: KubeClient;
+  namespace: string;
+}
+
+export interface SpriteList {
+  items: Sprite[];
+  metadata: { resourceVersion?: string };
+}
+
+/** The fields of a core Event that puck shows. */
+export interface KubeEvent {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  lastTimestamp?: string;
+  eventTime?: string;
+  firstTimestamp?: string;
+  metadata: { creationTimestamp?: string };
+  involvedObject: { kind?: string; name?: string };
+}
+
+const collection = (ns: string) => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(ns)}/${PLURAL}`;
+const item = (ns: string, name: string) => `${collection(ns)}/${encodeURIComponent(name)}`;
+
+async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "server">, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toPuckError(error, { ...ctx, namespace: target.namespace, server: target.client.access.server });
+  }
+}
+
+export const listSprites = (t: Target) =>
+  call(t, { action: "list Sprites", verb: "list" }, () => t.client.request<SpriteList>("GET", collection(t.namespace), "list Sprites"));
+
+export const getSprite = (t: Target, name: string) =>
+  call(t, { action: `get Sprite ${name}`, verb: "get", sprite: name }, () =>
+    t.client.request<Sprite>("GET", item(t.namespace, name), `get Sprite ${name}`),
+  );
+
+export const createSprite = (t: Target, sprite: Sprite) =>
+  call(t, { action: `create Sprite ${sprite.metadata.name}`, verb: "create", sprite: sprite.metadata.name }, () =>
+    t.client.request<Sprite>("POST", collection(t.namespace), `create Sprite ${sprite.metadata.name}`, sprite),
+  );
+
+/** A JSON merge patch on the spec: how every intent (wake, hibernate, keep awake) is written. */
+export const patchSpec = (t: Target, name: string, spec: Partial<SpriteSpec>) =>
+  call(t, { action: `update Sprite ${name}`, verb: "patch", sprite: name }, () =>
+    t.client.request<Sprite>("PATCH", item(t.namespace, name), `patch Sprite ${name}`, { spec }, "application/merge-patch+json"),
+  );
+
+export const deleteSprite = (t: Target, name: string) =>
+  call(t, { action: `delete Sprite ${name}`, verb: "delete", sprite: name }, () =>
+    t.client.request<unknown>("DELETE", item(t.namespace, name), `delete Sprite ${name}`),
+  );
+
+/** Watches Sprites (one, when `name` is given) from `resourceVersion` until the server ends it. */
+export function watchSprites(
+  t: Target,
+  options: { name?: string; resourceVersion?: string },
+  onEvent: (event: WatchEvent<Sprite>) => void,
+  signal: AbortSignal,
+) {
+  const query = new URLSearchParams({ watch: "1" });
+  if (options.name) query.set("fieldSelector", `metadata.name=${options.name}`);
+  if (options.resourceVersion) query.set("resourceVersion", options.resourceVersion);
+  return call(t, { action: "watch Sprites", verb: "watch", ...(options.name ? { sprite: options.name } : {}) }, () =>
+    t.client.watch<Sprite>(`${collection(t.namespace)}?${query}`, "watch Sprites", onEvent, signal),
+  );
+}
+
+/** Events about one object (the Sprite, or its pod), oldest first. */
+export async function listEvents(t: Target, kind: string, name: string): Promise<KubeEvent[]> {
+  const query = new URLSearchParams({ fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` });
+  const list = await call(t, { action: `list events of ${kind} ${name}`, verb: "list", resource: "events" }, () =>
+    t.client.request<{ items: KubeEvent[] }>("GET", `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/events?${query}`, "list events"),
+  );
+  return list.items.sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+}
+
+export const eventTime = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? "";

@@ -1,0 +1,45 @@
+// Whether a woken Sprite is ready for a shell, still coming up (and at which step), or failing.
+import { CONDITION, REASON, type Sprite } from "../operator/api/index.js";
+import type { KubeEvent } from "./sprites.js";
+
+export type WakeVerdict =
+  | { state: "ready" }
+  | { state: "waiting"; step: string }
+  | { state: "failed"; reason: string; message: string };
+
+/**
+ * Ready means: the operator has seen our wake request (observedGeneration reached the generation our
+ * patch produced, which closes the race with a hibernation decided just before), the phase is
+ * Active and the Ready condition is True. A failing pod is only believed once the request is seen.
+ */
+export function wakeVerdict(sprite: Sprite, minGeneration: number): WakeVerdict {
+  const status = sprite.status ?? {};
+  if (sprite.metadata.deletionTimestamp) return { state: "failed", reason: REASON.terminating, message: "the Sprite is being deleted" };
+  if ((status.observedGeneration ?? 0) < minGeneration) return { state: "waiting", step: "waiting for the operator" };
+  const ready = status.conditions?.find((c) => c.type === CONDITION.ready);
+  if (ready?.status === "False" && ready.reason === REASON.podFailing) {
+    return { state: "failed", reason: ready.reason, message: ready.message ?? "the pod is failing" };
+  }
+  if (status.phase === "Active" && ready?.status === "True") return { state: "ready" };
+  if (status.phase === "Hibernating") return { state: "waiting", step: "scaling up" };
+  if (status.phase === "Terminating") return { state: "failed", reason: REASON.terminating, message: "the Sprite is being deleted" };
+  if (ready?.message) return { state: "waiting", step: `starting: ${ready.message}` };
+  return { state: "waiting", step: ready?.reason === REASON.podStarting ? "starting the pod" : `${status.phase ?? "pending"}` };
+}
+
+/** The pod event that best explains a failure to start (the latest warning), as "Reason: message". */
+export function failureCause(events: KubeEvent[]): string | undefined {
+  const warnings = events.filter((e) => e.type === "Warning");
+  const last = warnings[warnings.length - 1];
+  return last ? `${last.reason ?? "Warning"}: ${(last.message ?? "").replace(/\s+/g, " ").trim()}` : undefined;
+}
+
+/** The fix for a failure, judged from its text. */
+export function failureHint(name: string, text: string): string {
+  if (/ImagePull|ErrImage|InvalidImageName|pull/i.test(text))
+    return `check the image (\`puck describe ${name}\`); it must exist and be pullable by the cluster's nodes`;
+  if (/Unschedulable|FailedScheduling|Insufficient|didn't match|nodes are available/i.test(text))
+    return `no node can run it: free capacity, or recreate it with smaller --cpu/--memory (\`puck describe ${name}\`)`;
+  if (/CrashLoopBackOff|Error|OOMKilled/i.test(text)) return `its container keeps failing; see \`puck describe ${name}\` and the pod's logs`;
+  return `see \`puck describe ${name}\` for its events`;
+}

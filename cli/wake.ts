@@ -1,0 +1,81 @@
+// Wakes a Sprite: writes the wake request, then follows its status until it is ready or failing.
+import { childNames, type Sprite } from "../operator/api/index.js";
+import { EXIT, PuckError } from "./errors.js";
+import type { Progress } from "./output.js";
+import { listEvents, patchSpec, watchSprites, getSprite, type Target } from "./sprites.js";
+import { failureCause, failureHint, wakeVerdict, type WakeVerdict } from "./wake-verdict.js";
+
+export interface WakeOptions {
+  timeoutMs: number;
+  now: () => Date;
+  progress?: Progress;
+}
+
+/** Requests a wake and returns the Sprite once a shell can be opened in it. */
+export async function wakeAndWait(target: Target, name: string, options: WakeOptions): Promise<Sprite> {
+  const patched = await requestWake(target, name, options.now());
+  return waitUntilReady(target, patched, options);
+}
+
+export function requestWake(target: Target, name: string, now: Date): Promise<Sprite> {
+  return patchSpec(target, name, { wakeRequestedAt: now.toISOString() });
+}
+
+export async function waitUntilReady(target: Target, patched: Sprite, options: WakeOptions): Promise<Sprite> {
+  const name = patched.metadata.name;
+  const generation = patched.metadata.generation ?? 0;
+  const deadline = Date.now() + options.timeoutMs;
+  let latest = patched;
+  let verdict: WakeVerdict = wakeVerdict(latest, generation);
+  options.progress?.step(stepOf(verdict));
+  while (verdict.state === "waiting") {
+    if (Date.now() >= deadline) {
+      throw new PuckError(
+        `Sprite "${name}" did not become ready within ${Math.round(options.timeoutMs / 1000)}s (last step: ${verdict.step})`,
+        `see \`puck describe ${name}\`; is the Puck operator running?`,
+        EXIT.notStarted,
+      );
+    }
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
+    try {
+      await watchSprites(
+        target,
+        { name, ...(latest.metadata.resourceVersion ? { resourceVersion: latest.metadata.resourceVersion } : {}) },
+        (event) => {
+          if (event.type === "DELETED") {
+            verdict = { state: "failed", reason: "Deleted", message: "the Sprite was deleted" };
+            abort.abort();
+            return;
+          }
+          if (event.type !== "ADDED" && event.type !== "MODIFIED") return;
+          latest = event.object;
+          verdict = wakeVerdict(latest, generation);
+          options.progress?.step(stepOf(verdict));
+          if (verdict.state !== "waiting") abort.abort();
+        },
+        abort.signal,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    // The watch ended (server timeout, expired resourceVersion, deadline): re-read and go on.
+    if (verdict.state === "waiting" && Date.now() < deadline) {
+      latest = await getSprite(target, name);
+      verdict = wakeVerdict(latest, generation);
+    }
+  }
+  if (verdict.state === "failed") throw await startFailure(target, latest, verdict);
+  return latest;
+}
+
+const stepOf = (v: WakeVerdict) => (v.state === "waiting" ? v.step : v.state === "ready" ? "ready" : "failing");
+
+/** Explains a failure to start from the Ready condition and the pod's events. */
+async function startFailure(target: Target, sprite: Sprite, verdict: Extract<WakeVerdict, { state: "failed" }>): Promise<PuckError> {
+  const name = sprite.metadata.name;
+  const pod = sprite.status?.podName ?? childNames(name).pod;
+  const cause = await listEvents(target, "Pod", pod).then(failureCause, () => undefined);
+  const text = `${verdict.message}${cause && !verdict.message.includes(cause) ? ` (pod event ${cause})` : ""}`;
+  return new PuckError(`Sprite "${name}" failed to start: ${text}`, failureHint(name, text), EXIT.notStarted);
+}
