@@ -1,0 +1,131 @@
+// Connects watches to the work queue and the queue to reconcile(); owns the queue's workers.
+import { LABELS, PHASES, type Sprite } from "./api/index.js";
+import { MANAGED_SELECTOR } from "./desired-objects.js";
+import type { KubeClient, KubeObject } from "./kube-client.js";
+import type { Metrics } from "./metrics.js";
+import { reconcile, type ReconcileDeps } from "./reconciler.js";
+import { ResourceWatch } from "./resource-watch.js";
+import type { ResourceName } from "./resources.js";
+import { WorkQueue } from "./work-queue.js";
+
+const CHILD_RESOURCES: ResourceName[] = [
+  "statefulsets",
+  "pods",
+  "services",
+  "persistentvolumeclaims",
+  "serviceaccounts",
+  "roles",
+  "rolebindings",
+];
+
+export interface ControllerOptions {
+  namespace?: string;
+  workers: number;
+  resyncMs: number;
+}
+
+/** The Sprite a child belongs to, from its label: children only ever enqueue their owner's key. */
+export const ownerKey = (object: KubeObject): string | undefined => {
+  const sprite = object.metadata.labels?.[LABELS.sprite];
+  return sprite && object.metadata.namespace ? `${object.metadata.namespace}/${sprite}` : undefined;
+};
+
+export class Controller {
+  readonly queue = new WorkQueue();
+  private readonly watches: ResourceWatch[] = [];
+  private readonly spriteWatch: ResourceWatch;
+  private workers: Promise<void>[] = [];
+  private running = false;
+
+  constructor(
+    client: KubeClient,
+    private readonly deps: ReconcileDeps,
+    private readonly metrics: Metrics,
+    private readonly options: ControllerOptions,
+  ) {
+    const log = deps.log;
+    const namespace = options.namespace;
+    this.spriteWatch = new ResourceWatch(
+      client,
+      { resource: "sprites", ...(namespace ? { namespace } : {}), resyncMs: options.resyncMs },
+      (object) => this.queue.add(`${object.metadata.namespace}/${object.metadata.name}`),
+      log,
+      metrics,
+    );
+    this.watches.push(this.spriteWatch);
+    for (const resource of CHILD_RESOURCES) {
+      this.watches.push(
+        new ResourceWatch(
+          client,
+          { resource, ...(namespace ? { namespace } : {}), labelSelector: MANAGED_SELECTOR, resyncMs: options.resyncMs },
+          (object) => {
+            const key = ownerKey(object);
+            if (key) this.queue.add(key);
+          },
+          log,
+          metrics,
+        ),
+      );
+    }
+    metrics.addGauge("puck_workqueue_depth", "Keys waiting in the work queue.", () => [
+      { labels: {}, value: this.queue.depth },
+    ]);
+    metrics.addGauge("puck_workqueue_delayed", "Keys waiting for a timed recheck.", () => [
+      { labels: {}, value: this.queue.delayedCount },
+    ]);
+    metrics.addGauge("puck_sprites", "Sprites by phase, as last seen.", () => this.spritesByPhase());
+    metrics.addGauge("puck_watch_synced", "Whether each watch has listed and is watching.", () =>
+      this.watches.map((w, i) => ({ labels: { resource: i === 0 ? "sprites" : CHILD_RESOURCES[i - 1]! }, value: w.synced ? 1 : 0 })),
+    );
+  }
+
+  /** All watches have listed at least once. */
+  get synced(): boolean {
+    return this.running && this.watches.every((w) => w.synced);
+  }
+
+  start(): void {
+    this.running = true;
+    for (const watch of this.watches) void watch.run();
+    this.workers = Array.from({ length: this.options.workers }, () => this.work());
+  }
+
+  async stop(): Promise<void> {
+    for (const watch of this.watches) watch.stop();
+    this.queue.shutDown();
+    await Promise.all(this.workers);
+  }
+
+  private spritesByPhase() {
+    const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
+    counts.set("Unknown", 0);
+    for (const object of this.spriteWatch.objects) {
+      const phase = (object as unknown as Sprite).status?.phase ?? "Unknown";
+      counts.set(phase, (counts.get(phase) ?? 0) + 1);
+    }
+    return [...counts].map(([phase, value]) => ({ labels: { phase }, value }));
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const started = performance.now();
+      try {
+        const result = await reconcile(key, this.deps);
+        this.metrics.reconcileTotal.inc({ result: "success" });
+        this.queue.forget(key);
+        // A few ms late rather than early: a timer that fires before the deadline would find nothing to do.
+        if (result.recheckAt) this.queue.addAfter(key, result.recheckAt.getTime() - this.deps.now().getTime() + 5);
+      } catch (error) {
+        this.metrics.reconcileTotal.inc({ result: "error" });
+        this.metrics.reconcileErrors.inc();
+        const delay = this.queue.addRateLimited(key);
+        this.deps.log.warn("Failed to reconcile Sprite", { key, retryInMs: delay, error });
+      } finally {
+        this.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+        this.queue.done(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,176 @@
+// The operator's one decision: how many replicas a Sprite should have now, and why. Pure.
+import { IDLE_TIMEOUT_MINUTES, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "./api/index.js";
+
+export interface Observed {
+  spec: SpriteSpec;
+  status: SpriteStatus;
+  /** Whether the Sprite's pod is Ready (all containers started). */
+  podReady: boolean;
+}
+
+export interface DecideConfig {
+  /** Agent reports older than this are not evidence. */
+  staleAfterMs: number;
+  /** Multiplies idle timeouts (tests use it to make a minute last seconds). */
+  idleTimeoutScale: number;
+}
+
+export interface FreshnessVerdict {
+  status: "True" | "False";
+  reason: string;
+  message: string;
+}
+
+export interface Verdict {
+  replicas: 0 | 1;
+  phase: Phase;
+  reason: string;
+  message: string;
+  /** When to look again if nothing else happens. */
+  recheckAt?: Date;
+  /** When the Sprite hibernates if only the idle timeout holds it awake. */
+  hibernatesAt?: Date;
+  /** The Sprite goes to sleep now: write the status race-safely, then scale to 0. */
+  hibernate: boolean;
+  /** The Sprite wakes now (or starts for the first time): status.wokeAt becomes now. */
+  wake: boolean;
+  activityFresh: FreshnessVerdict;
+}
+
+const time = (text: string | undefined): number | undefined => {
+  if (!text) return undefined;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? undefined : t;
+};
+
+const maxOf = (...values: (number | undefined)[]): number | undefined => {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length === 0 ? undefined : Math.max(...defined);
+};
+
+/**
+ * Asleep is the operator's own record: hibernatedAt newer than wokeAt. Reading it from the status
+ * (written before scaling down) rather than from the StatefulSet means a crash between the status
+ * write and the scale-down still ends asleep, and a wake request newer than hibernatedAt still wins.
+ */
+export const isAsleep = (status: SpriteStatus): boolean => {
+  const slept = time(status.hibernatedAt);
+  const woke = time(status.wokeAt);
+  return slept !== undefined && (woke === undefined || slept >= woke);
+};
+
+const asleepFreshness: FreshnessVerdict = {
+  status: "False",
+  reason: REASON.hibernated,
+  message: "The Sprite is hibernating: no agent runs.",
+};
+
+export function decide(observed: Observed, now: Date, config: DecideConfig): Verdict {
+  const { spec, status } = observed;
+  const nowMs = now.getTime();
+  const W = time(spec.wakeRequestedAt);
+  const H = time(spec.hibernateRequestedAt);
+  const hibernateRequested = H !== undefined && (W === undefined || H > W);
+  const awakePhase: Phase = observed.podReady ? "Active" : "Starting";
+
+  if (isAsleep(status)) {
+    const sleptAt = time(status.hibernatedAt)!;
+    if (!hibernateRequested && W !== undefined && W > sleptAt) {
+      return {
+        replicas: 1,
+        phase: awakePhase,
+        reason: REASON.wakeRequested,
+        message: "Waking: a wake request came after the last hibernation.",
+        hibernate: false,
+        wake: true,
+        activityFresh: { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." },
+      };
+    }
+    return {
+      replicas: 0,
+      phase: "Hibernating",
+      reason: hibernateRequested ? REASON.hibernateRequested : REASON.idle,
+      message: hibernateRequested ? "Hibernating on request." : "Hibernating after the idle timeout.",
+      hibernate: false,
+      wake: false,
+      activityFresh: asleepFreshness,
+    };
+  }
+
+  if (hibernateRequested) {
+    return {
+      replicas: 0,
+      phase: "Hibernating",
+      reason: REASON.hibernateRequested,
+      message: "Hibernating on request.",
+      hibernate: true,
+      wake: false,
+      activityFresh: asleepFreshness,
+    };
+  }
+
+  // Awake. A Sprite that never woke (just created) wakes now.
+  const wake = time(status.wokeAt) === undefined;
+  const wokeAt = time(status.wokeAt) ?? nowMs;
+  const lastActivity = maxOf(time(status.lastActiveTime), wokeAt, W)!;
+  const timeoutMs = (spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default) * 60_000 * config.idleTimeoutScale;
+  const idleDeadline = lastActivity + timeoutMs;
+  const keepUntil = maxOf(time(spec.keepAwakeUntil), time(status.activity?.keepAwakeUntil));
+  const deadline = Math.max(idleDeadline, keepUntil ?? 0);
+
+  const reportTime = time(status.activity?.reportTime);
+  const reportedSinceWake = reportTime !== undefined && reportTime >= wokeAt;
+  const staleAt = reportTime === undefined ? undefined : reportTime + config.staleAfterMs;
+  const fresh = reportedSinceWake && nowMs <= staleAt!;
+  const base = { replicas: 1 as const, phase: awakePhase, hibernate: false, wake };
+
+  if (!fresh) {
+    return {
+      ...base,
+      reason: REASON.activityUnknown,
+      message: reportedSinceWake
+        ? "Staying awake: the agent has not reported recently, and unknown activity is never idle."
+        : "Staying awake: waiting for the agent's first report.",
+      activityFresh: reportedSinceWake
+        ? { status: "False", reason: REASON.agentNotReporting, message: `The agent's last report is older than ${Math.round(config.staleAfterMs / 1000)}s.` }
+        : { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." },
+    };
+  }
+
+  const freshness: FreshnessVerdict = { status: "True", reason: REASON.agentReporting, message: "The agent reports regularly." };
+  // Recheck when the report goes stale, so the ActivityFresh condition flips on time.
+  const stay = { ...base, activityFresh: freshness, recheckAt: new Date(staleAt!) };
+  const sessions = status.activity?.sessions?.filter((s) => s.active) ?? [];
+  if ((status.activeSessions ?? 0) > 0) {
+    const onlyExec = sessions.length > 0 && sessions.every((s) => s.kind === "exec");
+    return onlyExec
+      ? { ...stay, reason: REASON.execRunning, message: "Staying awake: a command is running (exec)." }
+      : { ...stay, reason: REASON.sessionActive, message: `Staying awake: ${status.activeSessions} active session(s).` };
+  }
+  if ((status.activity?.busyProcesses?.length ?? 0) > 0) {
+    const top = status.activity!.busyProcesses![0]!;
+    return { ...stay, reason: REASON.processBusy, message: `Staying awake: a process is busy (${top.command}).` };
+  }
+  if (nowMs < deadline) {
+    const recheckAt = new Date(Math.min(deadline, staleAt!));
+    if (keepUntil !== undefined && keepUntil > idleDeadline) {
+      return { ...stay, recheckAt, reason: REASON.keepAwake, message: `Staying awake: kept awake until ${new Date(keepUntil).toISOString()}.` };
+    }
+    return {
+      ...stay,
+      recheckAt,
+      hibernatesAt: new Date(deadline),
+      reason: REASON.idleTimeoutPending,
+      message: "Idle: hibernates when the idle timeout runs out.",
+    };
+  }
+  return {
+    replicas: 0,
+    phase: "Hibernating",
+    reason: REASON.idle,
+    message: "Hibernating after the idle timeout.",
+    hibernate: true,
+    wake: false,
+    activityFresh: asleepFreshness,
+  };
+}

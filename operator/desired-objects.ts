@@ -1,0 +1,156 @@
+// Pure builders of the objects a Sprite is made of: PVC, StatefulSet, Service and the agent's RBAC.
+import {
+  API_VERSION,
+  DEFAULT_STORAGE_SIZE,
+  GROUP,
+  HOME_DIR,
+  KIND,
+  LABELS,
+  MAIN_CONTAINER,
+  PLURAL,
+  childNames,
+  type Sprite,
+} from "./api/index.js";
+import { HOME_VOLUME, agentContainer, agentTokenVolume } from "./agent-container.js";
+
+export interface BuildConfig {
+  agentImage: string;
+}
+
+export const MANAGED_BY = "puck-operator";
+/** Selects every object the operator made, for its watches. */
+export const MANAGED_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY}`;
+
+/**
+ * Keeps the container running on nothing but /bin/sh and sleep, and exits at once on TERM: `wait`
+ * returns when a trapped signal arrives, where a foreground sleep would delay the trap.
+ */
+export const KEEP_RUNNING_SCRIPT = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
+
+export function spriteLabels(name: string, component: string): Record<string, string> {
+  return {
+    [LABELS.sprite]: name,
+    [LABELS.name]: "puck-sprite",
+    [LABELS.instance]: name,
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.component]: component,
+  };
+}
+
+const selectorLabels = (name: string) => ({ [LABELS.sprite]: name, [LABELS.component]: "sprite" });
+
+function ownerReference(sprite: Sprite) {
+  return { apiVersion: API_VERSION, kind: KIND, name: sprite.metadata.name, uid: sprite.metadata.uid ?? "", controller: true };
+}
+
+const meta = (sprite: Sprite, name: string, component: string, owned = true) => ({
+  name,
+  namespace: sprite.metadata.namespace,
+  labels: spriteLabels(sprite.metadata.name, component),
+  ...(owned ? { ownerReferences: [ownerReference(sprite)] } : {}),
+});
+
+/** The home volume: deliberately not owned by anything, so it outlives the Sprite unless purged. */
+export function desiredPvc(sprite: Sprite) {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: meta(sprite, childNames(sprite.metadata.name).pvc, "home", false),
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: String(sprite.spec.storageSize ?? DEFAULT_STORAGE_SIZE) } },
+      ...(sprite.spec.storageClassName ? { storageClassName: sprite.spec.storageClassName } : {}),
+    },
+  };
+}
+
+export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig) {
+  const name = sprite.metadata.name;
+  const names = childNames(name);
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: meta(sprite, names.statefulSet, "sprite"),
+    spec: {
+      replicas,
+      serviceName: names.service,
+      podManagementPolicy: "Parallel",
+      selector: { matchLabels: selectorLabels(name) },
+      updateStrategy: { type: "RollingUpdate" },
+      template: {
+        metadata: {
+          labels: spriteLabels(name, "sprite"),
+          annotations: { "kubectl.kubernetes.io/default-container": MAIN_CONTAINER },
+        },
+        spec: {
+          shareProcessNamespace: true,
+          enableServiceLinks: false,
+          // Only the agent gets a token (its own projected volume); the user's shell gets none.
+          automountServiceAccountToken: false,
+          serviceAccountName: names.serviceAccount,
+          terminationGracePeriodSeconds: 5,
+          // No probes on purpose: Ready means the containers started, so a wake is as fast as a start.
+          // No tty either (false is the default, and the server drops it, so naming it would never match).
+          containers: [
+            {
+              name: MAIN_CONTAINER,
+              image: sprite.spec.image,
+              imagePullPolicy: "IfNotPresent",
+              command: ["/bin/sh", "-c", KEEP_RUNNING_SCRIPT],
+              env: [{ name: "HOME", value: HOME_DIR }],
+              workingDir: HOME_DIR,
+              volumeMounts: [{ name: HOME_VOLUME, mountPath: HOME_DIR }],
+              resources: sprite.spec.resources ?? {},
+
+            },
+            agentContainer(name, config.agentImage),
+          ],
+          volumes: [{ name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } }, agentTokenVolume()],
+        },
+      },
+    },
+  };
+}
+
+export function desiredService(sprite: Sprite) {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: meta(sprite, childNames(sprite.metadata.name).service, "sprite"),
+    spec: { clusterIP: "None", selector: selectorLabels(sprite.metadata.name), publishNotReadyAddresses: true },
+  };
+}
+
+export function desiredServiceAccount(sprite: Sprite) {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: meta(sprite, childNames(sprite.metadata.name).serviceAccount, "agent"),
+    automountServiceAccountToken: false,
+  };
+}
+
+/** The agent may read its own Sprite and patch its own Sprite's status: nothing else. */
+export function desiredRole(sprite: Sprite) {
+  const name = sprite.metadata.name;
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: meta(sprite, childNames(name).role, "agent"),
+    rules: [
+      { apiGroups: [GROUP], resources: [PLURAL], resourceNames: [name], verbs: ["get", "list", "watch"] },
+      { apiGroups: [GROUP], resources: [`${PLURAL}/status`], resourceNames: [name], verbs: ["patch"] },
+    ],
+  };
+}
+
+export function desiredRoleBinding(sprite: Sprite) {
+  const names = childNames(sprite.metadata.name);
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: meta(sprite, names.roleBinding, "agent"),
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
+    subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace: sprite.metadata.namespace }],
+  };
+}

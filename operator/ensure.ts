@@ -1,0 +1,74 @@
+// One generic get/create/update-if-changed for the objects the operator owns.
+import { firstDifference, isSubset } from "./compare.js";
+import { isStatus, type KubeClient, type KubeObject } from "./kube-client.js";
+import { resourcePath, type ResourceName } from "./resources.js";
+
+export type EnsureAction = "created" | "updated" | "unchanged";
+
+type Desired = { metadata: { name: string; namespace?: string; labels?: Record<string, string> } } & Record<string, unknown>;
+
+/**
+ * Makes the object match `desired` in the top-level fields `owned` names (e.g. ["spec"]) and in
+ * its labels and owner references; anything else on it (defaults, status, others' annotations) is
+ * left alone. An update carries the resourceVersion it read, so a concurrent change fails with 409
+ * and the reconcile is retried from a fresh read.
+ */
+export async function ensure(
+  client: KubeClient,
+  resource: ResourceName,
+  desired: Desired,
+  owned: readonly string[],
+): Promise<{ object: KubeObject; action: EnsureAction; difference?: string }> {
+  const { name, namespace } = desired.metadata;
+  const path = resourcePath(resource, namespace, name);
+  let current: KubeObject;
+  try {
+    current = await client.request("GET", path);
+  } catch (error) {
+    if (!isStatus(error, 404)) throw new Error(`get ${resource} ${namespace}/${name}`, { cause: error });
+    try {
+      const object = await client.request("POST", resourcePath(resource, namespace), { body: desired });
+      return { object, action: "created" };
+    } catch (createError) {
+      throw new Error(`create ${resource} ${namespace}/${name}`, { cause: createError });
+    }
+  }
+  const desiredMeta = desired.metadata as KubeObject["metadata"];
+  const metaMatches =
+    isSubset(desiredMeta.labels, current.metadata.labels) && isSubset(desiredMeta.ownerReferences, current.metadata.ownerReferences);
+  const difference = metaMatches
+    ? owned.map((field) => firstDifference(desired[field], current[field], field)).find((d) => d !== undefined)
+    : "metadata";
+  if (difference === undefined) return { object: current, action: "unchanged" };
+  const next: KubeObject = {
+    ...current,
+    metadata: {
+      ...current.metadata,
+      labels: { ...current.metadata.labels, ...desiredMeta.labels },
+      ...(desiredMeta.ownerReferences ? { ownerReferences: desiredMeta.ownerReferences } : {}),
+    },
+  };
+  for (const field of owned) {
+    const d = desired[field];
+    const c = current[field];
+    // Merge one level deep so server-assigned fields (a Service's clusterIPs) survive the update.
+    next[field] = d && c && typeof d === "object" && typeof c === "object" && !Array.isArray(d) ? { ...c, ...d } : d;
+  }
+  try {
+    const object = await client.request("PUT", path, { body: next });
+    return { object, action: "updated", difference };
+  } catch (error) {
+    throw new Error(`update ${resource} ${namespace}/${name}`, { cause: error });
+  }
+}
+
+/** Deletes an object; one that is already gone counts as deleted. */
+export async function ensureDeleted(client: KubeClient, resource: ResourceName, namespace: string, name: string): Promise<boolean> {
+  try {
+    await client.request("DELETE", resourcePath(resource, namespace, name), { body: { propagationPolicy: "Background" } });
+    return true;
+  } catch (error) {
+    if (isStatus(error, 404)) return false;
+    throw new Error(`delete ${resource} ${namespace}/${name}`, { cause: error });
+  }
+}

@@ -1,0 +1,40 @@
+// What the operator needs to know about a Sprite's pod: there, Ready, or failing and why. Pure.
+import type { KubeObject } from "./kube-client.js";
+import type { PodView } from "./status.js";
+
+interface PodStatus {
+  phase?: string;
+  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string } } }[];
+  initContainerStatuses?: PodStatus["containerStatuses"];
+}
+
+/** Waiting reasons that mean the pod will not start by itself. */
+export const FAILING_REASONS = new Set([
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "ErrImageNeverPull",
+  "InvalidImageName",
+  "CrashLoopBackOff",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+]);
+
+export function podView(pod: KubeObject | undefined): PodView {
+  if (!pod) return { exists: false, ready: false };
+  const status = (pod.status ?? {}) as PodStatus;
+  const ready = !pod.metadata.deletionTimestamp && status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+  if (ready) return { exists: true, ready: true };
+  for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason && FAILING_REASONS.has(waiting.reason)) {
+      return { exists: true, ready: false, failing: { reason: waiting.reason, message: `container ${c.name}: ${waiting.message ?? waiting.reason}` } };
+    }
+  }
+  const scheduled = status.conditions?.find((c) => c.type === "PodScheduled");
+  if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
+    return { exists: true, ready: false, failing: { reason: "Unschedulable", message: scheduled.message ?? "no node fits the pod" } };
+  }
+  return { exists: true, ready: false };
+}

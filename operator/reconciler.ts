@@ -1,0 +1,228 @@
+// reconcile(key): fetch → handle deletion → observe → decide → ensure each child → write status if changed.
+import { DEFAULT_STORAGE_SIZE, FINALIZER, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
+import { parseQuantity } from "./compare.js";
+import { decide, type DecideConfig } from "./decide.js";
+import {
+  desiredPvc,
+  desiredRole,
+  desiredRoleBinding,
+  desiredService,
+  desiredServiceAccount,
+  desiredStatefulSet,
+  type BuildConfig,
+} from "./desired-objects.js";
+import { ensure, ensureDeleted } from "./ensure.js";
+import type { EventRecorder } from "./events.js";
+import { KubeApiError, isStatus, type KubeClient, type KubeObject } from "./kube-client.js";
+import type { Logger } from "./logger.js";
+import { podView } from "./pod-view.js";
+import { clusterPath, resourcePath } from "./resources.js";
+import { desiredOperatorStatus, statusPatch, type StatusInput } from "./status.js";
+
+export interface ReconcileDeps {
+  client: KubeClient;
+  log: Logger;
+  events: EventRecorder;
+  config: BuildConfig & DecideConfig;
+  now: () => Date;
+}
+
+export interface ReconcileResult {
+  recheckAt?: Date;
+  phase?: Phase;
+}
+
+/** Whether an error, or any error it wraps, is an API error with this HTTP status. */
+export function causedByStatus(error: unknown, status: number): boolean {
+  for (let e: unknown = error; e !== undefined; e = e instanceof Error ? e.cause : undefined) {
+    if (e instanceof KubeApiError && e.status === status) return true;
+    if (!(e instanceof Error)) break;
+  }
+  return false;
+}
+
+/** Retries a conflicted reconcile from a fresh read: a CLI wake written meanwhile then wins. */
+export async function reconcile(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await reconcileOnce(key, deps);
+    } catch (error) {
+      if (!causedByStatus(error, 409) || attempt >= 5) throw error;
+      deps.log.debug("Retried a reconcile after a conflict", { key, attempt });
+    }
+  }
+}
+
+const iso = (d: Date) => d.toISOString();
+
+async function getOptional(client: KubeClient, path: string): Promise<KubeObject | undefined> {
+  try {
+    return await client.request("GET", path);
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw new Error(`get ${path}`, { cause: error });
+  }
+}
+
+async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { client, config, events } = deps;
+  const [namespace, name] = key.split("/") as [string, string];
+  const sprite = (await getOptional(client, resourcePath("sprites", namespace, name))) as Sprite | undefined;
+  if (!sprite) return {};
+  const log = deps.log.child({ sprite: name, namespace });
+  if (sprite.metadata.deletionTimestamp) {
+    await handleDeletion(sprite, deps, log);
+    return {};
+  }
+  if (!sprite.metadata.finalizers?.includes(FINALIZER)) {
+    const patched = await client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name), {
+      body: { metadata: { finalizers: [...(sprite.metadata.finalizers ?? []), FINALIZER], resourceVersion: sprite.metadata.resourceVersion } },
+    });
+    sprite.metadata = patched.metadata;
+  }
+
+  // Observe, then decide.
+  const names = childNames(name);
+  const pod = podView(await getOptional(client, resourcePath("pods", namespace, names.pod)));
+  const now = deps.now();
+  let current: SpriteStatus = sprite.status ?? {};
+  const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
+  const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
+    current,
+    generation: sprite.metadata.generation ?? 0,
+    phase: verdict.phase,
+    reason: verdict.reason,
+    message: verdict.message,
+    replicas: verdict.replicas,
+    podName: names.pod,
+    pod,
+    activityFresh: verdict.activityFresh,
+    ...(verdict.hibernatesAt ? { hibernatesAt: verdict.hibernatesAt } : {}),
+    ...extra,
+  });
+
+  if (verdict.hibernate) {
+    // Record the decision before acting on it, conditional on the Sprite we read: if a wake was
+    // written meanwhile, this fails with 409 and we decide again on the newer Sprite.
+    const desired = desiredOperatorStatus(statusInput({ hibernatedAt: iso(now) }), now);
+    const updated = await client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), {
+      body: { metadata: { resourceVersion: sprite.metadata.resourceVersion }, status: statusPatch(current, desired) ?? {} },
+    });
+    current = updated.status ?? current;
+  }
+  const wokeAt = verdict.wake ? iso(now) : undefined;
+
+  // Children.
+  const storageMessage = await ensurePvc(client, sprite, log);
+  await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"]);
+  await ensure(client, "roles", desiredRole(sprite), ["rules"]);
+  await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"]);
+  await ensure(client, "services", desiredService(sprite), ["spec"]);
+  const sts = await ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"]);
+  if (sts.action === "created") {
+    log.info("Created StatefulSet", { statefulSet: names.statefulSet, replicas: verdict.replicas });
+    await events(sprite, "Normal", REASON.created, `Created the StatefulSet ${names.statefulSet} and the home volume ${names.pvc}.`);
+  } else if (sts.action === "updated") {
+    log.info("Updated StatefulSet", { statefulSet: names.statefulSet, replicas: verdict.replicas, field: sts.difference });
+  }
+  if (verdict.hibernate) {
+    log.info("Scaled StatefulSet to 0", { statefulSet: names.statefulSet, reason: verdict.reason });
+    await events(sprite, "Normal", "Hibernated", `Hibernated: ${verdict.message}`);
+  }
+  if (verdict.wake && current.hibernatedAt) {
+    log.info("Scaled StatefulSet to 1", { statefulSet: names.statefulSet, reason: verdict.reason });
+    await events(sprite, "Normal", REASON.woke, "Woke on request.");
+  }
+
+  // Status, only if the operator's view changed.
+  const message = storageMessage ? `${verdict.message} ${storageMessage}` : verdict.message;
+  const desired = desiredOperatorStatus(statusInput({ current, message, ...(wokeAt ? { wokeAt } : {}) }), now);
+  const patch = statusPatch(current, desired);
+  if (patch) {
+    await client.request("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: patch } });
+    if (patch.phase) log.info("Updated Sprite status", { phase: desired.phase, reason: desired.reason });
+  }
+  return { ...(verdict.recheckAt ? { recheckAt: verdict.recheckAt } : {}), phase: verdict.phase };
+}
+
+/** Creates the home volume, or grows it; returns a message when it cannot grow. */
+async function ensurePvc(client: KubeClient, sprite: Sprite, log: Logger): Promise<string | undefined> {
+  const desired = desiredPvc(sprite);
+  const { name, namespace } = desired.metadata;
+  const path = resourcePath("persistentvolumeclaims", namespace, name);
+  const pvc = await getOptional(client, path);
+  if (!pvc) {
+    await client.request("POST", resourcePath("persistentvolumeclaims", namespace), { body: desired });
+    log.info("Created PersistentVolumeClaim", { pvc: name });
+    return undefined;
+  }
+  if (pvc.metadata.deletionTimestamp) {
+    // A purged volume of an earlier Sprite with this name is still going: wait for it (retried with backoff).
+    throw new Error(`PersistentVolumeClaim ${namespace}/${name} is still being deleted`);
+  }
+  const labels = desired.metadata.labels;
+  if (Object.entries(labels).some(([k, v]) => pvc.metadata.labels?.[k] !== v)) {
+    await client.request("PATCH", path, { body: { metadata: { labels } } });
+  }
+  const spec = pvc.spec as { storageClassName?: string; resources?: { requests?: { storage?: string } } };
+  const want = String(sprite.spec.storageSize ?? DEFAULT_STORAGE_SIZE);
+  const have = spec.resources?.requests?.storage;
+  if ((parseQuantity(want) ?? 0) <= (parseQuantity(have) ?? 0)) return undefined;
+  const className = spec.storageClassName;
+  const storageClass = className ? await getOptional(client, clusterPath("storageclasses", className)) : undefined;
+  if (storageClass?.allowVolumeExpansion !== true) {
+    return `The home volume stays at ${have}: StorageClass ${className ?? "(none)"} does not allow volume expansion to ${want}.`;
+  }
+  await client.request("PATCH", path, { body: { spec: { resources: { requests: { storage: want } } } } });
+  log.info("Expanded PersistentVolumeClaim", { pvc: name, from: have, to: want });
+  return undefined;
+}
+
+async function handleDeletion(sprite: Sprite, deps: ReconcileDeps, log: Logger): Promise<void> {
+  const { client, events } = deps;
+  const { name } = sprite.metadata;
+  const namespace = sprite.metadata.namespace!;
+  if (!sprite.metadata.finalizers?.includes(FINALIZER)) return;
+  const names = childNames(name);
+  const current = sprite.status ?? {};
+  const now = deps.now();
+  const desired = desiredOperatorStatus(
+    {
+      current,
+      generation: sprite.metadata.generation ?? 0,
+      phase: "Terminating",
+      reason: REASON.terminating,
+      message: "Deleting the Sprite.",
+      replicas: 0,
+      podName: names.pod,
+      pod: { exists: false, ready: false },
+      activityFresh: { status: "False", reason: REASON.agentNotReporting, message: "The Sprite is being deleted." },
+      terminating: true,
+    },
+    now,
+  );
+  const patch = statusPatch(current, desired);
+  let resourceVersion = sprite.metadata.resourceVersion;
+  if (patch) {
+    const updated = await client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: patch } });
+    resourceVersion = updated.metadata.resourceVersion;
+  }
+
+  await ensureDeleted(client, "statefulsets", namespace, names.statefulSet);
+  await ensureDeleted(client, "services", namespace, names.service);
+  await ensureDeleted(client, "rolebindings", namespace, names.roleBinding);
+  await ensureDeleted(client, "roles", namespace, names.role);
+  await ensureDeleted(client, "serviceaccounts", namespace, names.serviceAccount);
+  if (sprite.spec.purgeStorageOnDelete) {
+    await ensureDeleted(client, "persistentvolumeclaims", namespace, names.pvc);
+    log.info("Deleted PersistentVolumeClaim", { pvc: names.pvc });
+    await events(sprite, "Normal", REASON.storagePurged, `Deleted the home volume ${names.pvc}.`);
+  } else {
+    await events(sprite, "Normal", REASON.storageRetained, `Kept the home volume ${names.pvc}; a new Sprite named ${name} re-attaches it.`);
+  }
+  await events(sprite, "Normal", REASON.deleted, "Deleted the Sprite's StatefulSet, Service and agent RBAC.");
+  await client.request("PATCH", resourcePath("sprites", namespace, name), {
+    body: { metadata: { finalizers: sprite.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion } },
+  });
+  log.info("Deleted Sprite", { purged: sprite.spec.purgeStorageOnDelete === true });
+}

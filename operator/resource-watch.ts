@@ -1,0 +1,131 @@
+// A supervised list+watch of one resource: relists on 410 Gone, restarts with backoff after errors,
+// resyncs periodically, and reports each object's key — never acting on the payload itself.
+import { isStatus, type KubeClient, type KubeList, type KubeObject } from "./kube-client.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import { resourcePath, type ResourceName } from "./resources.js";
+
+export interface WatchOptions {
+  resource: ResourceName;
+  namespace?: string;
+  labelSelector?: string;
+  /** Relist this often even if nothing went wrong, so missed events cannot be missed for long. */
+  resyncMs: number;
+}
+
+export type ObjectHandler = (object: KubeObject, deleted: boolean) => void;
+
+class Gone extends Error {}
+
+export class ResourceWatch {
+  synced = false;
+  lastError: string | undefined;
+  /** uid → object, as last seen: lets a relist report objects deleted while we were not watching. */
+  private readonly known = new Map<string, KubeObject>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: WatchOptions,
+    private readonly onObject: ObjectHandler,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  get objects(): IterableIterator<KubeObject> {
+    return this.known.values();
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  /** Runs until stop(); never throws. */
+  async run(): Promise<void> {
+    const { resource } = this.options;
+    let backoffMs = 500;
+    while (!this.abort.signal.aborted) {
+      try {
+        let resourceVersion = await this.list();
+        const relistAt = Date.now() + this.options.resyncMs;
+        backoffMs = 500;
+        while (!this.abort.signal.aborted && Date.now() < relistAt) {
+          resourceVersion = await this.watchOnce(resourceVersion, Math.max(1, Math.round((relistAt - Date.now()) / 1000)));
+        }
+      } catch (error) {
+        if (this.abort.signal.aborted) break;
+        this.metrics.watchRestarts.inc({ resource });
+        if (error instanceof Gone) {
+          this.log.info("Relisted after the watch expired", { resource });
+          continue;
+        }
+        this.lastError = String(error instanceof Error ? error.message : error);
+        this.log.warn("Restarting a failed watch", { resource, backoffMs, error });
+        await new Promise((resolve) => {
+          const t = setTimeout(resolve, backoffMs);
+          this.abort.signal.addEventListener("abort", () => {
+            clearTimeout(t);
+            resolve(undefined);
+          });
+        });
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  private path(): string {
+    return resourcePath(this.options.resource, this.options.namespace);
+  }
+
+  private async list(): Promise<string> {
+    const seen = new Map<string, KubeObject>();
+    let cont: string | undefined;
+    let resourceVersion: string;
+    do {
+      const page = await this.client.request<KubeList>("GET", this.path(), {
+        query: { labelSelector: this.options.labelSelector, limit: 500, continue: cont },
+      });
+      for (const item of page.items) seen.set(item.metadata.uid ?? item.metadata.name, item);
+      cont = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (cont);
+    for (const [uid, object] of this.known) if (!seen.has(uid)) this.onObject(object, true);
+    this.known.clear();
+    for (const [uid, object] of seen) {
+      this.known.set(uid, object);
+      this.onObject(object, false);
+    }
+    this.synced = true;
+    this.lastError = undefined;
+    return resourceVersion;
+  }
+
+  private async watchOnce(resourceVersion: string, timeoutSeconds: number): Promise<string> {
+    let rv = resourceVersion;
+    try {
+      await this.client.watch(
+        this.path(),
+        { labelSelector: this.options.labelSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds },
+        (event) => {
+          if (event.type === "ERROR") {
+            const status = event.object as unknown as { code?: number; message?: string };
+            if (status.code === 410) throw new Gone(status.message ?? "410 Gone");
+            throw new Error(`watch error ${status.code}: ${status.message}`);
+          }
+          rv = event.object.metadata.resourceVersion ?? rv;
+          if (event.type === "BOOKMARK") return;
+          const uid = event.object.metadata.uid ?? event.object.metadata.name;
+          if (event.type === "DELETED") this.known.delete(uid);
+          else this.known.set(uid, event.object);
+          this.onObject(event.object, event.type === "DELETED");
+        },
+        this.abort.signal,
+      );
+    } catch (error) {
+      if (isStatus(error, 410)) throw new Gone("410 Gone");
+      if (error instanceof Error && error.cause instanceof Gone) throw error.cause;
+      throw error;
+    }
+    return rv;
+  }
+}
