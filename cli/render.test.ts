@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import type { Sprite, SpriteStatus } from "../operator/api/index.js";
+import { renderDescribe } from "./render-describe.js";
+import { listRow, hibernatesIn } from "./render-list.js";
+import { renderTopFrame } from "./render-top.js";
+import { renderTable } from "./output.js";
+
+const now = new Date("2026-01-01T12:00:00Z");
+const sprite = (name: string, status?: SpriteStatus, spec: Partial<Sprite["spec"]> = {}): Sprite => ({
+  apiVersion: "puck.sandwich.labs/v1alpha1",
+  kind: "Sprite",
+  metadata: { name, namespace: "lab", creationTimestamp: "2026-01-01T10:00:00Z" },
+  spec: { image: "puck-sprite:dev", storageSize: "10Gi", idleTimeoutMinutes: 30, ...spec },
+  ...(status ? { status } : {}),
+});
+
+const busyDev = sprite("dev", {
+  phase: "Active",
+  podName: "dev-0",
+  activeSessions: 1,
+  lastActiveTime: "2026-01-01T11:58:00Z",
+  reason: "SessionActive",
+  message: "1 terminal session is active",
+  conditions: [{ type: "Ready", status: "True", reason: "PodReady", lastTransitionTime: "2026-01-01T11:00:00Z" }],
+  activity: {
+    reportTime: "2026-01-01T11:59:58Z",
+    cpuPercent: 97,
+    processCount: 12,
+    sessions: [{ kind: "terminal", tty: "pts/0", user: "sprite", command: "bash", pid: 42, active: true, lastActivityTime: "2026-01-01T11:58:00Z" }],
+    busyProcesses: [{ pid: 77, user: "sprite", command: "make -j2", cpuPercent: 95, reason: "Cpu" }],
+  },
+});
+const idleWeb = sprite("web", { phase: "Active", activeSessions: 0, hibernatesAt: "2026-01-01T12:25:00Z", reason: "IdleTimeoutPending", lastActiveTime: "2026-01-01T11:55:00Z" });
+const sleeping = sprite("old", { phase: "Hibernating", hibernatedAt: "2026-01-01T11:00:00Z", reason: "Idle" });
+
+describe("list rows", () => {
+  it.each([
+    ["a busy Sprite shows its sessions and why it stays up", busyDev, ["dev", "Active", "1", "2m", "(SessionActive)", "2h"]],
+    ["an idle Sprite counts down to hibernation", idleWeb, ["web", "Active", "0", "5m", "25m", "2h"]],
+    ["a hibernated Sprite has no sessions and no countdown", sleeping, ["old", "Hibernating", "-", "-", "-", "2h"]],
+    ["a Sprite without status yet is Pending", sprite("new"), ["new", "Pending", "-", "-", "-", "2h"]],
+  ])("%s", (_name, input, expected) => {
+    expect(listRow(input, now, false)).toEqual(expected);
+  });
+
+  it("wide rows add the reason, image, storage and pod", () => {
+    expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "dev-0"]);
+  });
+
+  it("an overdue hibernation reads now", () => {
+    expect(hibernatesIn(sprite("x", { phase: "Active", hibernatesAt: "2026-01-01T11:00:00Z" }), now)).toBe("now");
+  });
+
+  it("tables align columns three spaces apart", () => {
+    expect(renderTable(["NAME", "PHASE"], [["dev", "Active"], ["website", "Hibernating"]])).toBe(
+      "NAME      PHASE\ndev       Active\nwebsite   Hibernating\n",
+    );
+  });
+});
+
+describe("describe", () => {
+  const text = renderDescribe(busyDev, [
+    { type: "Normal", reason: "Woke", message: "Scaled StatefulSet to 1", lastTimestamp: "2026-01-01T11:00:00Z", metadata: {}, involvedObject: { kind: "Sprite", name: "dev" } },
+  ], now);
+  it.each([
+    ["the spec", /Image:\s+puck-sprite:dev/],
+    ["the idle timeout", /Idle timeout:\s+30m/],
+    ["why it is awake", /Reason:\s+SessionActive: 1 terminal session is active/],
+    ["that it will not hibernate while busy", /Hibernates:\s+not while it is busy \(SessionActive\)/],
+    ["the conditions", /Ready\s+True\s+PodReady\s+1h/],
+    ["the sessions", /terminal\s+pts\/0\s+sprite\s+42\s+yes\s+2m\s+bash/],
+    ["the busy processes", /77\s+sprite\s+95%\s+Cpu\s+make -j2/],
+    ["the events with their object", /1h\s+Normal\s+Woke\s+sprite\/dev\s+Scaled StatefulSet to 1/],
+    ["CPU use", /CPU:\s+97% of a core, 12 processes/],
+  ])("shows %s", (_name, pattern) => {
+    expect(text).toMatch(pattern);
+  });
+
+  it("an idle Sprite says when it hibernates", () => {
+    expect(renderDescribe(idleWeb, [], now)).toMatch(/Hibernates:\s+in 25m \(2026-01-01T12:25:00Z\) unless there is activity/);
+  });
+  it("a hibernated Sprite says how to wake it, and empty sections say <none>", () => {
+    const t = renderDescribe(sleeping, [], now);
+    expect(t).toMatch(/hibernated 1h ago; `puck connect old` wakes it/);
+    expect(t).toMatch(/Sessions:\n {2}<none>/);
+  });
+});
+
+describe("top frame", () => {
+  const frame = renderTopFrame({ namespace: "lab", sprites: [idleWeb, sleeping, busyDev], now, footer: "q or Ctrl-C to quit" });
+  it("has a header with counts and the clock", () => {
+    expect(frame.split("\n")[0]).toBe("puck top · namespace lab · 3 Sprites, 2 active · 12:00:00 UTC");
+  });
+  it("lists Sprites by name with sessions, busy count, CPU and countdown", () => {
+    const rows = frame.split("\n").filter((l) => /^(dev|old|web) /.test(l));
+    expect(rows.map((r) => r.split(/\s{2,}/))).toEqual([
+      ["dev", "Active", "1", "1", "97%", "(SessionActive)", "SessionActive"],
+      ["old", "Hibernating", "-", "-", "-", "-", "Idle"],
+      ["web", "Active", "0", "-", "-", "25m", "IdleTimeoutPending"],
+    ]);
+  });
+  it("details each session and busy process", () => {
+    expect(frame).toContain("dev terminal pts/0 bash (pid 42, idle 2m)");
+    expect(frame).toContain("dev  busy make -j2 (pid 77, 95% cpu, Cpu)");
+  });
+  it("ends with the footer", () => expect(frame.trimEnd().endsWith("q or Ctrl-C to quit")).toBe(true));
+  it("cuts lines to the terminal width so the frame redraws in place", () => {
+    const narrow = renderTopFrame({ namespace: "lab", sprites: [busyDev], now, columns: 20 });
+    expect(Math.max(...narrow.split("\n").map((l) => l.length))).toBeLessThanOrEqual(20);
+  });
+  it("an empty namespace says how to create a Sprite", () => {
+    expect(renderTopFrame({ namespace: "lab", sprites: [], now })).toContain("No Sprites. Create one with `puck create NAME`.");
+  });
+});
