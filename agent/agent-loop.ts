@@ -1,0 +1,199 @@
+// One tick of the agent: read the sources, aggregate, warn terminals before hibernation, publish if due.
+import { IDLE_TIMEOUT_MINUTES, type Sprite } from "../operator/api/index.js";
+import { aggregate, decisionKey, publishReason, type PublishState, type TerminalSeen, type Verdict } from "./aggregate.js";
+import { busyProcesses, compileBusyCommands, type BusyRules } from "./busy.js";
+import { classify, type ClassifyOptions } from "./classify.js";
+import type { CpuSampler } from "./cpu-sampler.js";
+import { sustainedCpu, updateCpuWindow, type CpuWindow } from "./cpu-window.js";
+import type { KeepAwake } from "./keep-awake.js";
+import type { Logger } from "./logger.js";
+import { ttyName, type ProcScanner } from "./proc-scanner.js";
+import { terminalPath, terminalTimes as readTerminalTimes, writeToTerminal as writeTerminal } from "./tty-stat.js";
+import { createUserNames } from "./user-names.js";
+import { activityExcludingOwnWrite, warningDue, warningText, type OwnWrite } from "./warn.js";
+
+const DEFAULT_BUSY_CPU_PERCENT = 10;
+const MAX_RETRY_MS = 30_000;
+
+export interface LoopDeps {
+  log: Logger;
+  now: () => number;
+  agentStartMs: number;
+  scanner: ProcScanner;
+  cpu: CpuSampler;
+  classifyOptions: ClassifyOptions;
+  procRoot: string;
+  sprite: () => Sprite | undefined;
+  keepAwake: () => KeepAwake;
+  publish: (verdict: Verdict) => Promise<void>;
+  heartbeatMs: number;
+  /** How long CPU use must last to count as busy. */
+  cpuWindowMs: number;
+  terminalTimes?: typeof readTerminalTimes;
+  writeToTerminal?: typeof writeTerminal;
+}
+
+export interface TickResult {
+  verdict: Verdict;
+  published?: "first" | "changed" | "heartbeat";
+}
+
+export interface AgentLoop {
+  /** Runs one tick; a tick asked for while one runs is folded into a single follow-up tick. */
+  tick(): Promise<TickResult | undefined>;
+}
+
+export function createAgentLoop(deps: LoopDeps): AgentLoop {
+  const { log } = deps;
+  const terminalTimes = deps.terminalTimes ?? readTerminalTimes;
+  const writeToTerminal = deps.writeToTerminal ?? writeTerminal;
+  const userNames = createUserNames(deps.now);
+  let cpuWindow: CpuWindow = new Map();
+  let publishState: PublishState = {};
+  let failures = 0;
+  let retryAtMs = 0;
+  let lastActiveMs: number | undefined;
+  let seededFromStatus = false;
+  let rulesKey = "";
+  let rules: BusyRules = { busyCpuPercent: DEFAULT_BUSY_CPU_PERCENT, busyCommands: [] };
+  const ownWrites = new Map<number, OwnWrite>();
+  let warnedForMs: number | undefined;
+  let keepAwakeInForce = false;
+  let running: Promise<TickResult | undefined> | undefined;
+  let again = false;
+
+  const rulesFor = (sprite: Sprite | undefined): BusyRules => {
+    const activity = sprite?.spec.activity;
+    const key = JSON.stringify(activity ?? {});
+    if (key !== rulesKey) {
+      rulesKey = key;
+      const compiled = compileBusyCommands(activity?.busyCommands);
+      for (const pattern of compiled.invalid) log.warn("Ignored busyCommands pattern that is not a regular expression", { pattern });
+      rules = { busyCpuPercent: activity?.busyCpuPercent ?? DEFAULT_BUSY_CPU_PERCENT, busyCommands: compiled.regexps };
+    }
+    return rules;
+  };
+
+  const once = async (): Promise<TickResult> => {
+    const nowMs = deps.now();
+    const sprite = deps.sprite();
+    if (!seededFromStatus && sprite) {
+      // After a restart, carry on from the activity the previous agent published.
+      seededFromStatus = true;
+      const previous = sprite.status?.lastActiveTime ? Date.parse(sprite.status.lastActiveTime) : NaN;
+      if (!Number.isNaN(previous)) lastActiveMs = Math.max(lastActiveMs ?? previous, previous);
+    }
+    const idleTimeoutMinutes = sprite?.spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default;
+
+    const processes = deps.scanner.scan();
+    const seen = classify(processes, deps.classifyOptions);
+    const readings = await deps.cpu.sample(seen.candidates);
+    cpuWindow = updateCpuWindow(cpuWindow, readings.percent, new Map(seen.candidates.map((p) => [p.pid, p.startTimeMs])), nowMs, deps.cpuWindowMs);
+    const passwd = seen.mainInit ? `${deps.procRoot}/${seen.mainInit.pid}/root/etc/passwd` : "/etc/passwd";
+    const userOf = userNames(passwd);
+
+    const terminals: (TerminalSeen & { ttyNr: number; fdPath?: string })[] = [];
+    for (const group of seen.terminals) {
+      const times = terminalTimes(group.pids, group.ttyNr, deps.procRoot);
+      const path = times ? terminalPath(times.fdPath) : undefined;
+      const raw = times ? Math.max(times.atimeMs, times.mtimeMs) : undefined;
+      terminals.push({
+        ttyNr: group.ttyNr,
+        tty: path?.startsWith("/dev/") ? path.slice(5) : ttyName(group.ttyNr),
+        user: userOf(group.leader.uid),
+        command: group.foreground.cmdline,
+        pid: group.leader.pid,
+        startTimeMs: group.leader.startTimeMs,
+        ...(raw !== undefined ? { lastActivityMs: activityExcludingOwnWrite(raw, ownWrites.get(group.ttyNr)) } : {}),
+        ...(times ? { fdPath: times.fdPath } : {}),
+      });
+    }
+    for (const ttyNr of ownWrites.keys()) if (!seen.terminals.some((t) => t.ttyNr === ttyNr)) ownWrites.delete(ttyNr);
+
+    const busy = busyProcesses(seen.candidates, (pid) => sustainedCpu(cpuWindow.get(pid), nowMs, deps.cpuWindowMs), rulesFor(sprite), userOf);
+    const keepAwake = deps.keepAwake();
+    const keepAwakeUntilMs = "untilMs" in keepAwake ? keepAwake.untilMs : undefined;
+    const inForce = keepAwakeUntilMs !== undefined && keepAwakeUntilMs > nowMs;
+    if (keepAwakeInForce && !inForce) log.info("Keep-alive expired", { until: keepAwakeUntilMs ? new Date(keepAwakeUntilMs).toISOString() : undefined });
+    keepAwakeInForce = inForce;
+
+    const verdict = aggregate({
+      nowMs,
+      agentStartMs: deps.agentStartMs,
+      idleTimeoutMinutes,
+      terminals,
+      execs: seen.execs.map((p) => ({ user: userOf(p.uid), command: p.cmdline, pid: p.pid, startTimeMs: p.startTimeMs })),
+      busy,
+      ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntilMs } : {}),
+      cpuPercent: readings.totalPercent,
+      processCount: seen.candidates.length,
+      ...(lastActiveMs !== undefined ? { previousLastActiveMs: lastActiveMs } : {}),
+    });
+    lastActiveMs = verdict.lastActiveMs;
+
+    warnTerminals(sprite, nowMs, idleTimeoutMinutes, terminals);
+
+    const reason = publishReason(publishState, verdict, nowMs, deps.heartbeatMs);
+    if (reason === undefined || nowMs < retryAtMs) return { verdict };
+    try {
+      await deps.publish(verdict);
+    } catch (error) {
+      failures += 1;
+      const delay = Math.min(MAX_RETRY_MS, 1000 * 2 ** (failures - 1));
+      retryAtMs = nowMs + delay;
+      log.warn("Failed to publish activity; will retry", { error, retryInMs: delay, failures });
+      return { verdict };
+    }
+    if (failures > 0) log.info("Published activity again after failures", { failures });
+    failures = 0;
+    retryAtMs = 0;
+    const changed = publishState.key !== decisionKey(verdict);
+    publishState = { key: decisionKey(verdict), lastPublishMs: nowMs };
+    (changed ? log.info : log.debug)("Published activity", {
+      reason,
+      activeSessions: verdict.activeSessions,
+      busy: verdict.report.busyProcesses?.map((b) => b.pid),
+      keepAwakeUntil: verdict.report.keepAwakeUntil,
+    });
+    return { verdict, published: reason };
+  };
+
+  const warnTerminals = (sprite: Sprite | undefined, nowMs: number, idleTimeoutMinutes: number, terminals: (TerminalSeen & { ttyNr: number; fdPath?: string })[]) => {
+    const at = sprite?.status?.hibernatesAt ? Date.parse(sprite.status.hibernatesAt) : undefined;
+    const hibernatesAtMs = at !== undefined && !Number.isNaN(at) ? at : undefined;
+    if (!warningDue(hibernatesAtMs, nowMs, idleTimeoutMinutes, warnedForMs) || hibernatesAtMs === undefined) return;
+    warnedForMs = hibernatesAtMs;
+    const text = warningText(hibernatesAtMs, nowMs);
+    for (const t of terminals) {
+      if (!t.fdPath) continue;
+      try {
+        const after = writeToTerminal(t.fdPath, t.ttyNr, text);
+        if (after) ownWrites.set(t.ttyNr, { beforeMs: t.lastActivityMs ?? nowMs, afterMs: Math.max(after.atimeMs, after.mtimeMs) });
+        log.info("Warned terminal of hibernation", { tty: t.tty, pid: t.pid, hibernatesAt: new Date(hibernatesAtMs).toISOString() });
+      } catch (error) {
+        log.warn("Failed to warn terminal", { tty: t.tty, pid: t.pid, error });
+      }
+    }
+  };
+
+  return {
+    async tick() {
+      if (running) {
+        again = true;
+        return running;
+      }
+      try {
+        running = once();
+        let result = await running;
+        while (again) {
+          again = false;
+          running = once();
+          result = await running;
+        }
+        return result;
+      } finally {
+        running = undefined;
+      }
+    },
+  };
+}

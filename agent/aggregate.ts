@@ -1,0 +1,137 @@
+// The pure heart of the agent: turns what the sources saw into the activity report and says when to publish it.
+import type { ActivityReport, BusyProcess, SpriteSession } from "../operator/api/index.js";
+
+export const MAX_SESSIONS = 16;
+
+export interface TerminalSeen {
+  tty: string;
+  user: string;
+  command: string;
+  pid: number;
+  startTimeMs: number;
+  /** Last input or output on the terminal; undefined when the agent could not read it. */
+  lastActivityMs?: number;
+}
+
+export interface ExecSeen {
+  user: string;
+  command: string;
+  pid: number;
+  startTimeMs: number;
+}
+
+export interface Observation {
+  nowMs: number;
+  agentStartMs: number;
+  idleTimeoutMinutes: number;
+  terminals: TerminalSeen[];
+  execs: ExecSeen[];
+  busy: BusyProcess[];
+  /** A valid keep-alive from the keep-awake file, whether or not it has expired yet. */
+  keepAwakeUntilMs?: number;
+  cpuPercent: number;
+  processCount: number;
+  /** The last activity published before (from this agent, or the status it found at start). */
+  previousLastActiveMs?: number;
+}
+
+export interface Verdict {
+  report: ActivityReport;
+  activeSessions: number;
+  /** Latest activity seen, never earlier than the previous one; undefined if none was ever seen. */
+  lastActiveMs?: number;
+  /** The future keep-alive in force, if any. */
+  keepAwakeUntilMs?: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function aggregate(o: Observation): Verdict {
+  const idleMs = o.idleTimeoutMinutes * 60_000;
+  const sessions: SpriteSession[] = [];
+  const activity: number[] = [];
+  if (o.previousLastActiveMs !== undefined) activity.push(o.previousLastActiveMs);
+
+  for (const t of o.terminals) {
+    // A terminal whose times cannot be read counts as active: unknown is never idle.
+    const active = t.lastActivityMs === undefined || o.nowMs - t.lastActivityMs <= idleMs;
+    if (t.lastActivityMs !== undefined) activity.push(Math.min(t.lastActivityMs, o.nowMs));
+    else activity.push(o.nowMs);
+    sessions.push({
+      kind: "terminal",
+      tty: t.tty,
+      user: t.user,
+      command: t.command,
+      pid: t.pid,
+      startTime: iso(t.startTimeMs),
+      lastActivityTime: iso(t.lastActivityMs ?? o.nowMs),
+      active,
+    });
+  }
+  for (const e of o.execs) {
+    // A command run through exec holds the Sprite awake for as long as it runs.
+    activity.push(o.nowMs);
+    sessions.push({
+      kind: "exec",
+      user: e.user,
+      command: e.command,
+      pid: e.pid,
+      startTime: iso(e.startTimeMs),
+      lastActivityTime: iso(o.nowMs),
+      active: true,
+    });
+  }
+  if (o.busy.length > 0) activity.push(o.nowMs);
+
+  const activeSessions = sessions.filter((s) => s.active).length;
+  // Active sessions first, then the most recently active: the list is capped, the count is not.
+  sessions.sort(
+    (a, b) => Number(b.active) - Number(a.active) || (b.lastActivityTime ?? "").localeCompare(a.lastActivityTime ?? "") || a.pid - b.pid,
+  );
+  const keepAwakeUntilMs = o.keepAwakeUntilMs !== undefined && o.keepAwakeUntilMs > o.nowMs ? o.keepAwakeUntilMs : undefined;
+  const lastActiveMs = activity.length > 0 ? Math.max(...activity) : undefined;
+
+  const report: ActivityReport = {
+    reportTime: iso(o.nowMs),
+    agentStartTime: iso(o.agentStartMs),
+    sessions: sessions.slice(0, MAX_SESSIONS),
+    busyProcesses: o.busy,
+    cpuPercent: Math.round(o.cpuPercent),
+    processCount: o.processCount,
+    ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntil: iso(keepAwakeUntilMs) } : {}),
+  };
+  return {
+    report,
+    activeSessions,
+    ...(lastActiveMs !== undefined ? { lastActiveMs } : {}),
+    ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntilMs } : {}),
+  };
+}
+
+/** What the operator acts on: a change in it must be published at once. */
+export function decisionKey(v: Verdict): string {
+  const busy = v.report.busyProcesses?.map((b) => b.pid).sort((a, b) => a - b) ?? [];
+  return JSON.stringify({ sessions: v.activeSessions, busy, keepAwake: v.keepAwakeUntilMs ?? null });
+}
+
+export interface PublishState {
+  /** decisionKey of the last report the API server accepted. */
+  key?: string;
+  lastPublishMs?: number;
+}
+
+/**
+ * Publish at once when what the operator decides on changed; otherwise once per heartbeat, which
+ * keeps the report fresh (the operator trusts reports younger than 150 s) at ≤ 1 write a minute.
+ */
+export function publishReason(
+  state: PublishState,
+  verdict: Verdict,
+  nowMs: number,
+  heartbeatMs: number,
+): "first" | "changed" | "heartbeat" | undefined {
+  if (state.key === undefined || state.lastPublishMs === undefined) return "first";
+  if (state.key !== decisionKey(verdict)) return "changed";
+  if (nowMs - state.lastPublishMs >= heartbeatMs) return "heartbeat";
+  return undefined;
+}

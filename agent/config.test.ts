@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { readConfig } from "./config.js";
+
+const pod = { SPRITE_NAME: "dev", SPRITE_NAMESPACE: "team", POD_NAME: "dev-0", KUBERNETES_SERVICE_HOST: "10.43.0.1", KUBERNETES_SERVICE_PORT: "443" };
+
+describe("readConfig", () => {
+  it("in a pod, reaches the API through the service and the mounted token", () => {
+    expect(readConfig(pod)).toMatchObject({
+      spriteName: "dev",
+      namespace: "team",
+      podName: "dev-0",
+      homeDir: "/home/sprite",
+      api: { baseUrl: "https://10.43.0.1:443", tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token", caFile: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt" },
+      sessionParentPid: 0,
+      excludeOwnCgroup: true,
+      scanIntervalMs: 1000,
+      heartbeatMs: 60_000,
+    });
+  });
+
+  it("brackets an IPv6 service address", () => {
+    expect(readConfig({ ...pod, KUBERNETES_SERVICE_HOST: "fd00::1" }).api.baseUrl).toBe("https://[fd00::1]:443");
+  });
+
+  it("on a host, uses PUCK_API_URL", () => {
+    expect(readConfig({ SPRITE_NAME: "a", SPRITE_NAMESPACE: "b", PUCK_API_URL: "http://127.0.0.1:8001" }).api).toEqual({ baseUrl: "http://127.0.0.1:8001" });
+  });
+
+  const bad: { name: string; env: Record<string, string>; message: RegExp }[] = [
+    { name: "a missing Sprite name and namespace are both reported", env: { KUBERNETES_SERVICE_HOST: "x" }, message: /SPRITE_NAME is not set.*SPRITE_NAMESPACE is not set/ },
+    { name: "no way to the API server is reported with the fix", env: { SPRITE_NAME: "a", SPRITE_NAMESPACE: "b" }, message: /set PUCK_API_URL/ },
+    { name: "a non-numeric interval names the variable and value", env: { ...pod, PUCK_SCAN_INTERVAL_MS: "fast" }, message: /PUCK_SCAN_INTERVAL_MS="fast" is not an integer/ },
+    { name: "a URL without a scheme is reported", env: { ...pod, PUCK_API_URL: "localhost:8001" }, message: /must start with http/ },
+    { name: "an unknown log level is reported", env: { ...pod, PUCK_LOG_LEVEL: "loud" }, message: /PUCK_LOG_LEVEL="loud"/ },
+  ];
+  for (const c of bad) it(c.name, () => expect(() => readConfig(c.env)).toThrow(c.message));
+});

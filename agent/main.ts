@@ -1,0 +1,109 @@
+// The agent's entry point: reads its settings, wires sources, aggregator and sink, and starts the loops.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Sprite } from "../operator/api/index.js";
+import { createAgentLoop } from "./agent-loop.js";
+import { readConfig } from "./config.js";
+import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
+import { watchKeepAwake } from "./keep-awake-watcher.js";
+import { createKubeClient } from "./kube-client.js";
+import { isLogLevel, makeLogger, type Logger } from "./logger.js";
+import { createProcScanner } from "./proc-scanner.js";
+import { createStatusSink } from "./status-sink.js";
+import { watchSpriteOnce } from "./sprite-watcher.js";
+import { abortableSleep, supervise } from "./supervisor.js";
+
+const CPU_WINDOW_MS = 10_000;
+
+async function main(): Promise<void> {
+  const agentStartMs = Date.now();
+  let config;
+  try {
+    config = readConfig(process.env);
+  } catch (error) {
+    process.stderr.write(`puck-agent: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const log: Logger = makeLogger({ level: isLogLevel(config.logLevel) ? config.logLevel : "info" }).child({
+    sprite: config.spriteName,
+    namespace: config.namespace,
+  });
+  const controller = new AbortController();
+  const { signal } = controller;
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => controller.abort());
+
+  let ca: string | undefined;
+  if (config.api.caFile) {
+    try {
+      ca = readFileSync(config.api.caFile, "utf8");
+    } catch (error) {
+      log.error("Could not read the API server's CA", { file: config.api.caFile, error });
+      process.exit(1);
+    }
+  }
+  const client = createKubeClient({ baseUrl: config.api.baseUrl, ...(ca ? { ca } : {}), ...(config.api.tokenFile ? { tokenFile: config.api.tokenFile } : {}) });
+
+  let sprite: Sprite | undefined;
+  let ownCgroup: string | undefined;
+  if (config.excludeOwnCgroup) {
+    try {
+      ownCgroup = readFileSync(join(config.procRoot, "self", "cgroup"), "utf8").trim();
+    } catch (error) {
+      log.warn("Could not read the agent's cgroup; its own container's processes may count", { error });
+    }
+  }
+  const loop = createAgentLoop({
+    log,
+    now: Date.now,
+    agentStartMs,
+    scanner: createProcScanner({ procRoot: config.procRoot }),
+    cpu: createCpuSampler(defaultUsageSource(config.scanIntervalMs)),
+    classifyOptions: { selfPid: process.pid, sessionParentPid: config.sessionParentPid, ...(ownCgroup !== undefined ? { ownCgroup } : {}) },
+    procRoot: config.procRoot,
+    sprite: () => sprite,
+    keepAwake: () => keepAwake.current(),
+    publish: createStatusSink(client, config.namespace, config.spriteName),
+    heartbeatMs: config.heartbeatMs,
+    cpuWindowMs: CPU_WINDOW_MS,
+  });
+  const kick = () => void loop.tick().catch((error: unknown) => log.error("Tick failed", { error }));
+  const keepAwake = watchKeepAwake({ homeDir: config.homeDir, log, now: Date.now, onChange: kick });
+
+  let firstSprite = true;
+  void supervise(
+    "sprite-watch",
+    (s) =>
+      watchSpriteOnce({
+        client,
+        namespace: config.namespace,
+        name: config.spriteName,
+        log,
+        signal: s,
+        onSprite: (next) => {
+          const hibernatesChanged = next?.status?.hibernatesAt !== sprite?.status?.hibernatesAt;
+          const specChanged = JSON.stringify(next?.spec) !== JSON.stringify(sprite?.spec);
+          sprite = next;
+          if (firstSprite && next) {
+            firstSprite = false;
+            log.info("Found Sprite", { idleTimeoutMinutes: next.spec.idleTimeoutMinutes });
+          }
+          if (hibernatesChanged || specChanged) kick();
+        },
+      }),
+    { log, signal, sleep: abortableSleep },
+  );
+
+  log.info("Started agent", { pid: process.pid, api: config.api.baseUrl, homeDir: config.homeDir, scanIntervalMs: config.scanIntervalMs });
+  // The first report goes out at once, before the Sprite is even read: an empty report is the
+  // truth at start, and it tells the operator the agent is up.
+  kick();
+  const timer = setInterval(kick, config.scanIntervalMs);
+  signal.addEventListener("abort", () => {
+    clearInterval(timer);
+    log.info("Stopped agent");
+    // Open keep-alive HTTPS sockets would hold the process: exit once the watcher is closed.
+    void keepAwake.close().finally(() => process.exit(0));
+  });
+}
+
+await main();

@@ -1,0 +1,35 @@
+// Publishes the activity report as a merge patch on the Sprite's status subresource.
+import type { ActivityReport, SpriteStatus } from "../operator/api/index.js";
+import type { Verdict } from "./aggregate.js";
+import type { KubeClient } from "./kube-client.js";
+import { spritePath } from "./sprite-watcher.js";
+
+/** The merge patch for a verdict. A merge patch keeps keys it does not mention: null clears them. */
+export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof SpriteStatus, unknown>> } {
+  const activity: Record<keyof ActivityReport, unknown> = {
+    reportTime: verdict.report.reportTime,
+    agentStartTime: verdict.report.agentStartTime,
+    sessions: verdict.report.sessions ?? [],
+    busyProcesses: verdict.report.busyProcesses ?? [],
+    keepAwakeUntil: verdict.report.keepAwakeUntil ?? null,
+    cpuPercent: verdict.report.cpuPercent ?? 0,
+    processCount: verdict.report.processCount ?? 0,
+  };
+  return {
+    status: {
+      activeSessions: verdict.activeSessions,
+      ...(verdict.lastActiveMs !== undefined ? { lastActiveTime: new Date(verdict.lastActiveMs).toISOString() } : {}),
+      activity,
+    },
+  };
+}
+
+export function createStatusSink(client: KubeClient, namespace: string, name: string) {
+  return async (verdict: Verdict): Promise<void> => {
+    try {
+      await client.request("PATCH", `${spritePath(namespace, name)}/status`, statusPatch(verdict));
+    } catch (error) {
+      throw new Error(`patch status of Sprite ${namespace}/${name}`, { cause: error });
+    }
+  };
+}
