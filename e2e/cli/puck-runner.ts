@@ -1,0 +1,108 @@
+// Drives the built `puck` (dist/puck.js) for e2e tests: as a plain process, or in a real terminal.
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import * as pty from "node-pty";
+import { kubeconfigPath } from "../lib/cluster.js";
+import { waitFor } from "../lib/wait.js";
+
+const root = resolve(import.meta.dirname, "../..");
+export const PUCK = join(root, "dist/puck.js");
+
+const newest = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+    const p = join(dir, e.name);
+    return Math.max(max, e.isDirectory() ? newest(p) : e.name.endsWith(".ts") ? statSync(p).mtimeMs : 0);
+  }, 0);
+
+let building: Promise<void> | undefined;
+/** Rebuilds dist/puck.js when a CLI or API source is newer than it. */
+export function ensurePuckBuilt(): Promise<void> {
+  building ??= (async () => {
+    const stale = !existsSync(PUCK) || statSync(PUCK).mtimeMs < Math.max(newest(join(root, "cli")), newest(join(root, "operator/api")));
+    if (stale) await promisify(execFile)(process.execPath, ["scripts/build.mjs", "puck"], { cwd: root });
+  })();
+  return building;
+}
+
+export interface PuckResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs puck without a terminal (stdout and stderr are pipes) against the test cluster. */
+export function puck(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<PuckResult> {
+  return new Promise((resolvePromise) => {
+    const child = execFile(
+      process.execPath,
+      [PUCK, ...args],
+      {
+        cwd: root,
+        env: { ...process.env, KUBECONFIG: kubeconfigPath(), NO_COLOR: "", ...options.env },
+        timeout: options.timeoutMs ?? 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 255) : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+    child.stdin?.end(options.input ?? "");
+  });
+}
+
+/** puck in a pseudo-terminal: what a person sees, keys typed, resizes, and the exit code. */
+export interface PuckTerminal {
+  /** Everything written to the terminal so far (escape sequences included). */
+  output(): string;
+  /** The output with escape sequences removed. */
+  text(): string;
+  write(data: string): void;
+  resize(columns: number, rows: number): void;
+  /** Waits until the text matches; fails with the last screen. */
+  waitForText(pattern: RegExp, timeoutMs?: number, what?: string): Promise<void>;
+  exited(timeoutMs?: number): Promise<number>;
+  kill(): void;
+}
+
+// eslint-disable-next-line no-control-regex
+export const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r/g, "");
+
+export function puckInTerminal(args: string[], options: { env?: Record<string, string>; columns?: number; rows?: number } = {}): PuckTerminal {
+  const term = pty.spawn(process.execPath, [PUCK, ...args], {
+    name: "xterm-256color",
+    cols: options.columns ?? 100,
+    rows: options.rows ?? 30,
+    cwd: root,
+    env: { ...(process.env as Record<string, string>), KUBECONFIG: kubeconfigPath(), ...options.env },
+  });
+  let output = "";
+  let exitCode: number | undefined;
+  term.onData((d) => (output += d));
+  term.onExit(({ exitCode: code }) => (exitCode = code));
+  return {
+    output: () => output,
+    text: () => stripAnsi(output),
+    write: (data) => term.write(data),
+    resize: (c, r) => term.resize(c, r),
+    waitForText: (pattern, timeoutMs = 60_000, what) =>
+      waitFor(() => pattern.test(stripAnsi(output)), {
+        what: what ?? `terminal text ${pattern}`,
+        timeoutMs,
+        intervalMs: 50,
+        describe: () => `exit=${exitCode} screen tail:\n${stripAnsi(output).slice(-1500)}`,
+      }).then(() => undefined),
+    exited: (timeoutMs = 30_000) =>
+      waitFor(() => (exitCode === undefined ? undefined : { code: exitCode }), {
+        what: "puck to exit",
+        timeoutMs,
+        intervalMs: 50,
+        describe: () => `screen tail:\n${stripAnsi(output).slice(-1500)}`,
+      }).then((r) => r.code),
+    kill: () => {
+      if (exitCode === undefined) term.kill();
+    },
+  };
+}
