@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import type { Sprite } from "./api/index.js";
+import {
+  KEEP_RUNNING_SCRIPT,
+  desiredPvc,
+  desiredRole,
+  desiredRoleBinding,
+  desiredService,
+  desiredServiceAccount,
+  desiredStatefulSet,
+} from "./desired-objects.js";
+
+const sprite: Sprite = {
+  apiVersion: "puck.sandwich.labs/v1alpha1",
+  kind: "Sprite",
+  metadata: { name: "dev", namespace: "team", uid: "u-1", generation: 1 },
+  spec: { image: "debian:12", storageSize: "5Gi", storageClassName: "fast", resources: { limits: { memory: "1Gi" } } },
+};
+const labels = (component: string) => ({
+  "puck.sandwich.labs/sprite": "dev",
+  "app.kubernetes.io/name": "puck-sprite",
+  "app.kubernetes.io/instance": "dev",
+  "app.kubernetes.io/managed-by": "puck-operator",
+  "app.kubernetes.io/component": component,
+});
+const owner = [{ apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", name: "dev", uid: "u-1", controller: true }];
+
+describe("desired objects", () => {
+  it("the PVC is labelled but owned by nobody, so it outlives the Sprite", () => {
+    expect(desiredPvc(sprite)).toEqual({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "dev-home", namespace: "team", labels: labels("home") },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } }, storageClassName: "fast" },
+    });
+  });
+
+  it("the StatefulSet runs the image kept alive by /bin/sh beside the agent, with no probes and no token for the user", () => {
+    const sts = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" });
+    expect(sts.metadata).toEqual({ name: "dev", namespace: "team", labels: labels("sprite"), ownerReferences: owner });
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.serviceName).toBe("dev");
+    expect(sts.spec.podManagementPolicy).toBe("Parallel");
+    const pod = sts.spec.template.spec;
+    expect({
+      shareProcessNamespace: pod.shareProcessNamespace,
+      enableServiceLinks: pod.enableServiceLinks,
+      automountServiceAccountToken: pod.automountServiceAccountToken,
+      serviceAccountName: pod.serviceAccountName,
+      terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
+    }).toEqual({
+      shareProcessNamespace: true,
+      enableServiceLinks: false,
+      automountServiceAccountToken: false,
+      serviceAccountName: "dev-agent",
+      terminationGracePeriodSeconds: 5,
+    });
+    expect(sts.spec.template.metadata.annotations).toEqual({ "kubectl.kubernetes.io/default-container": "sprite" });
+    expect(pod.containers[0]).toEqual({
+      name: "sprite",
+      image: "debian:12",
+      imagePullPolicy: "IfNotPresent",
+      command: ["/bin/sh", "-c", KEEP_RUNNING_SCRIPT],
+      env: [{ name: "HOME", value: "/home/sprite" }],
+      workingDir: "/home/sprite",
+      volumeMounts: [{ name: "home", mountPath: "/home/sprite" }],
+      resources: { limits: { memory: "1Gi" } },
+    });
+    const agent = pod.containers[1]!;
+    expect(agent.name).toBe("agent");
+    expect(agent.image).toBe("puck-agent:dev");
+    expect(agent.volumeMounts).toEqual([
+      { name: "home", mountPath: "/home/sprite", readOnly: true },
+      { name: "agent-token", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
+    ]);
+    for (const c of pod.containers) expect(c).not.toHaveProperty("readinessProbe");
+    expect(pod.volumes[0]).toEqual({ name: "home", persistentVolumeClaim: { claimName: "dev-home" } });
+    expect(sts.spec.selector.matchLabels).toEqual({ "puck.sandwich.labs/sprite": "dev", "app.kubernetes.io/component": "sprite" });
+  });
+
+  it("the Service is headless and selects the pod", () => {
+    expect(desiredService(sprite)).toEqual({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "dev", namespace: "team", labels: labels("sprite"), ownerReferences: owner },
+      spec: {
+        clusterIP: "None",
+        selector: { "puck.sandwich.labs/sprite": "dev", "app.kubernetes.io/component": "sprite" },
+        publishNotReadyAddresses: true,
+      },
+    });
+  });
+
+  it("the agent's Role allows reading its own Sprite and patching its own status, nothing else", () => {
+    expect(desiredRole(sprite).rules).toEqual([
+      { apiGroups: ["puck.sandwich.labs"], resources: ["sprites"], resourceNames: ["dev"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["puck.sandwich.labs"], resources: ["sprites/status"], resourceNames: ["dev"], verbs: ["patch"] },
+    ]);
+    expect(desiredRoleBinding(sprite)).toMatchObject({
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "dev-agent" },
+      subjects: [{ kind: "ServiceAccount", name: "dev-agent", namespace: "team" }],
+    });
+    expect(desiredServiceAccount(sprite)).toMatchObject({ metadata: { name: "dev-agent" }, automountServiceAccountToken: false });
+  });
+});
