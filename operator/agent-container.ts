@@ -21,10 +21,16 @@ export function agentContainer(spriteName: string, agentImage: string) {
       { name: HOME_VOLUME, mountPath: HOME_DIR, readOnly: true },
       { name: AGENT_TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
     ],
-    // Root without privilege: SYS_PTRACE and DAC_READ_SEARCH let it read /proc/<pid>/fd and the
-    // terminals of the user's processes (the pod shares one process namespace); nothing else.
+    // Proven in agent/capabilities.test.ts. Root (uid 0) only so that the added capabilities are
+    // effective; everything else is dropped. SYS_PTRACE: ptrace-read access to the user's processes,
+    // needed to follow /proc/<pid>/fd when they run as another user or hold capabilities the agent
+    // lacks (a root shell in the main container does). DAC_READ_SEARCH: search another user's
+    // /proc/<pid>/fd (mode 0500) and read a home directory the user closed. Group tty (5), the group
+    // runc gives the container's /dev/pts: lets the agent write the hibernation warning to another
+    // user's terminal (mode 0620) without DAC_OVERRIDE.
     securityContext: {
       runAsUser: 0,
+      runAsGroup: 5,
       runAsNonRoot: false,
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,

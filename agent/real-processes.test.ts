@@ -1,0 +1,137 @@
+// Host tests with real processes: node-pty terminals, a CPU burner, a sleeper, an exec-like child,
+// seen through the real /proc by the real scanner, sampler and loop (only the publish is captured).
+import { spawn, spawnSync } from "node:child_process";
+import * as pty from "node-pty";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Sprite } from "../operator/api/index.js";
+import { waitFor } from "../e2e/lib/wait.js";
+import { createAgentLoop, type TickResult } from "./agent-loop.js";
+import type { Verdict } from "./aggregate.js";
+import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
+import { makeLogger } from "./logger.js";
+import { createProcScanner } from "./proc-scanner.js";
+
+const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"] = {}): Sprite => ({
+  apiVersion: "puck.sandwich.labs/v1alpha1",
+  kind: "Sprite",
+  metadata: { name: "host", namespace: "test" },
+  spec: { image: "x", idleTimeoutMinutes, activity },
+});
+
+function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite; cpuWindowMs?: number } = {}) {
+  const published: Verdict[] = [];
+  const logs: string[] = [];
+  const loop = createAgentLoop({
+    log: makeLogger({ level: "debug", write: (l) => logs.push(l) }),
+    now: () => Date.now() + (options.clockOffsetMs?.() ?? 0),
+    agentStartMs: Date.now(),
+    scanner: createProcScanner(),
+    cpu: createCpuSampler(defaultUsageSource(200)),
+    // On the host the test process stands in for the container runtime: its children are sessions.
+    classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
+    procRoot: "/proc",
+    sprite: () => options.sprite ?? sprite(30),
+    keepAwake: () => ({ absent: true }),
+    publish: async (v) => void published.push(v),
+    heartbeatMs: 60_000,
+    cpuWindowMs: options.cpuWindowMs ?? 2000,
+  });
+  let last: TickResult | undefined;
+  /** Ticks until `check` holds, at most `timeoutMs`; fails showing the last verdict. */
+  const until = (what: string, check: (v: Verdict) => boolean, timeoutMs = 8000) =>
+    waitFor(
+      async () => {
+        last = await loop.tick();
+        return last && check(last.verdict) ? last.verdict : undefined;
+      },
+      { what, timeoutMs, intervalMs: 200, describe: () => ({ report: last?.verdict.report, activeSessions: last?.verdict.activeSessions }) },
+    );
+  return { loop, published, logs, until };
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+describe("terminals from node-pty", () => {
+  it("sees a new terminal, its typing, its silence past the idle timeout and its end", async () => {
+    let offset = 0;
+    const { until, published } = makeLoop({ clockOffsetMs: () => offset });
+    const term = pty.spawn("sh", [], { name: "xterm", cols: 80, rows: 24, env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
+    cleanups.push(() => term.kill());
+    const session = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === term.pid);
+
+    const opened = await until("the new terminal", (v) => session(v)?.active === true);
+    expect(session(opened)).toMatchObject({ tty: expect.stringMatching(/^pts\/\d+$/), command: "sh", active: true });
+    expect(opened.activeSessions).toBeGreaterThanOrEqual(1);
+    expect(published.length).toBeGreaterThanOrEqual(1);
+
+    // The kernel moves a terminal's times only when they differ in more than the low 3 bits of
+    // the seconds: type into it until its time moves past what was seen at the start.
+    const first = Date.parse(session(opened)!.lastActivityTime!);
+    const typed = await until(
+      "the typing to move the terminal's time",
+      (v) => {
+        term.write("echo hi\r");
+        return Date.parse(session(v)?.lastActivityTime ?? "0") > first;
+      },
+      15_000,
+    );
+    expect(Date.parse(session(typed)!.lastActivityTime!)).toBeGreaterThan(Date.now() - 10_000);
+
+    // Silence: the same terminal, seen 31 minutes later, no longer counts.
+    offset = 31 * 60_000;
+    const silent = await until("the silent terminal to stop counting", (v) => session(v)?.active === false);
+    expect(session(silent)?.active).toBe(false);
+    offset = 0;
+
+    term.kill();
+    const closed = await until("the closed terminal to disappear", (v) => session(v) === undefined);
+    expect(closed.report.sessions?.some((s) => s.pid === term.pid)).toBe(false);
+  });
+});
+
+describe("processes without a terminal", () => {
+  it("counts a running child as an exec session while it runs", async () => {
+    const { until } = makeLoop();
+    const child = spawn("sleep", ["60"], { stdio: "ignore" });
+    cleanups.push(() => child.kill());
+    const running = await until("the exec session", (v) => v.report.sessions?.some((s) => s.kind === "exec" && s.pid === child.pid && s.active) === true);
+    expect(running.report.sessions?.find((s) => s.pid === child.pid)?.command).toBe("sleep 60");
+    child.kill();
+    await until("the exec session to end", (v) => !v.report.sessions?.some((s) => s.pid === child.pid));
+  });
+
+  it("marks a detached CPU burner busy and forgets it when it stops, but never a sleeper", async () => {
+    const { until } = makeLoop({ cpuWindowMs: 2000 });
+    // Detached through an exiting shell, as nohup ... & does: neither is a session then.
+    const started = spawnSync("sh", ["-c", "sh -c 'while :; do :; done' >/dev/null 2>&1 & echo $!; sleep 60 >/dev/null 2>&1 & echo $!"], { encoding: "utf8" });
+    const [burner, sleeper] = started.stdout.trim().split("\n").map(Number) as [number, number];
+    cleanups.push(() => {
+      for (const pid of [burner, sleeper]) {
+        try {
+          process.kill(pid);
+        } catch {
+          // already gone
+        }
+      }
+    });
+    const busy = await until("the burner to be busy", (v) => v.report.busyProcesses?.some((b) => b.pid === burner) === true);
+    expect(busy.report.busyProcesses?.find((b) => b.pid === burner)).toMatchObject({ reason: "Cpu", command: expect.stringContaining("while :") });
+    expect(busy.report.busyProcesses?.find((b) => b.pid === burner)?.cpuPercent).toBeGreaterThanOrEqual(10);
+    expect(busy.report.busyProcesses?.some((b) => b.pid === sleeper)).toBe(false);
+    expect(busy.report.sessions?.some((s) => s.pid === burner || s.pid === sleeper)).toBe(false);
+    process.kill(burner);
+    await until("the burner to stop counting", (v) => !v.report.busyProcesses?.some((b) => b.pid === burner));
+  });
+
+  it("marks a process busy by command pattern however idle it is", async () => {
+    const { until } = makeLoop({ sprite: sprite(30, { busyCommands: ["^sleep 61$"] }) });
+    const child = spawnSync("sh", ["-c", "sleep 61 >/dev/null 2>&1 & echo $!"], { encoding: "utf8" });
+    const pid = Number(child.stdout.trim());
+    cleanups.push(() => process.kill(pid));
+    const v = await until("the matching command", (x) => x.report.busyProcesses?.some((b) => b.pid === pid) === true);
+    expect(v.report.busyProcesses?.find((b) => b.pid === pid)?.reason).toBe("Command");
+  });
+});
