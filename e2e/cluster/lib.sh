@@ -20,3 +20,66 @@ progress_dots() {
   done
   return 0
 }
+
+POD_CIDR=10.244.0.0/24
+SERVICE_CIDR=10.96.0.0/16
+CONTAINERD_SOCK=$PUCK_RUN/containerd/containerd.sock
+PAUSE_IMAGE=puck.local/pause:1
+# Every process the cluster starts runs one of these; down.sh finds leftovers of killed runs by them.
+DAEMONS=(local-path-provisioner kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd containerd)
+
+ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
+
+# Installs the Debian packages the cluster runs on, when any is missing.
+ensure_host_packages() {
+  local pkgs=(containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2)
+  local missing=() p
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} = 0 ] && return 0
+  log "Installing Debian packages: ${missing[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# start_daemon NAME COMMAND [ARGS...]: runs a daemon in its own session, logging to logs/NAME.log.
+start_daemon() {
+  local name=$1; shift
+  log "Starting $name"
+  setsid "$@" >>"$PUCK_STATE/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$PUCK_RUN/$name.pid"
+}
+
+# wait_until SECONDS WHAT COMMAND [ARGS...]: retries COMMAND until it succeeds or time runs out,
+# then shows the last lines of the daemon logs so the failure says what went wrong.
+wait_until() {
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "error: timed out after ${seconds}s waiting for $what; last log lines:"
+      local f
+      for f in "$PUCK_STATE"/logs/*.log; do
+        [ -f "$f" ] || continue
+        echo "--- $f" >&2
+        tail -n 8 "$f" >&2
+      done
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+# The cluster is healthy when every daemon runs and the API server and the node are ready.
+cluster_healthy() {
+  local d pid
+  for d in "${DAEMONS[@]}"; do
+    pid=$(cat "$PUCK_RUN/$d.pid" 2>/dev/null) || return 1
+    kill -0 "$pid" 2>/dev/null || return 1
+  done
+  [ -x "$PUCK_STATE/bin/kubectl" ] || return 1
+  "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get --raw /readyz >/dev/null 2>&1 || return 1
+  "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get nodes \
+    -o jsonpath='{.items[0].status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Brings up a single-node Kubernetes on this machine from upstream parts (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubelet with containerd and runc, kube-proxy, CNI bridge,
+# a local-path provisioner) and prints the admin kubeconfig's path on its last line.
+# Idempotent: a healthy cluster is reused; anything else left by a killed run is cleaned up first.
+# Needs root: it runs containerd and the kubelet.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=e2e/cluster/lib.sh
+. "$here/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "the local cluster needs root (it runs containerd and the kubelet): run as root"
+
+kubeconfig="$PUCK_STATE/kubeconfig"
+if [ -f "$kubeconfig" ] && cluster_healthy; then
+  log "Reused the running cluster"
+  echo "$kubeconfig"
+  exit 0
+fi
+
+ensure_host_packages
+bin=$(bash "$here/build.sh")
+log "Cleaning up what an earlier run left"
+bash "$here/down.sh" --keep-images >/dev/null
+
+node_ip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+[ -n "$node_ip" ] || node_ip=$(hostname -I | awk '{print $1}')
+node_name=$(hostname | tr '[:upper:]' '[:lower:]')
+mkdir -p "$PUCK_STATE"/{pki,logs,etcd,kubelet,storage,cni/net.d,containerd} "$PUCK_RUN" "$PUCK_STATE/bin"
+for b in kubectl; do ln -sf "$bin/$b" "$PUCK_STATE/bin/$b"; done
+
+log "Writing certificates for node $node_name ($node_ip)"
+bash "$here/pki.sh" "$PUCK_STATE/pki" "$node_ip" "$node_name"
+bash "$here/kubeconfigs.sh" "$PUCK_STATE" "$node_name"
+
+# --- host networking -------------------------------------------------------------------------
+sysctl -qw net.ipv4.ip_forward=1
+[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && sysctl -qw net.bridge.bridge-nf-call-iptables=1
+cat >"$PUCK_STATE/cni/net.d/10-puck.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "puck",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "puck0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$POD_CIDR" }]], "routes": [{ "dst": "0.0.0.0/0" }],
+                "dataDir": "$PUCK_STATE/cni/ipam" }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+EOF
+
+# --- containerd ------------------------------------------------------------------------------
+cat >"$PUCK_STATE/containerd/config.toml" <<EOF
+version = 2
+root = "$PUCK_STATE/containerd/root"
+state = "$PUCK_RUN/containerd"
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  enable_unprivileged_ports = true
+  # This machine lacks CAP_SYS_RESOURCE: lowering oom_score_adj below containerd's own would fail.
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$PUCK_STATE/cni/net.d"
+EOF
+start_daemon containerd containerd --config "$PUCK_STATE/containerd/config.toml"
+wait_until 30 "containerd to answer" ctr --address "$CONTAINERD_SOCK" version
+bash "$here/images.sh" pause "$bin/pause"
+
+# --- control plane ---------------------------------------------------------------------------
+pki=$PUCK_STATE/pki
+start_daemon etcd "$bin/etcd" --name puck --data-dir "$PUCK_STATE/etcd" \
+  --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+  --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+  --initial-cluster puck=http://127.0.0.1:2380 --unsafe-no-fsync --log-level warn
+wait_until 30 "etcd to answer" curl -fsS http://127.0.0.1:2379/health
+
+start_daemon kube-apiserver "$bin/kube-apiserver" \
+  --advertise-address "$node_ip" --bind-address 0.0.0.0 --secure-port 6443 \
+  --etcd-servers http://127.0.0.1:2379 \
+  --service-cluster-ip-range "$SERVICE_CIDR" \
+  --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+  --client-ca-file "$pki/ca.crt" --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
+  --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+  --profiling=false --v=1
+wait_until 60 "the API server to be ready" "$bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz
+
+start_daemon kube-controller-manager "$bin/kube-controller-manager" \
+  --kubeconfig "$PUCK_STATE/controller-manager.kubeconfig" \
+  --authentication-kubeconfig "$PUCK_STATE/controller-manager.kubeconfig" \
+  --authorization-kubeconfig "$PUCK_STATE/controller-manager.kubeconfig" \
+  --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+  --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
+  --use-service-account-credentials --leader-elect=false --bind-address 127.0.0.1 --profiling=false --v=1
+start_daemon kube-scheduler "$bin/kube-scheduler" \
+  --kubeconfig "$PUCK_STATE/scheduler.kubeconfig" \
+  --authentication-kubeconfig "$PUCK_STATE/scheduler.kubeconfig" \
+  --authorization-kubeconfig "$PUCK_STATE/scheduler.kubeconfig" \
+  --leader-elect=false --bind-address 127.0.0.1 --profiling=false --v=1
+
+# --- node --------------------------------------------------------------------------------------
+cat >"$PUCK_STATE/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication:
+  anonymous: { enabled: false }
+  webhook: { enabled: true }
+  x509: { clientCAFile: "$pki/ca.crt" }
+authorization: { mode: Webhook }
+cgroupDriver: cgroupfs
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+failSwapOn: false
+tlsCertFile: "$pki/kubelet.crt"
+tlsPrivateKeyFile: "$pki/kubelet.key"
+resolvConf: /etc/resolv.conf
+# A test node on a shared disk: evict only when truly out of room.
+evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%" }
+imageGCHighThresholdPercent: 100
+serializeImagePulls: false
+syncFrequency: 10s
+fileCheckFrequency: 10s
+nodeStatusUpdateFrequency: 10s
+EOF
+start_daemon kubelet "$bin/kubelet" --config "$PUCK_STATE/kubelet/config.yaml" \
+  --kubeconfig "$PUCK_STATE/kubelet.kubeconfig" --root-dir "$PUCK_STATE/kubelet" \
+  --hostname-override "$node_name" --node-ip "$node_ip" --v=1
+start_daemon kube-proxy "$bin/kube-proxy" --kubeconfig "$PUCK_STATE/kube-proxy.kubeconfig" \
+  --hostname-override "$node_name" --cluster-cidr "$POD_CIDR" --proxy-mode iptables \
+  --conntrack-max-per-core 0 --metrics-bind-address 127.0.0.1:10249 --v=1
+start_daemon local-path-provisioner "$bin/local-path-provisioner" \
+  --kubeconfig "$PUCK_STATE/provisioner.kubeconfig" --root "$PUCK_STATE/storage"
+
+kc=("$bin/kubectl" --kubeconfig "$kubeconfig")
+wait_until 90 "node $node_name to be Ready" \
+  sh -c "'$bin/kubectl' --kubeconfig '$kubeconfig' get node '$node_name' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
+"${kc[@]}" apply -f "$here/manifests/cluster-addons.yaml" >/dev/null
+wait_until 60 "the default service account" "${kc[@]}" -n default get serviceaccount default
+log "Cluster is up: Kubernetes $(basename "$bin" | cut -d- -f1) on node $node_name; logs in $PUCK_STATE/logs"
+echo "$kubeconfig"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): static checks and unit tests, then the cluster tests on the local
+# cluster, which it brings up (with Puck's images) and tears down afterwards, even on failure.
+# PUCK_KEEP_CLUSTER=1 leaves the cluster running for the next run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+node -e 'const [major] = process.versions.node.split("."); if (+major < 22) { console.error(`Node ${process.version} is too old: run npm ci (it installs Node 24 into node_modules).`); process.exit(1); }'
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+
+echo "== Static checks"
+tsc --noEmit
+eslint .
+node scripts/run-ts.mjs scripts/generate.ts --check
+
+echo "== Unit tests"
+vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
+
+echo "== Cluster tests"
+[ "$(id -u)" = 0 ] || { echo "The cluster tests run a local Kubernetes and need root: run npm test as root." >&2; exit 1; }
+if [ "${PUCK_KEEP_CLUSTER:-}" != 1 ]; then
+  trap 'bash e2e/cluster/down.sh || true; rm -rf "$reports"' EXIT
+fi
+KUBECONFIG=$(bash e2e/cluster/up.sh | tail -n 1)
+export KUBECONFIG
+bash images/build.sh --load local
+status=0
+vitest run --project cluster --reporter=default --reporter=json --outputFile.json="$reports/cluster.json" || status=$?
+
+# One plain closing line that any CI reads: the totals of both runs.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const f of process.argv.slice(1)) {
+    if (!fs.existsSync(f)) { failed++; continue; }
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+' "$reports/unit.json" "$reports/cluster.json"
+exit "$status"
