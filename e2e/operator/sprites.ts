@@ -1,0 +1,61 @@
+// Helpers for the operator's cluster tests: make, read and patch Sprites and their children with kubectl.
+import type { Sprite, SpriteSpec, SpriteStatus } from "../../operator/api/index.js";
+import { kubectl } from "../lib/cluster.js";
+
+export const SPRITE_IMAGE = "puck-sprite:dev";
+
+export async function createSprite(namespace: string, name: string, spec: Partial<SpriteSpec> = {}): Promise<void> {
+  const manifest = {
+    apiVersion: "puck.sandwich.labs/v1alpha1",
+    kind: "Sprite",
+    metadata: { name, namespace },
+    spec: { image: SPRITE_IMAGE, storageSize: "1Gi", ...spec },
+  };
+  await kubectl(["create", "-f", "-"], { input: JSON.stringify(manifest) });
+}
+
+/** The object as JSON, or undefined when it does not exist. */
+export async function getObject<T = Record<string, unknown>>(kind: string, namespace: string, name: string): Promise<T | undefined> {
+  const { stdout } = await kubectl(["get", kind, name, "-n", namespace, "-o", "json", "--ignore-not-found"]);
+  return stdout.trim() ? (JSON.parse(stdout) as T) : undefined;
+}
+
+export const getSprite = (namespace: string, name: string) => getObject<Sprite>("sprites.puck.sandwich.labs", namespace, name);
+
+export async function listNames(kind: string, namespace: string, selector?: string): Promise<string[]> {
+  const { stdout } = await kubectl(["get", kind, "-n", namespace, "-o", "jsonpath={.items[*].metadata.name}", ...(selector ? ["-l", selector] : [])]);
+  return stdout.split(/\s+/).filter(Boolean).sort();
+}
+
+export async function patchSpec(namespace: string, name: string, spec: Partial<SpriteSpec>): Promise<void> {
+  await kubectl(["patch", "sprites.puck.sandwich.labs", name, "-n", namespace, "--type=merge", "-p", JSON.stringify({ spec })]);
+}
+
+/** Writes status fields as the agent does: a merge patch of the status subresource. */
+export async function patchStatus(namespace: string, name: string, status: Partial<SpriteStatus>): Promise<void> {
+  await kubectl(["patch", "sprites.puck.sandwich.labs", name, "-n", namespace, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
+}
+
+/** An idle agent report made now: no sessions, no busy processes. */
+export const idleReport = (now = new Date()): Partial<SpriteStatus> => ({
+  activeSessions: 0,
+  activity: { reportTime: now.toISOString(), sessions: [], busyProcesses: [] },
+});
+
+export async function replicasOf(namespace: string, name: string): Promise<number | undefined> {
+  const sts = await getObject<{ spec: { replicas: number } }>("statefulset", namespace, name);
+  return sts?.spec.replicas;
+}
+
+/** A short view of a Sprite for failure messages. */
+export async function describeSprite(namespace: string, name: string): Promise<unknown> {
+  const sprite = await getSprite(namespace, name);
+  return { spec: sprite?.spec, status: sprite?.status, replicas: await replicasOf(namespace, name) };
+}
+
+export async function eventReasons(namespace: string, name: string): Promise<string[]> {
+  const { stdout } = await kubectl([
+    "get", "events", "-n", namespace, "--field-selector", `involvedObject.name=${name},involvedObject.kind=Sprite`, "-o", "jsonpath={.items[*].reason}",
+  ]);
+  return stdout.split(/\s+/).filter(Boolean);
+}
