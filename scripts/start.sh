@@ -50,8 +50,4 @@ cat <<EOF
 Puck is installed. Next:
   export KUBECONFIG=${KUBECONFIG:-~/.kube/config}
   scripts/puck connect demo
-
-Puck is installed. Next:
-  export KUBECONFIG=${KUBECONFIG:-~/.kube/config}
-  scripts/puck connect demo
 EOF
