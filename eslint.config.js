@@ -12,11 +12,13 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**"], message: "Nothing imports from cli/." }] }],
     },
   },
   {
-    files: ["cli/**/*.ts"],
-    rules: { "no-restricted-imports": "off" },
+    // Dependencies point one way: the operator and agent never import the CLI.
+    files: ["operator/**/*.ts", "agent/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**"], message: "Nothing imports from cli/." }] }],
+    },
   },
 );

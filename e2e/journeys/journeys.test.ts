@@ -1,0 +1,257 @@
+// User journeys against Puck installed in-cluster the way a user installs it (kubectl apply -k
+// deploy; operator and agent from their images), driven through the built `puck`. Each journey
+// prints its timings; the run ends with a summary table.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubectl, makeNamespace } from "../lib/cluster.js";
+import { waitFor } from "../lib/wait.js";
+import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../cli/puck-runner.js";
+
+const MINUTE = 60_000;
+const timings: { journey: string; step: string; seconds: number }[] = [];
+let ns: { name: string; remove: () => Promise<void> };
+
+const record = (journey: string, step: string, sinceMs: number) => {
+  const seconds = (Date.now() - sinceMs) / 1000;
+  timings.push({ journey, step, seconds });
+  console.log(`[${journey}] ${step}: ${seconds.toFixed(1)} s`);
+  return seconds;
+};
+
+const run = (args: string[], timeoutMs = 5 * MINUTE) => puck(["-n", ns.name, ...args], { timeoutMs });
+
+/** Runs puck and fails with its output unless it exits 0. */
+async function ok(args: string[], timeoutMs?: number): Promise<PuckResult> {
+  const result = await run(args, timeoutMs);
+  if (result.code !== 0) {
+    throw new Error(`puck ${args.join(" ")} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  }
+  return result;
+}
+
+interface SpriteView {
+  phase?: string;
+  reason?: string;
+  activeSessions?: number;
+  busy: number;
+  hibernatedAt?: string;
+}
+
+async function view(name: string): Promise<SpriteView> {
+  const { stdout } = await kubectl(["-n", ns.name, "get", "sprite", name, "-o", "json"]);
+  const status = JSON.parse(stdout).status ?? {};
+  return {
+    phase: status.phase,
+    reason: status.reason,
+    activeSessions: status.activeSessions,
+    busy: status.activity?.busyProcesses?.length ?? 0,
+    hibernatedAt: status.hibernatedAt,
+  };
+}
+
+async function waitPhase(name: string, phase: string, timeoutMs: number): Promise<SpriteView> {
+  return waitFor(async () => {
+    const v = await view(name);
+    return v.phase === phase ? v : undefined;
+  }, { timeoutMs, intervalMs: 500, what: `Sprite ${name} to be ${phase}`, describe: () => view(name) });
+}
+
+/** Asserts the Sprite stays Active for the whole window (checked every few seconds). */
+async function staysActive(name: string, forMs: number): Promise<void> {
+  const until = Date.now() + forMs;
+  while (Date.now() < until) {
+    const v = await view(name);
+    expect(v.phase, `Sprite ${name} should still be Active (${JSON.stringify(v)})`).toBe("Active");
+    await new Promise((r) => setTimeout(r, Math.min(3000, Math.max(0, until - Date.now()))));
+  }
+}
+
+const create = (name: string, idleMinutes = 1) =>
+  ok(["create", name, "--image", "puck-sprite:dev", "--idle-timeout", String(idleMinutes), "--storage", "1Gi"]);
+
+beforeAll(async () => {
+  await ensurePuckBuilt();
+  // Install as a user would; restart so the operator runs the image this run built.
+  await kubectl(["apply", "--server-side", "--force-conflicts", "-k", "deploy"]);
+  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
+  await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=1"]);
+  await kubectl(["-n", "puck-system", "rollout", "restart", "deployment/puck-operator"]);
+  await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-operator", "--timeout=180s"], { timeoutMs: 200_000 });
+  ns = await makeNamespace("journey");
+}, 5 * MINUTE);
+
+afterAll(async () => {
+  if (timings.length > 0) {
+    console.log("\nJourney timings");
+    console.log("journey".padEnd(28) + "step".padEnd(52) + "seconds");
+    for (const t of timings) console.log(t.journey.padEnd(28) + t.step.padEnd(52) + t.seconds.toFixed(1));
+  }
+  await ns?.remove();
+  // Other test files start operators of their own: leave none running in-cluster behind us.
+  await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+}, 2 * MINUTE);
+
+describe.concurrent("journeys that wait on idle timeouts", () => {
+  it("1. create, connect, write, exit; hibernates after its timeout; connect wakes it with the file", async () => {
+    const j = "1-hibernate-and-wake";
+    let t = Date.now();
+    await create("j1");
+    record(j, "create (until Active)", t);
+    const term = puckInTerminal(["-n", ns.name, "connect", "j1"]);
+    try {
+      await term.waitForText(/\$ $/m, 60_000, "a shell prompt");
+      term.write("echo journey-one-$((6 * 7)) > ~/proof && exit\r");
+      expect(await term.exited(30_000)).toBe(0);
+    } finally {
+      term.kill();
+    }
+    t = Date.now();
+    await waitPhase("j1", "Hibernating", 4 * MINUTE);
+    const idle = record(j, "exit -> Hibernating (timeout 60 s)", t);
+    expect(idle).toBeGreaterThanOrEqual(45);
+    t = Date.now();
+    const read = await ok(["connect", "j1", "--", "cat", "/home/sprite/proof"]);
+    record(j, "connect from hibernation -> command done", t);
+    expect(read.stdout.trim()).toBe("journey-one-42");
+  }, 8 * MINUTE);
+
+  it("2. a nohup'ed make keeps it awake past its timeout; it hibernates one timeout after make ends", async () => {
+    const j = "2-make-keeps-awake";
+    await create("j2");
+    // A real Makefile whose three steps each compute for 30 s: 90 s of work, longer than the timeout.
+    const makefile = [
+      "all: step1 step2 step3",
+      "\t@echo all-done",
+      "step%:",
+      "\t@end=$$(( $$(date +%s) + 30 )); while [ $$(date +%s) -lt $$end ]; do :; done; echo $@ done",
+    ].join("\n");
+    const started = Date.now();
+    await ok([
+      "connect", "j2", "--", "sh", "-c",
+      `printf '%s\\n' '${makefile.replace(/'/g, "'\\''")}' > ~/Makefile && cd ~ && nohup make > make.log 2>&1 &`,
+    ]);
+    // Past the 60 s timeout make is still running, and the Sprite says why it is awake.
+    await staysActive("j2", 75_000);
+    const whileBusy = await view("j2");
+    expect(whileBusy.busy).toBeGreaterThan(0);
+    const makeEnded = await waitFor(async () => ((await view("j2")).busy === 0 ? Date.now() : undefined), {
+      timeoutMs: 2 * MINUTE, what: "make to end (no busy process reported)", describe: () => view("j2"),
+    });
+    record(j, "make ran (seen busy)", started);
+    await waitPhase("j2", "Hibernating", 3 * MINUTE);
+    const after = record(j, "make ended -> Hibernating", makeEnded);
+    expect(after).toBeGreaterThanOrEqual(40);
+  }, 10 * MINUTE);
+
+  it("3. a forgotten silent terminal does not keep it awake; a terminal that prints does", async () => {
+    const j = "3-silent-vs-printing";
+    await Promise.all([create("j3-silent"), create("j3-printing")]);
+    const silent = puckInTerminal(["-n", ns.name, "connect", "j3-silent"]);
+    const printing = puckInTerminal(["-n", ns.name, "connect", "j3-printing"]);
+    try {
+      await silent.waitForText(/\$ $/m, 60_000, "a shell prompt");
+      await printing.waitForText(/\$ $/m, 60_000, "a shell prompt");
+      printing.write("while true; do date; sleep 5; done\r");
+      const t = Date.now();
+      await waitPhase("j3-silent", "Hibernating", 4 * MINUTE);
+      record(j, "silent terminal attached -> Hibernating", t);
+      // The printing one has outlived its timeout by the time the silent one slept; check a while more.
+      await staysActive("j3-printing", Math.max(0, 75_000 - (Date.now() - t)));
+      expect((await view("j3-printing")).activeSessions).toBeGreaterThanOrEqual(1);
+      record(j, "printing terminal kept it Active for", t);
+    } finally {
+      silent.kill();
+      printing.kill();
+    }
+  }, 8 * MINUTE);
+
+  it("4. keepawake holds it up until its time, then it hibernates", async () => {
+    const j = "4-keepawake";
+    await create("j4");
+    const t = Date.now();
+    await ok(["connect", "j4", "--", "keepawake", "100s"]);
+    await staysActive("j4", 80_000);
+    await waitPhase("j4", "Hibernating", 3 * MINUTE);
+    const held = record(j, "keepawake 100s -> Hibernating", t);
+    expect(held).toBeGreaterThanOrEqual(95);
+  }, 8 * MINUTE);
+
+  it("8. 20 hibernate/wake cycles keep the home directory identical", async () => {
+    const j = "8-twenty-cycles";
+    await create("j8", 30);
+    const checksum = ["connect", "j8", "--", "sh", "-c", "cd ~ && find . -type f ! -path './.puck/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum"];
+    await ok(["connect", "j8", "--", "sh", "-c",
+      "mkdir -p ~/tree/a/b && head -c 2000000 /dev/urandom > ~/tree/blob && for i in $(seq 1 50); do echo $i > ~/tree/a/b/f$i; done"]);
+    const before = (await ok(checksum)).stdout.trim();
+    expect(before).toMatch(/^[0-9a-f]{64}/);
+    const started = Date.now();
+    for (let cycle = 1; cycle <= 20; cycle++) {
+      await ok(["hibernate", "j8", "--yes"]);
+      await waitPhase("j8", "Hibernating", MINUTE);
+      await waitFor(async () => {
+        const { stdout } = await kubectl(["-n", ns.name, "get", "pods", "-l", "puck.sandwich.labs/sprite=j8", "-o", "name"]);
+        return stdout.trim() === "";
+      }, { timeoutMs: MINUTE, what: "the pod of j8 to be gone" });
+      const after = (await ok(checksum)).stdout.trim();
+      expect(after, `checksum after cycle ${cycle}`).toBe(before);
+    }
+    record(j, "20 cycles (hibernate, pod gone, wake + checksum)", started);
+  }, 15 * MINUTE);
+});
+
+describe("journeys that act right away", () => {
+  it("5. delete keeps the volume; re-creating brings the data back; --purge removes it", async () => {
+    const j = "5-delete-and-purge";
+    await create("j5", 30);
+    await ok(["connect", "j5", "--", "sh", "-c", "echo kept > ~/kept"]);
+    let t = Date.now();
+    await ok(["delete", "j5"]);
+    await waitFor(async () => {
+      const { stdout } = await kubectl(["-n", ns.name, "get", "sprites", "-o", "name"]);
+      return !stdout.includes("sprite.puck.sandwich.labs/j5");
+    }, { timeoutMs: MINUTE, what: "Sprite j5 to be deleted" });
+    record(j, "delete", t);
+    const { stdout: pvc } = await kubectl(["-n", ns.name, "get", "pvc", "j5-home", "-o", "jsonpath={.status.phase}"]);
+    expect(pvc).toBe("Bound");
+    t = Date.now();
+    await create("j5", 30);
+    const read = await ok(["connect", "j5", "--", "cat", "/home/sprite/kept"]);
+    record(j, "re-create + read", t);
+    expect(read.stdout.trim()).toBe("kept");
+    await ok(["delete", "j5", "--purge", "--yes"]);
+    await waitFor(async () => {
+      const { stdout } = await kubectl(["-n", ns.name, "get", "pvc", "-o", "name"]);
+      return !stdout.includes("persistentvolumeclaim/j5-home");
+    }, { timeoutMs: MINUTE, what: "PVC j5-home to be purged" });
+  }, 6 * MINUTE);
+
+  it("6. the agent's token reads and patches its own Sprite's status only", async () => {
+    await Promise.all([create("j6", 30), create("j6-other", 30)]);
+    const { stdout: token } = await kubectl(["-n", ns.name, "create", "token", "j6-agent", "--duration=10m"]);
+    const as = (args: string[]) => kubectl(["--token", token.trim(), "-n", ns.name, ...args]);
+    const denied = async (args: string[]) => {
+      const error = await as(args).then(() => undefined, (e: Error) => e);
+      expect(error?.message, `kubectl ${args.join(" ")} should be forbidden`).toMatch(/forbidden/i);
+    };
+    await expect(as(["get", "sprite", "j6", "-o", "name"])).resolves.toMatchObject({ stdout: expect.stringContaining("j6") });
+    await expect(as(["patch", "sprite", "j6", "--subresource=status", "--type=merge", "-p", '{"status":{"activity":{"reportTime":"2026-01-01T00:00:00Z"}}}'])).resolves.toBeTruthy();
+    await denied(["get", "sprite", "j6-other"]);
+    await denied(["patch", "sprite", "j6-other", "--subresource=status", "--type=merge", "-p", '{"status":{"activeSessions":1}}']);
+    await denied(["patch", "sprite", "j6", "--type=merge", "-p", '{"spec":{"idleTimeoutMinutes":5}}']);
+    await denied(["get", "pods"]);
+    await denied(["get", "secrets"]);
+  }, 5 * MINUTE);
+
+  it("7. the operator pod killed during a wake: the wake completes and the user gets a shell", async () => {
+    const j = "7-operator-killed-mid-wake";
+    await create("j7", 30);
+    await ok(["hibernate", "j7", "--yes"]);
+    await waitPhase("j7", "Hibernating", MINUTE);
+    const t = Date.now();
+    const connect = run(["connect", "j7", "--", "echo", "woke-up"]);
+    await kubectl(["-n", "puck-system", "delete", "pod", "-l", "app.kubernetes.io/name=puck-operator", "--grace-period=0", "--force", "--wait=false"]);
+    const result = await connect;
+    record(j, "connect while the operator restarts", t);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe("woke-up");
+  }, 6 * MINUTE);
+});
