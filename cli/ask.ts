@@ -1,6 +1,6 @@
-// Questions to the person at the terminal: the one module that imports prompts.
+// Questions to the person at the terminal: the one module that uses prompts.
 import type { Readable, Writable } from "node:stream";
-import prompts from "prompts";
+import { loadPrompts } from "./lazy-deps.js";
 import type { Io } from "./io.js";
 import { PuckError } from "./errors.js";
 
@@ -12,6 +12,7 @@ const onCancel = () => {
 };
 
 export async function confirm(io: Io, message: string): Promise<boolean> {
+  const prompts = await loadPrompts();
   const answer = await prompts(
     { type: "confirm", name: "ok", message, initial: false, stdin: io.stdin as unknown as Readable, stdout: io.stderr as unknown as Writable },
     { onCancel },
@@ -26,6 +27,7 @@ export async function askText(
   initial: string,
   validate?: (value: string) => true | string,
 ): Promise<string> {
+  const prompts = await loadPrompts();
   const answer = await prompts(
     {
       type: "text",

@@ -5,6 +5,7 @@ import { EXIT, PuckError } from "./errors.js";
 import { outcomeOf, type ExecStatus } from "./exec-status.js";
 import type { Io } from "./io.js";
 import type { KubeClient } from "./kube-client.js";
+import { loadExecLibrary } from "./lazy-deps.js";
 
 export interface ExecRequest {
   namespace: string;
@@ -15,13 +16,6 @@ export interface ExecRequest {
   stdin: boolean;
 }
 
-/** Loads client-node's exec parts only (not its generated API client): started early by connect. */
-export const loadExecLibrary = () =>
-  Promise.all([
-    import("@kubernetes/client-node/dist/config.js"),
-    import("@kubernetes/client-node/dist/exec.js"),
-    import("@kubernetes/client-node/dist/web-socket-handler.js"),
-  ]);
 
 const b64 = (text: string | undefined) => (text === undefined ? undefined : Buffer.from(text).toString("base64"));
 

@@ -73,3 +73,14 @@ describe("kubeconfigFiles", () => {
     expect(kubeconfigFiles(selection, env)).toEqual(expected);
   });
 });
+
+describe("parseKubeconfigText", () => {
+  it.each([
+    ["JSON kubeconfigs", '{"apiVersion":"v1","current-context":"a"}', { apiVersion: "v1", "current-context": "a" }],
+    ["plain YAML through the fast parser", "apiVersion: v1\ncurrent-context: a\n", { apiVersion: "v1", "current-context": "a" }],
+    ["YAML beyond the fast parser through the full library", "a: &x 1\nb: *x\n", { a: 1, b: 1 }],
+  ])("reads %s", async (_name, text, expected) => {
+    const { parseKubeconfigText } = await import("./kubeconfig.js");
+    expect(await parseKubeconfigText(text)).toEqual(expected);
+  });
+});

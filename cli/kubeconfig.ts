@@ -2,8 +2,9 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { EXIT, PuckError } from "./errors.js";
+import { FastYamlUnsupported, parseFastYaml } from "./fast-yaml.js";
+import { loadYaml } from "./lazy-deps.js";
 
 export interface ExecPlugin {
   command: string;
@@ -55,7 +56,7 @@ export function kubeconfigFiles(selection: Selection, env: Record<string, string
   return [join(env.HOME || homedir(), ".kube", "config")];
 }
 
-export function loadKubeconfigDocs(files: string[], explicit: boolean): KubeconfigDoc[] {
+export async function loadKubeconfigDocs(files: string[], explicit: boolean): Promise<KubeconfigDoc[]> {
   const docs: KubeconfigDoc[] = [];
   for (const path of files) {
     let text: string;
@@ -71,13 +72,25 @@ export function loadKubeconfigDocs(files: string[], explicit: boolean): Kubeconf
     }
     let doc: unknown;
     try {
-      doc = parseYaml(text);
+      doc = await parseKubeconfigText(text);
     } catch (error) {
       throw new PuckError(`kubeconfig ${path} is not valid YAML: ${(error as Error).message}`, "fix or replace the file");
     }
     if (doc && typeof doc === "object") docs.push({ path, doc: doc as Record<string, unknown> });
   }
   return docs;
+}
+
+/** The fast subset parser first; the full YAML library for anything it does not take. */
+export async function parseKubeconfigText(text: string): Promise<unknown> {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith("{")) return JSON.parse(text);
+  try {
+    return parseFastYaml(text);
+  } catch (error) {
+    if (error instanceof FastYamlUnsupported) return (await loadYaml()).parse(text);
+    throw error;
+  }
 }
 
 const namedList = (doc: Record<string, unknown>, key: string) =>
@@ -175,7 +188,7 @@ export function resolveAccess(
 }
 
 /** Reads the kubeconfig files and resolves the selected context. */
-export function loadAccess(selection: Selection, env: Record<string, string | undefined>): ClusterAccess {
+export async function loadAccess(selection: Selection, env: Record<string, string | undefined>): Promise<ClusterAccess> {
   const files = kubeconfigFiles(selection, env);
-  return resolveAccess(loadKubeconfigDocs(files, selection.kubeconfig !== undefined), selection);
+  return resolveAccess(await loadKubeconfigDocs(files, selection.kubeconfig !== undefined), selection);
 }

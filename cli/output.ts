@@ -1,7 +1,7 @@
 // All terminal output: colour (only on a TTY, never with NO_COLOR), tables, messages and -o json|yaml.
 // The one module that imports kleur.
 import kleur from "kleur";
-import { stringify as toYaml } from "yaml";
+import { loadYaml } from "./lazy-deps.js";
 import type { Io, OutStream } from "./io.js";
 
 // kleur decides colour from the environment at import; we decide per stream instead.
@@ -26,7 +26,7 @@ export interface Output {
   note(text: string): void;
   success(text: string): void;
   warn(text: string): void;
-  data(value: unknown, format: DataFormat): void;
+  data(value: unknown, format: DataFormat): Promise<void>;
 }
 
 export function createOutput(io: Io): Output {
@@ -42,12 +42,20 @@ export function createOutput(io: Io): Output {
     note: (text) => void io.stderr.write(`${text}\n`),
     success: (text) => void io.stderr.write(`${paintErr("green", "✓")} ${text}\n`),
     warn: (text) => void io.stderr.write(`${paintErr("yellow", "warning:")} ${text}\n`),
-    data: (value, format) => void io.stdout.write(formatData(value, format)),
+    data: async (value, format) => void io.stdout.write(await formatData(value, format)),
   };
 }
 
-export function formatData(value: unknown, format: DataFormat): string {
-  return format === "json" ? `${JSON.stringify(value, null, 2)}\n` : toYaml(value, { lineWidth: 0 });
+export async function formatData(value: unknown, format: DataFormat): Promise<string> {
+  return (await dataFormatter(format, false))(value);
+}
+
+/** A synchronous formatter, once the YAML library (if needed) is loaded: for watch callbacks. */
+export async function dataFormatter(format: DataFormat, stream = true): Promise<(value: unknown) => string> {
+  if (format === "json") return (value) => `${JSON.stringify(value, null, 2)}\n`;
+  const yaml = await loadYaml();
+  // A stream of YAML objects needs document separators.
+  return (value) => `${stream ? "---\n" : ""}${yaml.stringify(value, { lineWidth: 0 })}`;
 }
 
 /** The error line main.ts prints: cause, then the fix. */

@@ -12,7 +12,7 @@ export function selectionOf(options: Record<string, unknown>): Selection {
   return selection;
 }
 
-export function openTarget(options: Record<string, unknown>, io: Io): Target {
-  const access = loadAccess(selectionOf(options), io.env);
+export async function openTarget(options: Record<string, unknown>, io: Io): Promise<Target> {
+  const access = await loadAccess(selectionOf(options), io.env);
   return { client: createKubeClient(access), namespace: access.namespace };
 }

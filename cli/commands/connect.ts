@@ -1,6 +1,7 @@
 // `puck connect NAME [-- CMD...]`: wake the Sprite if needed, then a login shell or a command in it.
 import { CONDITION, HOME_DIR, MAIN_CONTAINER, childNames } from "../../operator/api/index.js";
-import { execInPod, loadExecLibrary } from "../exec-session.js";
+import { execInPod } from "../exec-session.js";
+import { loadExecLibrary } from "../lazy-deps.js";
 import type { Io } from "../io.js";
 import { createProgress } from "../output.js";
 import { parseTimeout } from "../options.js";
@@ -17,7 +18,7 @@ export const LOGIN_SHELL = [
 
 export async function connect([name, ...command]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   // client-node takes a few hundred milliseconds to load: do it while the Sprite wakes.
   const library = loadExecLibrary();
   library.catch(() => undefined);

@@ -9,6 +9,7 @@ import { createOutput, createProgress, type DataFormat } from "../output.js";
 import { parseTimeout } from "../options.js";
 import { createSprite } from "../sprites.js";
 import { openTarget } from "../target.js";
+import type { Target } from "../sprites.js";
 import { waitUntilReady } from "../wake.js";
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -29,11 +30,11 @@ export async function create([name]: string[], options: Record<string, unknown>,
     }
   }
   // Without -n and a kubeconfig, --dry-run still works: it needs no cluster.
-  let target: ReturnType<typeof openTarget> | undefined;
+  let target: Target | undefined;
   let namespace = str(options.namespace) ?? "default";
   if (!dryRun || !options.namespace) {
     try {
-      target = openTarget(options, io);
+      target = await openTarget(options, io);
       namespace = target.namespace;
     } catch (error) {
       if (!dryRun) throw error;
@@ -56,7 +57,7 @@ export async function create([name]: string[], options: Record<string, unknown>,
     );
   }
   if (dryRun) {
-    out.data(built.sprite, (str(options.output) ?? "yaml") as DataFormat);
+    await out.data(built.sprite, (str(options.output) ?? "yaml") as DataFormat);
     return 0;
   }
   const created = await createSprite(target!, built.sprite);

@@ -8,7 +8,7 @@ import { deleteSprite, getSprite, patchSpec } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 export async function deleteCommand([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   const out = createOutput(io);
   const sprite = await getSprite(target, name!);
   const pvc = childNames(name!).pvc;

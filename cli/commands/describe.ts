@@ -6,7 +6,7 @@ import { eventTime, getSprite, listEvents } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 export async function describe([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   const sprite = await getSprite(target, name!);
   const pod = sprite.status?.podName ?? childNames(name!).pod;
   // Events are a nicety: a user who may read Sprites but not events still gets the rest.

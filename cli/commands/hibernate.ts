@@ -7,7 +7,7 @@ import { getSprite, patchSpec } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 export async function hibernate([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   const out = createOutput(io);
   const sprite = await getSprite(target, name!);
   const status = sprite.status ?? {};

@@ -24,7 +24,7 @@ export function keepAwakeUntil(options: { for?: unknown; until?: unknown; off?: 
 
 export async function keepawake([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
   const until = keepAwakeUntil(options, io.now());
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   const out = createOutput(io);
   await getSprite(target, name!);
   // null removes the field in a merge patch.

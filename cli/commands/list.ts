@@ -1,19 +1,19 @@
 // `puck list`: a table of Sprites (or -o json|yaml), optionally watching for changes.
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
-import { createOutput, phaseStyle, renderTable, type DataFormat } from "../output.js";
+import { createOutput, dataFormatter, phaseStyle, renderTable, type DataFormat } from "../output.js";
 import { LIST_HEADERS, WIDE_HEADERS, listRow, sortByName } from "../render-list.js";
-import { listSprites, watchSprites } from "../sprites.js";
+import { listSprites, watchSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 export async function list(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
   const out = createOutput(io);
   const format = options.output as "wide" | DataFormat | undefined;
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   const result = await listSprites(target);
   const sprites = sortByName(result.items);
   if (format === "json" || format === "yaml") {
-    out.data({ apiVersion: "v1", kind: "List", items: sprites }, format);
+    await out.data({ apiVersion: "v1", kind: "List", items: sprites }, format);
   } else if (sprites.length === 0 && !options.watch) {
     out.note(`No Sprites in namespace ${target.namespace}. Create one with \`puck create NAME\`.`);
   } else {
@@ -28,12 +28,12 @@ export async function list(_args: string[], options: Record<string, unknown>, io
 
 /** Prints one row (or object) per change, like `kubectl get -w`, until interrupted. */
 async function watchList(
-  target: ReturnType<typeof openTarget>,
+  target: Target,
   resourceVersion: string | undefined,
   format: "wide" | DataFormat | undefined,
   io: Io,
 ): Promise<number> {
-  const out = createOutput(io);
+  const toData = format === "json" || format === "yaml" ? await dataFormatter(format) : undefined;
   const abort = new AbortController();
   process.once("SIGINT", () => abort.abort());
   let rv = resourceVersion;
@@ -49,8 +49,8 @@ async function watchList(
         }
         const sprite: Sprite = event.object;
         rv = sprite.metadata.resourceVersion;
-        if (format === "json" || format === "yaml") {
-          out.data({ type: event.type, object: sprite }, format);
+        if (toData) {
+          io.stdout.write(toData({ type: event.type, object: sprite }));
           return;
         }
         const row = listRow(sprite, io.now(), format === "wide");

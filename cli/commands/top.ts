@@ -10,7 +10,7 @@ const LEAVE_SCREEN = "\x1b[?25h\x1b[?1049l";
 const HOME_CLEAR = "\x1b[H\x1b[2J";
 
 export async function top(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   const first = await listSprites(target);
   const live = options.once !== true && io.stdout.isTTY === true;
   if (!live) {

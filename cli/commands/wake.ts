@@ -8,7 +8,7 @@ import { requestWake, waitUntilReady } from "../wake.js";
 
 export async function wake([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
-  const target = openTarget(options, io);
+  const target = await openTarget(options, io);
   const out = createOutput(io);
   await getSprite(target, name!);
   const patched = await requestWake(target, name!, io.now());

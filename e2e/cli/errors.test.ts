@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
-import { ensurePuckBuilt, puck, type PuckResult } from "./puck-runner.js";
+import { ensurePuckBuilt, puck, type PuckResult } from "../lib/puck-cli.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 const dir = mkdtempSync(join(tmpdir(), "puck-cli-e2e-"));

@@ -1,13 +1,20 @@
 // Drives the built `puck` (dist/puck.js) for e2e tests: as a plain process, or in a real terminal.
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as pty from "node-pty";
-import { kubeconfigPath } from "../lib/cluster.js";
-import { waitFor } from "../lib/wait.js";
+import { kubeconfigPath } from "./cluster.js";
+import { waitFor } from "./wait.js";
 
-const root = resolve(import.meta.dirname, "../..");
+/** The project root: found by walking up, since scripts/run-ts.mjs runs a bundled copy from elsewhere. */
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "cli/main.ts"))) return dir;
+    if (dirname(dir) === dir) return resolve(start, "../..");
+  }
+}
+const root = findRoot(import.meta.dirname);
 export const PUCK = join(root, "dist/puck.js");
 
 const newest = (dir: string): number =>

@@ -1,0 +1,27 @@
+// Dependencies loaded from node_modules only when a command needs them. Their specifiers are computed
+// so that esbuild leaves them out of dist/puck.js: every byte in the bundle is parsed on every start,
+// and for `puck list` that start-up is most of the time (yaml 260 KB, prompts 80 KB, client-node 3 MB).
+import type * as Yaml from "yaml";
+import type promptsType from "prompts";
+import type * as ConfigTypes from "@kubernetes/client-node/dist/config.js";
+import type * as ExecTypes from "@kubernetes/client-node/dist/exec.js";
+import type * as HandlerTypes from "@kubernetes/client-node/dist/web-socket-handler.js";
+
+const load = <T>(specifier: string) => import(specifier) as Promise<T>;
+
+/** The full YAML library: for -o yaml, and kubeconfigs beyond the fast parser's subset. */
+export const loadYaml = () => load<typeof Yaml>(["yaml"].join(""));
+
+/** prompts' modern copy (its main file would pull in a second, transpiled one). */
+export const loadPrompts = async () =>
+  (await load<{ default: typeof promptsType }>(["prompts", "lib/index.js"].join("/"))).default;
+
+type ConfigModule = typeof ConfigTypes;
+type ExecModule = typeof ExecTypes;
+type HandlerModule = typeof HandlerTypes;
+
+/** client-node's exec parts only, not its generated API client: for connect's WebSocket. */
+export const loadExecLibrary = () => {
+  const base = "@kubernetes/client-node/dist/";
+  return Promise.all([load<ConfigModule>(`${base}config.js`), load<ExecModule>(`${base}exec.js`), load<HandlerModule>(`${base}web-socket-handler.js`)]);
+};
