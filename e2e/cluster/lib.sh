@@ -47,6 +47,8 @@ ensure_host_packages() {
 start_daemon() {
   local name=$1; shift
   log "Starting $name"
+  # The command line is kept so that restart.sh can start the daemon again exactly so.
+  printf '%s\0' "$@" >"$PUCK_RUN/$name.cmd"
   setsid "$@" >>"$PUCK_STATE/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$PUCK_RUN/$name.pid"
 }

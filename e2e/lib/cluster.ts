@@ -61,3 +61,13 @@ export async function installCrd(): Promise<void> {
   await kubectl(["apply", "--server-side", "--force-conflicts", "-f", "deploy/crd.yaml"]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
 }
+
+/**
+ * Restarts one daemon of the local cluster (e.g. "kube-apiserver") with its original command line
+ * and, for the API server, waits until it is ready again. Resolves with how long it was away.
+ */
+export async function restartClusterDaemon(daemon: string): Promise<number> {
+  const started = Date.now();
+  await run("bash", ["e2e/cluster/restart.sh", daemon], { timeout: 120_000 });
+  return Date.now() - started;
+}
