@@ -86,7 +86,8 @@ afterAll(async () => {
     for (const t of timings) console.log(t.journey.padEnd(28) + t.step.padEnd(52) + t.seconds.toFixed(1));
   }
   await ns?.remove();
-  // Other test files start operators of their own: leave none running in-cluster behind us.
+  // Other test files start operators of their own: leave none running in-cluster behind us (the
+  // last journey uninstalls Puck; this covers a run that failed before it).
   await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
 }, 2 * MINUTE);
 
@@ -253,5 +254,21 @@ describe("journeys that act right away", () => {
     record(j, "connect while the operator restarts", t);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe("woke-up");
+  }, 6 * MINUTE);
+
+  it("9. uninstall as README says: Sprites go, their volumes and data stay, nothing of Puck is left", async () => {
+    const j = "9-uninstall";
+    await create("j9", 30);
+    await ok(["connect", "j9", "--", "sh", "-c", "echo survives-uninstall > ~/kept"]);
+    const t = Date.now();
+    await kubectl(["delete", "sprites", "--all", "--all-namespaces", "--wait=true", "--timeout=120s"], { timeoutMs: 150_000 });
+    await kubectl(["delete", "--ignore-not-found", "--wait=true", "--timeout=120s", "-k", "deploy"], { timeoutMs: 150_000 });
+    record(j, "delete Sprites, then kubectl delete -k deploy", t);
+    for (const [kind, name] of [["crd", "sprites.puck.sandwich.labs"], ["namespace", "puck-system"], ["clusterrole", "puck-operator"], ["clusterrolebinding", "puck-operator"]]) {
+      const { stdout } = await kubectl(["get", kind!, name!, "--ignore-not-found", "-o", "name"]);
+      expect(stdout.trim(), `${kind}/${name} should be gone`).toBe("");
+    }
+    const { stdout: pvc } = await kubectl(["-n", ns.name, "get", "pvc", "j9-home", "-o", "jsonpath={.status.phase}"]);
+    expect(pvc).toBe("Bound");
   }, 6 * MINUTE);
 });
