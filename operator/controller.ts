@@ -30,43 +30,23 @@ export const ownerKey = (object: KubeObject): string | undefined => {
   return sprite && object.metadata.namespace ? `${object.metadata.namespace}/${sprite}` : undefined;
 };
 
+/**
+ * Runs watches and workers while started; stop() ends them and start() begins afresh (new queue,
+ * new watches), so leadership lost while the API server was away can be regained in-process.
+ */
 export class Controller {
-  readonly queue = new WorkQueue();
-  private readonly watches: ResourceWatch[] = [];
-  private readonly spriteWatch: ResourceWatch;
+  queue = new WorkQueue();
+  private watches: ResourceWatch[] = [];
+  private spriteWatch: ResourceWatch | undefined;
   private workers: Promise<void>[] = [];
   private running = false;
 
   constructor(
-    client: KubeClient,
+    private readonly client: KubeClient,
     private readonly deps: ReconcileDeps,
     private readonly metrics: Metrics,
     private readonly options: ControllerOptions,
   ) {
-    const log = deps.log;
-    const namespace = options.namespace;
-    this.spriteWatch = new ResourceWatch(
-      client,
-      { resource: "sprites", ...(namespace ? { namespace } : {}), resyncMs: options.resyncMs },
-      (object) => this.queue.add(`${object.metadata.namespace}/${object.metadata.name}`),
-      log,
-      metrics,
-    );
-    this.watches.push(this.spriteWatch);
-    for (const resource of CHILD_RESOURCES) {
-      this.watches.push(
-        new ResourceWatch(
-          client,
-          { resource, ...(namespace ? { namespace } : {}), labelSelector: MANAGED_SELECTOR, resyncMs: options.resyncMs },
-          (object) => {
-            const key = ownerKey(object);
-            if (key) this.queue.add(key);
-          },
-          log,
-          metrics,
-        ),
-      );
-    }
     metrics.addGauge("puck_workqueue_depth", "Keys waiting in the work queue.", () => [
       { labels: {}, value: this.queue.depth },
     ]);
@@ -77,6 +57,9 @@ export class Controller {
     metrics.addGauge("puck_watch_synced", "Whether each watch has listed and is watching.", () =>
       this.watches.map((w, i) => ({ labels: { resource: i === 0 ? "sprites" : CHILD_RESOURCES[i - 1]! }, value: w.synced ? 1 : 0 })),
     );
+    metrics.addGauge("puck_leading", "Whether this replica reconciles (1) or stands by (0).", () => [
+      { labels: {}, value: this.running ? 1 : 0 },
+    ]);
   }
 
   /** All watches have listed at least once. */
@@ -85,12 +68,42 @@ export class Controller {
   }
 
   start(): void {
+    if (this.running) return;
     this.running = true;
+    const { client, metrics, options } = this;
+    const log = this.deps.log;
+    const namespace = options.namespace;
+    this.queue = new WorkQueue();
+    const queue = this.queue;
+    this.spriteWatch = new ResourceWatch(
+      client,
+      { resource: "sprites", ...(namespace ? { namespace } : {}), resyncMs: options.resyncMs },
+      (object) => queue.add(`${object.metadata.namespace}/${object.metadata.name}`),
+      log,
+      metrics,
+    );
+    this.watches = [this.spriteWatch];
+    for (const resource of CHILD_RESOURCES) {
+      this.watches.push(
+        new ResourceWatch(
+          client,
+          { resource, ...(namespace ? { namespace } : {}), labelSelector: MANAGED_SELECTOR, resyncMs: options.resyncMs },
+          (object) => {
+            const key = ownerKey(object);
+            if (key) queue.add(key);
+          },
+          log,
+          metrics,
+        ),
+      );
+    }
     for (const watch of this.watches) void watch.run();
-    this.workers = Array.from({ length: this.options.workers }, () => this.work());
+    this.workers = Array.from({ length: options.workers }, () => this.work(queue));
   }
 
   async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
     for (const watch of this.watches) watch.stop();
     this.queue.shutDown();
     await Promise.all(this.workers);
@@ -99,32 +112,32 @@ export class Controller {
   private spritesByPhase() {
     const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
     counts.set("Unknown", 0);
-    for (const object of this.spriteWatch.objects) {
+    for (const object of this.spriteWatch?.objects ?? []) {
       const phase = (object as unknown as Sprite).status?.phase ?? "Unknown";
       counts.set(phase, (counts.get(phase) ?? 0) + 1);
     }
     return [...counts].map(([phase, value]) => ({ labels: { phase }, value }));
   }
 
-  private async work(): Promise<void> {
+  private async work(queue: WorkQueue): Promise<void> {
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === undefined) return;
       const started = performance.now();
       try {
         const result = await reconcile(key, this.deps);
         this.metrics.reconcileTotal.inc({ result: "success" });
-        this.queue.forget(key);
+        queue.forget(key);
         // A few ms late rather than early: a timer that fires before the deadline would find nothing to do.
-        if (result.recheckAt) this.queue.addAfter(key, result.recheckAt.getTime() - this.deps.now().getTime() + 5);
+        if (result.recheckAt) queue.addAfter(key, result.recheckAt.getTime() - this.deps.now().getTime() + 5);
       } catch (error) {
         this.metrics.reconcileTotal.inc({ result: "error" });
         this.metrics.reconcileErrors.inc();
-        const delay = this.queue.addRateLimited(key);
+        const delay = queue.addRateLimited(key);
         this.deps.log.warn("Failed to reconcile Sprite", { key, retryInMs: delay, error });
       } finally {
         this.metrics.reconcileDuration.observe((performance.now() - started) / 1000);
-        this.queue.done(key);
+        queue.done(key);
       }
     }
   }

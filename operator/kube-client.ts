@@ -54,7 +54,11 @@ export interface RequestOptions {
 
 export interface KubeClient {
   request<T = KubeObject>(verb: Verb, path: string, options?: RequestOptions): Promise<T>;
-  /** Streams watch events until the server closes the stream or `signal` aborts. */
+  /**
+   * Streams watch events until the server closes the stream or `signal` aborts. A stream silent for
+   * longer than its timeoutSeconds plus a margin is a dead connection (the server would have closed
+   * it): it is dropped so the caller re-watches rather than hang.
+   */
   watch(path: string, query: RequestOptions["query"], onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
 }
 
@@ -167,6 +171,8 @@ export function makeKubeClient(kc: KubeConfig, metrics: Metrics, requestTimeoutM
 
     async watch(path, query, onEvent, signal) {
       const res = await open("GET", path, { query: { ...query, watch: true } }, signal);
+      const silentMs = (Number(query?.timeoutSeconds ?? 300) + 30) * 1000;
+      res.setTimeout(silentMs, () => res.destroy(new Error(`watch ${path} was silent for ${silentMs} ms`)));
       const status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) throw failure("GET", path, status, await readAll(res));
       await new Promise<void>((resolve, reject) => {

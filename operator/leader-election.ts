@@ -56,8 +56,12 @@ export class LeaderElector {
   /** Set once a first attempt has been made: then we know whether we lead or stand by. */
   attempted = false;
 
-  /** Campaigns until elected, calls onElected, then renews; calls onLost if renewal fails for renewDeadline. */
-  async run(onElected: () => void, onLost: () => void): Promise<void> {
+  /**
+   * Campaigns until elected, calls onElected, then renews. If renewal fails for renewDeadline it
+   * calls onLost — which must stop all work before it resolves — and campaigns again: an API server
+   * that went away for a while costs leadership, not the process.
+   */
+  async run(onElected: () => Promise<void> | void, onLost: () => Promise<void> | void): Promise<void> {
     let lastRenew = this.now();
     while (!this.stopped) {
       let ok = false;
@@ -73,13 +77,12 @@ export class LeaderElector {
         if (!this.leading) {
           this.leading = true;
           this.log.info("Became leader", { lease: this.lease.name, namespace: this.lease.namespace, identity: this.lease.identity });
-          onElected();
+          await onElected();
         }
       } else if (this.leading && this.now() - lastRenew > this.timings.renewDeadlineMs) {
         this.leading = false;
         this.log.error("Lost leadership: could not renew the Lease in time", { lease: this.lease.name });
-        onLost();
-        return;
+        await onLost();
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve;

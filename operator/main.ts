@@ -106,8 +106,8 @@ async function main(): Promise<void> {
   if (elector) {
     void elector.run(
       () => controller.start(),
-      // Another replica may lead now: stop at once rather than reconcile beside it.
-      () => void shutdown("lost leadership", 1),
+      // Another replica may lead now: stop reconciling at once, then campaign again.
+      () => controller.stop(),
     );
   } else {
     controller.start();

@@ -50,7 +50,10 @@ export class ResourceWatch {
         const relistAt = Date.now() + this.options.resyncMs;
         backoffMs = 500;
         while (!this.abort.signal.aborted && Date.now() < relistAt) {
-          resourceVersion = await this.watchOnce(resourceVersion, Math.max(1, Math.round((relistAt - Date.now()) / 1000)));
+          // Server-side watch timeouts of at most 5 minutes, like client-go's, bound how long a dead
+          // connection can go unnoticed (see KubeClient.watch).
+          const untilRelist = Math.max(1, Math.round((relistAt - Date.now()) / 1000));
+          resourceVersion = await this.watchOnce(resourceVersion, Math.min(300, untilRelist));
         }
       } catch (error) {
         if (this.abort.signal.aborted) break;

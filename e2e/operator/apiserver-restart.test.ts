@@ -1,0 +1,43 @@
+// The operator outlives an API server restart: its watches come back and it keeps reconciling,
+// without a restart of its own.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { installCrd, kubectl, makeNamespace, restartClusterDaemon } from "../lib/cluster.js";
+import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
+import { waitFor } from "../lib/wait.js";
+import { createSprite, getObject, listNames, replicasOf } from "./sprites.js";
+
+let ns: { name: string; remove: () => Promise<void> };
+let operator: OperatorProcess;
+
+beforeAll(async () => {
+  await installCrd();
+  ns = await makeNamespace("op-apirestart");
+  operator = await startOperator({ namespace: ns.name });
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await ns?.remove();
+});
+
+it("after the API server restarts, new Sprites are made and hand-deleted children restored", async () => {
+  await createSprite(ns.name, "before");
+  await waitFor(async () => (await replicasOf(ns.name, "before")) === 1, { what: "before's StatefulSet", timeoutMs: 30_000 });
+
+  const awayMs = await restartClusterDaemon("kube-apiserver");
+  await createSprite(ns.name, "after");
+  await kubectl(["delete", "service", "before", "-n", ns.name, "--wait=false"]);
+  await waitFor(
+    async () => (await replicasOf(ns.name, "after")) === 1 && (await getObject("service", ns.name, "before")) !== undefined,
+    {
+      what: `the operator to act again after an API server restart of ${awayMs} ms`,
+      timeoutMs: 90_000,
+      describe: async () => ({ objects: await listNames("statefulset,service", ns.name), logs: operator.logs().slice(-3000) }),
+    },
+  );
+  const metrics = await (await fetch(operator.metricsUrl)).text();
+  // Every watch (Sprites and seven kinds of children) listed again and is watching.
+  expect(metricValue(metrics, "puck_watch_synced")).toBe(8);
+  // Same process all along: the operator never logged its own shutdown.
+  expect(operator.logs()).not.toContain("Stopping operator");
+});
