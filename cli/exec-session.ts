@@ -93,7 +93,10 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
             return;
           }
           const outcome = outcomeOf(status);
-          if ("error" in outcome) reject(new PuckError(`command failed in ${request.pod}: ${outcome.error}`, undefined, outcome.code));
+          if ("error" in outcome) {
+            const hint = outcome.code === 127 ? "check the command's name; it runs in the Sprite's PATH" : undefined;
+            reject(new PuckError(`command failed in ${request.pod}: ${outcome.error}`, hint, outcome.code));
+          }
           else resolve(outcome.code);
         });
         ws.on("error", (error: Error) => {

@@ -28,7 +28,14 @@ describe("wakeVerdict", () => {
 describe("failureCause and failureHint", () => {
   const event = (type: string, reason: string, message: string): KubeEvent => ({ type, reason, message, metadata: {}, involvedObject: { kind: "Pod", name: "dev-0" } });
   it("the latest warning explains a failure", () => {
-    expect(failureCause([event("Warning", "Failed", "old"), event("Normal", "Pulling", "x"), event("Warning", "Failed", "Failed to pull image \"nope\":\n not found")])).toBe(
+    expect(
+      failureCause([
+        event("Warning", "Failed", "old"),
+        event("Normal", "Pulling", "x"),
+        event("Warning", "Failed", "Failed to pull image \"nope\":\n not found"),
+        event("Warning", "MissingClusterDNS", "kubelet does not have ClusterDNS IP configured"),
+      ]),
+    ).toBe(
       'Failed: Failed to pull image "nope": not found',
     );
   });

@@ -27,9 +27,12 @@ export function wakeVerdict(sprite: Sprite, minGeneration: number): WakeVerdict 
   return { state: "waiting", step: ready?.reason === REASON.podStarting ? "starting the pod" : `${status.phase ?? "pending"}` };
 }
 
+const NOISE = new Set(["MissingClusterDNS", "DNSConfigForming"]);
+
 /** The pod event that best explains a failure to start (the latest warning), as "Reason: message". */
 export function failureCause(events: KubeEvent[]): string | undefined {
-  const warnings = events.filter((e) => e.type === "Warning");
+  // Some warnings are noise about the node, not about why this pod cannot start.
+  const warnings = events.filter((e) => e.type === "Warning" && !NOISE.has(e.reason ?? ""));
   const last = warnings[warnings.length - 1];
   return last ? `${last.reason ?? "Warning"}: ${(last.message ?? "").replace(/\s+/g, " ").trim()}` : undefined;
 }

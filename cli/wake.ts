@@ -27,7 +27,10 @@ export async function waitUntilReady(target: Target, patched: Sprite, options: W
   const deadline = Date.now() + options.timeoutMs;
   let latest = patched;
   let verdict: WakeVerdict = wakeVerdict(latest, generation);
-  options.progress?.step(stepOf(verdict));
+  const report = (v: WakeVerdict) => {
+    if (v.state === "waiting") options.progress?.step(v.step);
+  };
+  report(verdict);
   while (verdict.state === "waiting") {
     if (Date.now() >= deadline) {
       throw new PuckError(
@@ -51,25 +54,34 @@ export async function waitUntilReady(target: Target, patched: Sprite, options: W
           if (event.type !== "ADDED" && event.type !== "MODIFIED") return;
           latest = event.object;
           verdict = wakeVerdict(latest, generation);
-          options.progress?.step(stepOf(verdict));
+          report(verdict);
           if (verdict.state !== "waiting") abort.abort();
         },
         abort.signal,
       );
+    } catch (error) {
+      // A dropped connection (an API server restart, a reset keep-alive socket) is not the end of
+      // the wait: read again and watch again, until the deadline. Anything else is reported.
+      if (!isTransient(error)) throw error;
+      await new Promise((r) => setTimeout(r, 500));
     } finally {
       clearTimeout(timer);
     }
     // The watch ended (server timeout, expired resourceVersion, deadline): re-read and go on.
     if (verdict.state === "waiting" && Date.now() < deadline) {
-      latest = await getSprite(target, name);
-      verdict = wakeVerdict(latest, generation);
+      try {
+        latest = await getSprite(target, name);
+        verdict = wakeVerdict(latest, generation);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+      }
     }
   }
   if (verdict.state === "failed") throw await startFailure(target, latest, verdict);
   return latest;
 }
 
-const stepOf = (v: WakeVerdict) => (v.state === "waiting" ? v.step : v.state === "ready" ? "ready" : "failing");
+const isTransient = (error: unknown) => error instanceof PuckError && /cannot reach the Kubernetes API/.test(error.message);
 
 /** Explains a failure to start from the Ready condition and the pod's events. */
 async function startFailure(target: Target, sprite: Sprite, verdict: Extract<WakeVerdict, { state: "failed" }>): Promise<PuckError> {
