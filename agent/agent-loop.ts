@@ -29,6 +29,11 @@ export interface LoopDeps {
   heartbeatMs: number;
   /** How long CPU use must last to count as busy. */
   cpuWindowMs: number;
+  /**
+   * How often every process is re-read and measured (CPU, foreground command). In between, a tick
+   * only lists /proc to see processes start and end — enough for sessions, and far cheaper.
+   */
+  refreshMs?: number;
   terminalTimes?: typeof readTerminalTimes;
   writeToTerminal?: typeof writeTerminal;
 }
@@ -59,6 +64,9 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
   const ownWrites = new Map<number, OwnWrite>();
   let warnedForMs: number | undefined;
   let keepAwakeInForce = false;
+  let lastRefreshMs = -Infinity;
+  let lastReadings = { totalPercent: 0 };
+  let wasBusy = new Set<number>();
   let running: Promise<TickResult | undefined> | undefined;
   let again = false;
 
@@ -85,10 +93,15 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     }
     const idleTimeoutMinutes = sprite?.spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default;
 
-    const processes = deps.scanner.scan();
+    const refresh = nowMs - lastRefreshMs >= (deps.refreshMs ?? 0);
+    const processes = deps.scanner.scan({ refresh });
     const seen = classify(processes, deps.classifyOptions);
-    const readings = await deps.cpu.sample(seen.candidates);
-    cpuWindow = updateCpuWindow(cpuWindow, readings.percent, new Map(seen.candidates.map((p) => [p.pid, p.startTimeMs])), nowMs, deps.cpuWindowMs);
+    if (refresh) {
+      lastRefreshMs = nowMs;
+      const readings = await deps.cpu.sample(seen.candidates);
+      lastReadings = readings;
+      cpuWindow = updateCpuWindow(cpuWindow, readings.percent, new Map(seen.candidates.map((p) => [p.pid, p.startTimeMs])), nowMs, deps.cpuWindowMs);
+    }
     const passwd = seen.mainInit ? `${deps.procRoot}/${seen.mainInit.pid}/root/etc/passwd` : "/etc/passwd";
     const userOf = userNames(passwd);
 
@@ -110,7 +123,14 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     }
     for (const ttyNr of ownWrites.keys()) if (!seen.terminals.some((t) => t.ttyNr === ttyNr)) ownWrites.delete(ttyNr);
 
-    const busy = busyProcesses(seen.candidates, (pid) => sustainedCpu(cpuWindow.get(pid), nowMs, deps.cpuWindowMs), rulesFor(sprite), userOf);
+    const busy = busyProcesses(
+      seen.candidates,
+      (pid) => sustainedCpu(cpuWindow.get(pid), nowMs, deps.cpuWindowMs),
+      rulesFor(sprite),
+      userOf,
+      (pid) => wasBusy.has(pid),
+    );
+    wasBusy = new Set(busy.map((b) => b.pid));
     const keepAwake = deps.keepAwake();
     const keepAwakeUntilMs = "untilMs" in keepAwake ? keepAwake.untilMs : undefined;
     const inForce = keepAwakeUntilMs !== undefined && keepAwakeUntilMs > nowMs;
@@ -125,7 +145,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       execs: seen.execs.map((p) => ({ user: userOf(p.uid), command: p.cmdline, pid: p.pid, startTimeMs: p.startTimeMs })),
       busy,
       ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntilMs } : {}),
-      cpuPercent: readings.totalPercent,
+      cpuPercent: lastReadings.totalPercent,
       processCount: seen.candidates.length,
       ...(lastActiveMs !== undefined ? { previousLastActiveMs: lastActiveMs } : {}),
     });

@@ -93,7 +93,14 @@ describe("publishReason", () => {
       want: "changed",
     },
     {
-      name: "a new busy process is a change",
+      name: "another busy process while one already was is not a change: compilers come and go every second",
+      state: { key: decisionKey(aggregate({ ...base, busy: [{ pid: 4, command: "cc1", cpuPercent: 90, reason: "Cpu" }] })), lastPublishMs: NOW - 1000 },
+      verdict: aggregate({ ...base, busy: [{ pid: 5, command: "cc1", cpuPercent: 90, reason: "Cpu" }] }),
+      nowMs: NOW,
+      want: undefined,
+    },
+    {
+      name: "a first busy process is a change",
       state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 },
       verdict: aggregate({ ...base, busy: [{ pid: 5, command: "make", cpuPercent: 50, reason: "Cpu" }] }),
       nowMs: NOW,

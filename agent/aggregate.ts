@@ -45,6 +45,8 @@ export interface Verdict {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+// Not localeCompare: ISO times sort as plain text, and ICU's collator would cost the agent memory.
+const compareText = (a = "", b = "") => (a < b ? -1 : a > b ? 1 : 0);
 
 export function aggregate(o: Observation): Verdict {
   const idleMs = o.idleTimeoutMinutes * 60_000;
@@ -86,7 +88,7 @@ export function aggregate(o: Observation): Verdict {
   const activeSessions = sessions.filter((s) => s.active).length;
   // Active sessions first, then the most recently active: the list is capped, the count is not.
   sessions.sort(
-    (a, b) => Number(b.active) - Number(a.active) || (b.lastActivityTime ?? "").localeCompare(a.lastActivityTime ?? "") || a.pid - b.pid,
+    (a, b) => Number(b.active) - Number(a.active) || compareText(b.lastActivityTime, a.lastActivityTime) || a.pid - b.pid,
   );
   const keepAwakeUntilMs = o.keepAwakeUntilMs !== undefined && o.keepAwakeUntilMs > o.nowMs ? o.keepAwakeUntilMs : undefined;
   const lastActiveMs = activity.length > 0 ? Math.max(...activity) : undefined;
@@ -108,10 +110,13 @@ export function aggregate(o: Observation): Verdict {
   };
 }
 
-/** What the operator acts on: a change in it must be published at once. */
+/**
+ * What the operator acts on: a change in it must be published at once. For busy processes that is
+ * whether there are any, not which: a `make -j2` starts and ends a compiler every second or so, and
+ * publishing each would mean a write a second; the list itself is refreshed with the heartbeat.
+ */
 export function decisionKey(v: Verdict): string {
-  const busy = v.report.busyProcesses?.map((b) => b.pid).sort((a, b) => a - b) ?? [];
-  return JSON.stringify({ sessions: v.activeSessions, busy, keepAwake: v.keepAwakeUntilMs ?? null });
+  return JSON.stringify({ sessions: v.activeSessions, busy: (v.report.busyProcesses?.length ?? 0) > 0, keepAwake: v.keepAwakeUntilMs ?? null });
 }
 
 export interface PublishState {

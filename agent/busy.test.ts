@@ -43,6 +43,18 @@ describe("busyProcesses", () => {
     });
   }
 
+  const hysteresis: { name: string; cpu: number; was: boolean; busy: boolean }[] = [
+    { name: "a busy process stays busy just under the threshold", cpu: 8, was: true, busy: true },
+    { name: "a busy process stops being busy below half the threshold", cpu: 4, was: true, busy: false },
+    { name: "a process not busy before needs the full threshold", cpu: 8, was: false, busy: false },
+  ];
+  for (const h of hysteresis) {
+    it(h.name, () => {
+      const got = busyProcesses([proc(1, "cc1")], () => h.cpu, rules, String, () => h.was);
+      expect(got.length > 0).toBe(h.busy);
+    });
+  }
+
   it("reports at most eight", () => {
     const procs = Array.from({ length: 12 }, (_, i) => proc(i + 1, "burn"));
     expect(busyProcesses(procs, () => 99, rules, String)).toHaveLength(8);

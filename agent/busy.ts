@@ -10,17 +10,23 @@ export interface BusyRules {
   busyCommands: RegExp[];
 }
 
-/** Busy processes, busiest first, at most eight. `cpuOf` gives sustained CPU, undefined while unknown. */
+/**
+ * Busy processes, busiest first, at most eight. `cpuOf` gives sustained CPU, undefined while unknown.
+ * A process already busy (`wasBusy`) stays busy until it falls below half the threshold, so one
+ * hovering around it does not flip the Sprite's state at every scan.
+ */
 export function busyProcesses(
   candidates: ProcessInfo[],
   cpuOf: (pid: number) => number | undefined,
   rules: BusyRules,
   userOf: (uid: number) => string,
+  wasBusy: (pid: number) => boolean = () => false,
 ): BusyProcess[] {
   const busy: BusyProcess[] = [];
   for (const p of candidates) {
     const cpu = cpuOf(p.pid);
-    const byCpu = cpu !== undefined && cpu >= rules.busyCpuPercent;
+    const threshold = wasBusy(p.pid) ? rules.busyCpuPercent / 2 : rules.busyCpuPercent;
+    const byCpu = cpu !== undefined && cpu >= threshold;
     const byCommand = !byCpu && rules.busyCommands.some((re) => re.test(p.cmdline));
     if (!byCpu && !byCommand) continue;
     busy.push({

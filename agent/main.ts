@@ -13,7 +13,10 @@ import { createStatusSink } from "./status-sink.js";
 import { watchSpriteOnce } from "./sprite-watcher.js";
 import { abortableSleep, supervise } from "./supervisor.js";
 
+/** CPU must stay above the threshold over this window (on average) to count as busy. */
 const CPU_WINDOW_MS = 10_000;
+/** Every process is re-read (CPU, foreground command) this often; every tick only lists /proc. */
+const REFRESH_MS = 3000;
 
 async function main(): Promise<void> {
   const agentStartMs = Date.now();
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     publish: createStatusSink(client, config.namespace, config.spriteName),
     heartbeatMs: config.heartbeatMs,
     cpuWindowMs: CPU_WINDOW_MS,
+    refreshMs: REFRESH_MS,
   });
   const kick = () => void loop.tick().catch((error: unknown) => log.error("Tick failed", { error }));
   const keepAwake = watchKeepAwake({ homeDir: config.homeDir, log, now: Date.now, onChange: kick });

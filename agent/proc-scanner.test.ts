@@ -123,3 +123,26 @@ describe("createProcScanner on the real /proc", () => {
     }
   });
 });
+
+describe("createProcScanner without refresh", () => {
+  it("reads only new processes, keeps known ones as last read, and drops ended ones", () => {
+    const proc = fakeProc();
+    try {
+      proc.add(3, statLine(3, "sh", { utime: 1 }), "sh\0");
+      const scanner = createProcScanner({ procRoot: proc.root });
+      expect(scanner.scan()[0]?.cpuTicks).toBe(6);
+      writeFileSync(join(proc.root, "3", "stat"), statLine(3, "sh", { utime: 50 }));
+      proc.add(4, statLine(4, "bash", { tty: 34816 }), "bash\0");
+      const quick = scanner.scan({ refresh: false });
+      expect(quick.map((p) => [p.pid, p.cpuTicks])).toEqual([
+        [3, 6],
+        [4, 5],
+      ]);
+      rmSync(join(proc.root, "4"), { recursive: true });
+      expect(scanner.scan({ refresh: false }).map((p) => p.pid)).toEqual([3]);
+      expect(scanner.scan({ refresh: true })[0]?.cpuTicks).toBe(55);
+    } finally {
+      proc.remove();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 // Reads the process table from a /proc directory: one snapshot of every visible process per scan.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export interface ProcessInfo {
@@ -35,17 +35,23 @@ interface Cached {
   cmdline: string;
   uid: number;
   cgroup: string;
+  /** The last full reading. */
+  info?: ProcessInfo;
 }
 
 export interface ProcScanner {
-  /** Lists the processes alive now; ones that vanish or deny access mid-scan are skipped. */
-  scan(): ProcessInfo[];
+  /**
+   * Lists the processes alive now; ones that vanish or deny access mid-scan are skipped. With
+   * `refresh: false` only new processes are read, known ones keep their last reading: listing the
+   * directory alone tells which processes started and ended, which is what sessions need at once.
+   */
+  scan(options?: { refresh?: boolean }): ProcessInfo[];
 }
 
 /**
- * Makes a scanner over `procRoot` (/proc, or a fake one in a test). Per scan it reads only each
+ * Makes a scanner over `procRoot` (/proc, or a fake one in a test). A refreshing scan reads each
  * process's `stat`; the command line, uid and cgroup are cached per (pid, start time) and re-read
- * when the process execs (its comm changes), which keeps 200 processes cheap to scan every second.
+ * when the process execs (its comm changes), which keeps 200 processes cheap to scan.
  */
 export function createProcScanner(options: { procRoot?: string } = {}): ProcScanner {
   const procRoot = options.procRoot ?? "/proc";
@@ -53,13 +59,14 @@ export function createProcScanner(options: { procRoot?: string } = {}): ProcScan
   const cache = new Map<number, Cached>();
 
   return {
-    scan() {
+    scan({ refresh = true } = {}) {
       const seen = new Set<number>();
       const processes: ProcessInfo[] = [];
       for (const name of readdirSync(procRoot)) {
-        if (!/^\d+$/.test(name)) continue;
         const pid = Number(name);
-        const info = readProcess(procRoot, pid, bootTimeMs, cache);
+        if (!Number.isInteger(pid) || pid <= 0) continue;
+        const known = refresh ? undefined : cache.get(pid)?.info;
+        const info = known ?? readProcess(procRoot, pid, bootTimeMs, cache);
         if (!info) continue;
         seen.add(pid);
         processes.push(info);
@@ -70,11 +77,24 @@ export function createProcScanner(options: { procRoot?: string } = {}): ProcScan
   };
 }
 
+// One buffer for every stat read: open + read + close, no fstat and no new buffer per process.
+const statBuffer = Buffer.alloc(1024);
+
+function readStat(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const n = readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return statBuffer.toString("utf8", 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readProcess(procRoot: string, pid: number, bootTimeMs: number, cache: Map<number, Cached>): ProcessInfo | undefined {
   const dir = join(procRoot, String(pid));
   let statText: string;
   try {
-    statText = readFileSync(join(dir, "stat"), "utf8");
+    statText = readStat(join(dir, "stat"));
   } catch {
     return undefined; // exited since readdir, or hidden from us
   }
@@ -95,7 +115,7 @@ function readProcess(procRoot: string, pid: number, bootTimeMs: number, cache: M
     }
     cache.set(pid, cached);
   }
-  return {
+  cached.info = {
     pid,
     ppid: stat.ppid,
     sid: stat.sid,
@@ -109,6 +129,7 @@ function readProcess(procRoot: string, pid: number, bootTimeMs: number, cache: M
     kernelThread: (stat.flags & PF_KTHREAD) !== 0,
     cgroup: cached.cgroup,
   };
+  return cached.info;
 }
 
 export interface StatFields {

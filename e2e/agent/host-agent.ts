@@ -1,0 +1,166 @@
+// Runs the built agent as a host process against the real cluster (through `kubectl proxy`), for
+// host-side tests and benchmarks: the agent's children are then the "Sprite's" processes.
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
+import { waitFor } from "../lib/wait.js";
+import type { Sprite } from "../../operator/api/index.js";
+import { createKubeClient } from "../../agent/kube-client.js";
+import { makeLogger } from "../../agent/logger.js";
+import { watchSpriteOnce } from "../../agent/sprite-watcher.js";
+import { abortableSleep, supervise } from "../../agent/supervisor.js";
+
+// Under vitest this file sits in e2e/agent; bundled by scripts/run-ts.mjs it runs from a cache dir,
+// and benchmarks are run from the project root.
+const root = existsSync(resolve(import.meta.dirname, "../../package.json")) ? resolve(import.meta.dirname, "../..") : process.cwd();
+const bundle = join(root, "dist/agent.js");
+
+const newestSource = (dir: string): number => {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+};
+
+/** Rebuilds dist/agent.js when an agent (or API) source is newer than it. */
+export async function ensureAgentBuilt(): Promise<void> {
+  const newest = Math.max(newestSource(join(root, "agent")), newestSource(join(root, "operator/api")));
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest) return;
+  await promisify(execFile)(process.execPath, ["scripts/build.mjs", "agent"], { cwd: root });
+}
+
+/**
+ * `kubectl proxy` on a free port: it authenticates for the host agent as the kubeconfig's user.
+ * Started through an exiting shell so that it is not a child of the test process, whose children
+ * the host agent counts as sessions.
+ */
+export async function startProxy(): Promise<{ url: string; stop: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), "puck-proxy-"));
+  const log = join(dir, "proxy.log");
+  const { stdout } = await promisify(execFile)("sh", ["-c", `"$0" --kubeconfig "$1" proxy --port=0 >"$2" 2>&1 </dev/null & echo $!`, kubectlPath(), kubeconfigPath(), log]);
+  const pid = Number(stdout.trim());
+  const stop = () => {
+    try {
+      process.kill(pid);
+    } catch {
+      // already gone
+    }
+  };
+  const read = () => (existsSync(log) ? readFileSync(log, "utf8") : "");
+  try {
+    const port = await waitFor(() => /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(read())?.[1], { what: "kubectl proxy to listen", timeoutMs: 10_000, describe: read });
+    return { url: `http://127.0.0.1:${port}`, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+export interface StatusEvent {
+  atMs: number;
+  sprite: Sprite;
+}
+
+/** Watches the Sprite through the proxy and records every version of it with its arrival time. */
+export function recordSprite(apiUrl: string, namespace: string, name: string): { events: StatusEvent[]; stop: () => void } {
+  const client = createKubeClient({ baseUrl: apiUrl });
+  const controller = new AbortController();
+  const events: StatusEvent[] = [];
+  const log = makeLogger({ level: "error", write: () => {} });
+  void supervise(
+    "record",
+    (signal) => watchSpriteOnce({ client, namespace, name, log, signal, onSprite: (s) => s && events.push({ atMs: Date.now(), sprite: s }) }),
+    { log, signal: controller.signal, sleep: abortableSleep, minBackoffMs: 200 },
+  );
+  return { events, stop: () => controller.abort() };
+}
+
+/** Creates a Sprite object (no operator needed: the host agent only reads it and patches its status). */
+export async function createSprite(namespace: string, name: string, spec: Partial<Sprite["spec"]> = {}): Promise<void> {
+  const sprite = { apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name, namespace }, spec: { image: "puck-sprite:dev", ...spec } };
+  await kubectl(["apply", "-f", "-"], { input: JSON.stringify(sprite) });
+}
+
+export async function getSprite(namespace: string, name: string): Promise<Sprite> {
+  const { stdout } = await kubectl(["get", "sprite", name, "-n", namespace, "-o", "json"]);
+  return JSON.parse(stdout) as Sprite;
+}
+
+export interface HostAgent {
+  child: ChildProcess;
+  pid: number;
+  homeDir: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts dist/agent.js on the host. `sessionParentPid` stands in for the container runtime: its
+ * children are sessions (the caller's pid by default). Own-cgroup exclusion is off on a host.
+ */
+export async function startHostAgent(opts: { namespace: string; name: string; apiUrl: string; sessionParentPid?: number; env?: Record<string, string> }): Promise<HostAgent> {
+  await ensureAgentBuilt();
+  const homeDir = mkdtempSync(join(tmpdir(), "puck-agent-home-"));
+  const child = spawn(process.execPath, [bundle], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      SPRITE_NAME: opts.name,
+      SPRITE_NAMESPACE: opts.namespace,
+      PUCK_HOME_DIR: homeDir,
+      PUCK_API_URL: opts.apiUrl,
+      PUCK_SESSION_PARENT_PID: String(opts.sessionParentPid ?? process.pid),
+      PUCK_EXCLUDE_OWN_CGROUP: "false",
+      ...opts.env,
+    },
+  });
+  let out = "";
+  const append = (c: Buffer) => {
+    out += c.toString();
+    if (out.length > 4_000_000) out = out.slice(-2_000_000);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  return {
+    child,
+    pid: child.pid ?? 0,
+    homeDir,
+    logs: () => out,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Resident memory and CPU ticks of a process, from /proc. */
+export function processUsage(pid: number): { rssKiB: number; cpuTicks: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const rssKiB = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { rssKiB, cpuTicks: Number(f[11]) + Number(f[12]) };
+}
+
+/**
+ * scripts/run-ts.mjs leaves esbuild's service running as a child of the benchmark — and the host
+ * agent counts the benchmark's children as sessions. So a benchmark re-runs its own bundle
+ * (`import.meta.url`) in a fresh node whose only children are the ones it makes.
+ */
+export function rerunWithoutEsbuild(bundleUrl: string): void {
+  if (process.env.PUCK_BENCH_CHILD) return;
+  const r = spawnSync(process.execPath, [fileURLToPath(bundleUrl), ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, PUCK_BENCH_CHILD: "1" } });
+  process.exit(r.status ?? 1);
+}
