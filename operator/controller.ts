@@ -1,6 +1,7 @@
 // Connects watches to the work queue and the queue to reconcile(); owns the queue's workers.
 import { LABELS, PHASES, type Sprite } from "./api/index.js";
 import { MANAGED_SELECTOR } from "./desired-objects.js";
+import type { ObjectCache } from "./ensure.js";
 import type { KubeClient, KubeObject } from "./kube-client.js";
 import type { Metrics } from "./metrics.js";
 import { reconcile, type ReconcileDeps } from "./reconciler.js";
@@ -61,6 +62,16 @@ export class Controller {
       { labels: {}, value: this.running ? 1 : 0 },
     ]);
   }
+
+  /** Children as the watches last saw them, once each watch has listed. */
+  private readonly cache: ObjectCache = {
+    get: (resource, namespace, name) => {
+      const i = CHILD_RESOURCES.indexOf(resource);
+      const watch = i >= 0 ? this.watches[i + 1] : undefined;
+      if (!watch?.synced) return undefined;
+      return watch.get(namespace, name) ?? null;
+    },
+  };
 
   /** All watches have listed at least once. */
   get synced(): boolean {
@@ -125,7 +136,7 @@ export class Controller {
       if (key === undefined) return;
       const started = performance.now();
       try {
-        const result = await reconcile(key, this.deps);
+        const result = await reconcile(key, { ...this.deps, cache: this.cache });
         this.metrics.reconcileTotal.inc({ result: "success" });
         queue.forget(key);
         // A few ms late rather than early: a timer that fires before the deadline would find nothing to do.

@@ -11,12 +11,12 @@ import {
   desiredStatefulSet,
   type BuildConfig,
 } from "./desired-objects.js";
-import { ensure, ensureDeleted } from "./ensure.js";
+import { ensure, ensureDeleted, type ObjectCache } from "./ensure.js";
 import type { EventRecorder } from "./events.js";
 import { KubeApiError, isStatus, type KubeClient, type KubeObject } from "./kube-client.js";
 import type { Logger } from "./logger.js";
 import { podView } from "./pod-view.js";
-import { clusterPath, resourcePath } from "./resources.js";
+import { clusterPath, resourcePath, type ResourceName } from "./resources.js";
 import { desiredOperatorStatus, statusPatch, type StatusInput } from "./status.js";
 
 export interface ReconcileDeps {
@@ -25,6 +25,8 @@ export interface ReconcileDeps {
   events: EventRecorder;
   config: BuildConfig & DecideConfig;
   now: () => Date;
+  /** Children as the watches last saw them; without it every read is a GET. */
+  cache?: ObjectCache;
 }
 
 export interface ReconcileResult {
@@ -55,6 +57,13 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 
 const iso = (d: Date) => d.toISOString();
 
+/** A child from the cache when it can say, else from the API. */
+async function readChild(deps: ReconcileDeps, resource: ResourceName, namespace: string, name: string): Promise<KubeObject | undefined> {
+  const cached = deps.cache?.get(resource, namespace, name);
+  if (cached !== undefined) return cached ?? undefined;
+  return getOptional(deps.client, resourcePath(resource, namespace, name));
+}
+
 async function getOptional(client: KubeClient, path: string): Promise<KubeObject | undefined> {
   try {
     return await client.request("GET", path);
@@ -83,7 +92,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 
   // Observe, then decide.
   const names = childNames(name);
-  const pod = podView(await getOptional(client, resourcePath("pods", namespace, names.pod)));
+  const pod = podView(await readChild(deps, "pods", namespace, names.pod));
   const now = deps.now();
   let current: SpriteStatus = sprite.status ?? {};
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
@@ -112,13 +121,14 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   }
   const wokeAt = verdict.wake ? iso(now) : undefined;
 
-  // Children.
-  const storageMessage = await ensurePvc(client, sprite, log);
-  await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"]);
-  await ensure(client, "roles", desiredRole(sprite), ["rules"]);
-  await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"]);
-  await ensure(client, "services", desiredService(sprite), ["spec"]);
-  const sts = await ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"]);
+  // Children. The StatefulSet first: on hibernation the scale-down is what the user waits for.
+  const cache = deps.cache;
+  const sts = await ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"], cache);
+  const storageMessage = await ensurePvc(deps, sprite, log);
+  await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache);
+  await ensure(client, "roles", desiredRole(sprite), ["rules"], cache);
+  await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
+  await ensure(client, "services", desiredService(sprite), ["spec"], cache);
   if (sts.action === "created") {
     log.info("Created StatefulSet", { statefulSet: names.statefulSet, replicas: verdict.replicas });
     await events(sprite, "Normal", REASON.created, `Created the StatefulSet ${names.statefulSet} and the home volume ${names.pvc}.`);
@@ -146,15 +156,24 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 }
 
 /** Creates the home volume, or grows it; returns a message when it cannot grow. */
-async function ensurePvc(client: KubeClient, sprite: Sprite, log: Logger): Promise<string | undefined> {
+async function ensurePvc(deps: ReconcileDeps, sprite: Sprite, log: Logger): Promise<string | undefined> {
+  const client = deps.client;
   const desired = desiredPvc(sprite);
-  const { name, namespace } = desired.metadata;
+  const { name } = desired.metadata;
+  const namespace = desired.metadata.namespace ?? "";
   const path = resourcePath("persistentvolumeclaims", namespace, name);
-  const pvc = await getOptional(client, path);
+  let pvc = await readChild(deps, "persistentvolumeclaims", namespace, name);
   if (!pvc) {
-    await client.request("POST", resourcePath("persistentvolumeclaims", namespace), { body: desired });
-    log.info("Created PersistentVolumeClaim", { pvc: name });
-    return undefined;
+    try {
+      await client.request("POST", resourcePath("persistentvolumeclaims", namespace), { body: desired });
+      log.info("Created PersistentVolumeClaim", { pvc: name });
+      return undefined;
+    } catch (error) {
+      // A retained volume without our labels (or a stale cache): use the one that is there.
+      if (!isStatus(error, 409)) throw new Error(`create PersistentVolumeClaim ${namespace}/${name}`, { cause: error });
+      pvc = await getOptional(client, path);
+      if (!pvc) throw new Error(`PersistentVolumeClaim ${namespace}/${name} was there a moment ago and is gone now`, { cause: error });
+    }
   }
   if (pvc.metadata.deletionTimestamp) {
     // A purged volume of an earlier Sprite with this name is still going: wait for it (retried with backoff).

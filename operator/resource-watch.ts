@@ -17,10 +17,13 @@ export type ObjectHandler = (object: KubeObject, deleted: boolean) => void;
 
 class Gone extends Error {}
 
+const keyOf = (object: KubeObject) => `${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+
 export class ResourceWatch {
   synced = false;
   lastError: string | undefined;
-  /** uid → object, as last seen: lets a relist report objects deleted while we were not watching. */
+  /** namespace/name → object, as last seen: a read cache, and lets a relist report objects deleted
+   * while we were not watching. */
   private readonly known = new Map<string, KubeObject>();
   private readonly abort = new AbortController();
 
@@ -34,6 +37,11 @@ export class ResourceWatch {
 
   get objects(): IterableIterator<KubeObject> {
     return this.known.values();
+  }
+
+  /** The object as last seen, or undefined if the watch has not seen it (or has not listed yet). */
+  get(namespace: string, name: string): KubeObject | undefined {
+    return this.known.get(`${namespace}/${name}`);
   }
 
   stop(): void {
@@ -88,14 +96,14 @@ export class ResourceWatch {
       const page = await this.client.request<KubeList>("GET", this.path(), {
         query: { labelSelector: this.options.labelSelector, limit: 500, continue: cont },
       });
-      for (const item of page.items) seen.set(item.metadata.uid ?? item.metadata.name, item);
+      for (const item of page.items) seen.set(keyOf(item), item);
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);
-    for (const [uid, object] of this.known) if (!seen.has(uid)) this.onObject(object, true);
+    for (const [key, object] of this.known) if (!seen.has(key)) this.onObject(object, true);
     this.known.clear();
-    for (const [uid, object] of seen) {
-      this.known.set(uid, object);
+    for (const [key, object] of seen) {
+      this.known.set(key, object);
       this.onObject(object, false);
     }
     this.synced = true;
@@ -117,9 +125,9 @@ export class ResourceWatch {
           }
           rv = event.object.metadata.resourceVersion ?? rv;
           if (event.type === "BOOKMARK") return;
-          const uid = event.object.metadata.uid ?? event.object.metadata.name;
-          if (event.type === "DELETED") this.known.delete(uid);
-          else this.known.set(uid, event.object);
+          const key = keyOf(event.object);
+          if (event.type === "DELETED") this.known.delete(key);
+          else this.known.set(key, event.object);
           this.onObject(event.object, event.type === "DELETED");
         },
         this.abort.signal,

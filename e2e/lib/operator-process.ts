@@ -3,12 +3,19 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { kubeconfigPath } from "./cluster.js";
 import { waitFor } from "./wait.js";
 
-const root = resolve(import.meta.dirname, "../..");
+/** The repository root: found by walking up, since scripts/run-ts.mjs runs this from a bundle elsewhere. */
+function findRoot(): string {
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "operator/main.ts"))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+const root = findRoot();
 const bundle = join(root, "dist/operator.js");
 
 export interface OperatorProcess {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace, restartClusterDaemon } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getObject, listNames, replicasOf } from "./sprites.js";
+import { createSprite, getObject, listNames, replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 let operator: OperatorProcess;
@@ -12,7 +12,7 @@ let operator: OperatorProcess;
 beforeAll(async () => {
   await installCrd();
   ns = await makeNamespace("op-apirestart");
-  operator = await startOperator({ namespace: ns.name });
+  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE });
 });
 
 afterAll(async () => {

@@ -13,8 +13,7 @@ import {
   listNames,
   patchSpec,
   patchStatus,
-  replicasOf,
-} from "./sprites.js";
+  replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
 
 // --idle-timeout-scale 0.05: idleTimeoutMinutes 1 lasts 3 s, so hibernation is observable quickly.
 const SCALE = 0.05;
@@ -24,7 +23,7 @@ let operator: OperatorProcess;
 beforeAll(async () => {
   await installCrd();
   ns = await makeNamespace("op-life");
-  operator = await startOperator({ namespace: ns.name, args: ["--idle-timeout-scale", String(SCALE)] });
+  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", String(SCALE)] });
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { SPRITE_IMAGE, getSprite, listNames } from "./sprites.js";
+import { SPRITE_IMAGE, getSprite, listNames, STAND_IN_AGENT_IMAGE } from "./sprites.js";
 
 const COUNT = 30;
 let ns: { name: string; remove: () => Promise<void> };
@@ -30,7 +30,7 @@ it("a killed operator's successor finishes the job: every Sprite converges once"
     spec: { image: SPRITE_IMAGE, storageSize: "1Gi", ...(i % 2 === 0 ? { hibernateRequestedAt: new Date().toISOString() } : {}) },
   }));
   // One worker makes the first operator slow enough to be caught half-way.
-  operator = await startOperator({ namespace: ns.name, args: ["--workers", "1"] });
+  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE, args: ["--workers", "1"] });
   await kubectl(["create", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: manifests }) });
   // Kill it as soon as it has started making children: mid-reconcile for some of the Sprites.
   await waitFor(async () => (await listNames("statefulset", ns.name)).length >= 1, { what: "the first StatefulSet", timeoutMs: 30_000 });
@@ -38,7 +38,7 @@ it("a killed operator's successor finishes the job: every Sprite converges once"
   const madeBeforeKill = (await listNames("statefulset", ns.name)).length;
   expect(madeBeforeKill).toBeLessThan(COUNT);
 
-  operator = await startOperator({ namespace: ns.name });
+  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE });
   const settled = async () => {
     const sprites = await Promise.all(names.map((n) => getSprite(ns.name, n)));
     return sprites.every((s, i) => {

@@ -3,6 +3,11 @@ import type { Sprite, SpriteSpec, SpriteStatus } from "../../operator/api/index.
 import { kubectl } from "../lib/cluster.js";
 
 export const SPRITE_IMAGE = "puck-sprite:dev";
+/**
+ * Tests that play the agent themselves (writing status.activity as it would) run this stand-in in
+ * the agent's place: it has no agent in it and exits at once, so no real report races theirs.
+ */
+export const STAND_IN_AGENT_IMAGE = "puck-node:dev";
 
 export async function createSprite(namespace: string, name: string, spec: Partial<SpriteSpec> = {}): Promise<void> {
   const manifest = {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getSprite, idleReport, patchStatus, replicasOf } from "./sprites.js";
+import { createSprite, describeSprite, getSprite, idleReport, patchStatus, replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
 
 // Reports go stale after 2 s and idleTimeoutMinutes 2 lasts 6 s: a report made right after waking
 // is stale long before the deadline.
@@ -13,7 +13,7 @@ let operator: OperatorProcess;
 beforeAll(async () => {
   await installCrd();
   ns = await makeNamespace("op-stale");
-  operator = await startOperator({ namespace: ns.name, args: ["--idle-timeout-scale", "0.05", "--activity-stale-after", "2s"] });
+  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", "0.05", "--activity-stale-after", "2s"] });
 });
 
 afterAll(async () => {
