@@ -82,6 +82,7 @@ export class Metrics {
   );
   readonly apiWrites = new Counter("puck_api_writes_total", "Writes sent to the API server, by verb and resource.");
   readonly apiRequests = new Counter("puck_api_requests_total", "Requests sent to the API server, by verb, resource and code.");
+  readonly watchEvents = new Counter("puck_watch_events_total", "Watch events received, by resource and type.");
   readonly watchRestarts = new Counter("puck_watch_restarts_total", "Watches restarted after an error or expiry, by resource.");
   private readonly gauges: Gauge[] = [];
 
@@ -99,6 +100,7 @@ export class Metrics {
       this.reconcileDuration,
       this.apiWrites,
       this.apiRequests,
+      this.watchEvents,
       this.watchRestarts,
       ...this.gauges,
       rss,

@@ -123,6 +123,7 @@ export class ResourceWatch {
             if (status.code === 410) throw new Gone(status.message ?? "410 Gone");
             throw new Error(`watch error ${status.code}: ${status.message}`);
           }
+          this.metrics.watchEvents.inc({ resource: this.options.resource, type: event.type });
           rv = event.object.metadata.resourceVersion ?? rv;
           if (event.type === "BOOKMARK") return;
           const key = keyOf(event.object);
