@@ -1,6 +1,7 @@
 // Host tests with real processes: node-pty terminals, a CPU burner, a sleeper, an exec-like child,
 // seen through the real /proc by the real scanner, sampler and loop (only the publish is captured).
 import { spawn, spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
 import * as pty from "node-pty";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sprite } from "../operator/api/index.js";
@@ -133,5 +134,50 @@ describe("processes without a terminal", () => {
     cleanups.push(() => process.kill(pid));
     const v = await until("the matching command", (x) => x.report.busyProcesses?.some((b) => b.pid === pid) === true);
     expect(v.report.busyProcesses?.find((b) => b.pid === pid)?.reason).toBe("Command");
+  });
+});
+
+describe("the hibernation warning", () => {
+  it("writes one line to a real terminal and does not count it as the user's activity", async () => {
+    const term = pty.spawn("sh", [], { env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
+    cleanups.push(() => term.kill());
+    let screen = "";
+    term.onData((d) => (screen += d));
+    let hibernatesAt: string | undefined;
+    const withStatus = (): Sprite => ({ ...sprite(30), status: hibernatesAt ? { hibernatesAt } : {} });
+    const published: Verdict[] = [];
+    const loop = createAgentLoop({
+      log: makeLogger({ level: "error", write: () => {} }),
+      now: Date.now,
+      agentStartMs: Date.now(),
+      scanner: createProcScanner(),
+      cpu: createCpuSampler(defaultUsageSource(200)),
+      classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
+      procRoot: "/proc",
+      sprite: withStatus,
+      keepAwake: () => ({ absent: true }),
+      publish: async (v) => void published.push(v),
+      heartbeatMs: 60_000,
+      cpuWindowMs: 2000,
+    });
+    const session = (v: Verdict | undefined) => v?.report.sessions?.find((s) => s.pid === term.pid);
+    const before = await waitFor(async () => session((await loop.tick())?.verdict), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
+
+    // The kernel moves a terminal's time only into a new 8-second step: wait for one, so that the
+    // warning really moves the terminal's time and the test proves it is not taken for activity.
+    const step = (ms: number) => Math.floor(ms / 8000);
+    const beforeMs = Date.parse(before.lastActivityTime!);
+    await waitFor(() => step(Date.now()) > step(beforeMs), { what: "the next 8-second step", timeoutMs: 10_000, intervalMs: 100 });
+    hibernatesAt = new Date(Date.now() + 2 * 60_000).toISOString();
+    const after = await loop.tick();
+    const raw = statSync(`/proc/${term.pid}/fd/0`);
+    expect(Math.max(raw.mtimeMs, raw.atimeMs)).toBeGreaterThan(beforeMs);
+    await waitFor(() => screen.includes("hibernates at"), { what: "the warning on the screen", timeoutMs: 5000, describe: () => screen });
+    expect(screen).toContain("keepawake 1h");
+    expect(session(after?.verdict)?.lastActivityTime).toBe(before.lastActivityTime);
+    // Later ticks still see the terminal's time from before the warning, and warn only once.
+    const later = await loop.tick();
+    expect(session(later?.verdict)?.lastActivityTime).toBe(before.lastActivityTime);
+    expect(screen.split("hibernates at").length - 1).toBe(1);
   });
 });
