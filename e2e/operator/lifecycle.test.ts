@@ -166,11 +166,27 @@ describe("operator lifecycle", () => {
     expect(slept.status?.phase).toBe("Hibernating");
   });
 
+  it("a grown storageSize that the StorageClass cannot expand is reported, not hidden", async () => {
+    // The local-path class does not allow volume expansion.
+    await patchSpec(N(), "alpha", { storageSize: "2Gi" });
+    const message = await waitFor(
+      async () => {
+        const m = (await getSprite(N(), "alpha"))?.status?.message;
+        return m?.includes("does not allow volume expansion") ? m : undefined;
+      },
+      { what: "a status message about the volume", timeoutMs: 15_000, describe: () => describeSprite(N(), "alpha") },
+    );
+    expect(message).toContain("local-path");
+    const pvc = await getObject<{ spec: { resources: { requests: { storage: string } } } }>("pvc", N(), "alpha-home");
+    expect(pvc?.spec.resources.requests.storage).toBe("1Gi");
+  });
+
   it("deleting keeps the home volume, re-creating re-attaches it, and a purge removes it", async () => {
     const pvc = await getObject<{ metadata: { uid: string } }>("pvc", N(), "alpha-home");
     await kubectl(["delete", "sprite", "alpha", "-n", N(), "--timeout=60s"]);
     expect(await listNames("statefulset,service,serviceaccount,role,rolebinding", N(), "puck.sandwich.labs/sprite=alpha")).toEqual([]);
     expect((await getObject<{ metadata: { uid: string } }>("pvc", N(), "alpha-home"))?.metadata.uid).toBe(pvc?.metadata.uid);
+    expect(await eventReasons(N(), "alpha")).toEqual(expect.arrayContaining(["StorageRetained", "Deleted"]));
 
     await createSprite(N(), "alpha", { purgeStorageOnDelete: true });
     await waitFor(async () => (await replicasOf(N(), "alpha")) === 1, { what: "alpha re-created", timeoutMs: 20_000 });
@@ -182,5 +198,6 @@ describe("operator lifecycle", () => {
     await waitFor(async () => (await getObject("pvc", N(), "alpha-home")) === undefined, {
       what: "the purged PVC to go", timeoutMs: 60_000, describe: () => getObject("pvc", N(), "alpha-home"),
     });
+    expect(await eventReasons(N(), "alpha")).toContain("StoragePurged");
   });
 });
