@@ -143,7 +143,7 @@ describe("the hibernation warning", () => {
     cleanups.push(() => term.kill());
     let screen = "";
     term.onData((d) => (screen += d));
-    let hibernatesAt: string | undefined;
+    let hibernatesAt: string | undefined = undefined;
     const withStatus = (): Sprite => ({ ...sprite(30), status: hibernatesAt ? { hibernatesAt } : {} });
     const published: Verdict[] = [];
     const loop = createAgentLoop({
