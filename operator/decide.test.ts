@@ -98,9 +98,9 @@ const cases: Case[] = [
     want: { replicas: 1, reason: "SessionActive" },
   },
   {
-    name: "hibernated stays asleep without a newer wake request",
+    name: "hibernated stays asleep without a new wake request",
     spec: { wakeRequestedAt: at(-100) },
-    status: { wokeAt: at(-200), hibernatedAt: at(-50) },
+    status: { wokeAt: at(-200), hibernatedAt: at(-50), observedWakeRequestedAt: at(-100) },
     want: { replicas: 0, reason: "Idle", phase: "Hibernating", fresh: "Hibernated" },
   },
   {
@@ -110,16 +110,28 @@ const cases: Case[] = [
     want: { replicas: 0, reason: "HibernateRequested" },
   },
   {
-    name: "a wake request newer than hibernatedAt wakes it",
+    name: "a first wake request wakes it",
     spec: { wakeRequestedAt: at(-1) },
     status: { wokeAt: at(-200), hibernatedAt: at(-50) },
     want: { replicas: 1, reason: "WakeRequested", wake: true, phase: "Starting" },
   },
   {
-    name: "a wake racing a hibernation wins once the hibernation is recorded before it",
-    spec: { wakeRequestedAt: at(0) },
-    status: { wokeAt: at(-200), hibernatedAt: at(-0.001) },
+    name: "a wake stamped before the hibernation but arriving after it wakes, where none was seen before",
+    spec: { wakeRequestedAt: at(-1) },
+    status: { wokeAt: at(-200), hibernatedAt: at(-0.5) },
     want: { replicas: 1, reason: "WakeRequested", wake: true },
+  },
+  {
+    name: "a wake stamped before the hibernation but arriving after it still wakes",
+    spec: { wakeRequestedAt: at(-60) },
+    status: { wokeAt: at(-200), hibernatedAt: at(-50), observedWakeRequestedAt: at(-300) },
+    want: { replicas: 1, reason: "WakeRequested", wake: true },
+  },
+  {
+    name: "a wake request already acted on does not wake it again",
+    spec: { wakeRequestedAt: at(-100) },
+    status: { wokeAt: at(-200), hibernatedAt: at(-50), observedWakeRequestedAt: at(-100) },
+    want: { replicas: 0, reason: "Idle" },
   },
   {
     name: "idle timeouts scale for tests",

@@ -59,6 +59,17 @@ export const isAsleep = (status: SpriteStatus): boolean => {
   return slept !== undefined && (woke === undefined || slept >= woke);
 };
 
+/**
+ * A wake request is new if it differs from the one the operator last acted on (recorded in the
+ * status on every write, from the same read that made the decision). Comparing it with hibernatedAt
+ * instead would lose a wake stamped by the client just before the operator's hibernation but
+ * arriving just after it.
+ */
+export function isNewWakeRequest(spec: SpriteSpec, status: SpriteStatus): boolean {
+  const W = time(spec.wakeRequestedAt);
+  return W !== undefined && W !== time(status.observedWakeRequestedAt);
+}
+
 const asleepFreshness: FreshnessVerdict = {
   status: "False",
   reason: REASON.hibernated,
@@ -74,13 +85,12 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
   const awakePhase: Phase = observed.podReady ? "Active" : "Starting";
 
   if (isAsleep(status)) {
-    const sleptAt = time(status.hibernatedAt)!;
-    if (!hibernateRequested && W !== undefined && W > sleptAt) {
+    if (!hibernateRequested && isNewWakeRequest(spec, status)) {
       return {
         replicas: 1,
         phase: awakePhase,
         reason: REASON.wakeRequested,
-        message: "Waking: a wake request came after the last hibernation.",
+        message: "Waking on request.",
         hibernate: false,
         wake: true,
         activityFresh: { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." },

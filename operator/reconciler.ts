@@ -107,6 +107,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     pod,
     activityFresh: verdict.activityFresh,
     ...(verdict.hibernatesAt ? { hibernatesAt: verdict.hibernatesAt } : {}),
+    ...(sprite.spec.wakeRequestedAt ? { wakeRequestedAt: sprite.spec.wakeRequestedAt } : {}),
     ...extra,
   });
 

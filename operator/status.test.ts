@@ -59,6 +59,10 @@ describe("statusPatch", () => {
     expect(second.observedGeneration).toBe(2);
   });
 
+  it("records the wake request it acted on", () => {
+    expect(desiredOperatorStatus(input({ wakeRequestedAt: "2026-01-01T11:59:00.000Z" }), NOW).observedWakeRequestedAt).toBe("2026-01-01T11:59:00.000Z");
+  });
+
   it("drops podName while hibernating and keeps recorded wake/hibernate times", () => {
     const s = desiredOperatorStatus(
       input({ replicas: 0, phase: "Hibernating", current: { wokeAt: "2026-01-01T10:00:00.000Z" }, hibernatedAt: "2026-01-01T12:00:00.000Z" }),

@@ -14,6 +14,7 @@ export const OPERATOR_FIELDS = [
   "hibernatesAt",
   "wokeAt",
   "hibernatedAt",
+  "observedWakeRequestedAt",
 ] as const;
 export type OperatorStatus = Pick<SpriteStatus, (typeof OPERATOR_FIELDS)[number]>;
 
@@ -38,6 +39,8 @@ export interface StatusInput {
   wokeAt?: string;
   hibernatedAt?: string;
   terminating?: boolean;
+  /** spec.wakeRequestedAt as read by the reconcile that writes this status. */
+  wakeRequestedAt?: string;
 }
 
 export function readyCondition(input: Pick<StatusInput, "replicas" | "pod" | "terminating">): Omit<Condition, "lastTransitionTime" | "observedGeneration"> {
@@ -67,6 +70,7 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   const wokeAt = input.wokeAt ?? input.current.wokeAt;
   const hibernatedAt = input.hibernatedAt ?? input.current.hibernatedAt;
   if (wokeAt) status.wokeAt = wokeAt;
+  if (input.wakeRequestedAt) status.observedWakeRequestedAt = input.wakeRequestedAt;
   if (hibernatedAt) status.hibernatedAt = hibernatedAt;
   return status;
 }
