@@ -1,9 +1,10 @@
 // Dependencies loaded from node_modules only when a command needs them. Their specifiers are computed
 // so that esbuild leaves them out of dist/puck.js: every byte in the bundle is parsed on every start,
 // and for `puck list` that start-up is most of the time (yaml 260 KB, prompts 80 KB, client-node 3 MB).
+// Of client-node, connect loads only Exec and its WebSocketHandler (~15 ms): its config module pulls
+// in the whole generated API client (~250 ms), so puck hands the handler its own credentials instead.
 import type * as Yaml from "yaml";
 import type promptsType from "prompts";
-import type * as ConfigTypes from "@kubernetes/client-node/dist/config.js";
 import type * as ExecTypes from "@kubernetes/client-node/dist/exec.js";
 import type * as HandlerTypes from "@kubernetes/client-node/dist/web-socket-handler.js";
 
@@ -16,12 +17,11 @@ export const loadYaml = () => load<typeof Yaml>(["yaml"].join(""));
 export const loadPrompts = async () =>
   (await load<{ default: typeof promptsType }>(["prompts", "lib/index.js"].join("/"))).default;
 
-type ConfigModule = typeof ConfigTypes;
 type ExecModule = typeof ExecTypes;
 type HandlerModule = typeof HandlerTypes;
 
-/** client-node's exec parts only, not its generated API client: for connect's WebSocket. */
+/** client-node's exec parts only, not its config or generated API client: for connect's WebSocket. */
 export const loadExecLibrary = () => {
   const base = "@kubernetes/client-node/dist/";
-  return Promise.all([load<ConfigModule>(`${base}config.js`), load<ExecModule>(`${base}exec.js`), load<HandlerModule>(`${base}web-socket-handler.js`)]);
+  return Promise.all([load<ExecModule>(`${base}exec.js`), load<HandlerModule>(`${base}web-socket-handler.js`)]);
 };
