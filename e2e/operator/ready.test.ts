@@ -60,6 +60,32 @@ it("a changed image restarts the pod with it", async () => {
   expect(after.spec.containers.map((c) => c.name)).toEqual(["sprite", "agent"]);
 });
 
+it("the CLI's wake contract: after a wake patch, phase Active, Ready True and observedGeneration ≥ its generation", async () => {
+  await patchSpec(ns.name, "ready", { hibernateRequestedAt: new Date().toISOString() });
+  await waitFor(
+    async () => (await getSprite(ns.name, "ready"))?.status?.phase === "Hibernating" && (await getObject("pod", ns.name, "ready-0")) === undefined,
+    { what: "ready to hibernate and its pod to go", timeoutMs: 60_000, describe: () => describeSprite(ns.name, "ready") },
+  );
+  const started = Date.now();
+  const { stdout } = await kubectl([
+    "patch", "sprites.puck.sandwich.labs", "ready", "-n", ns.name, "--type=merge", "-o", "jsonpath={.metadata.generation}",
+    "-p", JSON.stringify({ spec: { wakeRequestedAt: new Date().toISOString() } }),
+  ]);
+  const generation = Number(stdout);
+  const sprite = await waitFor(
+    async () => {
+      const s = await getSprite(ns.name, "ready");
+      const ready = s?.status?.conditions?.find((c) => c.type === "Ready");
+      return s?.status?.phase === "Active" && ready?.status === "True" && (s.status.observedGeneration ?? 0) >= generation ? s : undefined;
+    },
+    { what: "Active, Ready and observedGeneration current", timeoutMs: 60_000, intervalMs: 50, describe: () => describeSprite(ns.name, "ready") },
+  );
+  console.log(`wake: patch → Active+Ready in ${Date.now() - started} ms`);
+  expect(sprite.status?.reason).not.toBe("Idle");
+  const exec = await kubectl(["exec", "-n", ns.name, "ready-0", "--", "/bin/sh", "-c", "echo up"]);
+  expect(exec.stdout.trim()).toBe("up");
+});
+
 it("a pod that cannot pull its image says so in the Ready condition", async () => {
   await createSprite(ns.name, "broken", { image: "puck.invalid/no-such-image:1" });
   const ready = await waitFor(
