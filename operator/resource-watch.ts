@@ -71,6 +71,8 @@ export class ResourceWatch {
           continue;
         }
         this.lastError = String(error instanceof Error ? error.message : error);
+        // Not synced until it has listed again: /readyz and the cache both stop trusting it.
+        this.synced = false;
         this.log.warn("Restarting a failed watch", { resource, backoffMs, error });
         await new Promise((resolve) => {
           const t = setTimeout(resolve, backoffMs);
