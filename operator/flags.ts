@@ -55,7 +55,8 @@ export function parseBindAddress(text: string): { host: string; port: number } {
 export function parseFlags(argv: string[]): OperatorFlags {
   const program = new Command("puck-operator")
     .exitOverride()
-    .configureOutput({ writeErr: () => {}, writeOut: () => {} })
+    // Errors are printed once, by main, as one line; help goes to stdout as usual.
+    .configureOutput({ writeErr: () => {} })
     .option("--kubeconfig <path>", "kubeconfig to use; in-cluster config when unset")
     .option("--namespace <ns>", "watch only this namespace (default: all)")
     .option("--agent-image <image>", "image of the activity agent sidecar", "puck-agent:dev")
@@ -63,7 +64,11 @@ export function parseFlags(argv: string[]): OperatorFlags {
     .option("--health-probe-bind-address <addr>", "where /healthz and /readyz listen", ":8081")
     .option("--leader-elect <bool>", "elect a leader with a Lease so replicas are safe", parseBool, true)
     .option("--leader-election-namespace <ns>", "namespace of the Lease (default: the operator's own)")
-    .option("--activity-stale-after <duration>", "agent reports older than this are not evidence", parseDuration, 150_000)
+    .addOption(
+      new Option("--activity-stale-after <duration>", "agent reports older than this are not evidence")
+        .argParser(parseDuration)
+        .default(150_000, "150s"),
+    )
     .option("--log-level <level>", "debug, info, warn or error", parseLevel, "info" as LogLevel)
     .option("--workers <n>", "concurrent reconciles", parsePositive, 4)
     .addOption(new Option("--idle-timeout-scale <factor>").argParser(parsePositive).default(1).hideHelp());

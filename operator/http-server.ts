@@ -23,7 +23,7 @@ export async function serve(address: string, routes: Routes): Promise<{ port: nu
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => reject(new Error(`listen on ${address}`, { cause: error })));
+    server.once("error", (error) => reject(new Error(`listen on ${address} (choose another address with the --*-bind-address flags)`, { cause: error })));
     server.listen(port, host, resolve);
   });
   return {

@@ -10,7 +10,7 @@ import { parseFlags, type OperatorFlags } from "./flags.js";
 import { serve } from "./http-server.js";
 import { makeKubeClient } from "./kube-client.js";
 import { LeaderElector } from "./leader-election.js";
-import { makeLogger } from "./logger.js";
+import { errorText, makeLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 
 const IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -115,6 +115,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`puck-operator: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`puck-operator: ${errorText(error)}\n`);
   process.exit(1);
 });
