@@ -25,6 +25,16 @@ describe("toPuckError", () => {
     expect((mapped as PuckError).exitCode).toBeGreaterThan(0);
   });
 
+  it.each([
+    ["a 503 from a restarting API server", new KubeHttpError("get", 503, "not ready"), true],
+    ["a 429 asking to slow down", new KubeHttpError("get", 429, "too many"), true],
+    ["a refused connection", Object.assign(new Error("x"), { code: "ECONNREFUSED" }), true],
+    ["a 403", new KubeHttpError("get", 403, "no"), false],
+    ["a 404", new KubeHttpError("get", 404, "404 page not found"), false],
+  ])("%s is retryable: %s", (_name, error, retryable) => {
+    expect((toPuckError(error, ctx) as PuckError).retryable).toBe(retryable);
+  });
+
   it("leaves a bug (not an API failure) alone so that main reports it as one", () => {
     const bug = new TypeError("x is undefined");
     expect(toPuckError(bug, ctx)).toBe(bug);

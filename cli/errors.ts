@@ -13,6 +13,8 @@ export const EXIT = {
 export class PuckError extends Error {
   readonly hint: string | undefined;
   readonly exitCode: number;
+  /** The same request may well succeed later (network trouble, an API server restarting, 5xx, 429). */
+  retryable = false;
   constructor(message: string, hint?: string, exitCode: number = EXIT.failure) {
     super(message);
     this.name = "PuckError";
@@ -124,8 +126,11 @@ export function toPuckError(error: unknown, context: ErrorContext): unknown {
         return new PuckError(`${context.action}: ${error.serverMessage}`, context.sprite ? `pick another name, or delete it first with \`puck delete ${context.sprite}\`` : undefined);
       case 422:
         return new PuckError(`the cluster refused to ${context.action}: ${error.serverMessage}`, "fix the value it names and try again", EXIT.usage);
-      default:
-        return new PuckError(`failed to ${context.action}: ${error.message}`, "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`");
+      default: {
+        const mapped = new PuckError(`failed to ${context.action}: ${error.message}`, "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`");
+        mapped.retryable = error.statusCode >= 500 || error.statusCode === 429;
+        return mapped;
+      }
     }
   }
   const code = codeOf(error);
@@ -137,10 +142,12 @@ export function toPuckError(error: unknown, context: ErrorContext): unknown {
         "check the certificate-authority of the cluster in your kubeconfig",
       );
     }
-    return new PuckError(
+    const mapped = new PuckError(
       `cannot reach the Kubernetes API${where} (${code})`,
       "check that the cluster is running and that --kubeconfig/--context point to it (`kubectl cluster-info`)",
     );
+    mapped.retryable = true;
+    return mapped;
   }
   return error;
 }

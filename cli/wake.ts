@@ -81,7 +81,7 @@ export async function waitUntilReady(target: Target, patched: Sprite, options: W
   return latest;
 }
 
-const isTransient = (error: unknown) => error instanceof PuckError && /cannot reach the Kubernetes API/.test(error.message);
+const isTransient = (error: unknown) => error instanceof PuckError && error.retryable;
 
 /** Explains a failure to start from the Ready condition and the pod's events. */
 async function startFailure(target: Target, sprite: Sprite, verdict: Extract<WakeVerdict, { state: "failed" }>): Promise<PuckError> {
