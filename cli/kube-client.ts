@@ -1,9 +1,7 @@
 // A tiny Kubernetes REST client over node:https: JSON requests and line-delimited watches.
 // client-node costs ~80 MiB and a third of a second to load; list and friends need only this.
-import { execFile } from "node:child_process";
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { Agent, request as httpsRequest } from "node:https";
-import { promisify } from "node:util";
 import { KubeHttpError, PuckError } from "./errors.js";
 import type { ClusterAccess, ExecPlugin } from "./kubeconfig.js";
 
@@ -28,8 +26,6 @@ export interface Credentials {
   key?: string;
 }
 
-const run = promisify(execFile);
-
 /** Runs a kubeconfig exec plugin (as kubectl does) and returns what its ExecCredential holds. */
 async function runExecPlugin(plugin: ExecPlugin, server: string): Promise<Credentials> {
   const env = { ...process.env, ...Object.fromEntries(plugin.env.map((e) => [e.name, e.value])) };
@@ -40,7 +36,10 @@ async function runExecPlugin(plugin: ExecPlugin, server: string): Promise<Creden
   });
   let stdout: string;
   try {
-    ({ stdout } = await run(plugin.command, plugin.args, { env, timeout: 60_000 }));
+    // child_process costs a few milliseconds to load; only exec-plugin users pay for it.
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    ({ stdout } = await promisify(execFile)(plugin.command, plugin.args, { env, timeout: 60_000 }));
   } catch (error) {
     throw new PuckError(
       `the kubeconfig's exec plugin ${plugin.command} failed: ${(error as Error).message.split("\n")[0]}`,

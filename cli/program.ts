@@ -70,7 +70,7 @@ export function buildProgram(io: Io, run: (name: string, args: string[], options
 
   cmd("list", "list Sprites with their phase, sessions and time until hibernation")
     .alias("ls")
-    .addOption(outputOption(["wide", "json", "yaml"]))
+    .addOption(outputOption(["wide", "name", "json", "yaml"]))
     .option("-w, --watch", "keep watching and print changes")
     .addHelpText("after", examples(["puck list", "puck list -o wide", "puck list -o json | jq '.items[].metadata.name'"]))
     .action(action("list"));

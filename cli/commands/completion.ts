@@ -4,7 +4,7 @@ import type { Io } from "../io.js";
 import { COMMANDS } from "../program.js";
 
 // Sprite names come from `puck list -o json` only when the shell asks, so completion stays instant.
-const NAMES = `puck list -o json 2>/dev/null | sed -n 's/^      "name": "\\(.*\\)",$/\\1/p'`;
+const NAMES = "puck list -o name 2>/dev/null";
 const GLOBAL_FLAGS = "--kubeconfig --context --namespace -n --help --version";
 
 export function completionScript(shell: string): string | undefined {

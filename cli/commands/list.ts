@@ -8,12 +8,15 @@ import { openTarget } from "../target.js";
 
 export async function list(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
   const out = createOutput(io);
-  const format = options.output as "wide" | DataFormat | undefined;
+  const format = options.output as "wide" | "name" | DataFormat | undefined;
   const target = await openTarget(options, io);
   const result = await listSprites(target);
   const sprites = sortByName(result.items);
   if (format === "json" || format === "yaml") {
     await out.data({ apiVersion: "v1", kind: "List", items: sprites }, format);
+  } else if (format === "name") {
+    // For scripts and shell completion: bare names, one a line.
+    for (const s of sprites) out.line(s.metadata.name);
   } else if (sprites.length === 0 && !options.watch) {
     out.note(`No Sprites in namespace ${target.namespace}. Create one with \`puck create NAME\`.`);
   } else {
@@ -30,7 +33,7 @@ export async function list(_args: string[], options: Record<string, unknown>, io
 async function watchList(
   target: Target,
   resourceVersion: string | undefined,
-  format: "wide" | DataFormat | undefined,
+  format: "wide" | "name" | DataFormat | undefined,
   io: Io,
 ): Promise<number> {
   const toData = format === "json" || format === "yaml" ? await dataFormatter(format) : undefined;
@@ -51,6 +54,10 @@ async function watchList(
         rv = sprite.metadata.resourceVersion;
         if (toData) {
           io.stdout.write(toData({ type: event.type, object: sprite }));
+          return;
+        }
+        if (format === "name") {
+          io.stdout.write(`${sprite.metadata.name}\n`);
           return;
         }
         const row = listRow(sprite, io.now(), format === "wide");
