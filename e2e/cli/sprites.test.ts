@@ -1,9 +1,10 @@
 // puck end to end, with the real operator: create, list, connect (pipes and a real terminal), top,
 // keepawake, describe, failures to start, delete. Run: npx vitest run --project cluster e2e/cli
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
+import { spawn } from "node:child_process";
+import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { ensurePuckBuilt, puck, puckInTerminal, stripAnsi, type PuckTerminal } from "../lib/puck-cli.js";
+import { ensurePuckBuilt, PUCK, puck, puckInTerminal, stripAnsi, type PuckTerminal } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -48,6 +49,32 @@ describe("puck with the operator", () => {
     const box = await sprite("box");
     expect(box.spec).toMatchObject({ image: "puck-sprite:dev", idleTimeoutMinutes: 120, storageSize: "1Gi", resources: { requests: { memory: "64Mi" } } });
     expect(box.status.phase).toBe("Active");
+  });
+
+  it("create asks for what is missing on a terminal, and list -w shows it arrive", async () => {
+    const watch = spawn(process.execPath, [PUCK, "-n", ns.name, "list", "-w"], { env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
+    let watched = "";
+    watch.stdout.on("data", (d: Buffer) => (watched += d.toString()));
+    try {
+      await waitFor(() => /^box\s+Active/m.test(watched), { what: "list -w to print the table", timeoutMs: 20_000, describe: () => watched });
+      const t = term(["create", "--no-wait"]);
+      await t.waitForText(/Name/, 20_000, "the name question");
+      t.write("asked\r");
+      await t.waitForText(/Image/, 10_000, "the image question");
+      t.write("\r");
+      await t.waitForText(/Home volume size/, 10_000, "the size question");
+      // Typing replaces the offered default.
+      t.write("2Gi\r");
+      await t.waitForText(/Hibernate after/, 10_000, "the idle question");
+      t.write("\r");
+      expect(await t.exited(30_000)).toBe(0);
+      expect(t.text()).toMatch(/Created Sprite asked/);
+      expect((await sprite("asked")).spec).toMatchObject({ image: "puck-sprite:dev", storageSize: "2Gi", idleTimeoutMinutes: 30 });
+      await waitFor(() => /^asked\s+\w+/m.test(watched), { what: "list -w to print the new Sprite", timeoutMs: 20_000, describe: () => watched });
+    } finally {
+      watch.kill("SIGINT");
+    }
+    expect((await run(["delete", "asked"])).code).toBe(0);
   });
 
   it("create refuses a duplicate name with a fix", async () => {
