@@ -25,6 +25,20 @@ export interface ControllerOptions {
   resyncMs: number;
 }
 
+/**
+ * Whether a child's change can matter to its Sprite. A StatefulSet's status churns (the controller
+ * rewrites it) but the operator reads pod readiness from the pod, so only spec or metadata changes
+ * of a StatefulSet — which bump its generation or labels — are worth a reconcile.
+ */
+export function childChangeMatters(resource: ResourceName, object: KubeObject, deleted: boolean, previous?: KubeObject): boolean {
+  if (deleted || !previous || resource !== "statefulsets") return true;
+  return (
+    previous.metadata.generation !== object.metadata.generation ||
+    JSON.stringify(previous.metadata.labels) !== JSON.stringify(object.metadata.labels) ||
+    JSON.stringify(previous.metadata.ownerReferences) !== JSON.stringify(object.metadata.ownerReferences)
+  );
+}
+
 /** The Sprite a child belongs to, from its label: children only ever enqueue their owner's key. */
 export const ownerKey = (object: KubeObject): string | undefined => {
   const sprite = object.metadata.labels?.[LABELS.sprite];
@@ -99,9 +113,9 @@ export class Controller {
         new ResourceWatch(
           client,
           { resource, ...(namespace ? { namespace } : {}), labelSelector: MANAGED_SELECTOR, resyncMs: options.resyncMs },
-          (object) => {
+          (object, deleted, previous) => {
             const key = ownerKey(object);
-            if (key) queue.add(key);
+            if (key && childChangeMatters(resource, object, deleted, previous)) queue.add(key);
           },
           log,
           metrics,

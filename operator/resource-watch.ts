@@ -13,7 +13,8 @@ export interface WatchOptions {
   resyncMs: number;
 }
 
-export type ObjectHandler = (object: KubeObject, deleted: boolean) => void;
+/** `previous` is the object as last seen before this event, when there was one. */
+export type ObjectHandler = (object: KubeObject, deleted: boolean, previous?: KubeObject) => void;
 
 class Gone extends Error {}
 
@@ -129,9 +130,10 @@ export class ResourceWatch {
           rv = event.object.metadata.resourceVersion ?? rv;
           if (event.type === "BOOKMARK") return;
           const key = keyOf(event.object);
+          const previous = this.known.get(key);
           if (event.type === "DELETED") this.known.delete(key);
           else this.known.set(key, event.object);
-          this.onObject(event.object, event.type === "DELETED");
+          this.onObject(event.object, event.type === "DELETED", previous);
         },
         this.abort.signal,
       );
