@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
-import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { deleteSprites, ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 
 const run = promisify(execFile);
@@ -129,6 +129,7 @@ try {
   console.log(`  ratio (median)  ${ratio.toFixed(2)}×  (target ≤ 1.3×: ${ratio <= 1.3 ? "met" : "MISSED"})`);
   console.log(`  ratio to the two-container baseline  ${(median(puckTimes) / median(base2Times)).toFixed(2)}×`);
 } finally {
+  await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   await operator.stop();
   await ns.remove();
 }

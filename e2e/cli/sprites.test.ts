@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { ensurePuckBuilt, PUCK, puck, puckInTerminal, stripAnsi, type PuckTerminal } from "../lib/puck-cli.js";
+import { deleteSprites, ensurePuckBuilt, PUCK, puck, puckInTerminal, stripAnsi, type PuckTerminal } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -36,6 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const t of terminals) t.kill();
+  if (ns && operator) await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   await operator?.stop();
   await ns?.remove();
 });
@@ -135,22 +136,22 @@ describe("puck with the operator", () => {
 
     t.resize(120, 40);
     t.write("stty size\r");
-    await t.waitForText(/40 120/, 15_000, "the new window size inside");
+    await t.waitForText(/40 120/, 30_000, "the new window size inside");
 
     // Ctrl-C goes to the remote: it stops `sleep`, not puck.
     t.write("sleep 300; echo after-sleep\r");
     await waitFor(async () => (await run(["connect", "box", "--", "sh", "-c", "pgrep -x sleep >/dev/null && echo yes || echo no"])).stdout === "yes\n", {
       what: "sleep running in the Sprite",
-      timeoutMs: 15_000,
+      timeoutMs: 30_000,
     });
     t.write("\x03");
     t.write("echo still-here\r");
-    await t.waitForText(/still-here\s*\r?\n/, 15_000, "the shell after Ctrl-C");
+    await t.waitForText(/still-here\s*\r?\n/, 30_000, "the shell after Ctrl-C");
     // The typed line echoes "echo after-sleep"; its output, a line of its own, must never come.
     expect(t.text()).not.toMatch(/^after-sleep\s*$/m);
 
     t.write("exit 3\r");
-    expect(await t.exited(15_000)).toBe(3);
+    expect(await t.exited(30_000)).toBe(3);
   });
 
   it("top renders every Sprite and quits on q; one-shot on a pipe", async () => {

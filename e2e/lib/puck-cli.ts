@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as pty from "node-pty";
-import { kubeconfigPath } from "./cluster.js";
+import { kubeconfigPath, kubectl } from "./cluster.js";
 import { waitFor } from "./wait.js";
 
 /** The project root: found by walking up, since scripts/run-ts.mjs runs a bundled copy from elsewhere. */
@@ -31,6 +31,14 @@ export function ensurePuckBuilt(): Promise<void> {
     if (stale) await promisify(execFile)(process.execPath, ["scripts/build.mjs", "puck"], { cwd: root });
   })();
   return building;
+}
+
+/**
+ * Deletes every Sprite in a namespace and waits until they are gone. Call it while the operator still
+ * runs: Sprites carry its finalizer, and without it their namespace would never finish deleting.
+ */
+export async function deleteSprites(namespace: string): Promise<void> {
+  await kubectl(["delete", "sprites", "--all", "-n", namespace, "--wait=true", "--timeout=90s"], { timeoutMs: 120_000 });
 }
 
 export interface PuckResult {
