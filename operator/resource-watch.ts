@@ -20,6 +20,15 @@ class Gone extends Error {}
 
 const keyOf = (object: KubeObject) => `${object.metadata.namespace ?? ""}/${object.metadata.name}`;
 
+/** managedFields are often the bulk of an object and never read here; an update that omits them
+ * keeps the server's, so the cache drops them (a third of the memory for 300 Sprites). */
+const slim = (object: KubeObject): KubeObject => {
+  const metadata = object.metadata as KubeObject["metadata"] & { managedFields?: unknown };
+  if (metadata.managedFields === undefined) return object;
+  const { managedFields: _dropped, ...rest } = metadata;
+  return { ...object, metadata: rest };
+};
+
 export class ResourceWatch {
   synced = false;
   lastError: string | undefined;
@@ -99,7 +108,7 @@ export class ResourceWatch {
       const page = await this.client.request<KubeList>("GET", this.path(), {
         query: { labelSelector: this.options.labelSelector, limit: 500, continue: cont },
       });
-      for (const item of page.items) seen.set(keyOf(item), item);
+      for (const item of page.items) seen.set(keyOf(item), slim(item));
       cont = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (cont);
@@ -129,11 +138,12 @@ export class ResourceWatch {
           this.metrics.watchEvents.inc({ resource: this.options.resource, type: event.type });
           rv = event.object.metadata.resourceVersion ?? rv;
           if (event.type === "BOOKMARK") return;
-          const key = keyOf(event.object);
+          const object = slim(event.object);
+          const key = keyOf(object);
           const previous = this.known.get(key);
           if (event.type === "DELETED") this.known.delete(key);
-          else this.known.set(key, event.object);
-          this.onObject(event.object, event.type === "DELETED", previous);
+          else this.known.set(key, object);
+          this.onObject(object, event.type === "DELETED", previous);
         },
         this.abort.signal,
       );
