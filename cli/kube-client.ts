@@ -1,7 +1,7 @@
 // A tiny Kubernetes REST client over node:https: JSON requests and line-delimited watches.
 // client-node costs ~80 MiB and a third of a second to load; list and friends need only this.
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
-import { Agent, request as httpsRequest } from "node:https";
+import type { IncomingMessage, RequestOptions } from "node:http";
+import type { Agent } from "node:https";
 import { KubeHttpError, PuckError } from "./errors.js";
 import type { ClusterAccess, ExecPlugin } from "./kubeconfig.js";
 
@@ -64,9 +64,13 @@ export function createKubeClient(access: ClusterAccess): KubeClient {
       ? runExecPlugin(access.exec, access.server)
       : Promise.resolve({ ...(access.token ? { token: access.token } : {}), ...(access.cert ? { cert: access.cert } : {}), ...(access.key ? { key: access.key } : {}) }));
 
+  // node:https is loaded on the first request, not at start-up: --help and completion never pay for it.
+  const transport = () => (secure ? import("node:https") : import("node:http"));
+
   const open = async (method: string, path: string, headers: Record<string, string>): Promise<RequestOptions> => {
     const creds = await getCredentials();
     if (secure && !agent) {
+      const { Agent } = await import("node:https");
       agent = new Agent({
         keepAlive: true,
         ...(access.ca ? { ca: access.ca } : {}),
@@ -93,12 +97,14 @@ export function createKubeClient(access: ClusterAccess): KubeClient {
     };
   };
 
-  const send = (options: RequestOptions, body: string | undefined, signal?: AbortSignal) =>
-    new Promise<IncomingMessage>((resolvePromise, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)({ ...options, ...(signal ? { signal } : {}) }, resolvePromise);
+  const send = async (options: RequestOptions, body: string | undefined, signal?: AbortSignal) => {
+    const { request } = await transport();
+    return new Promise<IncomingMessage>((resolvePromise, reject) => {
+      const req = request({ ...options, ...(signal ? { signal } : {}) }, resolvePromise);
       req.on("error", reject);
       req.end(body);
     });
+  };
 
   const readAll = async (res: IncomingMessage) => {
     const chunks: Buffer[] = [];

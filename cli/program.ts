@@ -72,6 +72,7 @@ export function buildProgram(io: Io, run: (name: string, args: string[], options
     .alias("ls")
     .addOption(outputOption(["wide", "name", "json", "yaml"]))
     .option("-w, --watch", "keep watching and print changes")
+    .option("-A, --all-namespaces", "list the Sprites of every namespace")
     .addHelpText("after", examples(["puck list", "puck list -o wide", "puck list -o json | jq '.items[].metadata.name'"]))
     .action(action("list"));
 

@@ -6,6 +6,8 @@ import type { KubeClient, WatchEvent } from "./kube-client.js";
 export interface Target {
   client: KubeClient;
   namespace: string;
+  /** list and watch every namespace (-A); single-Sprite calls still use `namespace`. */
+  allNamespaces?: boolean;
 }
 
 export interface SpriteList {
@@ -28,6 +30,7 @@ export interface KubeEvent {
 
 const collection = (ns: string) => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(ns)}/${PLURAL}`;
 const item = (ns: string, name: string) => `${collection(ns)}/${encodeURIComponent(name)}`;
+const listPath = (t: Target) => (t.allNamespaces ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : collection(t.namespace));
 
 async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "server">, fn: () => Promise<T>): Promise<T> {
   try {
@@ -38,7 +41,7 @@ async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "se
 }
 
 export const listSprites = (t: Target) =>
-  call(t, { action: "list Sprites", verb: "list" }, () => t.client.request<SpriteList>("GET", collection(t.namespace), "list Sprites"));
+  call(t, { action: "list Sprites", verb: "list" }, () => t.client.request<SpriteList>("GET", listPath(t), "list Sprites"));
 
 export const getSprite = (t: Target, name: string) =>
   call(t, { action: `get Sprite ${name}`, verb: "get", sprite: name }, () =>
@@ -72,7 +75,7 @@ export function watchSprites(
   if (options.name) query.set("fieldSelector", `metadata.name=${options.name}`);
   if (options.resourceVersion) query.set("resourceVersion", options.resourceVersion);
   return call(t, { action: "watch Sprites", verb: "watch", ...(options.name ? { sprite: options.name } : {}) }, () =>
-    t.client.watch<Sprite>(`${collection(t.namespace)}?${query}`, "watch Sprites", onEvent, signal),
+    t.client.watch<Sprite>(`${listPath(t)}?${query}`, "watch Sprites", onEvent, signal),
   );
 }
 

@@ -14,5 +14,5 @@ export function selectionOf(options: Record<string, unknown>): Selection {
 
 export async function openTarget(options: Record<string, unknown>, io: Io): Promise<Target> {
   const access = await loadAccess(selectionOf(options), io.env);
-  return { client: createKubeClient(access), namespace: access.namespace };
+  return { client: createKubeClient(access), namespace: access.namespace, allNamespaces: options.allNamespaces === true };
 }

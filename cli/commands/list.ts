@@ -11,23 +11,30 @@ export async function list(_args: string[], options: Record<string, unknown>, io
   const format = options.output as "wide" | "name" | DataFormat | undefined;
   const target = await openTarget(options, io);
   const result = await listSprites(target);
-  const sprites = sortByName(result.items);
+  const all = target.allNamespaces === true;
+  const sprites = all ? sortByNamespace(result.items) : sortByName(result.items);
   if (format === "json" || format === "yaml") {
     await out.data({ apiVersion: "v1", kind: "List", items: sprites }, format);
   } else if (format === "name") {
     // For scripts and shell completion: bare names, one a line.
-    for (const s of sprites) out.line(s.metadata.name);
+    for (const s of sprites) out.line(all ? `${s.metadata.namespace}/${s.metadata.name}` : s.metadata.name);
   } else if (sprites.length === 0 && !options.watch) {
-    out.note(`No Sprites in namespace ${target.namespace}. Create one with \`puck create NAME\`.`);
+    out.note(`No Sprites ${all ? "in any namespace" : `in namespace ${target.namespace}`}. Create one with \`puck create NAME\`.`);
   } else {
     const wide = format === "wide";
     const now = io.now();
-    const rows = sprites.map((s) => listRow(s, now, wide));
-    io.stdout.write(renderTable(wide ? WIDE_HEADERS : LIST_HEADERS, rows, (r, c) => (c === 1 ? phaseStyle(rows[r]?.[1]) : undefined), out.paint));
+    const rows = sprites.map((s) => withNamespace(all, s, listRow(s, now, wide)));
+    const phase = all ? 2 : 1;
+    io.stdout.write(renderTable(headers(all, wide), rows, (r, c) => (c === phase ? phaseStyle(rows[r]?.[phase]) : undefined), out.paint));
   }
   if (!options.watch) return 0;
   return watchList(target, result.metadata.resourceVersion, format, io);
 }
+
+const headers = (all: boolean, wide: boolean) => [...(all ? ["NAMESPACE"] : []), ...(wide ? WIDE_HEADERS : LIST_HEADERS)];
+const withNamespace = (all: boolean, sprite: Sprite, row: string[]) => (all ? [sprite.metadata.namespace ?? "", ...row] : row);
+const sortByNamespace = (sprites: Sprite[]) =>
+  [...sprites].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
 
 /** Prints one row (or object) per change, like `kubectl get -w`, until interrupted. */
 async function watchList(
@@ -60,9 +67,10 @@ async function watchList(
           io.stdout.write(`${sprite.metadata.name}\n`);
           return;
         }
-        const row = listRow(sprite, io.now(), format === "wide");
-        if (event.type === "DELETED") row[1] = "Deleted";
-        io.stdout.write(renderTable(format === "wide" ? WIDE_HEADERS : LIST_HEADERS, [row]).split("\n")[1] + "\n");
+        const all = target.allNamespaces === true;
+        const row = withNamespace(all, sprite, listRow(sprite, io.now(), format === "wide"));
+        if (event.type === "DELETED") row[all ? 2 : 1] = "Deleted";
+        io.stdout.write(renderTable(headers(all, format === "wide"), [row]).split("\n")[1] + "\n");
       },
       abort.signal,
     );

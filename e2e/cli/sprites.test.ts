@@ -1,7 +1,9 @@
 // puck end to end, with the real operator: create, list, connect (pipes and a real terminal), top,
 // keepawake, describe, failures to start, delete. Run: npx vitest run --project cluster e2e/cli
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
+import * as pty from "node-pty";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK, puck, puckInTerminal, stripAnsi, type PuckTerminal } from "../lib/puck-cli.js";
@@ -93,6 +95,9 @@ describe("puck with the operator", () => {
     const json = JSON.parse((await run(["list", "-o", "json"])).stdout);
     expect(json.items.map((s: { metadata: { name: string } }) => s.metadata.name)).toEqual(["box"]);
     expect((await run(["list", "-o", "wide"])).stdout).toMatch(/box\s+Active.*puck-sprite:dev\s+1Gi\s+box-0/);
+    const everywhere = await run(["list", "-A"]);
+    expect(everywhere.stdout.split("\n")[0]).toMatch(/^NAMESPACE\s+NAME\s+PHASE/);
+    expect(everywhere.stdout).toMatch(new RegExp(`^${ns.name}\\s+box\\s+Active`, "m"));
     const colour = term(["list"]);
     expect(await colour.exited()).toBe(0);
     expect(colour.output()).toContain("\x1b[32mActive");
@@ -152,6 +157,31 @@ describe("puck with the operator", () => {
 
     t.write("exit 3\r");
     expect(await t.exited(30_000)).toBe(3);
+  });
+
+  it("the terminal is restored when puck is killed mid-session", async () => {
+    // A shell in a real terminal runs puck, then reports its terminal's mode once puck is gone.
+    const shell = pty.spawn("sh", ["-c", `"${process.execPath}" "${PUCK}" -n ${ns.name} connect box; echo "mode after: $(stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon') $(stty -a | tr ' ' '\\n' | grep -x -- '-\\?echo')"`], {
+      name: "xterm",
+      cols: 100,
+      rows: 30,
+      env: { ...(process.env as Record<string, string>), KUBECONFIG: kubeconfigPath() },
+    });
+    let screen = "";
+    shell.onData((d) => (screen += d));
+    try {
+      await waitFor(() => /@box-0|[$#] $/.test(stripAnsi(screen)), { what: "the shell prompt", timeoutMs: 120_000, describe: () => stripAnsi(screen) });
+      shell.write("echo in-session\r");
+      await waitFor(() => /in-session\s*\r?\n/.test(screen), { what: "the remote shell", timeoutMs: 30_000, describe: () => stripAnsi(screen) });
+      // puck is the shell's only child; signal it by its pid, as a user's `kill` would.
+      const child = (await promisify(execFile)("pgrep", ["-P", String(shell.pid)])).stdout.trim();
+      expect(child).toMatch(/^\d+$/);
+      process.kill(Number(child), "SIGTERM");
+      await waitFor(() => /mode after: (-?icanon) (-?echo)/.test(screen), { what: "the mode report", timeoutMs: 30_000, describe: () => stripAnsi(screen) });
+      expect(/mode after: (-?icanon) (-?echo)/.exec(screen)?.slice(1)).toEqual(["icanon", "echo"]);
+    } finally {
+      shell.kill();
+    }
   });
 
   it("top renders every Sprite and quits on q; one-shot on a pipe", async () => {
