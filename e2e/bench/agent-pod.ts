@@ -1,0 +1,115 @@
+// Benchmark: the agent in a real Sprite pod made by the real operator — detection latency of a new
+// and an ended `kubectl exec -it` session, then, with 200 extra processes in the Sprite, the agent's
+// RSS and CPU (read from the host's /proc) and its status writes per minute at steady state.
+// Usage: npm run bench:agent-pod   (MEASURE_S=130 PROCESSES=200 ROUNDS=5)
+import { readdirSync, readFileSync } from "node:fs";
+import * as pty from "node-pty";
+import type { Sprite } from "../../operator/api/index.js";
+import { CLOCK_TICKS_PER_SECOND } from "../../agent/proc-scanner.js";
+import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { startOperator } from "../lib/operator-process.js";
+import { waitFor } from "../lib/wait.js";
+import { processUsage, recordSprite, rerunWithoutEsbuild, startProxy } from "../agent/host-agent.js";
+import { createSprite } from "../operator/sprites.js";
+
+rerunWithoutEsbuild(import.meta.url);
+
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const EXTRA = Number(process.env.PROCESSES ?? 200);
+const WARMUP_S = Number(process.env.WARMUP_S ?? 20);
+const MEASURE_S = Number(process.env.MEASURE_S ?? 130);
+const NAME = "bench";
+const POD = `${NAME}-0`;
+
+await installCrd();
+const ns = await makeNamespace("bench-agent-pod");
+const operator = await startOperator({ namespace: ns.name });
+const proxy = await startProxy();
+const recorder = recordSprite(proxy.url, ns.name, NAME);
+const stats = (xs: number[]) => ({ mean: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length), min: Math.min(...xs), max: Math.max(...xs) });
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Status = NonNullable<Sprite["status"]>;
+const seen = (what: string, sinceMs: number, check: (s: Status) => boolean) =>
+  waitFor(() => recorder.events.find((e) => e.atMs >= sinceMs && e.sprite.status && check(e.sprite.status))?.atMs, {
+    what,
+    timeoutMs: 20_000,
+    intervalMs: 10,
+    describe: () => recorder.events.at(-1)?.sprite.status,
+  });
+
+/** The agent's process on this machine: node /app/agent.js with this namespace in its environment. */
+function agentPid(): number | undefined {
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (!readFileSync(`/proc/${name}/cmdline`, "utf8").includes("/app/agent.js")) continue;
+      if (readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(`SPRITE_NAMESPACE=${ns.name}`)) return Number(name);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return undefined;
+}
+
+try {
+  await createSprite(ns.name, NAME, { idleTimeoutMinutes: 30 });
+  await waitFor(async () => (await kubectl(["get", "pod", POD, "-n", ns.name, "--ignore-not-found", "-o", "name"])).stdout.trim() !== "", { what: "the pod", timeoutMs: 60_000 });
+  await kubectl(["wait", "--for=condition=Ready", `pod/${POD}`, "-n", ns.name, "--timeout=120s"], { timeoutMs: 130_000 });
+  await seen("the agent's first report", 0, (s) => s.activity?.reportTime !== undefined);
+  const first = recorder.events.find((e) => e.sprite.status?.activity?.reportTime)!.sprite.status!.activity!;
+  console.log(`first report: ${Date.parse(first.reportTime) - Date.parse(first.agentStartTime!)} ms after the agent started (its own clock)`);
+
+  const opened: number[] = [];
+  const ended: number[] = [];
+  let floorMs = 0; // only versions after the previous round's end count
+  for (let i = 0; i < ROUNDS; i++) {
+    const term = pty.spawn(kubectlPath(), ["--kubeconfig", kubeconfigPath(), "exec", "-it", "-n", ns.name, POD, "-c", "sprite", "--", "bash"], { env: { PATH: process.env.PATH ?? "", TERM: "xterm" } });
+    // Timed from the remote shell's first output: kubectl's own start-up is not the agent's latency.
+    const t0 = await new Promise<number>((resolve) => {
+      const sub = term.onData(() => {
+        sub.dispose();
+        resolve(Date.now());
+      });
+    });
+    opened.push(Math.max(0, (await seen("the new session", Math.max(floorMs, t0 - 2000), (s) => (s.activeSessions ?? 0) >= 1)) - t0));
+    const exited = new Promise<number>((resolve) => term.onExit(() => resolve(Date.now())));
+    const t1 = Date.now();
+    term.write("exit\r");
+    await exited;
+    const endedAt = await seen("the ended session", t1, (s) => s.activeSessions === 0);
+    ended.push(endedAt - t1);
+    floorMs = endedAt + 1;
+  }
+  console.log(`new session -> status (ms, ${ROUNDS} rounds, from the remote shell's first output): ${JSON.stringify(stats(opened))}  target ≤ 2000`);
+  console.log(`ended session -> status (ms, ${ROUNDS} rounds, from typing exit):                  ${JSON.stringify(stats(ended))}  target ≤ 2000`);
+
+  await kubectl(["exec", "-n", ns.name, POD, "-c", "sprite", "--", "sh", "-c", `i=0; while [ $i -lt ${EXTRA} ]; do nohup sleep 3600 >/dev/null 2>&1 & i=$((i+1)); done`]);
+  const pid = await waitFor(agentPid, { what: "the agent's process on this machine", timeoutMs: 5000 });
+  await pause(WARMUP_S * 1000); // a benchmark's measuring window, not synchronisation
+  const start = { atMs: Date.now(), ...processUsage(pid) };
+  const reportsBefore = new Set(recorder.events.map((e) => e.sprite.status?.activity?.reportTime)).size;
+  const rss: number[] = [];
+  while (Date.now() - start.atMs < MEASURE_S * 1000) {
+    await pause(1000);
+    rss.push(processUsage(pid).rssKiB);
+  }
+  const end = { atMs: Date.now(), ...processUsage(pid) };
+  const seconds = (end.atMs - start.atMs) / 1000;
+  // Count the agent's writes only: the operator writes the same status (conditions, hibernatesAt).
+  const writes = new Set(recorder.events.map((e) => e.sprite.status?.activity?.reportTime)).size - reportsBefore;
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB$`, "m").exec(status)?.[1] ?? NaN) / 1024;
+  console.log(`processes the agent counts in the Sprite: ${recorder.events.at(-1)?.sprite.status?.activity?.processCount}`);
+  console.log(
+    `agent RSS: mean ${(rss.reduce((a, b) => a + b, 0) / rss.length / 1024).toFixed(1)} MiB, max ${(Math.max(...rss) / 1024).toFixed(1)} MiB ` +
+      `(now: anonymous ${field("RssAnon").toFixed(1)} MiB + file-backed ${field("RssFile").toFixed(1)} MiB)  target ≤ 50 MiB`,
+  );
+  console.log(`agent CPU: ${(((end.cpuTicks - start.cpuTicks) / CLOCK_TICKS_PER_SECOND / seconds) * 100).toFixed(2)} % of one core over ${seconds.toFixed(0)} s  target ≤ 1 %`);
+  console.log(`agent status writes: ${writes} in ${(seconds / 60).toFixed(2)} min = ${(writes / (seconds / 60)).toFixed(2)}/min  target ≤ 1`);
+} finally {
+  recorder.stop();
+  proxy.stop();
+  await operator.stop();
+  await ns.remove();
+}
+process.exit(0);
