@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Condition, Sprite, SpriteStatus } from "../operator/api/index.js";
-import { failureCause, failureHint, wakeVerdict } from "./wake-verdict.js";
+import { failureCause, failureHint, podEventNote, wakeVerdict } from "./wake-verdict.js";
 import type { KubeEvent } from "./sprites.js";
 
 const ready = (status: Condition["status"], reason: string, message?: string): Condition => ({
@@ -38,6 +38,14 @@ describe("failureCause and failureHint", () => {
     ).toBe(
       'Failed: Failed to pull image "nope": not found',
     );
+  });
+  it("the progress note is the latest pod event since the wake, shortened", () => {
+    const at = (t: string, reason: string, message: string): KubeEvent => ({ ...event("Normal", reason, message), lastTimestamp: t });
+    const since = Date.parse("2026-01-01T12:00:00.500Z");
+    const events = [at("2026-01-01T11:00:00Z", "Pulled", "from an earlier wake"), at("2026-01-01T12:00:01Z", "Pulling", `Pulling image "${"x".repeat(80)}"`)];
+    expect(podEventNote(events, since)).toMatch(/^Pulling: Pulling image "x+…$/);
+    expect(podEventNote(events, since)).toHaveLength(70);
+    expect(podEventNote(events.slice(0, 1), since)).toBeUndefined();
   });
   it("no warnings, no cause", () => expect(failureCause([event("Normal", "Scheduled", "ok")])).toBeUndefined());
   it.each([

@@ -1,6 +1,6 @@
 // Whether a woken Sprite is ready for a shell, still coming up (and at which step), or failing.
 import { CONDITION, REASON, type Sprite } from "../operator/api/index.js";
-import type { KubeEvent } from "./sprites.js";
+import { eventTime, type KubeEvent } from "./sprites.js";
 
 export type WakeVerdict =
   | { state: "ready" }
@@ -35,6 +35,19 @@ export function failureCause(events: KubeEvent[]): string | undefined {
   const warnings = events.filter((e) => e.type === "Warning" && !NOISE.has(e.reason ?? ""));
   const last = warnings[warnings.length - 1];
   return last ? `${last.reason ?? "Warning"}: ${(last.message ?? "").replace(/\s+/g, " ").trim()}` : undefined;
+}
+
+/**
+ * What the pod is doing, from its latest event since `sinceMs` ("Pulling: Pulling image …"), for the
+ * progress line. Events outlive pods by an hour, so older ones (an earlier wake's) are skipped;
+ * event times have second resolution, hence the second of slack.
+ */
+export function podEventNote(events: KubeEvent[], sinceMs: number, maxLength = 70): string | undefined {
+  const recent = events.filter((e) => Date.parse(eventTime(e)) >= Math.floor(sinceMs / 1000) * 1000 - 1000 && !NOISE.has(e.reason ?? ""));
+  const last = recent[recent.length - 1];
+  if (!last) return undefined;
+  const text = `${last.reason ?? "Event"}: ${(last.message ?? "").replace(/\s+/g, " ").trim()}`;
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
 }
 
 /** The fix for a failure, judged from its text. */

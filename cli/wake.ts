@@ -3,7 +3,7 @@ import { childNames, type Sprite } from "../operator/api/index.js";
 import { EXIT, PuckError } from "./errors.js";
 import type { Progress } from "./output.js";
 import { listEvents, patchSpec, watchSprites, getSprite, type Target } from "./sprites.js";
-import { failureCause, failureHint, wakeVerdict, type WakeVerdict } from "./wake-verdict.js";
+import { failureCause, failureHint, podEventNote, wakeVerdict, type WakeVerdict } from "./wake-verdict.js";
 
 export interface WakeOptions {
   timeoutMs: number;
@@ -22,19 +22,49 @@ export function requestWake(target: Target, name: string, now: Date): Promise<Sp
 }
 
 export async function waitUntilReady(target: Target, patched: Sprite, options: WakeOptions): Promise<Sprite> {
+  const progress = options.progress;
+  let podNote: string | undefined;
+  let current: WakeVerdict = { state: "waiting", step: "waiting for the operator" };
+  const report = (v: WakeVerdict) => {
+    current = v;
+    if (v.state === "waiting") progress?.step(podNote && v.step.startsWith("starting") ? `${v.step} · ${podNote}` : v.step);
+  };
+  // While the pod comes up, its events say what it is doing (pulling, scheduling...). Only when
+  // someone watches, and only once a wake takes a while: a quick wake costs no extra requests.
+  const since = Date.now();
+  const pod = childNames(patched.metadata.name).pod;
+  const poller = progress
+    ? setInterval(() => {
+        if (Date.now() - since < 1500) return;
+        listEvents(target, "Pod", pod).then(
+          (events) => {
+            podNote = podEventNote(events, since);
+            report(current);
+          },
+          () => undefined,
+        );
+      }, 1000)
+    : undefined;
+  poller?.unref();
+  try {
+    return await follow(target, patched, options.timeoutMs, report);
+  } finally {
+    if (poller) clearInterval(poller);
+  }
+}
+
+/** Watches the Sprite until the verdict is ready or failed, through dropped watches, until the deadline. */
+async function follow(target: Target, patched: Sprite, timeoutMs: number, report: (v: WakeVerdict) => void): Promise<Sprite> {
   const name = patched.metadata.name;
   const generation = patched.metadata.generation ?? 0;
-  const deadline = Date.now() + options.timeoutMs;
+  const deadline = Date.now() + timeoutMs;
   let latest = patched;
   let verdict: WakeVerdict = wakeVerdict(latest, generation);
-  const report = (v: WakeVerdict) => {
-    if (v.state === "waiting") options.progress?.step(v.step);
-  };
   report(verdict);
   while (verdict.state === "waiting") {
     if (Date.now() >= deadline) {
       throw new PuckError(
-        `Sprite "${name}" did not become ready within ${Math.round(options.timeoutMs / 1000)}s (last step: ${verdict.step})`,
+        `Sprite "${name}" did not become ready within ${Math.round(timeoutMs / 1000)}s (last step: ${verdict.step})`,
         `see \`puck describe ${name}\`; is the Puck operator running?`,
         EXIT.notStarted,
       );
