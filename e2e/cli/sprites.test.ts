@@ -2,7 +2,11 @@
 // keepawake, describe, failures to start, delete. Run: npx vitest run --project cluster e2e/cli
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { parse, stringify } from "yaml";
 import * as pty from "node-pty";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
@@ -157,6 +161,21 @@ describe("puck with the operator", () => {
 
     t.write("exit 3\r");
     expect(await t.exited(30_000)).toBe(3);
+  });
+
+  it("RBAC: a user who may wake Sprites but not exec into pods is told which permission is missing", async () => {
+    await kubectl(["create", "serviceaccount", "waker", "-n", ns.name]);
+    await kubectl(["create", "role", "waker", "-n", ns.name, "--verb=get,list,watch,patch", "--resource=sprites.puck.sandwich.labs,events"]);
+    await kubectl(["create", "rolebinding", "waker", "-n", ns.name, "--role=waker", `--serviceaccount=${ns.name}:waker`]);
+    const token = (await kubectl(["create", "token", "waker", "-n", ns.name, "--duration", "10m"])).stdout.trim();
+    const config = parse(readFileSync(kubeconfigPath(), "utf8"));
+    config.users[0].user = { token };
+    const file = join(mkdtempSync(join(tmpdir(), "puck-rbac-")), "kubeconfig");
+    writeFileSync(file, stringify(config));
+    const result = await run(["--kubeconfig", file, "connect", "box", "--", "true"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^error: not allowed to exec into pods in namespace ${ns.name}\nhint: .*pods/exec`));
+    expect(result.stderr).not.toContain(token);
   });
 
   it("the terminal is restored when puck is killed mid-session", async () => {
