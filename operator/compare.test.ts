@@ -1,3 +1,4 @@
+// Tests for comparing desired and live objects: subsets, key order and quantities.
 import { describe, expect, it } from "vitest";
 import { deepEqual, firstDifference, isSubset, parseQuantity } from "./compare.js";
 

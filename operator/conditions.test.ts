@@ -1,3 +1,4 @@
+// Tests for setCondition: lastTransitionTime moves only when a status flips.
 import { describe, expect, it } from "vitest";
 import { setCondition } from "./conditions.js";
 

@@ -1,3 +1,4 @@
+// Tests for which child changes reach the queue, and under which Sprite key.
 import { describe, expect, it } from "vitest";
 import { childChangeMatters, ownerKey } from "./controller.js";
 import type { KubeObject } from "./kube-client.js";

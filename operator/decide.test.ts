@@ -1,3 +1,4 @@
+// The hibernate/wake decision rules, one named case per rule.
 import { describe, expect, it } from "vitest";
 import type { SpriteSpec, SpriteStatus } from "./api/index.js";
 import { decide, isAsleep, type Observed } from "./decide.js";

@@ -1,3 +1,4 @@
+// The desired PVC, StatefulSet, Service and agent RBAC, compared whole with toEqual.
 import { describe, expect, it } from "vitest";
 import type { Sprite } from "./api/index.js";
 import {

@@ -1,3 +1,4 @@
+// ensure() against a scripted API server: create, update, no-op, and stale-cache recovery.
 import { describe, expect, it } from "vitest";
 import { ensure } from "./ensure.js";
 import { KubeApiError, type KubeClient, type KubeObject, type Verb } from "./kube-client.js";

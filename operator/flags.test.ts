@@ -1,3 +1,4 @@
+// The operator's flags: defaults, every flag, and one-line errors for bad values.
 import { describe, expect, it } from "vitest";
 import { parseBindAddress, parseDuration, parseFlags } from "./flags.js";
 

@@ -1,3 +1,4 @@
+// Tests for the REST client's pure parts.
 import { describe, expect, it } from "vitest";
 import { resourceOfPath } from "./kube-client.js";
 

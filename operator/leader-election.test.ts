@@ -1,3 +1,4 @@
+// When another holder's Lease counts as free.
 import { describe, expect, it } from "vitest";
 import { leaseFree } from "./leader-election.js";
 

@@ -1,3 +1,4 @@
+// The JSON-lines logger: levels, child fields, errors with their causes.
 import { describe, expect, it } from "vitest";
 import { errorText, makeLogger } from "./logger.js";
 

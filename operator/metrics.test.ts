@@ -1,3 +1,4 @@
+// The Prometheus text the operator serves.
 import { describe, expect, it } from "vitest";
 import { Metrics } from "./metrics.js";
 

@@ -1,3 +1,4 @@
+// Reading a pod: Ready, starting, or failing and why.
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "./kube-client.js";
 import { podView } from "./pod-view.js";

@@ -1,3 +1,4 @@
+// The supervised list+watch against a scripted API server: 410 relists, resumed watches.
 import { describe, expect, it } from "vitest";
 import type { KubeClient, KubeList, KubeObject, WatchEvent } from "./kube-client.js";
 import { makeLogger } from "./logger.js";

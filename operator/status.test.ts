@@ -1,3 +1,4 @@
+// The operator's status fields: Ready condition, diffing into merge patches, recorded times.
 import { describe, expect, it } from "vitest";
 import type { SpriteStatus } from "./api/index.js";
 import { desiredOperatorStatus, readyCondition, statusPatch, type StatusInput } from "./status.js";

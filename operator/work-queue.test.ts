@@ -1,3 +1,4 @@
+// The work queue: coalescing, no double processing, earliest delayed add, backoff.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WorkQueue } from "./work-queue.js";
 
