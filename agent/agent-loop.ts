@@ -10,7 +10,7 @@ import type { Logger } from "./logger.js";
 import { ttyName, type ProcScanner } from "./proc-scanner.js";
 import { terminalPath, terminalTimes as readTerminalTimes, writeToTerminal as writeTerminal } from "./tty-stat.js";
 import { createUserNames } from "./user-names.js";
-import { activityExcludingOwnWrite, warningDue, warningText, type OwnWrite } from "./warn.js";
+import { activityExcludingOwnWrite, expectedHibernation, warningDue, warningText, type OwnWrite } from "./warn.js";
 
 const DEFAULT_BUSY_CPU_PERCENT = 10;
 const MAX_RETRY_MS = 30_000;
@@ -38,6 +38,8 @@ export interface LoopDeps {
   writeToTerminal?: typeof writeTerminal;
 }
 
+type Terminal = TerminalSeen & { key: string; ttyNr: number; fdPath?: string };
+
 export interface TickResult {
   verdict: Verdict;
   published?: "first" | "changed" | "heartbeat";
@@ -61,7 +63,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
   let seededFromStatus = false;
   let rulesKey = "";
   let rules: BusyRules = { busyCpuPercent: DEFAULT_BUSY_CPU_PERCENT, busyCommands: [] };
-  const ownWrites = new Map<number, OwnWrite>();
+  const ownWrites = new Map<string, OwnWrite>();
   let warnedForMs: number | undefined;
   let keepAwakeInForce = false;
   let lastRefreshMs = -Infinity;
@@ -105,23 +107,24 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     const passwd = seen.mainInit ? `${deps.procRoot}/${seen.mainInit.pid}/root/etc/passwd` : "/etc/passwd";
     const userOf = userNames(passwd);
 
-    const terminals: (TerminalSeen & { ttyNr: number; fdPath?: string })[] = [];
+    const terminals: Terminal[] = [];
     for (const group of seen.terminals) {
       const times = terminalTimes(group.pids, group.ttyNr, deps.procRoot);
       const path = times ? terminalPath(times.fdPath) : undefined;
       const raw = times ? Math.max(times.atimeMs, times.mtimeMs) : undefined;
       terminals.push({
+        key: group.key,
         ttyNr: group.ttyNr,
         tty: path?.startsWith("/dev/") ? path.slice(5) : ttyName(group.ttyNr),
         user: userOf(group.leader.uid),
         command: group.foreground.cmdline,
         pid: group.leader.pid,
         startTimeMs: group.leader.startTimeMs,
-        ...(raw !== undefined ? { lastActivityMs: activityExcludingOwnWrite(raw, ownWrites.get(group.ttyNr)) } : {}),
+        ...(raw !== undefined ? { lastActivityMs: activityExcludingOwnWrite(raw, ownWrites.get(group.key)) } : {}),
         ...(times ? { fdPath: times.fdPath } : {}),
       });
     }
-    for (const ttyNr of ownWrites.keys()) if (!seen.terminals.some((t) => t.ttyNr === ttyNr)) ownWrites.delete(ttyNr);
+    for (const key of ownWrites.keys()) if (!seen.terminals.some((t) => t.key === key)) ownWrites.delete(key);
 
     const busy = busyProcesses(
       seen.candidates,
@@ -151,7 +154,22 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     });
     lastActiveMs = verdict.lastActiveMs;
 
-    warnTerminals(sprite, nowMs, idleTimeoutMinutes, terminals);
+    const specKeepAwake = sprite?.spec.keepAwakeUntil ? Date.parse(sprite.spec.keepAwakeUntil) : NaN;
+    const activeTerminals = verdict.report.sessions?.filter((x) => x.kind === "terminal" && x.active) ?? [];
+    const statusHibernatesAt = sprite?.status?.hibernatesAt ? Date.parse(sprite.status.hibernatesAt) : NaN;
+    const hibernatesAtMs = expectedHibernation({
+      ...(Number.isNaN(statusHibernatesAt) ? {} : { hibernatesAtMs: statusHibernatesAt }),
+      activeTerminals: activeTerminals.length,
+      unknownTerminal: terminals.some((t) => t.lastActivityMs === undefined),
+      execs: seen.execs.length,
+      busy: busy.length,
+      ...(verdict.lastActiveMs !== undefined ? { lastActiveMs: verdict.lastActiveMs } : {}),
+      ...(Math.max(keepAwakeUntilMs ?? 0, Number.isNaN(specKeepAwake) ? 0 : specKeepAwake) > 0
+        ? { keepAwakeUntilMs: Math.max(keepAwakeUntilMs ?? 0, Number.isNaN(specKeepAwake) ? 0 : specKeepAwake) }
+        : {}),
+      idleTimeoutMinutes,
+    });
+    warnTerminals(hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
 
     const reason = publishReason(publishState, verdict, nowMs, deps.heartbeatMs);
     if (reason === undefined || nowMs < retryAtMs) return { verdict };
@@ -178,9 +196,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     return { verdict, published: reason };
   };
 
-  const warnTerminals = (sprite: Sprite | undefined, nowMs: number, idleTimeoutMinutes: number, terminals: (TerminalSeen & { ttyNr: number; fdPath?: string })[]) => {
-    const at = sprite?.status?.hibernatesAt ? Date.parse(sprite.status.hibernatesAt) : undefined;
-    const hibernatesAtMs = at !== undefined && !Number.isNaN(at) ? at : undefined;
+  const warnTerminals = (hibernatesAtMs: number | undefined, nowMs: number, idleTimeoutMinutes: number, terminals: Terminal[]) => {
     if (!warningDue(hibernatesAtMs, nowMs, idleTimeoutMinutes, warnedForMs) || hibernatesAtMs === undefined) return;
     warnedForMs = hibernatesAtMs;
     const text = warningText(hibernatesAtMs, nowMs);
@@ -188,7 +204,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       if (!t.fdPath) continue;
       try {
         const after = writeToTerminal(t.fdPath, t.ttyNr, text);
-        if (after) ownWrites.set(t.ttyNr, { beforeMs: t.lastActivityMs ?? nowMs, afterMs: Math.max(after.atimeMs, after.mtimeMs) });
+        if (after) ownWrites.set(t.key, { beforeMs: t.lastActivityMs ?? nowMs, afterMs: Math.max(after.atimeMs, after.mtimeMs) });
         log.info("Warned terminal of hibernation", { tty: t.tty, pid: t.pid, hibernatesAt: new Date(hibernatesAtMs).toISOString() });
       } catch (error) {
         log.warn("Failed to warn terminal", { tty: t.tty, pid: t.pid, error });

@@ -59,6 +59,14 @@ describe("classify in a pod", () => {
   for (const k of cases) it(k.name, k.check);
 });
 
+describe("classify terminals of different containers", () => {
+  it("keeps pts/1 of two containers apart: each has its own /dev/pts", () => {
+    const other = "0::/../cri-containerd-other.scope";
+    const c = classify([p(5, 0, "/bin/sh -c loop"), p(10, 0, "sh", { ttyNr: PTS1 }), p(11, 0, "bash", { ttyNr: PTS1, cgroup: other })], { selfPid: 99, ownCgroup: AGENT_CG, sessionParentPid: 0 });
+    expect(c.terminals.map((t) => t.leader.pid).sort()).toEqual([10, 11]);
+  });
+});
+
 describe("classify on a host", () => {
   it("takes children of the given parent as session roots and ignores the agent's own tree", () => {
     const host = [p(100, 1, "vitest"), p(101, 100, "node agent.js"), p(102, 101, "getconf CLK_TCK"), p(103, 100, "sleep 5"), p(104, 100, "sh", { ttyNr: PTS1 })];

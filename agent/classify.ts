@@ -18,6 +18,12 @@ export interface ClassifyOptions {
 }
 
 export interface TerminalGroup {
+  /**
+   * The terminal's identity: its device number within its container. Every container has its own
+   * /dev/pts, numbered from 0, so pts/0 of the Sprite and pts/0 of another container (or of the
+   * host, for host runs) share a device number; the cgroup tells them apart.
+   */
+  key: string;
   ttyNr: number;
   /** Session leader (or the earliest process on the terminal when the leader is not visible). */
   leader: ProcessInfo;
@@ -56,19 +62,21 @@ export function classify(processes: ProcessInfo[], options: ClassifyOptions): Cl
   const ignored = descendantsOf(ignoredRoots, processes, byPid);
   const counted = processes.filter((p) => !ignored.has(p.pid));
 
-  const byTty = new Map<number, ProcessInfo[]>();
+  const byTty = new Map<string, ProcessInfo[]>();
   for (const p of counted) {
     if (p.ttyNr === 0) continue;
-    const list = byTty.get(p.ttyNr) ?? [];
+    const key = `${p.ttyNr}@${p.cgroup}`;
+    const list = byTty.get(key) ?? [];
     list.push(p);
-    byTty.set(p.ttyNr, list);
+    byTty.set(key, list);
   }
   const terminals: TerminalGroup[] = [];
-  for (const [ttyNr, list] of byTty) {
+  for (const [key, list] of byTty) {
+    const ttyNr = list[0]!.ttyNr;
     list.sort((a, b) => a.startTimeMs - b.startTimeMs || a.pid - b.pid);
     const leader = list.find((p) => p.pid === p.sid) ?? list[0]!;
     const foreground = list.find((p) => p.pid === p.tpgid) ?? list.find((p) => p.pid === leader.tpgid) ?? leader;
-    terminals.push({ ttyNr, leader, foreground, pids: [leader.pid, ...list.filter((p) => p !== leader).map((p) => p.pid)] });
+    terminals.push({ key, ttyNr, leader, foreground, pids: [leader.pid, ...list.filter((p) => p !== leader).map((p) => p.pid)] });
   }
   terminals.sort((a, b) => a.leader.startTimeMs - b.leader.startTimeMs || a.ttyNr - b.ttyNr);
 

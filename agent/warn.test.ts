@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activityExcludingOwnWrite, warningDue, warningText } from "./warn.js";
+import { activityExcludingOwnWrite, expectedHibernation, warningDue, warningText } from "./warn.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const MIN = 60_000;
@@ -33,4 +33,18 @@ describe("activityExcludingOwnWrite", () => {
     { name: "the user's activity after our write counts", raw: NOW + 9000, own, want: NOW + 9000 },
   ];
   for (const c of cases) it(c.name, () => expect(activityExcludingOwnWrite(c.raw, c.own)).toBe(c.want));
+});
+
+describe("expectedHibernation", () => {
+  const base = { activeTerminals: 1, unknownTerminal: false, execs: 0, busy: 0, lastActiveMs: NOW - 20 * MIN, idleTimeoutMinutes: 30 };
+  const cases: { name: string; o: Partial<Parameters<typeof expectedHibernation>[0]>; want: number | undefined }[] = [
+    { name: "the operator's plan wins when it has one", o: { hibernatesAtMs: NOW + 3 * MIN }, want: NOW + 3 * MIN },
+    { name: "a silent terminal alone: the timeout since the last activity", o: {}, want: NOW + 10 * MIN },
+    { name: "a running exec means no hibernation is planned", o: { execs: 1 }, want: undefined },
+    { name: "a busy process means no hibernation is planned", o: { busy: 1 }, want: undefined },
+    { name: "a terminal whose times are unknown cannot be predicted", o: { unknownTerminal: true }, want: undefined },
+    { name: "without terminals the operator plans it", o: { activeTerminals: 0 }, want: undefined },
+    { name: "a longer keep-alive postpones it", o: { keepAwakeUntilMs: NOW + 60 * MIN }, want: NOW + 60 * MIN },
+  ];
+  for (const c of cases) it(c.name, () => expect(expectedHibernation({ ...base, ...c.o })).toBe(c.want));
 });

@@ -33,3 +33,31 @@ export function activityExcludingOwnWrite(rawMs: number, own: OwnWrite | undefin
   if (own === undefined || rawMs > own.afterMs) return rawMs;
   return Math.min(rawMs, own.beforeMs);
 }
+
+export interface HibernationOutlook {
+  /** status.hibernatesAt, set by the operator once nothing holds the Sprite awake. */
+  hibernatesAtMs?: number;
+  activeTerminals: number;
+  /** Whether any active terminal's times could not be read: then nothing can be predicted. */
+  unknownTerminal: boolean;
+  execs: number;
+  busy: number;
+  /** The latest activity, as published in lastActiveTime. */
+  lastActiveMs?: number;
+  /** Keep-alives, from the keep-awake file and from the Sprite's spec. */
+  keepAwakeUntilMs?: number;
+  idleTimeoutMinutes: number;
+}
+
+/**
+ * When the Sprite will hibernate if nothing else happens. The operator plans it (hibernatesAt) only
+ * once no session is active — but a silent terminal stops being active exactly when the idle
+ * timeout since its last activity runs out, and the Sprite then hibernates at once. So while only
+ * terminals hold it awake, the agent predicts the same moment itself (lastActiveTime + timeout,
+ * as the operator computes it), to warn those terminals in time.
+ */
+export function expectedHibernation(o: HibernationOutlook): number | undefined {
+  if (o.hibernatesAtMs !== undefined) return o.hibernatesAtMs;
+  if (o.execs > 0 || o.busy > 0 || o.activeTerminals === 0 || o.unknownTerminal || o.lastActiveMs === undefined) return undefined;
+  return Math.max(o.lastActiveMs + o.idleTimeoutMinutes * 60_000, o.keepAwakeUntilMs ?? 0);
+}
