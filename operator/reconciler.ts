@@ -138,7 +138,8 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   }
   if (verdict.hibernate) {
     log.info("Scaled StatefulSet to 0", { statefulSet: names.statefulSet, reason: verdict.reason });
-    await events(sprite, "Normal", "Hibernated", `Hibernated: ${verdict.message}`);
+    const why = verdict.reason === REASON.hibernateRequested ? "on request" : "after the idle timeout, with a fresh report of no activity";
+    await events(sprite, "Normal", REASON.hibernated, `Hibernated ${why}.`);
   }
   if (verdict.wake && current.hibernatedAt) {
     log.info("Scaled StatefulSet to 1", { statefulSet: names.statefulSet, reason: verdict.reason });
