@@ -1,6 +1,6 @@
 // The work queue: coalescing, no double processing, earliest delayed add, backoff.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { WorkQueue } from "./work-queue.js";
+import { MAX_DELAY_MS, WorkQueue } from "./work-queue.js";
 
 describe("WorkQueue", () => {
   beforeEach(() => vi.useFakeTimers());
@@ -37,6 +37,15 @@ describe("WorkQueue", () => {
     vi.advanceTimersByTime(1);
     expect(q.depth).toBe(1);
     vi.advanceTimersByTime(10_000);
+    expect(q.depth).toBe(1);
+  });
+
+  it("caps delays, so a deadline a year away neither overflows the timer nor spins", () => {
+    const q = new WorkQueue();
+    q.addAfter("ns/a", 365 * 24 * 3_600_000);
+    vi.advanceTimersByTime(1_000);
+    expect(q.depth).toBe(0);
+    vi.advanceTimersByTime(MAX_DELAY_MS);
     expect(q.depth).toBe(1);
   });
 

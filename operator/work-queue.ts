@@ -6,6 +6,8 @@ export interface Timers {
   now(): number;
 }
 
+export const MAX_DELAY_MS = 6 * 3_600_000;
+
 const realTimers: Timers = {
   set: (fn, ms) => {
     const t = setTimeout(fn, ms);
@@ -62,9 +64,14 @@ export class WorkQueue {
     this.order.push(key);
   }
 
-  /** Adds `key` after `ms`; an earlier pending add for the key wins over a later one. */
+  /**
+   * Adds `key` after `ms`; an earlier pending add for the key wins over a later one. Delays are
+   * capped at MAX_DELAY_MS: timers beyond 2^31 ms fire at once (a keep-awake a year away would spin),
+   * and a reconcile after the cap simply schedules the rest.
+   */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
+    ms = Math.min(ms, MAX_DELAY_MS);
     if (ms <= 0) {
       this.add(key);
       return;
