@@ -20,6 +20,7 @@ describe("isSubset", () => {
     { name: "a hand-added array element differs", desired: { env: [{ name: "A" }] }, actual: { env: [{ name: "A" }, { name: "B" }] }, want: false },
     { name: "quantities compare by value", desired: { cpu: "0.5" }, actual: { cpu: "500m" }, want: true },
     { name: "a missing object differs", desired: { spec: { x: 1 } }, actual: {}, want: false },
+    { name: "an empty map or list the server dropped does not", desired: { resources: { requests: {} }, env: [] }, actual: { resources: {} }, want: true },
   ])("$name", ({ desired, actual, want }) => expect(isSubset(desired, actual)).toBe(want));
 
   it("names the first differing field", () => {
