@@ -1,7 +1,7 @@
 // The operator against the real cluster: children, schema, repair, hibernation, wake, deletion.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
+import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import {
   createSprite,
@@ -93,6 +93,25 @@ describe("operator lifecycle", () => {
         return svc !== undefined && svc.metadata.uid !== before?.metadata.uid && role !== undefined && sts?.spec.template.spec.containers[0]?.image === "puck-sprite:dev";
       },
       { what: "the Service, Role and StatefulSet image restored", timeoutMs: 20_000, describe: () => listNames("service,role", N()) },
+    );
+  });
+
+  it("resources in odd spellings reach the pod template without an update loop", async () => {
+    await createSprite(N(), "sized", { resources: { requests: { cpu: "0.1", memory: "64Mi" }, limits: { memory: "1Gi" } } });
+    const sts = await waitFor(
+      async () => getObject<{ spec: { template: { spec: { containers: { resources: unknown }[] } } } }>("statefulset", N(), "sized"),
+      { what: "sized's StatefulSet", timeoutMs: 20_000 },
+    );
+    expect(sts.spec.template.spec.containers[0]?.resources).toEqual({ requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "1Gi" } });
+    const writes = async () => metricValue(await (await fetch(operator.metricsUrl)).text(), "puck_api_writes_total", { resource: "statefulsets" });
+    const before = await writes();
+    const until = Date.now() + 3000;
+    await waitFor(
+      async () => {
+        if ((await writes()) !== before) throw new Error("the operator keeps rewriting StatefulSets");
+        return Date.now() > until;
+      },
+      { what: "3 s without StatefulSet writes", timeoutMs: 10_000 },
     );
   });
 
