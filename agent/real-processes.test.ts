@@ -168,16 +168,17 @@ describe("the hibernation warning", () => {
     const step = (ms: number) => Math.floor(ms / 8000);
     const beforeMs = Date.parse(before.lastActivityTime!);
     await waitFor(() => step(Date.now()) > step(beforeMs), { what: "the next 8-second step", timeoutMs: 10_000, intervalMs: 100 });
+    const justBefore = session((await loop.tick())?.verdict)!;
     hibernatesAt = new Date(Date.now() + 2 * 60_000).toISOString();
     const after = await loop.tick();
     const raw = statSync(`/proc/${term.pid}/fd/0`);
     expect(Math.max(raw.mtimeMs, raw.atimeMs)).toBeGreaterThan(beforeMs);
     await waitFor(() => screen.includes("hibernates at"), { what: "the warning on the screen", timeoutMs: 5000, describe: () => screen });
     expect(screen).toContain("keepawake 1h");
-    expect(session(after?.verdict)?.lastActivityTime).toBe(before.lastActivityTime);
+    expect(session(after?.verdict)?.lastActivityTime).toBe(justBefore.lastActivityTime);
     // Later ticks still see the terminal's time from before the warning, and warn only once.
     const later = await loop.tick();
-    expect(session(later?.verdict)?.lastActivityTime).toBe(before.lastActivityTime);
+    expect(session(later?.verdict)?.lastActivityTime).toBe(justBefore.lastActivityTime);
     expect(screen.split("hibernates at").length - 1).toBe(1);
   });
 });
