@@ -200,6 +200,39 @@ describe("operator lifecycle", () => {
     expect(pvc?.spec.resources.requests.storage).toBe("1Gi");
   });
 
+  it("a grown storageSize expands the home volume where the StorageClass allows it", async () => {
+    const className = `${N()}-expandable`;
+    await kubectl(["create", "-f", "-"], {
+      input: JSON.stringify({
+        apiVersion: "storage.k8s.io/v1",
+        kind: "StorageClass",
+        metadata: { name: className },
+        provisioner: "puck.sandwich.labs/local-path",
+        volumeBindingMode: "WaitForFirstConsumer",
+        reclaimPolicy: "Delete",
+        allowVolumeExpansion: true,
+      }),
+    });
+    try {
+      await createSprite(N(), "grows", { storageClassName: className });
+      // Only a bound claim may grow: binding waits for the pod to be scheduled.
+      await waitFor(async () => (await getObject<{ status: { phase: string } }>("pvc", N(), "grows-home"))?.status.phase === "Bound", {
+        what: "grows-home to be bound", timeoutMs: 60_000, describe: () => getObject("pvc", N(), "grows-home"),
+      });
+      await patchSpec(N(), "grows", { storageSize: "2Gi" });
+      await waitFor(
+        async () => (await getObject<{ spec: { resources: { requests: { storage: string } } } }>("pvc", N(), "grows-home"))?.spec.resources.requests.storage === "2Gi",
+        { what: "the PVC request to grow to 2Gi", timeoutMs: 20_000, describe: () => describeSprite(N(), "grows") },
+      );
+      // Purge it while its StorageClass still exists, so the provisioner can clean the volume up.
+      await patchSpec(N(), "grows", { purgeStorageOnDelete: true });
+      await kubectl(["delete", "sprite", "grows", "-n", N(), "--timeout=60s"]);
+      await waitFor(async () => (await getObject("pvc", N(), "grows-home")) === undefined, { what: "grows-home purged", timeoutMs: 60_000 });
+    } finally {
+      await kubectl(["delete", "storageclass", className, "--ignore-not-found"]);
+    }
+  });
+
   it("deleting keeps the home volume, re-creating re-attaches it, and a purge removes it", async () => {
     const pvc = await getObject<{ metadata: { uid: string } }>("pvc", N(), "alpha-home");
     await kubectl(["delete", "sprite", "alpha", "-n", N(), "--timeout=60s"]);
