@@ -34,4 +34,6 @@ export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
   ];
 }
 
-export const sortByName = (sprites: Sprite[]) => [...sprites].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+/** Code-unit order: names are ASCII, and localeCompare would load ICU's collator (milliseconds). */
+export const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const sortByName = (sprites: Sprite[]) => [...sprites].sort((a, b) => byText(a.metadata.name, b.metadata.name));

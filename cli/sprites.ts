@@ -85,7 +85,9 @@ export async function listEvents(t: Target, kind: string, name: string): Promise
   const list = await call(t, { action: `list events of ${kind} ${name}`, verb: "list", resource: "events" }, () =>
     t.client.request<{ items: KubeEvent[] }>("GET", `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/events?${query}`, "list events"),
   );
-  return list.items.sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+  return list.items.sort(byEventTime);
 }
+
+export const byEventTime = (a: KubeEvent, b: KubeEvent) => (eventTime(a) < eventTime(b) ? -1 : eventTime(a) > eventTime(b) ? 1 : 0);
 
 export const eventTime = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? "";

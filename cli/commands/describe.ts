@@ -2,7 +2,7 @@
 import { childNames } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { renderDescribe } from "../render-describe.js";
-import { eventTime, getSprite, listEvents } from "../sprites.js";
+import { byEventTime, getSprite, listEvents } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 export async function describe([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
@@ -14,7 +14,7 @@ export async function describe([name]: string[], options: Record<string, unknown
     listEvents(target, sprite.kind, name!).catch(() => []),
     listEvents(target, "Pod", pod).catch(() => []),
   ]);
-  const events = [...own, ...ofPod].sort((a, b) => eventTime(a).localeCompare(eventTime(b)));
+  const events = [...own, ...ofPod].sort(byEventTime);
   io.stdout.write(renderDescribe(sprite, events, io.now()));
   return 0;
 }

@@ -2,7 +2,7 @@
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { createOutput, dataFormatter, phaseStyle, renderTable, type DataFormat } from "../output.js";
-import { LIST_HEADERS, WIDE_HEADERS, listRow, sortByName } from "../render-list.js";
+import { LIST_HEADERS, WIDE_HEADERS, byText, listRow, sortByName } from "../render-list.js";
 import { listSprites, watchSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
@@ -34,7 +34,7 @@ export async function list(_args: string[], options: Record<string, unknown>, io
 const headers = (all: boolean, wide: boolean) => [...(all ? ["NAMESPACE"] : []), ...(wide ? WIDE_HEADERS : LIST_HEADERS)];
 const withNamespace = (all: boolean, sprite: Sprite, row: string[]) => (all ? [sprite.metadata.namespace ?? "", ...row] : row);
 const sortByNamespace = (sprites: Sprite[]) =>
-  [...sprites].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  [...sprites].sort((a, b) => byText(`${a.metadata.namespace}/${a.metadata.name}`, `${b.metadata.namespace}/${b.metadata.name}`));
 
 /** Prints one row (or object) per change, like `kubectl get -w`, until interrupted. */
 async function watchList(
