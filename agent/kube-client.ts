@@ -25,6 +25,11 @@ export class ApiError extends Error {
 
 const TOKEN_REREAD_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * A watch is silent while nothing changes, but the server ends it after its timeoutSeconds (300)
+ * and sends bookmarks meanwhile: a watch silent for longer sits on a dead connection.
+ */
+const WATCH_IDLE_TIMEOUT_MS = 360_000;
 
 export interface KubeClient {
   request(method: "GET" | "PATCH", path: string, body?: unknown): Promise<unknown>;
@@ -67,11 +72,11 @@ export function createKubeClient(target: ApiTarget, now: () => number = Date.now
           path: `${url.pathname.replace(/\/$/, "")}${path}`,
           headers: headers(extra),
           agent,
-          ...(signal ? { signal } : { timeout: REQUEST_TIMEOUT_MS }),
+          ...(signal ? { signal, timeout: WATCH_IDLE_TIMEOUT_MS } : { timeout: REQUEST_TIMEOUT_MS }),
         },
         resolve,
       );
-      req.on("timeout", () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on("timeout", () => req.destroy(new Error(`no data within ${signal ? WATCH_IDLE_TIMEOUT_MS : REQUEST_TIMEOUT_MS} ms`)));
       req.on("error", reject);
       req.end(payload);
     });
