@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { kubeconfigPath } from "./cluster.js";
+import { kubeconfigPath, kubectl } from "./cluster.js";
 import { waitFor } from "./wait.js";
 
 /** The repository root: found by walking up, since scripts/run-ts.mjs runs this from a bundle elsewhere. */
@@ -19,7 +19,12 @@ const root = findRoot();
 const bundle = join(root, "dist/operator.js");
 
 export interface OperatorProcess {
-  stop(): Promise<void>;
+  /**
+   * Stops the operator with SIGTERM. With a namespace, it first deletes the Sprites there and waits
+   * for them to go: their finalizer needs a running operator, or the test namespace would hang in
+   * Terminating for ever. Pass { keepSprites: true } to stop it and leave them (e.g. a hand-over).
+   */
+  stop(options?: { keepSprites?: boolean }): Promise<void>;
   /** SIGKILL, no goodbye: for tests of crashes mid-reconcile. */
   kill(): Promise<void>;
   logs(): string;
@@ -122,8 +127,18 @@ export async function startOperator(opts: StartOperatorOptions = {}): Promise<Op
     await end("SIGKILL");
     throw error;
   }
+  const deleteSprites = async (namespace: string) => {
+    try {
+      await kubectl(["delete", "sprites.puck.sandwich.labs", "--all", "-n", namespace, "--wait=true", "--timeout=120s"], { timeoutMs: 130_000 });
+    } catch (error) {
+      console.error(`startOperator: could not delete the Sprites in ${namespace} before stopping: ${String(error)}`);
+    }
+  };
   return {
-    stop: () => end("SIGTERM"),
+    stop: async (options = {}) => {
+      if (opts.namespace && !options.keepSprites && exitCode === undefined) await deleteSprites(opts.namespace);
+      await end("SIGTERM");
+    },
     kill: () => end("SIGKILL"),
     logs: () => output,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,

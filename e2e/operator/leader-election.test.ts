@@ -38,7 +38,7 @@ it("one replica leads, the other stands by, and takes over when the leader stops
   expect(first.logs()).toContain(lease?.spec.holderIdentity);
 
   const handoverStarted = Date.now();
-  await first.stop();
+  await first.stop({ keepSprites: true });
   await waitFor(async () => (await leading(second)) === 1, {
     what: "the standby to take over",
     timeoutMs: 10_000,
