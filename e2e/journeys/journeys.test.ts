@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubectl, makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
-import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../cli/puck-runner.js";
+import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../lib/puck-cli.js";
 
 const MINUTE = 60_000;
 const timings: { journey: string; step: string; seconds: number }[] = [];
