@@ -9,6 +9,7 @@ const proc = (pid: number, cmdline: string): ProcessInfo => ({
   ttyNr: 0,
   tpgid: -1,
   comm: cmdline.split(" ")[0]!,
+  state: "S",
   cmdline,
   uid: 1000,
   cpuTicks: 0,

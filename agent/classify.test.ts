@@ -14,6 +14,7 @@ const p = (pid: number, ppid: number, cmdline: string, o: Partial<ProcessInfo> =
   ttyNr: 0,
   tpgid: -1,
   comm: cmdline.split(" ")[0]!,
+  state: "S",
   cmdline,
   uid: 0,
   cpuTicks: 0,
@@ -75,6 +76,12 @@ describe("classify on a host", () => {
     expect(c.execs.map((x) => x.pid)).toEqual([103]);
     expect(c.terminals.map((t) => t.leader.pid)).toEqual([104]);
     expect(c.candidates.map((x) => x.pid)).toEqual([100, 103, 104]);
+  });
+
+  it("skips zombies: exited, only not reaped yet", () => {
+    const c = classify([p(100, 1, "vitest"), p(103, 100, "sh", { state: "Z" })], { selfPid: 1, sessionParentPid: 100 });
+    expect(c.execs).toEqual([]);
+    expect(c.candidates.map((x) => x.pid)).toEqual([100]);
   });
 
   it("skips kernel threads", () => {

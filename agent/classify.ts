@@ -60,7 +60,8 @@ export function classify(processes: ProcessInfo[], options: ClassifyOptions): Cl
   if (mainInit) ignoredRoots.add(mainInit.pid);
 
   const ignored = descendantsOf(ignoredRoots, processes, byPid);
-  const counted = processes.filter((p) => !ignored.has(p.pid));
+  // A zombie has exited; only its parent has not reaped it yet. It is no session and no work.
+  const counted = processes.filter((p) => !ignored.has(p.pid) && p.state !== "Z" && p.state !== "X");
 
   const byTty = new Map<string, ProcessInfo[]>();
   for (const p of counted) {

@@ -12,6 +12,8 @@ export interface ProcessInfo {
   /** Foreground process group of the controlling terminal; -1 without one. */
   tpgid: number;
   comm: string;
+  /** R, S, D, Z (zombie: exited, not yet reaped), ... */
+  state: string;
   /** NUL-separated argv joined with spaces; the comm in brackets when empty (kernel threads, zombies). */
   cmdline: string;
   uid: number;
@@ -122,6 +124,7 @@ function readProcess(procRoot: string, pid: number, bootTimeMs: number, cache: M
     ttyNr: stat.ttyNr,
     tpgid: stat.tpgid,
     comm: stat.comm,
+    state: stat.state,
     cmdline: cached.cmdline,
     uid: cached.uid,
     cpuTicks: stat.utime + stat.stime,
