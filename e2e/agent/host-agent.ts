@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
 import type { Sprite } from "../../operator/api/index.js";
+import { agentContainer } from "../../operator/agent-container.js";
 import { createKubeClient } from "../../agent/kube-client.js";
 import { makeLogger } from "../../agent/logger.js";
 import { watchSpriteOnce } from "../../agent/sprite-watcher.js";
@@ -119,6 +120,8 @@ export async function startHostAgent(opts: { namespace: string; name: string; ap
       PUCK_API_URL: opts.apiUrl,
       PUCK_SESSION_PARENT_PID: String(opts.sessionParentPid ?? process.pid),
       PUCK_EXCLUDE_OWN_CGROUP: "false",
+      // The same Node flags as in a Sprite pod, so host figures compare.
+      NODE_OPTIONS: agentContainer("host", "none").env.find((e) => e.name === "NODE_OPTIONS")?.value ?? "",
       ...opts.env,
     },
   });
