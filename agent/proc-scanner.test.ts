@@ -92,6 +92,15 @@ describe("createProcScanner on a fake /proc", () => {
     expect(scanner.scan()[0]?.cmdline).toBe("make -j2");
   });
 
+  it("reads a command line that was still empty (between fork and exec) again, even without refresh", () => {
+    proc = fakeProc();
+    proc.add(11, statLine(11, "bash"), "");
+    const scanner = createProcScanner({ procRoot: proc.root });
+    expect(scanner.scan()[0]?.cmdline).toBe("[bash]");
+    writeFileSync(join(proc.root, "11", "cmdline"), "bash\0");
+    expect(scanner.scan({ refresh: false })[0]?.cmdline).toBe("bash");
+  });
+
   it("fails with the path when /proc has no boot time", () => {
     proc = fakeProc();
     writeFileSync(join(proc.root, "stat"), "cpu 1\n");

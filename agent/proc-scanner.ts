@@ -39,6 +39,8 @@ interface Cached {
   cgroup: string;
   /** The last full reading. */
   info?: ProcessInfo;
+  /** The command line was empty when read (and the process is no kernel thread). */
+  cmdlinePending: boolean;
 }
 
 export interface ProcScanner {
@@ -67,7 +69,10 @@ export function createProcScanner(options: { procRoot?: string } = {}): ProcScan
       for (const name of readdirSync(procRoot)) {
         const pid = Number(name);
         if (!Number.isInteger(pid) || pid <= 0) continue;
-        const known = refresh ? undefined : cache.get(pid)?.info;
+        const cached = cache.get(pid);
+        // A process caught between fork and exec (a runtime starting an exec) has no command line
+        // yet: read it again at the next scan instead of keeping "[comm]".
+        const known = refresh || cached?.cmdlinePending ? undefined : cached?.info;
         const info = known ?? readProcess(procRoot, pid, bootTimeMs, cache);
         if (!info) continue;
         seen.add(pid);
@@ -103,12 +108,14 @@ function readProcess(procRoot: string, pid: number, bootTimeMs: number, cache: M
   const stat = parseStat(statText);
   if (!stat) return undefined;
   let cached = cache.get(pid);
-  if (!cached || cached.startTicks !== stat.startTicks || cached.comm !== stat.comm) {
+  if (!cached || cached.startTicks !== stat.startTicks || cached.comm !== stat.comm || cached.cmdlinePending) {
     try {
+      const cmdline = readCmdline(dir);
       cached = {
         startTicks: stat.startTicks,
         comm: stat.comm,
-        cmdline: readCmdline(dir, stat.comm),
+        cmdline: cmdline || `[${stat.comm}]`,
+        cmdlinePending: cmdline === "" && (stat.flags & PF_KTHREAD) === 0,
         uid: statSync(dir).uid,
         cgroup: readOptional(join(dir, "cgroup")).trim(),
       };
@@ -170,10 +177,10 @@ export function parseStat(text: string): StatFields | undefined {
   };
 }
 
-function readCmdline(dir: string, comm: string): string {
+/** The command line, or "" when the process has none (a kernel thread, a zombie, or not execed yet). */
+function readCmdline(dir: string): string {
   const raw = readOptional(join(dir, "cmdline"));
-  const text = raw.replace(/\0+$/, "").replaceAll("\0", " ").trim();
-  return (text || `[${comm}]`).slice(0, MAX_CMDLINE);
+  return raw.replace(/\0+$/, "").replaceAll("\0", " ").trim().slice(0, MAX_CMDLINE);
 }
 
 function readOptional(path: string): string {

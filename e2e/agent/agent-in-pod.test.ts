@@ -69,6 +69,7 @@ describe("the agent in a Sprite pod", () => {
     });
     let screen = "";
     term.onData((d) => (screen += d));
+    const exited = new Promise<void>((resolve) => term.onExit(() => resolve()));
     try {
       const open = await untilStatus("the terminal session", (s) => (s.activeSessions ?? 0) >= 1 && s.activity?.sessions?.some((x) => x.kind === "terminal") === true);
       const session = open.activity!.sessions!.find((x) => x.kind === "terminal")!;
@@ -79,8 +80,10 @@ describe("the agent in a Sprite pod", () => {
       term.write("exit\r");
       await untilStatus("the session's end", (s) => s.activeSessions === 0 && !s.activity?.sessions?.some((x) => x.kind === "terminal"));
     } finally {
-      // Killing only the local kubectl can leave the remote shell running (a session for later tests).
+      // Killing only the local kubectl can leave the remote shell running (a session for later
+      // tests): ask the shell to exit, and kill kubectl only if it does not end by itself.
       term.write("exit\r");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
       term.kill();
     }
     expect(screen.length).toBeGreaterThan(0);
