@@ -155,6 +155,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     lastActiveMs = verdict.lastActiveMs;
 
     const specKeepAwake = sprite?.spec.keepAwakeUntil ? Date.parse(sprite.spec.keepAwakeUntil) : NaN;
+    const keepUntilMs = Math.max(keepAwakeUntilMs ?? 0, Number.isNaN(specKeepAwake) ? 0 : specKeepAwake);
     const activeTerminals = verdict.report.sessions?.filter((x) => x.kind === "terminal" && x.active) ?? [];
     const statusHibernatesAt = sprite?.status?.hibernatesAt ? Date.parse(sprite.status.hibernatesAt) : NaN;
     const hibernatesAtMs = expectedHibernation({
@@ -164,9 +165,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       execs: seen.execs.length,
       busy: busy.length,
       ...(verdict.lastActiveMs !== undefined ? { lastActiveMs: verdict.lastActiveMs } : {}),
-      ...(Math.max(keepAwakeUntilMs ?? 0, Number.isNaN(specKeepAwake) ? 0 : specKeepAwake) > 0
-        ? { keepAwakeUntilMs: Math.max(keepAwakeUntilMs ?? 0, Number.isNaN(specKeepAwake) ? 0 : specKeepAwake) }
-        : {}),
+      ...(keepUntilMs > 0 ? { keepAwakeUntilMs: keepUntilMs } : {}),
       idleTimeoutMinutes,
     });
     warnTerminals(hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
