@@ -76,8 +76,8 @@ async function main(): Promise<void> {
   let firstSprite = true;
   void supervise(
     "sprite-watch",
-    (s) =>
-      watchSpriteOnce({
+    async (s) => {
+      await watchSpriteOnce({
         client,
         namespace: config.namespace,
         name: config.spriteName,
@@ -93,7 +93,8 @@ async function main(): Promise<void> {
           }
           if (hibernatesChanged || specChanged) kick();
         },
-      }),
+      });
+    },
     { log, signal, sleep: abortableSleep },
   );
 

@@ -24,7 +24,9 @@ export async function watchSpriteOnce(options: {
   log: Logger;
   signal: AbortSignal;
   onSprite: (sprite: Sprite | undefined) => void;
-}): Promise<void> {
+  /** Watch from this resourceVersion instead of the GET's: lets a test provoke 410 Gone. */
+  resourceVersion?: string;
+}): Promise<"ended" | "gone"> {
   const { client, namespace, name, log } = options;
   let sprite: Sprite;
   try {
@@ -34,7 +36,7 @@ export async function watchSpriteOnce(options: {
     throw new Error(`get Sprite ${namespace}/${name}`, { cause: error });
   }
   options.onSprite(sprite);
-  const rv = sprite.metadata.resourceVersion ?? "";
+  const rv = options.resourceVersion ?? sprite.metadata.resourceVersion ?? "";
   const path =
     `/apis/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${PLURAL}` +
     `?watch=1&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}` +
@@ -55,8 +57,9 @@ export async function watchSpriteOnce(options: {
       options.signal,
     );
   } catch (error) {
-    if (options.signal.aborted) return;
+    if (options.signal.aborted) return "ended";
     throw new Error(`watch Sprite ${namespace}/${name}`, { cause: error });
   }
   if (gone) log.debug("Watch expired (410 Gone); listing again");
+  return gone ? "gone" : "ended";
 }

@@ -1,13 +1,18 @@
 // The built agent as a host process against the real API server (through kubectl proxy): it
 // survives a missing Sprite and reports once it appears, and picks up spec changes through its watch.
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
+import { createKubeClient } from "../../agent/kube-client.js";
+import { makeLogger } from "../../agent/logger.js";
+import { watchSpriteOnce } from "../../agent/sprite-watcher.js";
 import { createSprite, getSprite, startHostAgent, startProxy, type HostAgent } from "./host-agent.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 let proxy: { url: string; stop: () => void };
 let agent: HostAgent | undefined;
+const cleanups: (() => void)[] = [];
 
 beforeAll(async () => {
   await installCrd();
@@ -16,6 +21,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const c of cleanups) c();
   await agent?.stop();
   proxy?.stop();
   await ns?.remove();
@@ -23,7 +29,11 @@ afterAll(async () => {
 
 describe("the agent on a host against the real API server", () => {
   it("keeps running while its Sprite is missing, then reports as soon as it exists", async () => {
-    agent = await startHostAgent({ namespace: ns.name, name: "late", apiUrl: proxy.url });
+    // The test's own kubectl calls would be its children, hence sessions: give the agent a
+    // stand-in runtime without children instead.
+    const parent = spawn("sleep", ["600"], { stdio: "ignore" });
+    cleanups.push(() => parent.kill());
+    agent = await startHostAgent({ namespace: ns.name, name: "late", apiUrl: proxy.url, sessionParentPid: parent.pid! });
     await waitFor(() => /Failed to publish activity.*HTTP 404/.test(agent!.logs()) || undefined, { what: "a failed publish to the missing Sprite", timeoutMs: 10_000, describe: agent.logs });
     expect(agent.child.exitCode).toBeNull();
 
@@ -32,8 +42,26 @@ describe("the agent on a host against the real API server", () => {
       const s = await getSprite(ns.name, "late");
       return s.status?.activity?.reportTime ? s : undefined;
     }, { what: "the first report after the Sprite appeared", timeoutMs: 45_000, describe: () => agent!.logs().split("\n").slice(-8) });
-    expect(sprite.status?.activeSessions).toBe(0);
+    // (Not activeSessions: on a shared host, other people's terminals count too.)
+    expect(sprite.status?.activity?.agentStartTime).toBeDefined();
     expect(agent.child.exitCode).toBeNull();
+  });
+
+  it("ends a watch pass on 410 Gone (a compacted resourceVersion) instead of failing, so the next pass lists again", async () => {
+    const lines: string[] = [];
+    const seen: unknown[] = [];
+    const result = await watchSpriteOnce({
+      client: createKubeClient({ baseUrl: proxy.url }),
+      namespace: ns.name,
+      name: "late",
+      log: makeLogger({ level: "debug", write: (l) => lines.push(l) }),
+      signal: new AbortController().signal,
+      onSprite: (s) => seen.push(s?.metadata.name),
+      resourceVersion: "1", // long compacted on any cluster that has run for minutes
+    });
+    expect(result).toBe("gone");
+    expect(seen).toEqual(["late"]);
+    expect(lines.join("")).toContain("Watch expired (410 Gone)");
   });
 
   it("follows spec changes through its watch", async () => {

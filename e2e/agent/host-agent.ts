@@ -77,7 +77,9 @@ export function recordSprite(apiUrl: string, namespace: string, name: string): {
   const log = makeLogger({ level: "error", write: () => {} });
   void supervise(
     "record",
-    (signal) => watchSpriteOnce({ client, namespace, name, log, signal, onSprite: (s) => s && events.push({ atMs: Date.now(), sprite: s }) }),
+    async (signal) => {
+      await watchSpriteOnce({ client, namespace, name, log, signal, onSprite: (s) => s && events.push({ atMs: Date.now(), sprite: s }) });
+    },
     { log, signal: controller.signal, sleep: abortableSleep, minBackoffMs: 200 },
   );
   return { events, stop: () => controller.abort() };
