@@ -13,6 +13,7 @@ const proc = (pid: number, cmdline: string): ProcessInfo => ({
   cmdline,
   uid: 1000,
   cpuTicks: 0,
+  reapedChildCpuTicks: 0,
   startTimeMs: 0,
   kernelThread: false,
   cgroup: "0::/",

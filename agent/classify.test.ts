@@ -18,6 +18,7 @@ const p = (pid: number, ppid: number, cmdline: string, o: Partial<ProcessInfo> =
   cmdline,
   uid: 0,
   cpuTicks: 0,
+  reapedChildCpuTicks: 0,
   startTimeMs: pid * 1000,
   kernelThread: false,
   cgroup: SPRITE_CG,

@@ -1,6 +1,6 @@
 // Measures CPU use per process with pidusage, asking only about processes that used CPU since the last scan.
 import pidusage from "pidusage";
-import type { ProcessInfo } from "./proc-scanner.js";
+import { CLOCK_TICKS_PER_SECOND, type ProcessInfo } from "./proc-scanner.js";
 
 /** pidusage's interface: percent of one core since its previous call for each pid. */
 export type UsageSource = (pids: number[]) => Promise<Record<string, { cpu: number } | undefined>>;
@@ -26,20 +26,38 @@ export interface CpuSampler {
   sample(processes: ProcessInfo[]): Promise<CpuReadings>;
 }
 
+interface TickReading {
+  startTimeMs: number;
+  ticks: number;
+  childTicks: number;
+}
+
 /**
  * The scan already read each process's CPU ticks: an idle process (no new ticks) is 0 % without
  * asking pidusage, so 200 sleeping processes cost nothing here; only the ones that ran are measured.
+ * A process is also charged for the children it reaped since the last sample (pidusage counts only
+ * a process's own time), so a loop that forks short-lived commands is as busy as the CPU it burns.
  */
-export function createCpuSampler(usage: UsageSource): CpuSampler {
-  let lastTicks = new Map<number, { startTimeMs: number; ticks: number }>();
+export function createCpuSampler(usage: UsageSource, nowMs: () => number = () => performance.now()): CpuSampler {
+  let lastTicks = new Map<number, TickReading>();
+  let lastSampleMs: number | undefined;
   return {
     async sample(processes) {
       const ran: number[] = [];
-      const nextTicks = new Map<number, { startTimeMs: number; ticks: number }>();
+      const reapedPercent = new Map<number, number>();
+      const now = nowMs();
+      const elapsedSeconds = lastSampleMs === undefined ? 0 : (now - lastSampleMs) / 1000;
+      lastSampleMs = now;
+      const nextTicks = new Map<number, TickReading>();
       for (const p of processes) {
         const before = lastTicks.get(p.pid);
-        if (!before || before.startTimeMs !== p.startTimeMs || p.cpuTicks !== before.ticks) ran.push(p.pid);
-        nextTicks.set(p.pid, { startTimeMs: p.startTimeMs, ticks: p.cpuTicks });
+        const same = before !== undefined && before.startTimeMs === p.startTimeMs;
+        if (!same || p.cpuTicks !== before.ticks) ran.push(p.pid);
+        if (same && elapsedSeconds > 0 && p.reapedChildCpuTicks > before.childTicks) {
+          const seconds = (p.reapedChildCpuTicks - before.childTicks) / CLOCK_TICKS_PER_SECOND;
+          reapedPercent.set(p.pid, (100 * seconds) / elapsedSeconds);
+        }
+        nextTicks.set(p.pid, { startTimeMs: p.startTimeMs, ticks: p.cpuTicks, childTicks: p.reapedChildCpuTicks });
       }
       lastTicks = nextTicks;
       let stats: Record<string, { cpu: number } | undefined> = {};
@@ -58,7 +76,7 @@ export function createCpuSampler(usage: UsageSource): CpuSampler {
       const percent = new Map<number, number>();
       let totalPercent = 0;
       for (const p of processes) {
-        const cpu = stats[String(p.pid)]?.cpu ?? 0;
+        const cpu = (stats[String(p.pid)]?.cpu ?? 0) + (reapedPercent.get(p.pid) ?? 0);
         percent.set(p.pid, cpu);
         totalPercent += cpu;
       }

@@ -19,6 +19,12 @@ export interface ProcessInfo {
   uid: number;
   /** User plus system CPU time used so far, in clock ticks. */
   cpuTicks: number;
+  /**
+   * CPU time of the children this process has waited for, in clock ticks. Work done in many
+   * short-lived processes (a shell loop forking `date`, make running one compiler after another)
+   * lands here when the parent reaps them: no scan ever sees those children running.
+   */
+  reapedChildCpuTicks: number;
   /** Start time in milliseconds since the epoch. */
   startTimeMs: number;
   kernelThread: boolean;
@@ -135,6 +141,7 @@ function readProcess(procRoot: string, pid: number, bootTimeMs: number, cache: M
     cmdline: cached.cmdline,
     uid: cached.uid,
     cpuTicks: stat.utime + stat.stime,
+    reapedChildCpuTicks: stat.cutime + stat.cstime,
     startTimeMs: bootTimeMs + (stat.startTicks * 1000) / CLOCK_TICKS_PER_SECOND,
     kernelThread: (stat.flags & PF_KTHREAD) !== 0,
     cgroup: cached.cgroup,
@@ -152,6 +159,8 @@ export interface StatFields {
   flags: number;
   utime: number;
   stime: number;
+  cutime: number;
+  cstime: number;
   startTicks: number;
 }
 
@@ -173,6 +182,8 @@ export function parseStat(text: string): StatFields | undefined {
     flags: n(6),
     utime: n(11),
     stime: n(12),
+    cutime: n(13),
+    cstime: n(14),
     startTicks: n(19),
   };
 }

@@ -127,6 +127,26 @@ describe("processes without a terminal", () => {
     await until("the burner to stop counting", (v) => !v.report.busyProcesses?.some((b) => b.pid === burner));
   });
 
+  it("marks busy a loop whose work is done by short-lived commands it forks (as make's recipes are)", async () => {
+    const { until } = makeLoop({ cpuWindowMs: 2000 });
+    // Each `sh -c` child computes a little and exits: no scan ever catches one running.
+    const started = spawnSync(
+      "sh",
+      ["-c", "sh -c 'while :; do sh -c \"i=0; while [ \\$i -lt 3000 ]; do i=\\$((i+1)); done\"; done' >/dev/null 2>&1 & echo $!"],
+      { encoding: "utf8" },
+    );
+    const forker = Number(started.stdout.trim());
+    cleanups.push(() => {
+      try {
+        process.kill(forker);
+      } catch {
+        // already gone
+      }
+    });
+    const busy = await until("the forking loop to be busy", (v) => v.report.busyProcesses?.some((b) => b.pid === forker) === true);
+    expect(busy.report.busyProcesses?.find((b) => b.pid === forker)?.cpuPercent).toBeGreaterThanOrEqual(10);
+  });
+
   it("marks a process busy by command pattern however idle it is", async () => {
     const { until } = makeLoop({ sprite: sprite(30, { busyCommands: ["^sleep 61$"] }) });
     const child = spawnSync("sh", ["-c", "sleep 61 >/dev/null 2>&1 & echo $!"], { encoding: "utf8" });
