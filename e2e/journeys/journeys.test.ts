@@ -2,7 +2,7 @@
 // deploy; operator and agent from their images), driven through the built `puck`. Each journey
 // prints its timings; the run ends with a summary table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectl, makeNamespace } from "../lib/cluster.js";
+import { kubectl, kubectlWithToken, makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
 import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../lib/puck-cli.js";
 
@@ -228,7 +228,7 @@ describe("journeys that act right away", () => {
   it("6. the agent's token reads and patches its own Sprite's status only", async () => {
     await Promise.all([create("j6", 30), create("j6-other", 30)]);
     const { stdout: token } = await kubectl(["-n", ns.name, "create", "token", "j6-agent", "--duration=10m"]);
-    const as = (args: string[]) => kubectl(["--token", token.trim(), "-n", ns.name, ...args]);
+    const as = (args: string[]) => kubectlWithToken(token.trim(), ["-n", ns.name, ...args]);
     const denied = async (args: string[]) => {
       const error = await as(args).then(() => undefined, (e: Error) => e);
       expect(error?.message, `kubectl ${args.join(" ")} should be forbidden`).toMatch(/forbidden/i);

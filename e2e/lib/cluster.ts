@@ -2,6 +2,9 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -70,4 +73,32 @@ export async function restartClusterDaemon(daemon: string): Promise<number> {
   const started = Date.now();
   await run("bash", ["e2e/cluster/restart.sh", daemon], { timeout: 120_000 });
   return Date.now() - started;
+}
+
+/**
+ * Runs kubectl as the holder of a bearer token alone: a kubeconfig with the test cluster's server
+ * and CA but no client certificate (with one, the API server would authenticate the certificate).
+ */
+export async function kubectlWithToken(token: string, args: string[]): Promise<KubectlResult> {
+  const { stdout: server } = await kubectl(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
+  const { stdout: ca } = await kubectl(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"]);
+  const dir = await mkdtemp(join(tmpdir(), "puck-token-"));
+  const file = join(dir, "kubeconfig");
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "c", cluster: { server, "certificate-authority-data": ca } }],
+    users: [{ name: "u", user: { token } }],
+    contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
+    "current-context": "c",
+  };
+  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
+  try {
+    return await run(kubectlPath(), ["--kubeconfig", file, ...args], { timeout: 60_000 });
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`kubectl (token) ${args.join(" ")}: ${e.stderr?.trim() || e.message}`, { cause: error });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
