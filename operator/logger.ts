@@ -44,3 +44,6 @@ export function makeLogger(
     child: (fields) => makeLogger(options, { ...base, ...fields }),
   };
 }
+
+/** A logger that drops everything: for tests that do not look at logs. */
+export const silentLogger: Logger = makeLogger({ level: "error", write: () => {} });
