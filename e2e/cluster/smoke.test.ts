@@ -82,9 +82,9 @@ describe("the local cluster", () => {
   it("gives a shell with a terminal through kubectl exec -it", async () => {
     const term = openTerminal(kubectlPath(), ["--kubeconfig", kubeconfigPath(), "-n", ns.name, "exec", "-it", "one", "--", "/bin/sh"]);
     try {
-      await term.expect(/[#$] $/m);
-      term.type("tty; echo written-by-smoke > /data/proof; exit 7\r");
-      await term.expect(/\/dev\/pts\/\d+/);
+      await term.waitForText(/[#$] $/m, 30_000, "a shell prompt");
+      term.write("tty; echo written-by-smoke > /data/proof; exit 7\r");
+      await term.waitForText(/\/dev\/pts\/\d+/, 30_000, "the terminal's name");
       expect(await term.exited()).toBe(7);
     } finally {
       term.kill();

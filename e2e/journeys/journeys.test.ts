@@ -2,7 +2,7 @@
 // deploy; operator and agent from their images), driven through the built `puck`. Each journey
 // prints its timings; the run ends with a summary table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubectl, kubectlWithToken, makeNamespace } from "../lib/cluster.js";
+import { apiStatusWithToken, kubectl, makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
 import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../lib/puck-cli.js";
 
@@ -228,18 +228,21 @@ describe("journeys that act right away", () => {
   it("6. the agent's token reads and patches its own Sprite's status only", async () => {
     await Promise.all([create("j6", 30), create("j6-other", 30)]);
     const { stdout: token } = await kubectl(["-n", ns.name, "create", "token", "j6-agent", "--duration=10m"]);
-    const as = (args: string[]) => kubectlWithToken(token.trim(), ["-n", ns.name, ...args]);
-    const denied = async (args: string[]) => {
-      const error = await as(args).then(() => undefined, (e: Error) => e);
-      expect(error?.message, `kubectl ${args.join(" ")} should be forbidden`).toMatch(/forbidden/i);
-    };
-    await expect(as(["get", "sprite", "j6", "-o", "name"])).resolves.toMatchObject({ stdout: expect.stringContaining("j6") });
-    await expect(as(["patch", "sprite", "j6", "--subresource=status", "--type=merge", "-p", '{"status":{"activity":{"reportTime":"2026-01-01T00:00:00Z"}}}'])).resolves.toBeTruthy();
-    await denied(["get", "sprite", "j6-other"]);
-    await denied(["patch", "sprite", "j6-other", "--subresource=status", "--type=merge", "-p", '{"status":{"activeSessions":1}}']);
-    await denied(["patch", "sprite", "j6", "--type=merge", "-p", '{"spec":{"idleTimeoutMinutes":5}}']);
-    await denied(["get", "pods"]);
-    await denied(["get", "secrets"]);
+    const sprites = `/apis/puck.sandwich.labs/v1alpha1/namespaces/${ns.name}/sprites`;
+    const as = (method: string, path: string, body?: unknown) => apiStatusWithToken(token.trim(), method, path, body);
+    const report = { status: { activity: { reportTime: new Date().toISOString() } } };
+    const cases: [string, Promise<number>, number][] = [
+      ["get its own Sprite", as("GET", `${sprites}/j6`), 200],
+      ["patch its own Sprite's status", as("PATCH", `${sprites}/j6/status`, report), 200],
+      ["get another Sprite", as("GET", `${sprites}/j6-other`), 403],
+      ["patch another Sprite's status", as("PATCH", `${sprites}/j6-other/status`, report), 403],
+      ["patch its own Sprite's spec", as("PATCH", `${sprites}/j6`, { spec: { idleTimeoutMinutes: 5 } }), 403],
+      ["list Sprites beyond its own", as("GET", sprites), 403],
+      ["list pods", as("GET", `/api/v1/namespaces/${ns.name}/pods`), 403],
+      ["read secrets", as("GET", `/api/v1/namespaces/${ns.name}/secrets`), 403],
+    ];
+    const seen = await Promise.all(cases.map(async ([what, status]) => `${what}: ${await status}`));
+    expect(seen).toEqual(cases.map(([what, , want]) => `${what}: ${want}`));
   }, 5 * MINUTE);
 
   it("7. the operator pod killed during a wake: the wake completes and the user gets a shell", async () => {

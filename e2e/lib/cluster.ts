@@ -2,9 +2,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { request as httpsRequest } from "node:https";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -76,29 +74,31 @@ export async function restartClusterDaemon(daemon: string): Promise<number> {
 }
 
 /**
- * Runs kubectl as the holder of a bearer token alone: a kubeconfig with the test cluster's server
- * and CA but no client certificate (with one, the API server would authenticate the certificate).
+ * Sends one request to the test cluster's API server as the holder of a bearer token alone (with a
+ * client certificate too, the API server would authenticate the certificate) and resolves with the
+ * HTTP status: exactly what the token may do, with no client-side GET before a PATCH.
  */
-export async function kubectlWithToken(token: string, args: string[]): Promise<KubectlResult> {
+export async function apiStatusWithToken(token: string, method: string, path: string, body?: unknown): Promise<number> {
   const { stdout: server } = await kubectl(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}"]);
   const { stdout: ca } = await kubectl(["config", "view", "--raw", "--minify", "-o", "jsonpath={.clusters[0].cluster.certificate-authority-data}"]);
-  const dir = await mkdtemp(join(tmpdir(), "puck-token-"));
-  const file = join(dir, "kubeconfig");
-  const config = {
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "c", cluster: { server, "certificate-authority-data": ca } }],
-    users: [{ name: "u", user: { token } }],
-    contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-    "current-context": "c",
-  };
-  await writeFile(file, JSON.stringify(config), { mode: 0o600 });
-  try {
-    return await run(kubectlPath(), ["--kubeconfig", file, ...args], { timeout: 60_000 });
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`kubectl (token) ${args.join(" ")}: ${e.stderr?.trim() || e.message}`, { cause: error });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const url = new URL(path, server);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        ca: Buffer.from(ca, "base64"),
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { "content-type": "application/merge-patch+json" }),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }

@@ -3,9 +3,8 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import * as pty from "node-pty";
 import { kubeconfigPath, kubectl } from "./cluster.js";
-import { waitFor } from "./wait.js";
+import { openTerminal, stripAnsi, type Terminal } from "./terminal.js";
 
 /** The project root: found by walking up, since scripts/run-ts.mjs runs a bundled copy from elsewhere. */
 function findRoot(start: string): string {
@@ -69,55 +68,14 @@ export function puck(args: string[], options: { env?: Record<string, string>; in
 }
 
 /** puck in a pseudo-terminal: what a person sees, keys typed, resizes, and the exit code. */
-export interface PuckTerminal {
-  /** Everything written to the terminal so far (escape sequences included). */
-  output(): string;
-  /** The output with escape sequences removed. */
-  text(): string;
-  write(data: string): void;
-  resize(columns: number, rows: number): void;
-  /** Waits until the text matches; fails with the last screen. */
-  waitForText(pattern: RegExp, timeoutMs?: number, what?: string): Promise<void>;
-  exited(timeoutMs?: number): Promise<number>;
-  kill(): void;
-}
-
-// eslint-disable-next-line no-control-regex
-export const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r/g, "");
+export type PuckTerminal = Terminal;
+export { stripAnsi };
 
 export function puckInTerminal(args: string[], options: { env?: Record<string, string>; columns?: number; rows?: number } = {}): PuckTerminal {
-  const term = pty.spawn(process.execPath, [PUCK, ...args], {
-    name: "xterm-256color",
-    cols: options.columns ?? 100,
-    rows: options.rows ?? 30,
+  return openTerminal(process.execPath, [PUCK, ...args], {
     cwd: root,
-    env: { ...(process.env as Record<string, string>), KUBECONFIG: kubeconfigPath(), ...options.env },
+    columns: options.columns,
+    rows: options.rows,
+    env: { KUBECONFIG: kubeconfigPath(), ...options.env },
   });
-  let output = "";
-  let exitCode: number | undefined;
-  term.onData((d) => (output += d));
-  term.onExit(({ exitCode: code }) => (exitCode = code));
-  return {
-    output: () => output,
-    text: () => stripAnsi(output),
-    write: (data) => term.write(data),
-    resize: (c, r) => term.resize(c, r),
-    waitForText: (pattern, timeoutMs = 60_000, what) =>
-      waitFor(() => pattern.test(stripAnsi(output)), {
-        what: what ?? `terminal text ${pattern}`,
-        timeoutMs,
-        intervalMs: 50,
-        describe: () => `exit=${exitCode} screen tail:\n${stripAnsi(output).slice(-1500)}`,
-      }).then(() => undefined),
-    exited: (timeoutMs = 30_000) =>
-      waitFor(() => (exitCode === undefined ? undefined : { code: exitCode }), {
-        what: "puck to exit",
-        timeoutMs,
-        intervalMs: 50,
-        describe: () => `screen tail:\n${stripAnsi(output).slice(-1500)}`,
-      }).then((r) => r.code),
-    kill: () => {
-      if (exitCode === undefined) term.kill();
-    },
-  };
 }

@@ -1,52 +1,62 @@
 // A real terminal for e2e tests: runs a program under node-pty and lets a test wait for text on
-// its screen, type into it, and collect its exit code.
-import { spawn, type IPty } from "node-pty";
+// its screen, type into it, resize it, and collect its exit code.
+import { spawn } from "node-pty";
 import { waitFor } from "./wait.js";
 
 export interface Terminal {
-  /** Everything the program has written so far, escape sequences included. */
+  /** Everything written to the terminal so far (escape sequences included). */
   output(): string;
-  /** Waits until the output matches, failing with the screen's tail after the deadline. */
-  expect(pattern: RegExp | string, timeoutMs?: number): Promise<void>;
-  type(text: string): void;
-  resize(cols: number, rows: number): void;
-  /** Resolves with the exit code once the program has exited. */
+  /** The output with escape sequences removed. */
+  text(): string;
+  write(data: string): void;
+  resize(columns: number, rows: number): void;
+  /** Waits until the text matches; fails with the last screen. */
+  waitForText(pattern: RegExp, timeoutMs?: number, what?: string): Promise<void>;
   exited(timeoutMs?: number): Promise<number>;
   kill(): void;
 }
 
+// eslint-disable-next-line no-control-regex
+export const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r/g, "");
+
 export function openTerminal(
   file: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cols?: number; rows?: number; cwd?: string } = {},
+  options: { env?: Record<string, string>; columns?: number; rows?: number; cwd?: string } = {},
 ): Terminal {
-  const pty: IPty = spawn(file, args, {
+  const term = spawn(file, args, {
     name: "xterm-256color",
-    cols: options.cols ?? 120,
-    rows: options.rows ?? 40,
+    cols: options.columns ?? 100,
+    rows: options.rows ?? 30,
     cwd: options.cwd ?? process.cwd(),
-    env: { ...process.env, ...options.env } as Record<string, string>,
+    env: { ...(process.env as Record<string, string>), ...options.env },
   });
   let output = "";
   let exitCode: number | undefined;
-  pty.onData((data) => (output += data));
-  pty.onExit(({ exitCode: code }) => (exitCode = code));
-  const tail = () => JSON.stringify(output.slice(-800));
+  term.onData((d) => (output += d));
+  term.onExit(({ exitCode: code }) => (exitCode = code));
+  const screen = () => `exit=${exitCode} screen tail:\n${stripAnsi(output).slice(-1500)}`;
   return {
     output: () => output,
-    expect: async (pattern, timeoutMs = 30_000) => {
-      await waitFor(() => (typeof pattern === "string" ? output.includes(pattern) : pattern.test(output)), {
+    text: () => stripAnsi(output),
+    write: (data) => term.write(data),
+    resize: (c, r) => term.resize(c, r),
+    waitForText: (pattern, timeoutMs = 60_000, what) =>
+      waitFor(() => pattern.test(stripAnsi(output)), {
+        what: what ?? `terminal text ${pattern}`,
         timeoutMs,
-        what: `terminal output matching ${String(pattern)}`,
-        describe: tail,
-      });
-    },
-    type: (text) => pty.write(text),
-    resize: (cols, rows) => pty.resize(cols, rows),
+        intervalMs: 50,
+        describe: screen,
+      }).then(() => undefined),
     exited: (timeoutMs = 30_000) =>
-      waitFor(() => exitCode, { timeoutMs, what: `${file} to exit`, describe: tail }),
+      waitFor(() => (exitCode === undefined ? undefined : { code: exitCode }), {
+        what: `${file} to exit`,
+        timeoutMs,
+        intervalMs: 50,
+        describe: screen,
+      }).then((r) => r.code),
     kill: () => {
-      if (exitCode === undefined) pty.kill();
+      if (exitCode === undefined) term.kill();
     },
   };
 }
