@@ -21,10 +21,14 @@ vitest run --project unit --reporter=default --reporter=json --outputFile.json="
 echo "== Cluster tests"
 [ "$(id -u)" = 0 ] || { echo "The cluster tests run a local Kubernetes and need root: run npm test as root." >&2; exit 1; }
 if [ "${PUCK_KEEP_CLUSTER:-}" != 1 ]; then
+  # A fresh cluster, so no earlier run or `npm start` install can touch what the tests observe.
+  bash e2e/cluster/down.sh --keep-images
   trap 'bash e2e/cluster/down.sh || true; rm -rf "$reports"' EXIT
 fi
 KUBECONFIG=$(bash e2e/cluster/up.sh | tail -n 1)
 export KUBECONFIG
+# Tests run operators of their own; an in-cluster install (npm start) would act on their Sprites too.
+/var/lib/puck-e2e/bin/kubectl -n puck-system scale deployment/puck-operator --replicas=0 >/dev/null 2>&1 || true
 bash images/build.sh --load local
 status=0
 vitest run --project cluster --reporter=default --reporter=json --outputFile.json="$reports/cluster.json" || status=$?
