@@ -138,8 +138,8 @@ load_image() {
   local image=$1 archive
   case "$load" in
     none) return 0 ;;
-    local) archive=$(save "$image"); ctr_ -n k8s.io images import "$archive" >/dev/null ;;
-    k3s) archive=$(save "$image"); k3s ctr images import "$archive" >/dev/null ;;
+    local) archive=$(save "$image"); ctr_ -n k8s.io images import "$archive" >/dev/null; rm -f "$archive" ;;
+    k3s) archive=$(save "$image"); k3s ctr images import "$archive" >/dev/null; rm -f "$archive" ;;
     *) die "unknown --load '$load': use auto, local, k3s or none" ;;
   esac
   log "Loaded $image ($load)"
