@@ -5,6 +5,8 @@ import { podView } from "./pod-view.js";
 
 const pod = (status: unknown, extra: Partial<KubeObject["metadata"]> = {}): KubeObject => ({ metadata: { name: "a-0", ...extra }, status });
 
+const now = new Date("2026-01-01T12:00:00Z");
+
 describe("podView", () => {
   it.each([
     { name: "no pod", pod: undefined, want: { exists: false, ready: false } },
@@ -20,14 +22,19 @@ describe("podView", () => {
       want: { exists: true, ready: false, failing: { reason: "ImagePullBackOff", message: "container sprite: not found" } },
     },
     {
-      name: "an unschedulable pod is failing",
-      pod: pod({ conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes" }] }),
+      name: "a pod unschedulable for longer than the grace is failing",
+      pod: pod({ conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes", lastTransitionTime: "2026-01-01T11:59:00Z" }] }),
       want: { exists: true, ready: false, failing: { reason: "Unschedulable", message: "0/1 nodes" } },
+    },
+    {
+      name: "a pod unschedulable for a moment (its claim not yet seen by the scheduler) is only starting, looked at again when the grace ends",
+      pod: pod({ conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: "pvc not found", lastTransitionTime: "2026-01-01T11:59:55Z" }] }),
+      want: { exists: true, ready: false, recheckAt: new Date("2026-01-01T12:00:15Z") },
     },
     {
       name: "a container still creating is only starting",
       pod: pod({ containerStatuses: [{ name: "sprite", state: { waiting: { reason: "ContainerCreating" } } }] }),
       want: { exists: true, ready: false },
     },
-  ])("$name", ({ pod: p, want }) => expect(podView(p)).toEqual(want));
+  ])("$name", ({ pod: p, want }) => expect(podView(p, now)).toEqual(want));
 });

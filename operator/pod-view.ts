@@ -4,7 +4,7 @@ import type { PodView } from "./status.js";
 
 interface PodStatus {
   phase?: string;
-  conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
   containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string } } }[];
   initContainerStatuses?: PodStatus["containerStatuses"];
 }
@@ -21,7 +21,14 @@ export const FAILING_REASONS = new Set([
   "RunContainerError",
 ]);
 
-export function podView(pod: KubeObject | undefined): PodView {
+/**
+ * How long a pod may stay unschedulable before it counts as failing. The scheduler often reports
+ * Unschedulable for a moment on its way to success (its cache has not seen the new claim yet, the
+ * volume is still binding); only a lasting one means no node fits.
+ */
+export const UNSCHEDULABLE_GRACE_MS = 20_000;
+
+export function podView(pod: KubeObject | undefined, now: Date): PodView {
   if (!pod) return { exists: false, ready: false };
   const status = (pod.status ?? {}) as PodStatus;
   const ready = !pod.metadata.deletionTimestamp && status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
@@ -34,6 +41,9 @@ export function podView(pod: KubeObject | undefined): PodView {
   }
   const scheduled = status.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
+    const since = Date.parse(scheduled.lastTransitionTime ?? "") || now.getTime();
+    const failsAt = since + UNSCHEDULABLE_GRACE_MS;
+    if (now.getTime() < failsAt) return { exists: true, ready: false, recheckAt: new Date(failsAt) };
     return { exists: true, ready: false, failing: { reason: "Unschedulable", message: scheduled.message ?? "no node fits the pod" } };
   }
   return { exists: true, ready: false };

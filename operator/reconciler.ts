@@ -92,8 +92,8 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 
   // Observe, then decide.
   const names = childNames(name);
-  const pod = podView(await readChild(deps, "pods", namespace, names.pod));
   const now = deps.now();
+  const pod = podView(await readChild(deps, "pods", namespace, names.pod), now);
   let current: SpriteStatus = sprite.status ?? {};
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
@@ -122,10 +122,19 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   }
   const wokeAt = verdict.wake ? iso(now) : undefined;
 
-  // Children. The StatefulSet first: on hibernation the scale-down is what the user waits for.
+  // Children. On hibernation the StatefulSet first: the scale-down is what the user waits for.
+  // Otherwise the home volume first: a pod created before its claim exists fails to schedule.
   const cache = deps.cache;
-  const sts = await ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"], cache);
-  const storageMessage = await ensurePvc(deps, sprite, log);
+  const ensureStatefulSet = () => ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"], cache);
+  let sts: Awaited<ReturnType<typeof ensureStatefulSet>>;
+  let storageMessage: string | undefined;
+  if (verdict.hibernate) {
+    sts = await ensureStatefulSet();
+    storageMessage = await ensurePvc(deps, sprite, log);
+  } else {
+    storageMessage = await ensurePvc(deps, sprite, log);
+    sts = await ensureStatefulSet();
+  }
   await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache);
   await ensure(client, "roles", desiredRole(sprite), ["rules"], cache);
   await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
@@ -154,7 +163,8 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     await client.request("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: patch } });
     if (patch.phase) log.info("Updated Sprite status", { phase: desired.phase, reason: desired.reason });
   }
-  return { ...(verdict.recheckAt ? { recheckAt: verdict.recheckAt } : {}), phase: verdict.phase };
+  const recheckAt = earliest(verdict.recheckAt, pod.recheckAt);
+  return { ...(recheckAt ? { recheckAt } : {}), phase: verdict.phase };
 }
 
 /** Creates the home volume, or grows it; returns a message when it cannot grow. */
@@ -246,4 +256,10 @@ async function handleDeletion(sprite: Sprite, deps: ReconcileDeps, log: Logger):
     body: { metadata: { finalizers: sprite.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion } },
   });
   log.info("Deleted Sprite", { purged: sprite.spec.purgeStorageOnDelete === true });
+}
+
+function earliest(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return a < b ? a : b;
 }

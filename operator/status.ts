@@ -23,6 +23,8 @@ export interface PodView {
   ready: boolean;
   /** Why the pod cannot start (ImagePullBackOff, Unschedulable, ...), with a message. */
   failing?: { reason: string; message: string };
+  /** When to look again: a pod not yet schedulable becomes failing once its grace has run out. */
+  recheckAt?: Date;
 }
 
 export interface StatusInput {
