@@ -2,10 +2,11 @@
 // host-side tests and benchmarks: the agent's children are then the "Sprite's" processes.
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { ensureBundle } from "../lib/bundles.js";
 import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
 import type { Sprite } from "../../operator/api/index.js";
@@ -20,22 +21,8 @@ import { abortableSleep, supervise } from "../../agent/supervisor.js";
 const root = existsSync(resolve(import.meta.dirname, "../../package.json")) ? resolve(import.meta.dirname, "../..") : process.cwd();
 const bundle = join(root, "dist/agent.js");
 
-const newestSource = (dir: string): number => {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-};
-
 /** Rebuilds dist/agent.js when an agent (or API) source is newer than it. */
-export async function ensureAgentBuilt(): Promise<void> {
-  const newest = Math.max(newestSource(join(root, "agent")), newestSource(join(root, "operator/api")));
-  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newest) return;
-  await promisify(execFile)(process.execPath, ["scripts/build.mjs", "agent"], { cwd: root });
-}
+export const ensureAgentBuilt = (): Promise<void> => ensureBundle("agent").then(() => undefined);
 
 /**
  * `kubectl proxy` on a free port: it authenticates for the host agent as the kubeconfig's user.

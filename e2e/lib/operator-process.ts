@@ -1,22 +1,13 @@
 // Runs the operator as a real process for e2e tests: builds dist/operator.js if stale, picks free
 // ports, waits for /readyz, and stops it (SIGTERM, then SIGKILL) when asked.
-import { execFile, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
+import { ROOT, bundlePath, ensureBundle } from "./bundles.js";
 import { kubeconfigPath, kubectl } from "./cluster.js";
 import { waitFor } from "./wait.js";
 
-/** The repository root: found by walking up, since scripts/run-ts.mjs runs this from a bundle elsewhere. */
-function findRoot(): string {
-  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "operator/main.ts"))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
-}
-const root = findRoot();
-const bundle = join(root, "dist/operator.js");
+const root = ROOT;
+const bundle = bundlePath("operator");
 
 export interface OperatorProcess {
   /**
@@ -43,26 +34,8 @@ export interface StartOperatorOptions {
   readyTimeoutMs?: number;
 }
 
-const newestMtime = (dir: string): number => {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-};
-
-let building: Promise<void> | undefined;
-
 /** Rebuilds dist/operator.js when any operator source is newer than it. */
-export function ensureOperatorBuilt(): Promise<void> {
-  building ??= (async () => {
-    if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestMtime(join(root, "operator"))) return;
-    await promisify(execFile)(process.execPath, ["scripts/build.mjs", "operator"], { cwd: root });
-  })();
-  return building;
-}
+export const ensureOperatorBuilt = (): Promise<void> => ensureBundle("operator").then(() => undefined);
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {

@@ -1,8 +1,8 @@
 // Drives the built `puck` (dist/puck.js) for e2e tests: as a plain process, or in a real terminal.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { ensureBundle } from "./bundles.js";
 import { kubeconfigPath, kubectl } from "./cluster.js";
 import { openTerminal, stripAnsi, type Terminal } from "./terminal.js";
 
@@ -16,21 +16,8 @@ function findRoot(start: string): string {
 const root = findRoot(import.meta.dirname);
 export const PUCK = join(root, "dist/puck.js");
 
-const newest = (dir: string): number =>
-  readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const p = join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newest(p) : e.name.endsWith(".ts") ? statSync(p).mtimeMs : 0);
-  }, 0);
-
-let building: Promise<void> | undefined;
 /** Rebuilds dist/puck.js when a CLI or API source is newer than it. */
-export function ensurePuckBuilt(): Promise<void> {
-  building ??= (async () => {
-    const stale = !existsSync(PUCK) || statSync(PUCK).mtimeMs < Math.max(newest(join(root, "cli")), newest(join(root, "operator/api")));
-    if (stale) await promisify(execFile)(process.execPath, ["scripts/build.mjs", "puck"], { cwd: root });
-  })();
-  return building;
-}
+export const ensurePuckBuilt = (): Promise<void> => ensureBundle("puck").then(() => undefined);
 
 /**
  * Deletes every Sprite in a namespace and waits until they are gone. Call it while the operator still
