@@ -1,4 +1,5 @@
 // One tick of the agent: read the sources, aggregate, warn terminals before hibernation, publish if due.
+import { join } from "node:path";
 import { IDLE_TIMEOUT_MINUTES, type Sprite } from "../operator/api/index.js";
 import { aggregate, decisionKey, publishReason, type PublishState, type TerminalSeen, type Verdict } from "./aggregate.js";
 import { busyProcesses, compileBusyCommands, type BusyRules } from "./busy.js";
@@ -104,7 +105,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       lastReadings = readings;
       cpuWindow = updateCpuWindow(cpuWindow, readings.percent, new Map(seen.candidates.map((p) => [p.pid, p.startTimeMs])), nowMs, deps.cpuWindowMs);
     }
-    const passwd = seen.mainInit ? `${deps.procRoot}/${seen.mainInit.pid}/root/etc/passwd` : "/etc/passwd";
+    const passwd = seen.mainInit ? join(deps.procRoot, String(seen.mainInit.pid), "root", "etc", "passwd") : "/etc/passwd";
     const userOf = userNames(passwd);
 
     const terminals: Terminal[] = [];

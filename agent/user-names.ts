@@ -17,7 +17,7 @@ export function parsePasswd(text: string): Map<number, string> {
 
 /**
  * The agent's own /etc/passwd is not the Sprite's: the names come from the passwd file the caller
- * points at (the main container's, /proc/<its pid>/root/etc/passwd), re-read every minute so users
+ * points at (the main container's: etc/passwd under /proc/<its pid>/root), re-read every minute so users
  * added in the Sprite appear. A uid without a name is shown as the number, as `ps` does.
  */
 export function createUserNames(now: () => number) {
