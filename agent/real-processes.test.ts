@@ -63,7 +63,9 @@ describe("terminals from node-pty", () => {
     cleanups.push(() => term.kill());
     const session = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === term.pid);
 
-    const opened = await until("the new terminal", (v) => session(v)?.active === true);
+    // A scan that lands inside the shell's exec reads an empty command line ("[sh]" until the next
+    // scan re-reads it): wait for the settled command.
+    const opened = await until("the new terminal", (v) => session(v)?.active === true && session(v)?.command === "sh");
     expect(session(opened)).toMatchObject({ tty: expect.stringMatching(/^pts\/\d+$/), command: "sh", active: true });
     expect(opened.activeSessions).toBeGreaterThanOrEqual(1);
     expect(published.length).toBeGreaterThanOrEqual(1);
