@@ -73,19 +73,8 @@ export function parseFlags(argv: string[]): OperatorFlags {
     .option("--workers <n>", "concurrent reconciles", parsePositive, 4)
     .addOption(new Option("--idle-timeout-scale <factor>").argParser(parsePositive).default(1).hideHelp());
   program.parse(argv, { from: "user" });
-  const o = program.opts<{
-    kubeconfig?: string;
-    namespace?: string;
-    agentImage: string;
-    metricsBindAddress: string;
-    healthProbeBindAddress: string;
-    leaderElect: boolean;
-    leaderElectionNamespace?: string;
-    activityStaleAfter: number;
-    logLevel: LogLevel;
-    idleTimeoutScale: number;
-    workers: number;
-  }>();
+  // The options as commander holds them: the flags, with the stale-after duration under its flag's name.
+  const o = program.opts<Omit<OperatorFlags, "activityStaleAfterMs"> & { activityStaleAfter: number }>();
   parseBindAddress(o.metricsBindAddress);
   parseBindAddress(o.healthProbeBindAddress);
   return {
