@@ -1,23 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { busyProcesses, compileBusyCommands } from "./busy.js";
+import { processInfo } from "./process-fixture.js";
 import type { ProcessInfo } from "./proc-scanner.js";
 
-const proc = (pid: number, cmdline: string): ProcessInfo => ({
-  pid,
-  ppid: 1,
-  sid: pid,
-  ttyNr: 0,
-  tpgid: -1,
-  comm: cmdline.split(" ")[0]!,
-  state: "S",
-  cmdline,
-  uid: 1000,
-  cpuTicks: 0,
-  reapedChildCpuTicks: 0,
-  startTimeMs: 0,
-  kernelThread: false,
-  cgroup: "0::/",
-});
+const proc = (pid: number, cmdline: string): ProcessInfo => processInfo(pid, cmdline);
 
 describe("busyProcesses", () => {
   const rules = { busyCpuPercent: 10, busyCommands: compileBusyCommands(["^rsync ", "backup\\.sh"]).regexps };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classify } from "./classify.js";
+import { processInfo } from "./process-fixture.js";
 import type { ProcessInfo } from "./proc-scanner.js";
 
 const AGENT_CG = "0::/";
@@ -7,23 +8,8 @@ const SPRITE_CG = "0::/../cri-containerd-sprite.scope";
 const PTS1 = (136 << 8) | 1;
 const PTS2 = (136 << 8) | 2;
 
-const p = (pid: number, ppid: number, cmdline: string, o: Partial<ProcessInfo> = {}): ProcessInfo => ({
-  pid,
-  ppid,
-  sid: pid,
-  ttyNr: 0,
-  tpgid: -1,
-  comm: cmdline.split(" ")[0]!,
-  state: "S",
-  cmdline,
-  uid: 0,
-  cpuTicks: 0,
-  reapedChildCpuTicks: 0,
-  startTimeMs: pid * 1000,
-  kernelThread: false,
-  cgroup: SPRITE_CG,
-  ...o,
-});
+const p = (pid: number, ppid: number, cmdline: string, o: Partial<ProcessInfo> = {}): ProcessInfo =>
+  processInfo(pid, cmdline, { ppid, uid: 0, startTimeMs: pid * 1000, cgroup: SPRITE_CG, ...o });
 
 /** A Sprite pod as the agent sees it with a shared process namespace. */
 const pod: ProcessInfo[] = [

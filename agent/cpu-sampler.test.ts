@@ -1,23 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createCpuSampler, type UsageSource } from "./cpu-sampler.js";
+import { processInfo } from "./process-fixture.js";
 import type { ProcessInfo } from "./proc-scanner.js";
 
-const proc = (pid: number, cpuTicks: number, reapedChildCpuTicks: number): ProcessInfo => ({
-  pid,
-  ppid: 1,
-  sid: pid,
-  ttyNr: 0,
-  tpgid: -1,
-  comm: "sh",
-  state: "S",
-  cmdline: "sh -c loop",
-  uid: 1000,
-  cpuTicks,
-  reapedChildCpuTicks,
-  startTimeMs: 1_000,
-  kernelThread: false,
-  cgroup: "0::/",
-});
+const proc = (pid: number, cpuTicks: number, reapedChildCpuTicks: number): ProcessInfo =>
+  processInfo(pid, "sh -c loop", { cpuTicks, reapedChildCpuTicks, startTimeMs: 1_000 });
 
 /** A pidusage stand-in that reports a fixed percent for each pid it is asked about, and records the asks. */
 function fakeUsage(percent: Record<number, number>) {
