@@ -1,26 +1,31 @@
-// Wakes a Sprite: writes the wake request, then follows its status until it is ready or failing.
+// puck's side of the shared wake (operator/api/wake.ts): its client over puck's API calls, progress
+// from the pod's events, and failures turned into one line of cause and fix.
 import { childNames, type Sprite } from "../operator/api/index.js";
+import { follow, WakeError, type WakeClient, type WakeVerdict } from "../operator/api/wake.js";
 import { EXIT, PuckError } from "./errors.js";
 import type { Progress } from "./output.js";
-import { listEvents, patchSpec, watchSprites, getSprite, type Target } from "./sprites.js";
-import { failureCause, failureHint, podEventNote, wakeVerdict, type WakeVerdict } from "./wake-verdict.js";
+import { getSprite, listEvents, patchSpec, watchSprites, type Target } from "./sprites.js";
+import { failureCause, failureHint, podEventNote } from "./wake-events.js";
 
 export interface WakeOptions {
   timeoutMs: number;
-  now: () => Date;
   progress?: Progress;
 }
 
-/** Requests a wake and returns the Sprite once a shell can be opened in it. */
-export async function wakeAndWait(target: Target, name: string, options: WakeOptions): Promise<Sprite> {
-  const patched = await requestWake(target, name, options.now());
-  return waitUntilReady(target, patched, options);
+export function wakeClient(target: Target): WakeClient {
+  return {
+    requestWake: (name, at) => patchSpec(target, name, { wakeRequestedAt: at.toISOString() }),
+    get: (name) => getSprite(target, name),
+    watch: (name, resourceVersion, onEvent, signal) =>
+      watchSprites(target, { name, ...(resourceVersion ? { resourceVersion } : {}) }, (e) => onEvent({ type: e.type, object: e.object }), signal),
+    isTransient: (error) => error instanceof PuckError && error.retryable,
+  };
 }
 
-export function requestWake(target: Target, name: string, now: Date): Promise<Sprite> {
-  return patchSpec(target, name, { wakeRequestedAt: now.toISOString() });
-}
+/** Writes the wake request; the answer says whether the Sprite is awake already. */
+export const requestWake = (target: Target, name: string, now: Date): Promise<Sprite> => wakeClient(target).requestWake(name, now);
 
+/** Follows a woken (or created) Sprite until a command can run in it; throws a PuckError otherwise. */
 export async function waitUntilReady(target: Target, patched: Sprite, options: WakeOptions): Promise<Sprite> {
   const progress = options.progress;
   let podNote: string | undefined;
@@ -47,77 +52,24 @@ export async function waitUntilReady(target: Target, patched: Sprite, options: W
     : undefined;
   poller?.unref();
   try {
-    return await follow(target, patched, options.timeoutMs, report);
+    return await follow(wakeClient(target), patched, { timeoutMs: options.timeoutMs, onVerdict: report });
+  } catch (error) {
+    if (!(error instanceof WakeError)) throw error;
+    const name = patched.metadata.name;
+    if (error.kind === "timeout") {
+      throw new PuckError(error.message, `see \`puck describe ${name}\`; is the Puck operator running?`, EXIT.notStarted);
+    }
+    throw await startFailure(target, error.sprite, error.message);
   } finally {
     if (poller) clearInterval(poller);
   }
 }
 
-/** Watches the Sprite until the verdict is ready or failed, through dropped watches, until the deadline. */
-async function follow(target: Target, patched: Sprite, timeoutMs: number, report: (v: WakeVerdict) => void): Promise<Sprite> {
-  const name = patched.metadata.name;
-  const generation = patched.metadata.generation ?? 0;
-  const deadline = Date.now() + timeoutMs;
-  let latest = patched;
-  let verdict: WakeVerdict = wakeVerdict(latest, generation);
-  report(verdict);
-  while (verdict.state === "waiting") {
-    if (Date.now() >= deadline) {
-      throw new PuckError(
-        `Sprite "${name}" did not become ready within ${Math.round(timeoutMs / 1000)}s (last step: ${verdict.step})`,
-        `see \`puck describe ${name}\`; is the Puck operator running?`,
-        EXIT.notStarted,
-      );
-    }
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
-    try {
-      await watchSprites(
-        target,
-        { name, ...(latest.metadata.resourceVersion ? { resourceVersion: latest.metadata.resourceVersion } : {}) },
-        (event) => {
-          if (event.type === "DELETED") {
-            verdict = { state: "failed", reason: "Deleted", message: "the Sprite was deleted" };
-            abort.abort();
-            return;
-          }
-          if (event.type !== "ADDED" && event.type !== "MODIFIED") return;
-          latest = event.object;
-          verdict = wakeVerdict(latest, generation);
-          report(verdict);
-          if (verdict.state !== "waiting") abort.abort();
-        },
-        abort.signal,
-      );
-    } catch (error) {
-      // A dropped connection (an API server restart, a reset keep-alive socket) is not the end of
-      // the wait: read again and watch again, until the deadline. Anything else is reported.
-      if (!isTransient(error)) throw error;
-      await new Promise((r) => setTimeout(r, 500));
-    } finally {
-      clearTimeout(timer);
-    }
-    // The watch ended (server timeout, expired resourceVersion, deadline): re-read and go on.
-    if (verdict.state === "waiting" && Date.now() < deadline) {
-      try {
-        latest = await getSprite(target, name);
-        verdict = wakeVerdict(latest, generation);
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-      }
-    }
-  }
-  if (verdict.state === "failed") throw await startFailure(target, latest, verdict);
-  return latest;
-}
-
-const isTransient = (error: unknown) => error instanceof PuckError && error.retryable;
-
 /** Explains a failure to start from the Ready condition and the pod's events. */
-async function startFailure(target: Target, sprite: Sprite, verdict: Extract<WakeVerdict, { state: "failed" }>): Promise<PuckError> {
+async function startFailure(target: Target, sprite: Sprite, message: string): Promise<PuckError> {
   const name = sprite.metadata.name;
   const pod = sprite.status?.podName ?? childNames(name).pod;
   const cause = await listEvents(target, "Pod", pod).then(failureCause, () => undefined);
-  const text = `${verdict.message}${cause && !verdict.message.includes(cause) ? ` (pod event ${cause})` : ""}`;
+  const text = `${message}${cause && !message.includes(cause) ? ` (pod event ${cause})` : ""}`;
   return new PuckError(`Sprite "${name}" failed to start: ${text}`, failureHint(name, text), EXIT.notStarted);
 }

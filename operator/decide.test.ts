@@ -1,7 +1,7 @@
 // The hibernate/wake decision rules, one named case per rule.
 import { describe, expect, it } from "vitest";
 import type { SpriteSpec, SpriteStatus } from "./api/index.js";
-import { decide, isAsleep, type Observed } from "./decide.js";
+import { decide, type Observed } from "./decide.js";
 
 const NOW = new Date("2026-01-01T12:00:00.000Z");
 const at = (offsetSeconds: number) => new Date(NOW.getTime() + offsetSeconds * 1000).toISOString();
@@ -155,13 +155,4 @@ describe("decide", () => {
     if (want.fresh) expect(v.activityFresh.reason).toBe(want.fresh);
     expect(v.hibernatesAt?.toISOString()).toBe(want.hibernatesAt);
   });
-});
-
-describe("isAsleep", () => {
-  it.each([
-    { name: "never hibernated is awake", status: {}, want: false },
-    { name: "hibernated after waking is asleep", status: { wokeAt: at(-10), hibernatedAt: at(-5) }, want: true },
-    { name: "woke after hibernating is awake", status: { wokeAt: at(-1), hibernatedAt: at(-5) }, want: false },
-    { name: "hibernated and never woke (by hand) is asleep", status: { hibernatedAt: at(-5) }, want: true },
-  ])("$name", ({ status, want }) => expect(isAsleep(status)).toBe(want));
 });

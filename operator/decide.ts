@@ -1,5 +1,6 @@
 // The operator's one decision: how many replicas a Sprite should have now, and why. Pure.
 import { IDLE_TIMEOUT_MINUTES, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "./api/index.js";
+import { isAsleep } from "./api/wake.js";
 
 export interface Observed {
   spec: SpriteSpec;
@@ -48,16 +49,6 @@ const maxOf = (...values: (number | undefined)[]): number | undefined => {
   return defined.length === 0 ? undefined : Math.max(...defined);
 };
 
-/**
- * Asleep is the operator's own record: hibernatedAt newer than wokeAt. Reading it from the status
- * (written before scaling down) rather than from the StatefulSet means a crash between the status
- * write and the scale-down still ends asleep, and a wake request newer than hibernatedAt still wins.
- */
-export const isAsleep = (status: SpriteStatus): boolean => {
-  const slept = time(status.hibernatedAt);
-  const woke = time(status.wokeAt);
-  return slept !== undefined && (woke === undefined || slept >= woke);
-};
 
 /**
  * A wake request is new if it differs from the one the operator last acted on (recorded in the

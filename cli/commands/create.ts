@@ -65,7 +65,7 @@ export async function create([name]: string[], options: Record<string, unknown>,
   if (options.wait === false) return 0;
   const progress = createProgress(io, `Starting ${created.metadata.name}`);
   try {
-    await waitUntilReady(target!, created, { timeoutMs, now: io.now, progress });
+    await waitUntilReady(target!, created, { timeoutMs, progress });
   } finally {
     progress.stop();
   }

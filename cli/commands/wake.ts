@@ -1,7 +1,6 @@
 // `puck wake NAME`: request a wake and wait, with progress, until the Sprite is Active.
 import type { Io } from "../io.js";
 import { createOutput, createProgress } from "../output.js";
-import { getSprite } from "../sprites.js";
 import { openTarget } from "../target.js";
 import { parseTimeout } from "../options.js";
 import { requestWake, waitUntilReady } from "../wake.js";
@@ -10,7 +9,6 @@ export async function wake([name]: string[], options: Record<string, unknown>, i
   const timeoutMs = parseTimeout(options.timeout);
   const target = await openTarget(options, io);
   const out = createOutput(io);
-  await getSprite(target, name!);
   const patched = await requestWake(target, name!, io.now());
   if (options.wait === false) {
     out.success(`Requested a wake of Sprite ${name}`);
@@ -18,7 +16,7 @@ export async function wake([name]: string[], options: Record<string, unknown>, i
   }
   const progress = createProgress(io, `Waking ${name}`);
   try {
-    await waitUntilReady(target, patched, { timeoutMs, now: io.now, progress });
+    await waitUntilReady(target, patched, { timeoutMs, progress });
   } finally {
     progress.stop();
   }

@@ -1,31 +1,5 @@
-// Whether a woken Sprite is ready for a shell, still coming up (and at which step), or failing.
-import { CONDITION, REASON, type Sprite } from "../operator/api/index.js";
+// What the pod's events say while a Sprite wakes: the progress note, and the cause and fix of a failure.
 import { eventTime, type KubeEvent } from "./sprites.js";
-
-export type WakeVerdict =
-  | { state: "ready" }
-  | { state: "waiting"; step: string }
-  | { state: "failed"; reason: string; message: string };
-
-/**
- * Ready means: the operator has seen our wake request (observedGeneration reached the generation our
- * patch produced, which closes the race with a hibernation decided just before), the phase is
- * Active and the Ready condition is True. A failing pod is only believed once the request is seen.
- */
-export function wakeVerdict(sprite: Sprite, minGeneration: number): WakeVerdict {
-  const status = sprite.status ?? {};
-  if (sprite.metadata.deletionTimestamp) return { state: "failed", reason: REASON.terminating, message: "the Sprite is being deleted" };
-  if ((status.observedGeneration ?? 0) < minGeneration) return { state: "waiting", step: "waiting for the operator" };
-  const ready = status.conditions?.find((c) => c.type === CONDITION.ready);
-  if (ready?.status === "False" && ready.reason === REASON.podFailing) {
-    return { state: "failed", reason: ready.reason, message: ready.message ?? "the pod is failing" };
-  }
-  if (status.phase === "Active" && ready?.status === "True") return { state: "ready" };
-  if (status.phase === "Hibernating") return { state: "waiting", step: "scaling up" };
-  if (status.phase === "Terminating") return { state: "failed", reason: REASON.terminating, message: "the Sprite is being deleted" };
-  if (ready?.message) return { state: "waiting", step: `starting: ${ready.message}` };
-  return { state: "waiting", step: ready?.reason === REASON.podStarting ? "starting the pod" : `${status.phase ?? "pending"}` };
-}
 
 const NOISE = new Set(["MissingClusterDNS", "DNSConfigForming"]);
 

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import type { Condition, Sprite, SpriteStatus } from "./index.js";
+import { follow, isAsleep, WakeError, wakeVerdict, type WakeClient, type WatchEvent } from "./wake.js";
+
+const at = (s: number) => new Date(Date.parse("2026-01-01T12:00:00Z") + s * 1000).toISOString();
+const ready = (status: Condition["status"], reason: string, message?: string): Condition => ({
+  type: "Ready", status, reason, lastTransitionTime: "2026-01-01T00:00:00Z", ...(message ? { message } : {}),
+});
+const sprite = (status: SpriteStatus, generation = 2, extra: Partial<Sprite["metadata"]> = {}): Sprite => ({
+  apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name: "dev", generation, resourceVersion: "1", ...extra }, spec: { image: "x" }, status,
+});
+const awake = { phase: "Active" as const, wokeAt: at(-60), hibernatedAt: at(-120), conditions: [ready("True", "PodReady", "The pod is up.")] };
+
+describe("wakeVerdict", () => {
+  it.each([
+    ["an Active, Ready Sprite whose operator saw the request is ready", sprite({ ...awake, observedGeneration: 2 }), { state: "ready" }],
+    ["an awake Sprite read at or after the request is ready before the operator sees it: a hibernation must first record itself against the version the request changed", sprite({ ...awake, observedGeneration: 1 }), { state: "ready" }],
+    ["a Sprite recorded asleep is not ready, whatever its stale Ready says", sprite({ ...awake, hibernatedAt: at(-1), observedGeneration: 1 }), { state: "waiting", step: "waiting for the operator" }],
+    ["Active without a True Ready condition is still starting", sprite({ phase: "Active", observedGeneration: 2, conditions: [ready("False", "PodStarting", "containers not ready")] }), { state: "waiting", step: "starting: containers not ready" }],
+    ["a hibernated Sprite that saw the request is scaling up", sprite({ phase: "Hibernating", observedGeneration: 2 }), { state: "waiting", step: "scaling up" }],
+    ["a starting pod without a message", sprite({ phase: "Starting", observedGeneration: 3, conditions: [ready("False", "PodStarting")] }), { state: "waiting", step: "starting the pod" }],
+    ["PodFailing fails fast with its message", sprite({ phase: "Starting", observedGeneration: 2, conditions: [ready("False", "PodFailing", "ImagePullBackOff: nope:latest")] }), { state: "failed", reason: "PodFailing", message: "ImagePullBackOff: nope:latest" }],
+    ["a stale PodFailing from before the request is not believed", sprite({ phase: "Starting", observedGeneration: 1, conditions: [ready("False", "PodFailing", "old")] }), { state: "waiting", step: "waiting for the operator" }],
+    ["a Sprite being deleted fails", sprite({ phase: "Active" }, 2, { deletionTimestamp: "2026-01-01T00:00:00Z" }), { state: "failed", reason: "Terminating", message: "the Sprite is being deleted" }],
+  ])("%s", (_name, input, expected) => {
+    expect(wakeVerdict(input, 2)).toEqual(expected);
+  });
+});
+
+describe("isAsleep", () => {
+  it.each([
+    { name: "never hibernated is awake", status: {}, want: false },
+    { name: "hibernated after waking is asleep", status: { wokeAt: at(-10), hibernatedAt: at(-5) }, want: true },
+    { name: "woke after hibernating is awake", status: { wokeAt: at(-1), hibernatedAt: at(-5) }, want: false },
+    { name: "hibernated and never woke (by hand) is asleep", status: { hibernatedAt: at(-5) }, want: true },
+  ])("$name", ({ status, want }) => expect(isAsleep(status)).toBe(want));
+});
+
+/** A client whose watch plays the given events, then ends as a server-side timeout would. */
+function scripted(watches: (WatchEvent[] | Error)[], reads: Sprite[] = []): WakeClient & { watchCalls: number } {
+  const client = {
+    watchCalls: 0,
+    requestWake: () => Promise.reject(new Error("not used")),
+    get: async () => reads.shift() ?? Promise.reject(new Error("no more reads")),
+    watch: async (_name: string, _rv: string | undefined, onEvent: (e: WatchEvent) => void, signal: AbortSignal) => {
+      const next = watches[client.watchCalls++];
+      if (next instanceof Error) throw next;
+      for (const e of next ?? []) if (!signal.aborted) onEvent(e);
+    },
+    isTransient: (e: unknown) => e instanceof Error && e.message === "dropped",
+  };
+  return client;
+}
+
+describe("follow", () => {
+  const hibernating = sprite({ phase: "Hibernating", observedGeneration: 1, hibernatedAt: at(-5), wokeAt: at(-10) });
+  const up = sprite({ ...awake, wokeAt: at(0), observedGeneration: 2 });
+
+  it("an awake Sprite's answer to the request is ready without a watch", async () => {
+    const client = scripted([]);
+    await expect(follow(client, sprite({ ...awake, observedGeneration: 1 }), { timeoutMs: 1000 })).resolves.toMatchObject({ status: { phase: "Active" } });
+    expect(client.watchCalls).toBe(0);
+  });
+  it("follows a hibernated Sprite through a dropped watch and a re-read until ready", async () => {
+    const steps: string[] = [];
+    const client = scripted([new Error("dropped"), [{ type: "MODIFIED", object: sprite({ phase: "Hibernating", observedGeneration: 2 }) }]], [hibernating, up]);
+    const result = await follow(client, hibernating, { timeoutMs: 5000, retryDelayMs: 1, onVerdict: (v) => steps.push(v.state === "waiting" ? v.step : v.state) });
+    expect(result).toBe(up);
+    expect(steps).toEqual(["waiting for the operator", "waiting for the operator", "scaling up", "ready"]);
+  });
+  it("a deleted Sprite ends the wait as a failure", async () => {
+    const client = scripted([[{ type: "DELETED", object: hibernating }]]);
+    await expect(follow(client, hibernating, { timeoutMs: 1000 })).rejects.toMatchObject({ kind: "failed", reason: "Deleted" });
+  });
+  it("a failing pod, once the request is seen, ends the wait naming the cause", async () => {
+    const failing = sprite({ phase: "Starting", observedGeneration: 2, conditions: [ready("False", "PodFailing", "ErrImagePull: nope")] });
+    const error = await follow(scripted([[{ type: "MODIFIED", object: failing }]]), hibernating, { timeoutMs: 1000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WakeError);
+    expect(error).toMatchObject({ kind: "failed", reason: "PodFailing", message: "ErrImagePull: nope" });
+  });
+  it("a watch error that is not transient is thrown as it is", async () => {
+    await expect(follow(scripted([new Error("forbidden")]), hibernating, { timeoutMs: 1000 })).rejects.toThrow("forbidden");
+  });
+  it("time running out names the last step", async () => {
+    const client = scripted([], [hibernating, hibernating, hibernating]);
+    client.watch = (_n, _rv, _on, signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
+    await expect(follow(client, hibernating, { timeoutMs: 50 })).rejects.toMatchObject({ kind: "timeout", reason: "waiting for the operator" });
+  });
+});
