@@ -37,4 +37,20 @@ describe("podView", () => {
       want: { exists: true, ready: false },
     },
   ])("$name", ({ pod: p, want }) => expect(podView(p, now)).toEqual(want));
+
+  const created = { creationTimestamp: "2026-01-01T11:59:58Z" };
+  const starting = { containerStatuses: [{ name: "sprite", state: { waiting: { reason: "ContainerCreating" } } }] };
+  it.each([
+    { name: "an agent started in this pod makes it Ready before the kubelet's status does", pod: pod(starting, created), agent: "2026-01-01T11:59:59.200Z", want: { exists: true, ready: true } },
+    { name: "an agent started in the pod's creation second counts (creation times are whole seconds)", pod: pod(starting, created), agent: "2026-01-01T11:59:58.100Z", want: { exists: true, ready: true } },
+    { name: "an agent of an earlier pod does not", pod: pod(starting, created), agent: "2026-01-01T11:50:00Z", want: { exists: true, ready: false } },
+    { name: "no report, no evidence", pod: pod(starting, created), agent: undefined, want: { exists: true, ready: false } },
+    {
+      name: "a failing container wins over the agent's evidence",
+      pod: pod({ containerStatuses: [{ name: "sprite", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off" } } }] }, created),
+      agent: "2026-01-01T11:59:59Z",
+      want: { exists: true, ready: false, failing: { reason: "CrashLoopBackOff", message: "container sprite: back-off" } },
+    },
+    { name: "a pod being deleted is not Ready, whatever its agent said", pod: pod(starting, { ...created, deletionTimestamp: "2026-01-01T12:00:00Z" }), agent: "2026-01-01T11:59:59Z", want: { exists: true, ready: false } },
+  ])("$name", ({ pod: p, agent, want }) => expect(podView(p, now, agent)).toEqual(want));
 });

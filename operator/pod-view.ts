@@ -28,7 +28,24 @@ export const FAILING_REASONS = new Set([
  */
 export const UNSCHEDULABLE_GRACE_MS = 20_000;
 
-export function podView(pod: KubeObject | undefined, now: Date): PodView {
+/**
+ * Whether the agent reported from this pod: its start time is not before the pod was made. The
+ * kubelet starts a pod's containers in order, the main container before the agent, so an agent that
+ * runs proves the main container started — up to a second before the kubelet's own status says so
+ * (it notices started containers only at its next relist). Creation times have second resolution:
+ * an agent of an earlier pod started before that pod was deleted, hence before this one was made.
+ */
+export function agentReportedFromPod(pod: KubeObject, agentStartTime: string | undefined): boolean {
+  const created = Date.parse(pod.metadata.creationTimestamp ?? "");
+  const started = Date.parse(agentStartTime ?? "");
+  return !Number.isNaN(created) && !Number.isNaN(started) && started >= Math.floor(created / 1000) * 1000;
+}
+
+/**
+ * The pod as the operator sees it. Ready when the kubelet says so, or — sooner — when the agent
+ * reported from it (`agentStartTime` of the Sprite's activity report) and nothing in it is failing.
+ */
+export function podView(pod: KubeObject | undefined, now: Date, agentStartTime?: string): PodView {
   if (!pod) return { exists: false, ready: false };
   const status = (pod.status ?? {}) as PodStatus;
   const ready = !pod.metadata.deletionTimestamp && status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
@@ -39,6 +56,7 @@ export function podView(pod: KubeObject | undefined, now: Date): PodView {
       return { exists: true, ready: false, failing: { reason: waiting.reason, message: `container ${c.name}: ${waiting.message ?? waiting.reason}` } };
     }
   }
+  if (!pod.metadata.deletionTimestamp && agentReportedFromPod(pod, agentStartTime)) return { exists: true, ready: true };
   const scheduled = status.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
     const since = Date.parse(scheduled.lastTransitionTime ?? "") || now.getTime();

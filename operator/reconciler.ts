@@ -93,8 +93,8 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   // Observe, then decide.
   const names = childNames(name);
   const now = deps.now();
-  const pod = podView(await readChild(deps, "pods", namespace, names.pod), now);
   let current: SpriteStatus = sprite.status ?? {};
+  const pod = podView(await readChild(deps, "pods", namespace, names.pod), now, current.activity?.agentStartTime);
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
