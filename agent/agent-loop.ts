@@ -51,6 +51,11 @@ export interface AgentLoop {
   tick(): Promise<TickResult | undefined>;
 }
 
+const wakeRequested = (sprite: Sprite | undefined): number | undefined => {
+  const ms = Date.parse(sprite?.spec.wakeRequestedAt ?? "");
+  return Number.isNaN(ms) ? undefined : ms;
+};
+
 export function createAgentLoop(deps: LoopDeps): AgentLoop {
   const { log } = deps;
   const terminalTimes = deps.terminalTimes ?? readTerminalTimes;
@@ -152,6 +157,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       cpuPercent: lastReadings.totalPercent,
       processCount: seen.candidates.length,
       ...(lastActiveMs !== undefined ? { previousLastActiveMs: lastActiveMs } : {}),
+      ...(wakeRequested(sprite) !== undefined ? { wakeRequestedMs: wakeRequested(sprite)! } : {}),
     });
     lastActiveMs = verdict.lastActiveMs;
 

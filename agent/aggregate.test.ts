@@ -42,6 +42,9 @@ describe("aggregate", () => {
       lastActiveMs: NOW,
     },
     { name: "the last activity never goes back in time", obs: { terminals: [terminal(NOW - 40 * MIN)], previousLastActiveMs: NOW - 5 * MIN }, activeSessions: 0, lastActiveMs: NOW - 5 * MIN },
+    { name: "a connect (a wake request) is activity even when its command was too short to be seen", obs: { previousLastActiveMs: NOW - 17 * MIN, wakeRequestedMs: NOW - 2000 }, activeSessions: 0, lastActiveMs: NOW - 2000 },
+    { name: "a wake request stamped by a clock ahead of ours counts as now, not later", obs: { wakeRequestedMs: NOW + 5000 }, activeSessions: 0, lastActiveMs: NOW },
+    { name: "an old wake request does not move the last activity back", obs: { previousLastActiveMs: NOW - 5 * MIN, wakeRequestedMs: NOW - 60 * MIN }, activeSessions: 0, lastActiveMs: NOW - 5 * MIN },
     { name: "a keep-alive in the future is reported", obs: { keepAwakeUntilMs: NOW + 60 * MIN }, activeSessions: 0, keepAwake: "2026-01-01T13:00:00.000Z" },
     { name: "an expired keep-alive is not reported", obs: { keepAwakeUntilMs: NOW - 1 }, activeSessions: 0 },
     {
@@ -76,6 +79,13 @@ describe("publishReason", () => {
   const cases: { name: string; state: Parameters<typeof publishReason>[0]; verdict: typeof quiet; nowMs: number; want: ReturnType<typeof publishReason> }[] = [
     { name: "the first report goes out at once", state: {}, verdict: quiet, nowMs: NOW, want: "first" },
     { name: "a new active session goes out at once", state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 }, verdict: talking, nowMs: NOW, want: "changed" },
+    {
+      name: "a new wake request (a connect) goes out at once, so LAST-ACTIVE shows it",
+      state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 },
+      verdict: aggregate({ ...base, wakeRequestedMs: NOW - 100 }),
+      nowMs: NOW,
+      want: "changed",
+    },
     { name: "nothing new within the heartbeat is not written", state: { key: decisionKey(quiet), lastPublishMs: NOW - 59_000 }, verdict: quiet, nowMs: NOW, want: undefined },
     { name: "nothing new for a heartbeat is written to keep the report fresh", state: { key: decisionKey(quiet), lastPublishMs: NOW - 60_000 }, verdict: quiet, nowMs: NOW, want: "heartbeat" },
     {

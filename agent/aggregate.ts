@@ -33,6 +33,11 @@ export interface Observation {
   processCount: number;
   /** The last activity published before (from this agent, or the status it found at start). */
   previousLastActiveMs?: number;
+  /**
+   * The Sprite's spec.wakeRequestedAt: every `puck connect` (and wake) writes it, so a connect counts
+   * as activity even when its command is over before a scan could see it.
+   */
+  wakeRequestedMs?: number;
 }
 
 export interface Verdict {
@@ -42,6 +47,8 @@ export interface Verdict {
   lastActiveMs?: number;
   /** The future keep-alive in force, if any. */
   keepAwakeUntilMs?: number;
+  /** The wake request counted (at most now: a client's clock ahead of ours does not date the future). */
+  wakeRequestedMs?: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -84,6 +91,8 @@ export function aggregate(o: Observation): Verdict {
     });
   }
   if (o.busy.length > 0) activity.push(o.nowMs);
+  const wakeRequestedMs = o.wakeRequestedMs === undefined ? undefined : Math.min(o.wakeRequestedMs, o.nowMs);
+  if (wakeRequestedMs !== undefined) activity.push(wakeRequestedMs);
 
   const activeSessions = sessions.filter((s) => s.active).length;
   // Active sessions first, then the most recently active: the list is capped, the count is not.
@@ -107,16 +116,23 @@ export function aggregate(o: Observation): Verdict {
     activeSessions,
     ...(lastActiveMs !== undefined ? { lastActiveMs } : {}),
     ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntilMs } : {}),
+    ...(wakeRequestedMs !== undefined ? { wakeRequestedMs } : {}),
   };
 }
 
 /**
- * What the operator acts on: a change in it must be published at once. For busy processes that is
+ * What the operator acts on, and what a reader of the status must see at once: a change in it is
+ * published at once. A new wake request is a connect, shown at once in lastActiveTime. For busy processes that is
  * whether there are any, not which: a `make -j2` starts and ends a compiler every second or so, and
  * publishing each would mean a write a second; the list itself is refreshed with the heartbeat.
  */
 export function decisionKey(v: Verdict): string {
-  return JSON.stringify({ sessions: v.activeSessions, busy: (v.report.busyProcesses?.length ?? 0) > 0, keepAwake: v.keepAwakeUntilMs ?? null });
+  return JSON.stringify({
+    sessions: v.activeSessions,
+    busy: (v.report.busyProcesses?.length ?? 0) > 0,
+    keepAwake: v.keepAwakeUntilMs ?? null,
+    wake: v.wakeRequestedMs ?? null,
+  });
 }
 
 export interface PublishState {

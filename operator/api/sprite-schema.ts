@@ -142,7 +142,9 @@ export const spriteStatusSchema = object({
   }),
   // Written by the agent:
   activeSessions: integer({ description: "Sessions that currently keep the Sprite awake." }),
-  lastActiveTime: dateTime("Last activity the agent saw: terminal input or output, an exec, a busy process."),
+  lastActiveTime: dateTime(
+    "Last activity the agent saw: terminal input or output, an exec, a busy process, or a connect (a new spec.wakeRequestedAt).",
+  ),
   activity: activityReportSchema,
   // Written by the operator:
   reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
