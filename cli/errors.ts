@@ -5,8 +5,13 @@ export const EXIT = {
   usage: 2,
   /** The Sprite could not start (image pull error, unschedulable...). */
   notStarted: 3,
-  /** A remote command's exit code could not be learnt. */
+  /** A remote command's exit code could not be learnt: the connection closed under it. */
   lostConnection: 255,
+  /**
+   * The Sprite ended the session (it hibernated, was deleted, or its pod stopped); puck says which.
+   * As ssh does when the remote end goes away: the command's own code is unknown.
+   */
+  sessionEnded: 255,
 } as const;
 
 /** An error the user can act on: printed as one line and a hint, never with a stack. */

@@ -41,7 +41,11 @@ function socketConfig(access: ClusterAccess, creds: Credentials) {
 
 const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
-export async function execInPod(client: KubeClient, request: ExecRequest, io: Io): Promise<number> {
+/**
+ * Runs the command and resolves with its exit code, or "lost" when the connection closed before the
+ * command's status came (the caller finds out why: see session-end.ts).
+ */
+export async function execInPod(client: KubeClient, request: ExecRequest, io: Io): Promise<number | "lost"> {
   const [{ Exec }, { WebSocketHandler }] = await loadExecLibrary();
   const kc = socketConfig(client.access, await client.credentials());
   const stdout = io.stdout as unknown as Writable;
@@ -63,7 +67,7 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
   process.once("exit", restore);
 
   let status: ExecStatus | undefined;
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<number | "lost">((resolve, reject) => {
     const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
     const onSignal = (signal: NodeJS.Signals) => {
       cleanup();
@@ -96,14 +100,9 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
         socket = ws;
         ws.on("close", () => {
           cleanup();
+          // No status: the connection closed under the command (its pod stopped, the network went).
           if (!status) {
-            reject(
-              new PuckError(
-                `the connection to ${request.pod} closed without an exit status`,
-                "the Sprite may have hibernated or its pod restarted; check with `puck describe`",
-                EXIT.lostConnection,
-              ),
-            );
+            resolve("lost");
             return;
           }
           const outcome = outcomeOf(status);

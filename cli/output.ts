@@ -59,6 +59,12 @@ export async function dataFormatter(format: DataFormat, stream = true): Promise<
 }
 
 /** The error line main.ts prints: cause, then the fix. */
+/** One line about something that happened to the user's session (not an error of theirs). */
+export function formatNotice(io: Io, text: string): string {
+  const color = wantsColor(io.stderr, io.env);
+  return `${color ? kleur.yellow("puck:") : "puck:"} ${text}\n`;
+}
+
 export function formatError(io: Io, message: string, hint?: string): string {
   const color = wantsColor(io.stderr, io.env);
   const head = color ? kleur.red("error:") : "error:";

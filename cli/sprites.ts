@@ -1,6 +1,6 @@
 // Sprite API calls (and the pod events that explain them), each failure mapped to cause and fix.
 import { GROUP, PLURAL, VERSION, type Sprite, type SpriteSpec } from "../operator/api/index.js";
-import { toPuckError, type ErrorContext } from "./errors.js";
+import { KubeHttpError, toPuckError, type ErrorContext } from "./errors.js";
 import type { KubeClient, WatchEvent } from "./kube-client.js";
 
 export interface Target {
@@ -47,6 +47,31 @@ export const getSprite = (t: Target, name: string) =>
   call(t, { action: `get Sprite ${name}`, verb: "get", sprite: name }, () =>
     t.client.request<Sprite>("GET", item(t.namespace, name), `get Sprite ${name}`),
   );
+
+/** The Sprite, or undefined when it does not exist (any other failure is thrown). */
+export async function findSprite(t: Target, name: string): Promise<Sprite | undefined> {
+  try {
+    return await t.client.request<Sprite>("GET", item(t.namespace, name), `get Sprite ${name}`);
+  } catch (error) {
+    if (error instanceof KubeHttpError && error.statusCode === 404 && error.isStatus) return undefined;
+    throw toPuckError(error, { action: `get Sprite ${name}`, verb: "get", sprite: name, namespace: t.namespace, server: t.client.access.server });
+  }
+}
+
+/** Whether a pod exists and whether it is being deleted: what tells a stopped pod from a live one. */
+export async function podPresence(t: Target, pod: string): Promise<{ exists: boolean; deleting?: boolean }> {
+  try {
+    const found = await t.client.request<{ metadata: { deletionTimestamp?: string } }>(
+      "GET",
+      `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(pod)}`,
+      `get pod ${pod}`,
+    );
+    return { exists: true, deleting: found.metadata.deletionTimestamp !== undefined };
+  } catch (error) {
+    if (error instanceof KubeHttpError && error.statusCode === 404) return { exists: false };
+    throw toPuckError(error, { action: `get pod ${pod}`, verb: "get", resource: "pods", namespace: t.namespace, server: t.client.access.server });
+  }
+}
 
 export const createSprite = (t: Target, sprite: Sprite) =>
   call(t, { action: `create Sprite ${sprite.metadata.name}`, verb: "create", sprite: sprite.metadata.name }, () =>

@@ -1,0 +1,39 @@
+// Why a session in a Sprite ended from the Sprite's side (hibernation, deletion, its pod stopping), told
+// in one line with the way back: `puck connect` prints it, and so does the SSH gateway. Pure.
+import { REASON, type Sprite } from "./group.js";
+import { isAsleep } from "./wake.js";
+
+export interface PodSeen {
+  /** False when the pod is gone (404). */
+  exists: boolean;
+  deleting?: boolean;
+}
+
+export interface SessionEnd {
+  cause: "Hibernated" | "Deleted" | "PodStopped";
+  /** One line: what happened and how to come back. */
+  text: string;
+}
+
+/**
+ * The Sprite-side cause of a session's end, or undefined when the Sprite and its pod are as they were
+ * (then the command ended by itself). `sprite` is undefined when the Sprite is gone (404). Read right
+ * after the session ends: the operator records a hibernation before it stops the pod, so it shows.
+ */
+export function sessionEnd(name: string, sprite: Sprite | undefined, pod: PodSeen): SessionEnd | undefined {
+  if (!sprite || sprite.metadata.deletionTimestamp) {
+    return {
+      cause: "Deleted",
+      text: `Sprite ${name} was deleted, which ended the session; its home volume is kept, and \`puck create ${name}\` re-attaches it.`,
+    };
+  }
+  const status = sprite.status ?? {};
+  if (isAsleep(status)) {
+    const why = status.reason === REASON.hibernateRequested ? "on request" : "after its idle timeout";
+    return { cause: "Hibernated", text: `Sprite ${name} hibernated ${why}, which ended the session; \`puck connect ${name}\` wakes it.` };
+  }
+  if (!pod.exists || pod.deleting) {
+    return { cause: "PodStopped", text: `The pod of Sprite ${name} stopped, which ended the session; \`puck connect ${name}\` starts it again.` };
+  }
+  return undefined;
+}
