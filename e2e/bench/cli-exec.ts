@@ -1,0 +1,56 @@
+// Benchmark: a command in an awake Sprite. `puck connect NAME -- true` against `kubectl exec POD -- true`
+// on the same pod, in alternating pairs with random pauses; Puck as installed (the in-cluster operator).
+// Target: ratio of medians ≤ 1.2×.
+// Usage (shared cluster: one in-cluster operator at a time):
+//   flock /tmp/puck-install.lock npm run bench:cli-exec [-- --runs 15 --max-pause-ms 300]
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { childNames } from "../../operator/api/index.js";
+import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { deleteSprites, ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { argument, installPuck, median, now, randomPause, stopInstalledOperator, summary } from "./installed.js";
+
+const run = promisify(execFile);
+const runs = argument("--runs", 15);
+const maxPauseMs = argument("--max-pause-ms", 300);
+const NAME = "exec-bench";
+const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
+
+await ensurePuckBuilt();
+await installPuck();
+const ns = await makeNamespace("bench-cli-exec");
+try {
+  await run(process.execPath, [PUCK, "-n", ns.name, "create", NAME, "--image", "puck-sprite:dev", "--storage", "1Gi", "--idle-timeout", "120"], { env });
+  const pod = childNames(NAME).pod;
+  const viaPuck = async () => {
+    const start = now();
+    await run(process.execPath, [PUCK, "-n", ns.name, "connect", NAME, "--", "true"], { env });
+    return now() - start;
+  };
+  const viaKubectl = async () => {
+    const start = now();
+    await run(kubectlPath(), ["-n", ns.name, "exec", pod, "-c", "sprite", "--", "true"], { env });
+    return now() - start;
+  };
+  // One of each first: the page cache and the API server's connections warm up for both alike.
+  await viaPuck();
+  await viaKubectl();
+  const puckTimes: number[] = [];
+  const kubectlTimes: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    for (const which of r % 2 === 0 ? ["puck", "kubectl"] : ["kubectl", "puck"]) {
+      await randomPause(maxPauseMs);
+      if (which === "puck") puckTimes.push(await viaPuck());
+      else kubectlTimes.push(await viaKubectl());
+    }
+  }
+  const ratio = median(puckTimes) / median(kubectlTimes);
+  console.log(`a command in an awake Sprite, ${runs} alternating pairs, random pauses ≤ ${maxPauseMs} ms:`);
+  console.log(`  ${summary(`puck connect ${NAME} -- true`, puckTimes)}`);
+  console.log(`  ${summary(`kubectl exec ${pod} -c sprite -- true`, kubectlTimes)}`);
+  console.log(`  ratio of medians ${ratio.toFixed(2)}× (target ≤ 1.2×: ${ratio <= 1.2 ? "met" : "MISSED"})`);
+} finally {
+  await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  await ns.remove().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  await stopInstalledOperator().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+}
