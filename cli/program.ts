@@ -83,6 +83,10 @@ export function buildProgram(io: Io, run: (name: string, args: string[], options
     .option("-i, --stdin", "pass stdin to the command (default when stdin is not a terminal)")
     .option("--timeout <duration>", "how long to wait for the Sprite to wake", "5m")
     .addHelpText("after", examples(["puck connect dev", "puck connect dev -- uname -a", "puck connect dev -t -- htop"]))
+    .addHelpText(
+      "after",
+      "Exit codes: the command's own; 255 when the session ended without one (the Sprite hibernated, was deleted\nor its pod stopped — puck says which — or the connection dropped); 3 when the Sprite could not start.",
+    )
     .action(action("connect"));
 
   cmd("wake", "wake a hibernating Sprite and wait until it is Active")
