@@ -1,5 +1,5 @@
 // Dependencies loaded from node_modules only when a command needs them. Their specifiers are computed
-// so that esbuild leaves them out of dist/puck.js: every byte in the bundle is parsed on every start,
+// so that esbuild leaves them out of dist/puck-cli.js: every byte in the bundle is parsed on every start,
 // and for `puck list` that start-up is most of the time (yaml 260 KB, prompts 80 KB, client-node 3 MB).
 // Of client-node, connect loads only Exec and its WebSocketHandler (~15 ms): its config module pulls
 // in the whole generated API client (~250 ms), so puck hands the handler its own credentials instead.

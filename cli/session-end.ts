@@ -10,7 +10,7 @@ const KILLED = new Set([129, 137, 143]);
 export const mayBeSpriteSide = (outcome: number | "lost") => outcome === "lost" || KILLED.has(outcome);
 
 /** The Sprite-side cause of the end, or undefined when the Sprite and its pod are as they were. */
-export async function explainSessionEnd(target: Target, name: string, pod: string): Promise<SessionEnd | undefined> {
+export async function explainSessionEnd(target: Target, name: string, pod: string, sinceMs: number): Promise<SessionEnd | undefined> {
   const [sprite, seen] = await Promise.all([findSprite(target, name), podPresence(target, pod)]);
-  return sessionEnd(name, sprite, seen);
+  return sessionEnd(name, sprite, seen, sinceMs);
 }

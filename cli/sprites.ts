@@ -58,15 +58,16 @@ export async function findSprite(t: Target, name: string): Promise<Sprite | unde
   }
 }
 
-/** Whether a pod exists and whether it is being deleted: what tells a stopped pod from a live one. */
-export async function podPresence(t: Target, pod: string): Promise<{ exists: boolean; deleting?: boolean }> {
+/** Whether a pod exists, is being deleted, and when it was made: what tells a stopped pod from a live one. */
+export async function podPresence(t: Target, pod: string): Promise<{ exists: boolean; deleting?: boolean; createdMs?: number }> {
   try {
-    const found = await t.client.request<{ metadata: { deletionTimestamp?: string } }>(
+    const found = await t.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>(
       "GET",
       `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/pods/${encodeURIComponent(pod)}`,
       `get pod ${pod}`,
     );
-    return { exists: true, deleting: found.metadata.deletionTimestamp !== undefined };
+    const created = Date.parse(found.metadata.creationTimestamp ?? "");
+    return { exists: true, deleting: found.metadata.deletionTimestamp !== undefined, ...(Number.isNaN(created) ? {} : { createdMs: created }) };
   } catch (error) {
     if (error instanceof KubeHttpError && error.statusCode === 404) return { exists: false };
     throw toPuckError(error, { action: `get pod ${pod}`, verb: "get", resource: "pods", namespace: t.namespace, server: t.client.access.server });

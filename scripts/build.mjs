@@ -1,13 +1,14 @@
 // Bundles the three deployables with esbuild into self-contained files under dist/.
 import { build } from "esbuild";
-import { chmod } from "node:fs/promises";
+import { chmod, writeFile } from "node:fs/promises";
 
 const entries = [
   { in: "operator/main.ts", out: "operator" },
   { in: "agent/main.ts", out: "agent" },
-  { in: "cli/main.ts", out: "puck" },
+  { in: "cli/main.ts", out: "puck-cli" },
 ];
-const only = process.argv.slice(2);
+// `build.mjs puck` builds the CLI: its launcher (dist/puck.js) and its bundle (dist/puck-cli.js).
+const only = process.argv.slice(2).map((name) => (name === "puck" ? "puck-cli" : name));
 
 await Promise.all(
   entries
@@ -28,7 +29,7 @@ await Promise.all(
         // Bundled CommonJS dependencies still call require(); give the ESM bundle one.
         banner: {
           js: [
-            e.out === "puck" ? "#!/usr/bin/env node" : "",
+            "",
             "import { createRequire as __puckCreateRequire } from 'node:module';",
             "const require = __puckCreateRequire(import.meta.url);",
           ].join("\n"),
@@ -37,4 +38,20 @@ await Promise.all(
       }),
     ),
 );
-await chmod("dist/puck.js", 0o755).catch(() => {});
+// The CLI's launcher turns on Node's module compile cache before the bundle is loaded: V8's compiled
+// code for the bundle (and for the exec library connect loads) is reused from disk on the next run
+// instead of parsed again. Set NODE_DISABLE_COMPILE_CACHE=1 to run without it.
+if (only.length === 0 || only.includes("puck-cli")) {
+  await writeFile(
+    "dist/puck.js",
+    [
+      "#!/usr/bin/env node",
+      "// puck's launcher: Node's compile cache first, then the CLI bundle (see scripts/build.mjs).",
+      'import module from "node:module";',
+      "module.enableCompileCache?.();",
+      'await import("./puck-cli.js");',
+      "",
+    ].join("\n"),
+  );
+  await chmod("dist/puck.js", 0o755);
+}

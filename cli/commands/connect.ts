@@ -40,6 +40,7 @@ export async function connect([name, ...command]: string[], options: Record<stri
   const interactive = command.length === 0;
   const tty = interactive ? io.stdin.isTTY === true : options.tty === true;
   const pod = sprite.status?.podName ?? childNames(name!).pod;
+  const startedMs = io.now().getTime();
   const outcome = await execInPod(
     target.client,
     {
@@ -54,7 +55,7 @@ export async function connect([name, ...command]: string[], options: Record<stri
   );
   if (!mayBeSpriteSide(outcome)) return outcome as number;
   // The shell was killed or the connection closed: if the Sprite did it, say so and how to come back.
-  const end = await explainSessionEnd(target, name!, pod).catch(() => undefined);
+  const end = await explainSessionEnd(target, name!, pod, startedMs).catch(() => undefined);
   if (end) {
     io.stderr.write(formatNotice(io, end.text));
     return EXIT.sessionEnded;
