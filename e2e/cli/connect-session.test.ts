@@ -1,0 +1,126 @@
+// `puck connect` as the user gets it, with the real operator: a connect shows in LAST-ACTIVE at once,
+// Ready agrees with a finished wake, and a session the Sprite ends (hibernation, deletion, a stopped
+// pod) says so in one line with exit 255. Run: npx vitest run --project cluster e2e/cli/connect-session
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
+import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
+import { deleteSprites, ensurePuckBuilt, puck, puckInTerminal, type PuckTerminal } from "../lib/puck-cli.js";
+import { waitFor } from "../lib/wait.js";
+
+let ns: { name: string; remove: () => Promise<void> };
+let operator: OperatorProcess | undefined;
+const terminals: PuckTerminal[] = [];
+/** A terminal left silent from the start: its Sprite's idle minute runs while the other tests do. */
+let silent: PuckTerminal;
+const run = (args: string[], options: Parameters<typeof puck>[1] = {}) => puck(["-n", ns.name, ...args], options);
+const sprite = async (name: string) => JSON.parse((await kubectl(["get", "sprite", name, "-n", ns.name, "-o", "json"])).stdout);
+const describeAll = async () => (await kubectl(["get", "sprites,pods", "-n", ns.name, "-o", "wide"])).stdout;
+const ready = (s: { status?: { conditions?: { type: string; status: string }[] } }) => s.status?.conditions?.find((c) => c.type === "Ready")?.status;
+
+/**
+ * Waits until the agent reports the command as an exec session started after `sinceMs`: the session
+ * is really open (a report from before a hibernation may still list an earlier one).
+ */
+const execSeen = (name: string, command: RegExp, sinceMs: number) =>
+  waitFor(async () => ((await sprite(name)).status?.activity?.sessions ?? []).some(
+    (s: { kind: string; command: string; startTime?: string }) => s.kind === "exec" && command.test(s.command) && Date.parse(s.startTime ?? "") >= sinceMs - 1000,
+  ), {
+    what: `an exec session ${command} in Sprite ${name}`,
+    timeoutMs: 30_000,
+    describe: describeAll,
+  });
+
+/** The one line puck prints when the Sprite ends a session. */
+const noticeOf = (stderr: string) => stderr.trim().split("\n").filter((l) => l.startsWith("puck:"));
+
+beforeAll(async () => {
+  await Promise.all([ensurePuckBuilt(), installCrd()]);
+  ns = await makeNamespace("cli-session");
+  // A 1-minute idle timeout lasts 3 s for the operator; the agent still counts a silent terminal as
+  // active for the real minute, as a user's would be.
+  operator = await startOperator({ namespace: ns.name, args: ["--idle-timeout-scale", "0.05"] });
+  const created = await Promise.all([
+    run(["create", "box", "--idle-timeout", "120", "--storage", "1Gi"]),
+    run(["create", "doomed", "--idle-timeout", "120", "--storage", "1Gi"]),
+    run(["create", "quiet", "--idle-timeout", "1", "--storage", "1Gi"]),
+  ]);
+  for (const r of created) expect(r.code, r.stderr).toBe(0);
+  silent = puckInTerminal(["-n", ns.name, "connect", "quiet"]);
+  terminals.push(silent);
+}, 180_000);
+
+afterAll(async () => {
+  for (const t of terminals) t.kill();
+  if (ns && operator) await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  await operator?.stop();
+  await ns?.remove();
+});
+
+describe("connect and the Sprite's side of a session", () => {
+  it("a command too short for the agent's scan still shows in lastActiveTime, at once", async () => {
+    const before = Date.now();
+    const earlier = Date.parse((await sprite("box")).status?.lastActiveTime ?? "");
+    expect(Number.isNaN(earlier) || earlier < before - 1000, `lastActiveTime before the connect: ${new Date(earlier).toISOString()}`).toBe(true);
+    const result = await run(["connect", "box", "--", "true"]);
+    expect(result.code, result.stderr).toBe(0);
+    const seen = await waitFor(
+      async () => {
+        const last = Date.parse((await sprite("box")).status?.lastActiveTime ?? "");
+        return last >= before - 1000 ? last : undefined;
+      },
+      { what: "lastActiveTime at the connect", timeoutMs: 5_000, intervalMs: 100, describe: async () => (await sprite("box")).status },
+    );
+    expect(seen).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("after a wake from hibernation, Ready and Active agree with the finished connect; a requested hibernation then ends a running command with one line and 255", async () => {
+    expect((await run(["hibernate", "box", "--yes"])).code).toBe(0);
+    await waitFor(async () => (await sprite("box")).status?.phase === "Hibernating" && (await kubectl(["get", "pod", "box-0", "-n", ns.name, "--ignore-not-found", "-o", "name"])).stdout.trim() === "", {
+      what: "box hibernated with no pod",
+      timeoutMs: 90_000,
+      describe: describeAll,
+    });
+    const woke = await run(["connect", "box", "--", "echo", "awake"]);
+    expect(woke.code, woke.stderr).toBe(0);
+    expect(woke.stdout).toBe("awake\n");
+    const after = await sprite("box");
+    expect({ phase: after.status?.phase, ready: ready(after) }).toEqual({ phase: "Active", ready: "True" });
+    await kubectl(["wait", "--for=condition=Ready", "sprite/box", "-n", ns.name, "--timeout=1s"]);
+
+    const since = Date.now();
+    const session = run(["connect", "box", "--", "sleep", "600"]);
+    await execSeen("box", /sleep 600/, since);
+    expect((await run(["hibernate", "box", "--yes"])).code).toBe(0);
+    const ended = await session;
+    expect(ended.code, ended.stderr).toBe(255);
+    expect(noticeOf(ended.stderr), ended.stderr).toEqual([expect.stringMatching(/Sprite box hibernated on request, which ended the session; `puck connect box` wakes it\.$/)]);
+  }, 180_000);
+
+  it("deleting the Sprite ends a session with a line saying so and how to get it back", async () => {
+    const since = Date.now();
+    const session = run(["connect", "doomed", "--", "sleep", "600"]);
+    await execSeen("doomed", /sleep 600/, since);
+    await kubectl(["delete", "sprite", "doomed", "-n", ns.name, "--wait=false"]);
+    const ended = await session;
+    expect(ended.code, ended.stderr).toBe(255);
+    expect(noticeOf(ended.stderr), ended.stderr).toEqual([expect.stringMatching(/Sprite doomed was deleted, which ended the session; its home volume is kept, and `puck create doomed` re-attaches it\.$/)]);
+  }, 120_000);
+
+  it("deleting the pod under a session says the pod stopped and how to start it again", async () => {
+    const since = Date.now();
+    const session = run(["connect", "box", "--", "sleep", "600"]);
+    await execSeen("box", /sleep 600/, since);
+    await kubectl(["delete", "pod", "box-0", "-n", ns.name, "--wait=false"]);
+    const ended = await session;
+    expect(ended.code, ended.stderr).toBe(255);
+    expect(noticeOf(ended.stderr), ended.stderr).toEqual([expect.stringMatching(/The pod of Sprite box stopped, which ended the session; `puck connect box` starts it again\.$/)]);
+  }, 120_000);
+
+  it("a silent terminal: the Sprite hibernates after its idle timeout and the session says so (not a bare exit 137)", async () => {
+    await silent.waitForText(/\$ $|# $/m, 60_000, "a shell prompt");
+    // Nothing typed: the agent stops counting the terminal after the (real) minute, then the operator hibernates it.
+    const code = await silent.exited(150_000);
+    expect(code, silent.text()).toBe(255);
+    expect(silent.text()).toMatch(/puck: Sprite quiet hibernated after its idle timeout, which ended the session; `puck connect quiet` wakes it\./);
+  }, 180_000);
+});
