@@ -133,8 +133,17 @@ function execOpenError(error: unknown, request: ExecRequest): unknown {
       `not allowed to exec into pods in namespace ${request.namespace}`,
       `ask a cluster admin for "create" on pods/exec (check with \`kubectl auth can-i create pods/exec -n ${request.namespace}\`)`,
     );
-  if (code === "404") return new PuckError(`pod ${request.pod} is gone`, "the Sprite may have hibernated meanwhile; run the command again");
   if (code === "401") return new PuckError("the cluster rejected your credentials (401 Unauthorized)", "refresh the credentials in your kubeconfig");
+  // The pod gone, or its container not (yet, or no longer) known to the kubelet: the caller may look
+  // at the Sprite again and retry.
+  if (code === "404" || (code && code.startsWith("5"))) {
+    const failure = new PuckError(
+      code === "404" ? `pod ${request.pod} is gone` : `could not open a session in ${request.pod}: HTTP ${code}`,
+      "the Sprite may have hibernated or restarted meanwhile; run the command again (`puck describe` shows its state)",
+    );
+    failure.retryable = true;
+    return failure;
+  }
   if (code) return new PuckError(`could not open a session in ${request.pod}: HTTP ${code}`, "retry; see `puck describe` for the Sprite's state");
   return new PuckError(`could not open a session in ${request.pod}: ${text}`, "check that the cluster is reachable (`kubectl cluster-info`)", EXIT.lostConnection);
 }

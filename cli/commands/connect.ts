@@ -1,13 +1,14 @@
 // `puck connect NAME [-- CMD...]`: wake the Sprite if needed, then a login shell or a command in it.
-import { HOME_DIR, MAIN_CONTAINER, childNames } from "../../operator/api/index.js";
+import { HOME_DIR, MAIN_CONTAINER, childNames, type Sprite } from "../../operator/api/index.js";
 import { wakeVerdict } from "../../operator/api/wake.js";
 import { EXIT, PuckError } from "../errors.js";
-import { execInPod } from "../exec-session.js";
+import { execInPod, type ExecRequest } from "../exec-session.js";
 import { loadExecLibrary } from "../lazy-deps.js";
 import type { Io } from "../io.js";
 import { createProgress, formatNotice } from "../output.js";
 import { parseTimeout } from "../options.js";
 import { explainSessionEnd, mayBeSpriteSide } from "../session-end.js";
+import { getSprite, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 import { requestWake, waitUntilReady } from "../wake.js";
 
@@ -17,6 +18,9 @@ export const LOGIN_SHELL = [
   "-c",
   `cd ${HOME_DIR} 2>/dev/null; if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi`,
 ];
+
+/** Tries to open the session before giving up on a pod that is gone or not ready for it. */
+const EXEC_ATTEMPTS = 5;
 
 export async function connect([name, ...command]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
@@ -39,23 +43,50 @@ export async function connect([name, ...command]: string[], options: Record<stri
   }
   const interactive = command.length === 0;
   const tty = interactive ? io.stdin.isTTY === true : options.tty === true;
-  const pod = sprite.status?.podName ?? childNames(name!).pod;
-  const startedMs = io.now().getTime();
-  const outcome = await execInPod(
-    target.client,
-    {
-      namespace: target.namespace,
-      pod,
-      container: MAIN_CONTAINER,
-      command: interactive ? LOGIN_SHELL : command,
-      tty,
-      stdin: interactive || tty || options.stdin === true || io.stdin.isTTY !== true,
-    },
-    io,
-  );
+  const session = await openSession(target, sprite, { timeoutMs, io }, (pod) => ({
+    namespace: target.namespace,
+    pod,
+    container: MAIN_CONTAINER,
+    command: interactive ? LOGIN_SHELL : command,
+    tty,
+    stdin: interactive || tty || options.stdin === true || io.stdin.isTTY !== true,
+  }));
+  return exitCodeOf(target, name!, session, io);
+}
+
+interface Session {
+  outcome: number | "lost";
+  pod: string;
+  startedMs: number;
+}
+
+/**
+ * Runs the session in the Sprite's pod. The status said ready, but the pod may be gone or its
+ * container not known to the kubelet yet (a pod deleted a moment ago, a status the operator has not
+ * caught up with): then look at the Sprite again, wait until it is ready, and try again — a few
+ * times, within the timeout.
+ */
+async function openSession(target: Target, ready: Sprite, options: { timeoutMs: number; io: Io }, request: (pod: string) => ExecRequest): Promise<Session> {
+  const deadline = Date.now() + options.timeoutMs;
+  let sprite = ready;
+  for (let attempt = 1; ; attempt++) {
+    const pod = sprite.status?.podName ?? childNames(sprite.metadata.name).pod;
+    const startedMs = options.io.now().getTime();
+    try {
+      return { outcome: await execInPod(target.client, request(pod), options.io), pod, startedMs };
+    } catch (error) {
+      if (!(error instanceof PuckError && error.retryable) || attempt >= EXEC_ATTEMPTS || Date.now() >= deadline) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+      sprite = await waitUntilReady(target, await getSprite(target, sprite.metadata.name), { timeoutMs: Math.max(1, deadline - Date.now()) });
+    }
+  }
+}
+
+/** The command's exit code; when the shell was killed or the connection closed, whether the Sprite did it. */
+async function exitCodeOf(target: Target, name: string, session: Session, io: Io): Promise<number> {
+  const { outcome, pod } = session;
   if (!mayBeSpriteSide(outcome)) return outcome as number;
-  // The shell was killed or the connection closed: if the Sprite did it, say so and how to come back.
-  const end = await explainSessionEnd(target, name!, pod, startedMs).catch(() => undefined);
+  const end = await explainSessionEnd(target, name, pod, session.startedMs).catch(() => undefined);
   if (end) {
     io.stderr.write(formatNotice(io, end.text));
     return EXIT.sessionEnded;
