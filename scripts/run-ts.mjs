@@ -10,9 +10,12 @@ if (!file) {
   console.error("usage: node scripts/run-ts.mjs FILE [ARGS...]");
   process.exit(2);
 }
-// Inside the project, so that the bundle's bare imports resolve from its node_modules.
-mkdirSync("node_modules/.cache", { recursive: true });
-const dir = mkdtempSync(join("node_modules/.cache", "puck-run-ts-"));
+// Inside the project, so that the bundle's bare imports resolve from its node_modules. Not inside
+// node_modules itself: in a git worktree whose node_modules is a symlink to another checkout, Node
+// would resolve the script to that checkout, and scripts finding the project root from their own
+// place (e2e/lib/bundles.ts) would build and run the other checkout's code.
+mkdirSync(".cache", { recursive: true });
+const dir = mkdtempSync(join(".cache", "puck-run-ts-"));
 const out = resolve(dir, "script.mjs");
 await build({
   entryPoints: [resolve(file)],
