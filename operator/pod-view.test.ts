@@ -51,6 +51,18 @@ describe("podView", () => {
       agent: "2026-01-01T11:59:59Z",
       want: { exists: true, ready: false, failing: { reason: "CrashLoopBackOff", message: "container sprite: back-off" } },
     },
+    {
+      name: "the kubelet's later word wins: Ready turned False after the agent started (a container stopped since)",
+      pod: pod({ ...starting, conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady", lastTransitionTime: "2026-01-01T12:00:00Z" }] }, created),
+      agent: "2026-01-01T11:59:58.500Z",
+      want: { exists: true, ready: false },
+    },
+    {
+      name: "the kubelet's Ready=False from the pod's start does not outweigh the agent",
+      pod: pod({ ...starting, conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady", lastTransitionTime: "2026-01-01T11:59:58Z" }] }, created),
+      agent: "2026-01-01T11:59:58.500Z",
+      want: { exists: true, ready: true },
+    },
     { name: "a pod being deleted is not Ready, whatever its agent said", pod: pod(starting, { ...created, deletionTimestamp: "2026-01-01T12:00:00Z" }), agent: "2026-01-01T11:59:59Z", want: { exists: true, ready: false } },
   ])("$name", ({ pod: p, agent, want }) => expect(podView(p, now, agent)).toEqual(want));
 });

@@ -38,7 +38,12 @@ export const UNSCHEDULABLE_GRACE_MS = 20_000;
 export function agentReportedFromPod(pod: KubeObject, agentStartTime: string | undefined): boolean {
   const created = Date.parse(pod.metadata.creationTimestamp ?? "");
   const started = Date.parse(agentStartTime ?? "");
-  return !Number.isNaN(created) && !Number.isNaN(started) && started >= Math.floor(created / 1000) * 1000;
+  if (Number.isNaN(created) || Number.isNaN(started) || started < Math.floor(created / 1000) * 1000) return false;
+  // The kubelet's later word wins: Ready turned False after the agent started means a container
+  // stopped since (a crash, a restart), and the agent's start proves nothing about now.
+  const kubeletReady = ((pod.status ?? {}) as PodStatus).conditions?.find((c) => c.type === "Ready");
+  const turned = Date.parse(kubeletReady?.lastTransitionTime ?? "");
+  return !(kubeletReady?.status === "False" && turned >= Math.floor(started / 1000) * 1000 + 1000);
 }
 
 /**
