@@ -1,19 +1,37 @@
 // puck's side of the shared wake (operator/api/wake.ts): its client over puck's API calls, progress
 // from the pod's events, and failures turned into one line of cause and fix.
-import { childNames, type Sprite } from "../operator/api/index.js";
+import { MAIN_CONTAINER, childNames, type Sprite } from "../operator/api/index.js";
 import { follow, WakeError, type WakeClient, type WakeVerdict } from "../operator/api/wake.js";
 import { EXIT, PuckError } from "./errors.js";
 import type { Progress } from "./output.js";
-import { getSprite, listEvents, patchSpec, watchSprites, type Target } from "./sprites.js";
+import { probeExec } from "./exec-session.js";
+import { getSprite, listEvents, patchSpec, podPresence, watchSprites, type Target } from "./sprites.js";
 import { failureCause, failureHint, podEventNote } from "./wake-events.js";
 
 export interface WakeOptions {
   timeoutMs: number;
   progress?: Progress;
+  /** Try a command in the new pod while waiting (connect, which runs one anyway): ready sooner. */
+  probe?: boolean;
 }
 
-export function wakeClient(target: Target): WakeClient {
+/**
+ * A command runs in the woken Sprite's new pod: not one still terminating after the hibernation (a
+ * pod made before the wake), whose container may answer for a few more seconds.
+ */
+async function probeNewPod(target: Target, sprite: Sprite): Promise<boolean> {
+  const pod = sprite.status?.podName ?? childNames(sprite.metadata.name).pod;
+  const woke = Date.parse(sprite.status?.wokeAt ?? "");
+  const seen = await podPresence(target, pod);
+  if (!seen.exists || seen.deleting || seen.createdMs === undefined || Number.isNaN(woke)) return false;
+  // Creation times have whole seconds.
+  if (seen.createdMs < Math.floor(woke / 1000) * 1000) return false;
+  return probeExec(target.client, { namespace: target.namespace, pod, container: MAIN_CONTAINER });
+}
+
+export function wakeClient(target: Target, options: { probe?: boolean } = {}): WakeClient {
   return {
+    ...(options.probe ? { probe: (sprite: Sprite) => probeNewPod(target, sprite) } : {}),
     requestWake: (name, at) => patchSpec(target, name, { wakeRequestedAt: at.toISOString() }),
     get: (name) => getSprite(target, name),
     watch: (name, resourceVersion, onEvent, signal) =>
@@ -52,7 +70,7 @@ export async function waitUntilReady(target: Target, patched: Sprite, options: W
     : undefined;
   poller?.unref();
   try {
-    return await follow(wakeClient(target), patched, { timeoutMs: options.timeoutMs, onVerdict: report });
+    return await follow(wakeClient(target, { probe: options.probe === true }), patched, { timeoutMs: options.timeoutMs, onVerdict: report });
   } catch (error) {
     if (!(error instanceof WakeError)) throw error;
     const name = patched.metadata.name;

@@ -35,7 +35,7 @@ export async function connect([name, ...command]: string[], options: Record<stri
   if (wakeVerdict(patched, patched.metadata.generation ?? 0).state !== "ready") {
     const progress = createProgress(io, `Waking ${name}`);
     try {
-      sprite = await waitUntilReady(target, patched, { timeoutMs, progress });
+      sprite = await waitUntilReady(target, patched, { timeoutMs, progress, probe: true });
     } finally {
       progress.stop();
     }

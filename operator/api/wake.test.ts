@@ -86,4 +86,41 @@ describe("follow", () => {
     client.watch = (_n, _rv, _on, signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
     await expect(follow(client, hibernating, { timeoutMs: 50 })).rejects.toMatchObject({ kind: "timeout", reason: "waiting for the operator" });
   });
+
+  describe("with a probe", () => {
+    const starting = sprite({ phase: "Starting", observedGeneration: 2, wokeAt: at(0), hibernatedAt: at(-5), conditions: [ready("False", "PodStarting")] });
+    /** A watch that shows the given Sprite, then stays open until aborted. */
+    const open = (shown: Sprite) => {
+      const client = scripted([]);
+      client.watch = async (_n, _rv, onEvent, signal) => {
+        onEvent({ type: "MODIFIED", object: shown });
+        await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+      };
+      return client;
+    };
+
+    it("a command that runs in the new pod ends the wait before the status says Ready", async () => {
+      const client = open(starting);
+      let tries = 0;
+      client.probe = async () => ++tries >= 3;
+      const steps: string[] = [];
+      const result = await follow(client, hibernating, { timeoutMs: 5000, probeIntervalMs: 1, onVerdict: (v) => steps.push(v.state) });
+      expect(result.status?.phase).toBe("Starting");
+      expect(tries).toBe(3);
+      expect(steps.at(-1)).toBe("ready");
+    });
+    it("no probe before the operator acted on the request: the old pod may still be up", async () => {
+      const client = open(hibernating);
+      let tries = 0;
+      client.probe = async () => (++tries, true);
+      await expect(follow(client, hibernating, { timeoutMs: 100, probeIntervalMs: 1 })).rejects.toMatchObject({ kind: "timeout" });
+      expect(tries).toBe(0);
+    });
+    it("a failing pod still fails fast while probes fail", async () => {
+      const failing = sprite({ phase: "Starting", observedGeneration: 2, wokeAt: at(0), hibernatedAt: at(-5), conditions: [ready("False", "PodFailing", "ErrImagePull: nope")] });
+      const client = scripted([[{ type: "MODIFIED", object: failing }]]);
+      client.probe = () => Promise.reject(new Error("container not found"));
+      await expect(follow(client, hibernating, { timeoutMs: 1000, probeIntervalMs: 1 })).rejects.toMatchObject({ kind: "failed", reason: "PodFailing" });
+    });
+  });
 });

@@ -63,6 +63,13 @@ export interface WakeClient {
   watch(name: string, resourceVersion: string | undefined, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
   /** A failure the same call may get past later (a dropped connection, an API server restarting). */
   isTransient(error: unknown): boolean;
+  /**
+   * Optional: tries to run a command in the woken Sprite's main container (in its new pod, not one
+   * still terminating) and says whether it ran. The kubelet can run one up to a second before its
+   * status says Ready, and a few hundred milliseconds before the agent's first report: a client that
+   * may exec learns it sooner by trying. Never throws; every failure is "not yet".
+   */
+  probe?(sprite: Sprite): Promise<boolean>;
 }
 
 /** The wake did not end ready: the Sprite failed to start, went away, or time ran out. */
@@ -86,45 +93,105 @@ export interface FollowOptions {
   onVerdict?: (verdict: WakeVerdict) => void;
   /** Pause after a dropped connection before reading again. */
   retryDelayMs?: number;
+  /** Pause between probes while a pod starts as pods usually do (default 50 ms; 20× that later). */
+  probeIntervalMs?: number;
 }
 
-/** Writes a wake request; the Sprite it returns is what `follow` starts from. */
-export const requestWake = (client: WakeClient, name: string, at: Date): Promise<Sprite> => client.requestWake(name, at);
+/** How long probes come fast: a pod that takes longer is pulling an image or waiting for a node. */
+const FAST_PROBING_MS = 10_000;
+
+/** A probe is worth trying once the operator acted on the request and the Sprite is no longer asleep. */
+const mayProbe = (sprite: Sprite, generation: number) =>
+  (sprite.status?.observedGeneration ?? 0) >= generation && sprite.status?.phase !== "Hibernating" && !isAsleep(sprite.status ?? {});
+
+/** Probes until one succeeds (then calls onRunning) or stop() is called. */
+function probeUntilRunning(probe: (s: Sprite) => Promise<boolean>, latest: () => Sprite, generation: number, intervalMs: number, onRunning: () => void) {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const started = Date.now();
+  void (async () => {
+    while (!stopped) {
+      const sprite = latest();
+      if (mayProbe(sprite, generation) && (await probe(sprite).catch(() => false))) {
+        if (!stopped) onRunning();
+        return;
+      }
+      const pause = Date.now() - started < FAST_PROBING_MS ? intervalMs : intervalMs * 20;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, pause);
+      });
+    }
+  })();
+  return {
+    stop: () => {
+      stopped = true;
+      wake?.();
+    },
+  };
+}
 
 /**
  * Follows the Sprite from `start` (the answer to a wake request, or a Sprite just created) until the
- * verdict is ready, through dropped watches and API server restarts, until the deadline.
+ * verdict is ready, through dropped watches and API server restarts, until the deadline. With a
+ * probe, a command that runs in the new pod makes it ready too, whichever comes first.
  */
 export async function follow(client: WakeClient, start: Sprite, options: FollowOptions): Promise<Sprite> {
-  const name = start.metadata.name;
   const generation = start.metadata.generation ?? 0;
+  const state: FollowState = { latest: start, verdict: wakeVerdict(start, generation) };
+  options.onVerdict?.(state.verdict);
+  const probing =
+    client.probe && state.verdict.state === "waiting"
+      ? probeUntilRunning(client.probe.bind(client), () => state.latest, generation, options.probeIntervalMs ?? 50, () => {
+          if (state.verdict.state !== "waiting") return;
+          state.verdict = { state: "ready" };
+          options.onVerdict?.(state.verdict);
+          state.watching?.abort();
+        })
+      : undefined;
+  try {
+    await watchUntilDecided(client, state, generation, options);
+  } finally {
+    probing?.stop();
+  }
+  if (state.verdict.state === "failed") throw new WakeError("failed", state.verdict.message, state.latest, state.verdict.reason);
+  return state.latest;
+}
+
+interface FollowState {
+  latest: Sprite;
+  verdict: WakeVerdict;
+  /** The watch under way: a successful probe ends it. */
+  watching?: AbortController;
+}
+
+async function watchUntilDecided(client: WakeClient, state: FollowState, generation: number, options: FollowOptions): Promise<void> {
+  const name = state.latest.metadata.name;
   const deadline = Date.now() + options.timeoutMs;
-  let latest = start;
-  let verdict = wakeVerdict(latest, generation);
-  options.onVerdict?.(verdict);
-  while (verdict.state === "waiting") {
+  const see = (sprite: Sprite) => {
+    state.latest = sprite;
+    state.verdict = wakeVerdict(sprite, generation);
+    options.onVerdict?.(state.verdict);
+  };
+  while (state.verdict.state === "waiting") {
     if (Date.now() >= deadline) {
-      throw new WakeError("timeout", `Sprite "${name}" did not become ready within ${Math.round(options.timeoutMs / 1000)}s (last step: ${verdict.step})`, latest, verdict.step);
+      const step = state.verdict.step;
+      throw new WakeError("timeout", `Sprite "${name}" did not become ready within ${Math.round(options.timeoutMs / 1000)}s (last step: ${step})`, state.latest, step);
     }
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), Math.max(0, deadline - Date.now()));
+    const watching = new AbortController();
+    state.watching = watching;
+    const timer = setTimeout(() => watching.abort(), Math.max(0, deadline - Date.now()));
     try {
       await client.watch(
         name,
-        latest.metadata.resourceVersion,
+        state.latest.metadata.resourceVersion,
         (event) => {
-          if (event.type === "DELETED") {
-            verdict = { state: "failed", reason: "Deleted", message: "the Sprite was deleted" };
-            abort.abort();
-            return;
-          }
-          if (event.type !== "ADDED" && event.type !== "MODIFIED") return;
-          latest = event.object;
-          verdict = wakeVerdict(latest, generation);
-          options.onVerdict?.(verdict);
-          if (verdict.state !== "waiting") abort.abort();
+          if (state.verdict.state !== "waiting") return;
+          if (event.type === "DELETED") state.verdict = { state: "failed", reason: "Deleted", message: "the Sprite was deleted" };
+          else if (event.type === "ADDED" || event.type === "MODIFIED") see(event.object);
+          if (state.verdict.state !== "waiting") watching.abort();
         },
-        abort.signal,
+        watching.signal,
       );
     } catch (error) {
       // A dropped connection is not the end of the wait: read again and watch again, until the deadline.
@@ -134,16 +201,13 @@ export async function follow(client: WakeClient, start: Sprite, options: FollowO
       clearTimeout(timer);
     }
     // The watch ended (server timeout, expired resourceVersion, deadline): re-read and go on.
-    if (verdict.state === "waiting" && Date.now() < deadline) {
+    if (state.verdict.state === "waiting" && Date.now() < deadline) {
       try {
-        latest = await client.get(name);
-        verdict = wakeVerdict(latest, generation);
-        options.onVerdict?.(verdict);
+        const read = await client.get(name);
+        if (state.verdict.state === "waiting") see(read);
       } catch (error) {
         if (!client.isTransient(error)) throw error;
       }
     }
   }
-  if (verdict.state === "failed") throw new WakeError("failed", verdict.message, latest, verdict.reason);
-  return latest;
 }
