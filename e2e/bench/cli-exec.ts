@@ -2,7 +2,8 @@
 // on the same pod, in alternating pairs with random pauses; Puck as installed (the in-cluster operator).
 // Target: ratio of medians ≤ 1.2×.
 // Usage (shared cluster: one in-cluster operator at a time):
-//   flock /tmp/puck-install.lock npm run bench:cli-exec [-- --runs 15 --max-pause-ms 300]
+//   flock /tmp/puck-install.lock npm run bench:cli-exec [-- --runs 15 --max-pause-ms 300 --compare OTHER/dist/puck.js]
+// --compare times another build of puck in the same rounds (e.g. main's), as a third line.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
@@ -15,6 +16,8 @@ const runs = argument("--runs", 15);
 const maxPauseMs = argument("--max-pause-ms", 300);
 const NAME = "exec-bench";
 const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
+const compareAt = process.argv.indexOf("--compare");
+const other = compareAt > 0 ? process.argv[compareAt + 1] : undefined;
 
 await ensurePuckBuilt();
 await installPuck();
@@ -22,9 +25,9 @@ const ns = await makeNamespace("bench-cli-exec");
 try {
   await run(process.execPath, [PUCK, "-n", ns.name, "create", NAME, "--image", "puck-sprite:dev", "--storage", "1Gi", "--idle-timeout", "120"], { env });
   const pod = childNames(NAME).pod;
-  const viaPuck = async () => {
+  const viaPuck = async (bin = PUCK) => {
     const start = now();
-    await run(process.execPath, [PUCK, "-n", ns.name, "connect", NAME, "--", "true"], { env });
+    await run(process.execPath, [bin, "-n", ns.name, "connect", NAME, "--", "true"], { env });
     return now() - start;
   };
   const viaKubectl = async () => {
@@ -35,12 +38,16 @@ try {
   // One of each first: the page cache and the API server's connections warm up for both alike.
   await viaPuck();
   await viaKubectl();
+  if (other) await viaPuck(other);
   const puckTimes: number[] = [];
   const kubectlTimes: number[] = [];
+  const otherTimes: number[] = [];
   for (let r = 0; r < runs; r++) {
-    for (const which of r % 2 === 0 ? ["puck", "kubectl"] : ["kubectl", "puck"]) {
+    const order = other ? ["puck", "kubectl", "other"] : ["puck", "kubectl"];
+    for (const which of r % 2 === 0 ? order : order.reverse()) {
       await randomPause(maxPauseMs);
       if (which === "puck") puckTimes.push(await viaPuck());
+      else if (which === "other") otherTimes.push(await viaPuck(other));
       else kubectlTimes.push(await viaKubectl());
     }
   }
@@ -48,6 +55,7 @@ try {
   console.log(`a command in an awake Sprite, ${runs} alternating pairs, random pauses ≤ ${maxPauseMs} ms:`);
   console.log(`  ${summary(`puck connect ${NAME} -- true`, puckTimes)}`);
   console.log(`  ${summary(`kubectl exec ${pod} -c sprite -- true`, kubectlTimes)}`);
+  if (other) console.log(`  ${summary(`${other} (compared)`, otherTimes)}  ratio ${(median(otherTimes) / median(kubectlTimes)).toFixed(2)}×`);
   console.log(`  ratio of medians ${ratio.toFixed(2)}× (target ≤ 1.2×: ${ratio <= 1.2 ? "met" : "MISSED"})`);
 } finally {
   await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
