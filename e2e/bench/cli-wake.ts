@@ -76,10 +76,18 @@ try {
     await run(kubectlPath(), ["-n", ns.name, "exec", `${BASE}-0`, "-c", "sprite", "--", "true"], { env });
     return now() - start;
   };
+  let steps = "";
   const viaPuck = async () => {
     const start = now();
-    await run(process.execPath, [PUCK, "-n", ns.name, "connect", NAME, "--", "true"], { env });
-    return now() - start;
+    const { stderr } = await run(process.execPath, [PUCK, "-n", ns.name, "connect", NAME, "--", "true"], { env });
+    const took = now() - start;
+    // puck's progress lines say where the time went: "step (elapsed)".
+    steps = stderr
+      .trim()
+      .split("\n")
+      .map((l) => l.replace(/^Waking [\w-]+: /, "").replace(/^✓ /, ""))
+      .join(" → ");
+    return took;
   };
 
   const puckTimes: number[] = [];
@@ -99,7 +107,7 @@ try {
       if (which === "puck") puckTimes.push(await viaPuck());
       else baseTimes.push(await bare());
     }
-    console.log(`  run ${String(r + 1).padStart(2)}: puck ${puckTimes[r]} ms, bare StatefulSet ${baseTimes[r]} ms`);
+    console.log(`  run ${String(r + 1).padStart(2)}: puck ${puckTimes[r]} ms, bare StatefulSet ${baseTimes[r]} ms  (puck: ${steps})`);
   }
   const ratio = median(puckTimes) / median(baseTimes);
   const p90 = percentile(puckTimes, 0.9);
