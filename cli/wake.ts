@@ -19,19 +19,28 @@ export interface WakeOptions {
  * A command runs in the woken Sprite's new pod: not one still terminating after the hibernation (a
  * pod made before the wake), whose container may answer for a few more seconds.
  */
-async function probeNewPod(target: Target, sprite: Sprite): Promise<boolean> {
-  const pod = sprite.status?.podName ?? childNames(sprite.metadata.name).pod;
-  const woke = Date.parse(sprite.status?.wokeAt ?? "");
-  const seen = await podPresence(target, pod);
-  if (!seen.exists || seen.deleting || seen.createdMs === undefined || Number.isNaN(woke)) return false;
-  // Creation times have whole seconds.
-  if (seen.createdMs < Math.floor(woke / 1000) * 1000) return false;
-  return probeExec(target.client, { namespace: target.namespace, pod, container: MAIN_CONTAINER });
+function newPodProber(target: Target) {
+  // Once a pod is seen to be the new one, later probes skip the read: a pod is not made again under
+  // the same wake without being deleted first, and then the exec fails anyway.
+  let confirmed: string | undefined;
+  return async (sprite: Sprite): Promise<boolean> => {
+    const pod = sprite.status?.podName ?? childNames(sprite.metadata.name).pod;
+    const woke = Date.parse(sprite.status?.wokeAt ?? "");
+    const key = `${pod}@${sprite.status?.wokeAt}`;
+    if (confirmed !== key) {
+      const seen = await podPresence(target, pod);
+      if (!seen.exists || seen.deleting || seen.createdMs === undefined || Number.isNaN(woke)) return false;
+      // Creation times have whole seconds.
+      if (seen.createdMs < Math.floor(woke / 1000) * 1000) return false;
+      confirmed = key;
+    }
+    return probeExec(target.client, { namespace: target.namespace, pod, container: MAIN_CONTAINER });
+  };
 }
 
 export function wakeClient(target: Target, options: { probe?: boolean } = {}): WakeClient {
   return {
-    ...(options.probe ? { probe: (sprite: Sprite) => probeNewPod(target, sprite) } : {}),
+    ...(options.probe ? { probe: newPodProber(target) } : {}),
     requestWake: (name, at) => patchSpec(target, name, { wakeRequestedAt: at.toISOString() }),
     get: (name) => getSprite(target, name),
     watch: (name, resourceVersion, onEvent, signal) =>
