@@ -81,6 +81,14 @@ describe("follow", () => {
   it("a watch error that is not transient is thrown as it is", async () => {
     await expect(follow(scripted([new Error("forbidden")]), hibernating, { timeoutMs: 1000 })).rejects.toThrow("forbidden");
   });
+  it("an abandoned wait (the client went away) ends at once with the signal's reason", async () => {
+    const client = scripted([]);
+    client.watch = (_n, _rv, _on, signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
+    const gone = new AbortController();
+    const waiting = follow(client, hibernating, { timeoutMs: 60_000, signal: gone.signal });
+    gone.abort(new Error("client went away"));
+    await expect(waiting).rejects.toThrow("client went away");
+  });
   it("time running out names the last step", async () => {
     const client = scripted([], [hibernating, hibernating, hibernating]);
     client.watch = (_n, _rv, _on, signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve()));

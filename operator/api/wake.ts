@@ -95,6 +95,8 @@ export interface FollowOptions {
   retryDelayMs?: number;
   /** Pause between probes while a pod starts as pods usually do (default 50 ms; 20× that later). */
   probeIntervalMs?: number;
+  /** Ends the wait early (the gateway's client went away): follow rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** How long probes come fast: a pod that takes longer is pulling an image or waiting for a node. */
@@ -149,11 +151,15 @@ export async function follow(client: WakeClient, start: Sprite, options: FollowO
           state.watching?.abort();
         })
       : undefined;
+  const abandon = () => state.watching?.abort();
+  options.signal?.addEventListener("abort", abandon);
   try {
     await watchUntilDecided(client, state, generation, options);
   } finally {
     probing?.stop();
+    options.signal?.removeEventListener("abort", abandon);
   }
+  options.signal?.throwIfAborted();
   if (state.verdict.state === "failed") throw new WakeError("failed", state.verdict.message, state.latest, state.verdict.reason);
   return state.latest;
 }
@@ -173,7 +179,7 @@ async function watchUntilDecided(client: WakeClient, state: FollowState, generat
     state.verdict = wakeVerdict(sprite, generation);
     options.onVerdict?.(state.verdict);
   };
-  while (state.verdict.state === "waiting") {
+  while (state.verdict.state === "waiting" && !options.signal?.aborted) {
     if (Date.now() >= deadline) {
       const step = state.verdict.step;
       throw new WakeError("timeout", `Sprite "${name}" did not become ready within ${Math.round(options.timeoutMs / 1000)}s (last step: ${step})`, state.latest, step);
@@ -201,7 +207,7 @@ async function watchUntilDecided(client: WakeClient, state: FollowState, generat
       clearTimeout(timer);
     }
     // The watch ended (server timeout, expired resourceVersion, deadline): re-read and go on.
-    if (state.verdict.state === "waiting" && Date.now() < deadline) {
+    if (state.verdict.state === "waiting" && Date.now() < deadline && !options.signal?.aborted) {
       try {
         const read = await client.get(name);
         if (state.verdict.state === "waiting") see(read);
