@@ -4,6 +4,9 @@
 PUCK_CACHE=${PUCK_CACHE:-/var/cache/puck-e2e}
 PUCK_STATE=${PUCK_STATE:-/var/lib/puck-e2e}
 PUCK_RUN=${PUCK_RUN:-/run/puck-e2e}
+# Present while the cluster's data was made by the test command (scripts/test.sh), which may then
+# wipe it; a cluster without it holds a user's data and is never wiped unasked.
+PUCK_OWNER_FILE=$PUCK_STATE/made-by-tests
 
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -84,4 +87,59 @@ cluster_healthy() {
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get --raw /readyz >/dev/null 2>&1 || return 1
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get nodes \
     -o jsonpath='{.items[0].status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+}
+
+# kill_cluster_processes SIGNAL: the daemons (by pid file, then by our binaries and our containerd's
+# config), the container shims and every process in the pods' cgroups.
+kill_cluster_processes() {
+  local signal=$1 d pid root cg
+  for d in "${DAEMONS[@]}"; do
+    pid=$(cat "$PUCK_RUN/$d.pid" 2>/dev/null || true)
+    [ -n "$pid" ] && kill "-$signal" "$pid" 2>/dev/null || true
+  done
+  pkill "-$signal" -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml" 2>/dev/null || true
+  pkill -9 -f "containerd-shim.*$CONTAINERD_SOCK" 2>/dev/null || true
+  for root in /sys/fs/cgroup/*/; do
+    for cg in "$root"kubepods*; do
+      [ -d "$cg" ] || continue
+      find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    done
+  done
+}
+
+# stop_cluster: stops every process of the cluster and clears what only a running cluster needs,
+# including what a killed run or a power cut left behind (pod cgroups, mounts, network namespaces,
+# the bridge, iptables rules, runtime state, IP allocations). Keeps all data.
+stop_cluster() {
+  local _ mounts m t root cg
+  kill_cluster_processes TERM
+  for _ in $(seq 1 20); do
+    pgrep -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml" >/dev/null || break
+    sleep 0.25
+  done
+  kill_cluster_processes KILL
+  for root in /sys/fs/cgroup/*/; do
+    for cg in "$root"kubepods*; do
+      [ -d "$cg" ] || continue
+      # Leaves first: a cgroup can only be removed once it has no children.
+      find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    done
+  done
+  # Mounts under our state, deepest first (pod volumes, container rootfs); the CNI's namespaces.
+  for _ in 1 2 3; do
+    mounts=$(awk -v a="$PUCK_STATE/" -v b="$PUCK_RUN/" 'index($2, a) == 1 || index($2, b) == 1 || $2 ~ "^/run/netns/cni-" { print $2 }' /proc/self/mounts | sort -r)
+    [ -z "$mounts" ] && break
+    for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
+  done
+  rm -f /run/netns/cni-* 2>/dev/null || true
+  ip link del puck0 2>/dev/null || true
+  if command -v iptables-save >/dev/null; then
+    for t in nat filter mangle; do
+      if iptables-save -t "$t" 2>/dev/null | grep -qE 'KUBE-|CNI-'; then
+        iptables-save -t "$t" | grep -vE 'KUBE-|CNI-' | iptables-restore -T "$t" 2>/dev/null || true
+      fi
+    done
+  fi
+  # Every container is gone, so every pod IP the CNI handed out is free again.
+  rm -rf "$PUCK_RUN" "$PUCK_STATE/cni/ipam"
 }

@@ -2,8 +2,10 @@
 # Brings up a single-node Kubernetes on this machine from upstream parts (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubelet with containerd and runc, kube-proxy, CNI bridge,
 # a local-path provisioner) and prints the admin kubeconfig's path on its last line.
-# Idempotent: a healthy cluster is reused; anything else left by a killed run is cleaned up first.
-# Needs root: it runs containerd and the kubelet.
+# Idempotent: a healthy cluster is reused. A cluster that was stopped, killed, or lost its machine
+# to a power cut is resumed with all its objects and volumes: only what a running cluster leaves
+# behind (processes, mounts, network state) is cleared first. Needs root: it runs containerd and the
+# kubelet.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=e2e/cluster/lib.sh
@@ -20,8 +22,12 @@ fi
 
 ensure_host_packages
 bin=$(bash "$here/build.sh")
-log "Cleaning up what an earlier run left"
-bash "$here/down.sh" --keep-images >/dev/null
+if [ -d "$PUCK_STATE/etcd" ]; then
+  log "Resuming the cluster in $PUCK_STATE (clearing what its last run left behind)"
+else
+  log "Creating a new cluster in $PUCK_STATE"
+fi
+stop_cluster
 
 node_ip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
 [ -n "$node_ip" ] || node_ip=$(hostname -I | awk '{print $1}')
@@ -80,10 +86,11 @@ bash "$here/images.sh" pause "$bin/pause"
 
 # --- control plane ---------------------------------------------------------------------------
 pki=$PUCK_STATE/pki
+# etcd syncs every write to disk: after a power cut the cluster must still hold what it acknowledged.
 start_daemon etcd "$bin/etcd" --name puck --data-dir "$PUCK_STATE/etcd" \
   --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-  --initial-cluster puck=http://127.0.0.1:2380 --unsafe-no-fsync --log-level warn
+  --initial-cluster puck=http://127.0.0.1:2380 --log-level warn
 wait_until 30 "etcd to answer" curl -fsS http://127.0.0.1:2379/health
 
 start_daemon kube-apiserver "$bin/kube-apiserver" \
