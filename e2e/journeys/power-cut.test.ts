@@ -36,6 +36,20 @@ async function state(name: string): Promise<SpriteState> {
   };
 }
 
+async function podState(pod: string): Promise<unknown> {
+  const { stdout } = await kubectl(["-n", ns.name, "get", "pod", pod, "-o", "json"]);
+  return JSON.parse(stdout).status?.containerStatuses?.map((c: { name: string; state: unknown }) => ({ name: c.name, state: c.state }));
+}
+
+/** Whether every container of the pod runs and started after `sinceMs`: the pod really came back. */
+async function restartedSince(pod: string, sinceMs: number): Promise<boolean> {
+  const { stdout } = await kubectl(["-n", ns.name, "get", "pod", pod, "-o", "json", "--ignore-not-found"]);
+  if (!stdout.trim()) return false;
+  const statuses: { state?: { running?: { startedAt?: string } } }[] = JSON.parse(stdout).status?.containerStatuses ?? [];
+  // Timestamps have whole seconds: allow the one the cluster came up in.
+  return statuses.length > 0 && statuses.every((c) => Date.parse(c.state?.running?.startedAt ?? "") >= Math.floor(sinceMs / 1000) * 1000);
+}
+
 const ok = async (args: string[]) => {
   const result = await puck(["-n", ns.name, ...args], { timeoutMs: 5 * MINUTE });
   if (result.code !== 0) throw new Error(`puck ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
@@ -92,12 +106,13 @@ it("after a power cut, cluster:up resumes every Sprite as it was and acts on wha
   clusterDown = false;
   const upSeconds = (Date.now() - upStarted) / 1000;
 
+  // The status said Active before the cut too: wait for the pod's containers to have started again.
   const awake = await waitFor(async () => {
     const s = await state("awake");
-    return s.phase === "Active" && s.ready === "True" ? s : undefined;
-  }, { timeoutMs: 4 * MINUTE, intervalMs: 500, what: "awake to be Active and Ready again", describe: () => state("awake") });
+    return s.phase === "Active" && s.ready === "True" && (await restartedSince("awake-0", upStarted)) ? s : undefined;
+  }, { timeoutMs: 4 * MINUTE, intervalMs: 500, what: "awake to be Active and Ready again, its containers restarted", describe: async () => ({ ...(await state("awake")), pod: await podState("awake-0") }) });
   const activeSeconds = (Date.now() - upStarted) / 1000;
-  console.log(`[power cut] cluster:up ${upSeconds.toFixed(1)} s; cluster:up -> awake Active and Ready ${activeSeconds.toFixed(1)} s`);
+  console.log(`[power cut] cluster:up ${upSeconds.toFixed(1)} s; cluster:up -> awake Active, Ready and restarted ${activeSeconds.toFixed(1)} s`);
   expect(awake.replicas).toBe(1);
   const read = await ok(["connect", "awake", "--", "cat", "/home/sprite/proof"]);
   expect(read.stdout.trim()).toBe("survives-the-cut");
