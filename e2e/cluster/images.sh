@@ -5,6 +5,8 @@
 # Usage: images.sh pause PAUSE_BINARY
 #        images.sh addons BIN_DIR   (prints "NAME IMAGE" per add-on image: provisioner, helper, coredns)
 set -euo pipefail
+# A failed step inside $(...) must fail the script, not print an image that was never imported.
+shopt -s inherit_errexit
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=e2e/cluster/lib.sh
 . "$here/lib.sh"
