@@ -125,6 +125,13 @@ start_daemon kube-scheduler "$bin/kube-scheduler" \
   --leader-elect=false --bind-address 127.0.0.1 --profiling=false --v=1
 
 # --- node --------------------------------------------------------------------------------------
+# Pods of dnsPolicy Default, CoreDNS among them, get the node's resolvers. A loopback stub resolver
+# (systemd-resolved's 127.0.0.53) is out of a pod's reach: its upstream list is used instead, as
+# k3s does.
+resolv_conf=/etc/resolv.conf
+if grep -qE '^nameserver[[:space:]]+127\.' /etc/resolv.conf && [ -f /run/systemd/resolve/resolv.conf ]; then
+  resolv_conf=/run/systemd/resolve/resolv.conf
+fi
 cat >"$PUCK_STATE/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -138,7 +145,7 @@ containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
 failSwapOn: false
 tlsCertFile: "$pki/kubelet.crt"
 tlsPrivateKeyFile: "$pki/kubelet.key"
-resolvConf: /etc/resolv.conf
+resolvConf: $resolv_conf
 clusterDNS: ["$CLUSTER_DNS"]
 clusterDomain: $CLUSTER_DOMAIN
 # A test node on a shared disk: evict only when truly out of room.
