@@ -51,13 +51,22 @@ binary_image() {
   echo "$image"
 }
 
+# busybox_key: the checksum apt's lists give for the busybox-static package apt would install.
+busybox_key() {
+  apt-cache show --no-all-versions busybox-static 2>/dev/null | awk '$1 == "SHA256:" { print $2; exit }' | cut -c1-16
+}
+
 # helper_image: the local-path provisioner's helper pods run its setup and teardown scripts with
 # /bin/sh, mkdir, chmod and rm: Debian's statically linked busybox and its applets, nothing else.
 # Keyed by the package's checksum in apt's lists, so a warm start needs no network.
 helper_image() {
   local key image archive tmp c applet
-  key=$(apt-cache show --no-all-versions busybox-static 2>/dev/null | awk '$1 == "SHA256:" { print $2; exit }' | cut -c1-16)
-  [ -n "$key" ] || die "apt knows no busybox-static package: run apt-get update"
+  key=$(busybox_key)
+  if [ -z "$key" ]; then
+    apt-get update -qq >&2
+    key=$(busybox_key)
+  fi
+  [ -n "$key" ] || die "apt knows no busybox-static package: add Debian's main archive to apt's sources"
   image="puck.local/local-path-helper:$key"
   archive="$PUCK_CACHE/images/local-path-helper-$key.tar"
   if [ ! -f "$archive" ]; then
