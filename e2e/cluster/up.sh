@@ -166,10 +166,10 @@ start_daemon kube-proxy "$bin/kube-proxy" --kubeconfig "$PUCK_STATE/kube-proxy.k
   --conntrack-max-per-core 0 --metrics-bind-address 127.0.0.1:10249 --v=1
 
 kc=("$bin/kubectl" --kubeconfig "$kubeconfig")
-wait_until 90 "node $node_name to be Ready" \
-  sh -c "'$bin/kubectl' --kubeconfig '$kubeconfig' get node '$node_name' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
 
 # --- add-ons, as k3s deploys them ----------------------------------------------------------------
+# Applied while the node comes up (their pods start once it is Ready), so a warm start does not
+# wait for the API round trips on top of the node.
 # A cluster made when storage was a host process has its `local-path` class naming that provisioner
 # (a class's provisioner cannot change): it is replaced. Volumes it made stay bound; releasing one
 # leaves its directory behind, as nothing serves its provisioner name any more.
@@ -179,6 +179,8 @@ if [ "$("${kc[@]}" get storageclass local-path -o jsonpath='{.provisioner}' 2>/d
   "${kc[@]}" delete clusterrole,clusterrolebinding puck-e2e:local-path-provisioner --ignore-not-found >/dev/null
 fi
 wait "$addon_images_job" || die "the add-on images could not be made (see above)"
+# The API server makes kube-system just after it turns ready: a new cluster may not have it yet.
+wait_until 30 "the kube-system namespace" "${kc[@]}" get namespace kube-system
 declare -A addon_image
 while read -r name image; do addon_image[$name]=$image; done <"$PUCK_RUN/addon-images"
 {
@@ -188,6 +190,9 @@ while read -r name image; do addon_image[$name]=$image; done <"$PUCK_RUN/addon-i
   render_manifest "$here/manifests/coredns.yaml" COREDNS_IMAGE="${addon_image[coredns]}" \
     CLUSTER_DNS="$CLUSTER_DNS" CLUSTER_DOMAIN="$CLUSTER_DOMAIN"
 } | "${kc[@]}" apply -f - >/dev/null
+
+wait_until 90 "node $node_name to be Ready" \
+  sh -c "'$bin/kubectl' --kubeconfig '$kubeconfig' get node '$node_name' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
 wait_until 60 "the default service account" "${kc[@]}" -n default get serviceaccount default
 wait_until 120 "the local-path provisioner to run" pod_ready_since kube-system app=local-path-provisioner "$node_started"
 wait_until 120 "CoreDNS to be ready" pod_ready_since kube-system k8s-app=kube-dns "$node_started"
