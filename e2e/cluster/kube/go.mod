@@ -1,5 +1,6 @@
-// Builds the pinned upstream Kubernetes components, etcd and a small local-path provisioner
-// for Puck's local test cluster. Nothing here is shipped: it only serves e2e/.
+// Builds the pinned upstream Kubernetes components, etcd and Rancher's local-path provisioner (a
+// `tool`: its main package cannot be imported from tools.go) for Puck's local test cluster.
+// Nothing here is shipped: it only serves e2e/.
 module puck.sandwich.labs/e2e/cluster/kube
 
 go 1.24.0
