@@ -24,12 +24,52 @@ progress_dots() {
   return 0
 }
 
-POD_CIDR=10.244.0.0/24
-SERVICE_CIDR=10.96.0.0/16
+# k3s's address layout: pods in 10.42.0.0/16 (a /24 per node), Services in 10.43.0.0/16 with the API
+# at .1 and cluster DNS at .10. A cluster keeps the layout it was made with (network.env): Services
+# and pods cannot move to another range under a running datastore.
+CLUSTER_CIDR=10.42.0.0/16
+POD_CIDR=10.42.0.0/24
+SERVICE_CIDR=10.43.0.0/16
+KUBERNETES_SERVICE_IP=10.43.0.1
+CLUSTER_DNS=10.43.0.10
+CLUSTER_DOMAIN=cluster.local
+NETWORK_FILE=$PUCK_STATE/network.env
 CONTAINERD_SOCK=$PUCK_RUN/containerd/containerd.sock
 PAUSE_IMAGE=puck.local/pause:1
 # Every process the cluster starts runs one of these; down.sh finds leftovers of killed runs by them.
-DAEMONS=(local-path-provisioner kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd containerd)
+DAEMONS=(kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd containerd)
+
+# load_network_layout: the address layout of the cluster in $PUCK_STATE. A new cluster gets k3s's
+# and records it; a cluster made before the layout was recorded keeps the kubeadm-like one it was
+# made with.
+load_network_layout() {
+  if [ -f "$NETWORK_FILE" ]; then
+    # shellcheck source=/dev/null
+    . "$NETWORK_FILE"
+    return 0
+  fi
+  if [ -d "$PUCK_STATE/etcd/member" ]; then
+    CLUSTER_CIDR=10.244.0.0/16 POD_CIDR=10.244.0.0/24 SERVICE_CIDR=10.96.0.0/16
+    KUBERNETES_SERVICE_IP=10.96.0.1 CLUSTER_DNS=10.96.0.10
+  fi
+  mkdir -p "$PUCK_STATE"
+  printf '%s\n' "CLUSTER_CIDR=$CLUSTER_CIDR" "POD_CIDR=$POD_CIDR" "SERVICE_CIDR=$SERVICE_CIDR" \
+    "KUBERNETES_SERVICE_IP=$KUBERNETES_SERVICE_IP" "CLUSTER_DNS=$CLUSTER_DNS" "CLUSTER_DOMAIN=$CLUSTER_DOMAIN" >"$NETWORK_FILE"
+}
+
+# render_manifest FILE NAME=VALUE...: prints FILE with each @NAME@ replaced by its VALUE; fails if
+# any @NAME@ is left unfilled.
+render_manifest() {
+  local file=$1 text pair; shift
+  text=$(cat "$file")
+  for pair in "$@"; do
+    text=${text//"@${pair%%=*}@"/"${pair#*=}"}
+  done
+  if [[ "$text" =~ @[A-Z_]+@ ]]; then
+    die "$file: ${BASH_REMATCH[0]} was not filled in"
+  fi
+  printf '%s\n' "$text"
+}
 
 ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
 
@@ -74,6 +114,18 @@ wait_until() {
     fi
     sleep 0.5
   done
+}
+
+# pod_ready_since NAMESPACE SELECTOR SINCE: a pod matching SELECTOR is Ready with a container started
+# at or after SINCE (RFC 3339, UTC). Readiness recorded before the node restarted does not count: a
+# resumed cluster still shows its pods' last status until the kubelet reports anew.
+pod_ready_since() {
+  local ns=$1 selector=$2 since=$3 ready started
+  while read -r ready started; do
+    [ "$ready" = true ] && [ -n "$started" ] && [[ ! "$started" < "$since" ]] && return 0
+  done < <("$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s -n "$ns" get pods -l "$selector" \
+    -o jsonpath='{range .items[*]}{.status.containerStatuses[0].ready} {.status.containerStatuses[0].state.running.startedAt}{"\n"}{end}')
+  return 1
 }
 
 # The cluster is healthy when every daemon runs and the API server and the node are ready.
