@@ -20,6 +20,8 @@ vitest run --project unit --reporter=default --reporter=json --outputFile.json="
 
 echo "== Cluster tests"
 [ "$(id -u)" = 0 ] || { echo "The cluster tests run a local Kubernetes and need root: run npm test as root." >&2; exit 1; }
+# The clients the end-to-end tests drive, as a person would: OpenSSH's, rsync and curl.
+bash -c '. e2e/cluster/lib.sh && ensure_packages openssh-client openssh-sftp-server rsync curl'
 owner_file=/var/lib/puck-e2e/made-by-tests
 if [ "${PUCK_KEEP_CLUSTER:-}" != 1 ]; then
   # A fresh cluster, so no earlier run or `npm start` install can touch what the tests observe. Its

@@ -75,7 +75,12 @@ ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
 
 # Installs the Debian packages the cluster runs on, when any is missing.
 ensure_host_packages() {
-  local pkgs=(containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2)
+  ensure_packages containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2
+}
+
+# ensure_packages PKG...: installs those of the Debian packages that are missing.
+ensure_packages() {
+  local pkgs=("$@")
   local missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
