@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AccessError } from "./access.js";
 import { kubeconfigFiles, parseKubeconfigText, resolveKubeconfig, type KubeconfigDoc } from "./kubeconfig.js";
 
+const loadYaml = () => import("yaml");
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const main: KubeconfigDoc = {
   path: "/home/u/.kube/config",
@@ -103,9 +104,9 @@ describe("parseKubeconfigText", () => {
     ["numbers in YAML 1.2 forms", "a: 1e3\nb: 0x1F\nc: +1\nd: 012\ne: 2.\n", { a: 1000, b: 31, c: 1, d: 12, e: 2 }],
     ["quoted numbers stay strings", "a: '012'\nb: \"1e3\"\n", { a: "012", b: "1e3" }],
   ])("reads %s", async (_name, text, expected) => {
-    expect(await parseKubeconfigText(text)).toEqual(expected);
+    expect(await parseKubeconfigText(text, loadYaml)).toEqual(expected);
   });
   it("rejects what YAML rejects", async () => {
-    await expect(parseKubeconfigText("a: b: c\n")).rejects.toThrow();
+    await expect(parseKubeconfigText("a: b: c\n", loadYaml)).rejects.toThrow();
   });
 });

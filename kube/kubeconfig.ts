@@ -24,16 +24,18 @@ export function kubeconfigFiles(selection: Selection, env: Record<string, string
 }
 
 /**
- * A kubeconfig is YAML 1.2 (JSON included). The `yaml` package is loaded on first use, not at start:
- * its ~30 ms of loading is paid only by commands that read a kubeconfig.
+ * Loads the `yaml` package. The caller decides how: the CLI keeps it out of its bundle (every bundled
+ * byte is parsed at each start) and loads it from node_modules; the operator bundles it.
  */
-export async function parseKubeconfigText(text: string): Promise<unknown> {
+export type YamlLoader = () => Promise<{ parse(text: string): unknown }>;
+
+/** A kubeconfig is YAML 1.2 (JSON included), read by the `yaml` package as kubectl reads it. */
+export async function parseKubeconfigText(text: string, loadYaml: YamlLoader): Promise<unknown> {
   if (text.trimStart().startsWith("{")) return JSON.parse(text);
-  const { parse } = await import("yaml");
-  return parse(text);
+  return (await loadYaml()).parse(text);
 }
 
-export async function readKubeconfigs(files: string[], explicit: boolean): Promise<KubeconfigDoc[]> {
+export async function readKubeconfigs(files: string[], explicit: boolean, loadYaml: YamlLoader): Promise<KubeconfigDoc[]> {
   const docs: KubeconfigDoc[] = [];
   for (const path of files) {
     let text: string;
@@ -46,7 +48,7 @@ export async function readKubeconfigs(files: string[], explicit: boolean): Promi
     }
     let doc: unknown;
     try {
-      doc = await parseKubeconfigText(text);
+      doc = await parseKubeconfigText(text, loadYaml);
     } catch (error) {
       throw new AccessError(`kubeconfig ${path} is not valid YAML: ${(error as Error).message.split("\n")[0]}`, "fix or replace the file");
     }
@@ -134,7 +136,7 @@ export function resolveKubeconfig(docs: KubeconfigDoc[], selection: Selection, r
 }
 
 /** Reads the kubeconfig files and resolves the selected context. */
-export async function loadKubeconfig(selection: Selection, env: Record<string, string | undefined>): Promise<ClusterAccess> {
+export async function loadKubeconfig(selection: Selection, env: Record<string, string | undefined>, loadYaml: YamlLoader): Promise<ClusterAccess> {
   const files = kubeconfigFiles(selection, env);
-  return resolveKubeconfig(await readKubeconfigs(files, selection.kubeconfig !== undefined), selection);
+  return resolveKubeconfig(await readKubeconfigs(files, selection.kubeconfig !== undefined, loadYaml), selection);
 }

@@ -69,7 +69,7 @@ describe("listWatch", () => {
     );
     const seen: string[] = [];
     const restarts: string[] = [];
-    await listWatch({
+    await listWatch<KubeObject>({
       client,
       path: "/p",
       signal,
@@ -88,7 +88,7 @@ describe("listWatch", () => {
       [{ metadata: { resourceVersion: "10" }, items: [] }],
       [(emit) => emit({ type: "BOOKMARK", object: obj("", "15") }), (emit) => emit({ type: "MODIFIED", object: obj("c", "16") })],
     );
-    await listWatch({ client, path: "/p", signal, backoff: noDelay(), onList: () => {}, onEvent: () => {} });
+    await listWatch<KubeObject>({ client, path: "/p", signal, backoff: noDelay(), onList: () => {}, onEvent: () => {} });
     expect(calls).toEqual(["list", "watch rv=10 bookmarks=true", "watch rv=15 bookmarks=true", "watch rv=16 bookmarks=true"]);
   });
 
@@ -101,7 +101,7 @@ describe("listWatch", () => {
       [],
     );
     const lists: string[][] = [];
-    await listWatch({ client, path: "/p", signal, backoff: noDelay(), onList: (items) => lists.push(items.map((i) => i.metadata.name)), onEvent: () => {} });
+    await listWatch<KubeObject>({ client, path: "/p", signal, backoff: noDelay(), onList: (items) => lists.push(items.map((i) => i.metadata.name)), onEvent: () => {} });
     expect(calls.slice(0, 2)).toEqual(["list", "list continue=page2"]);
     expect(lists).toEqual([["a", "b"]]);
   });
@@ -112,14 +112,14 @@ describe("listWatch", () => {
       [(emit) => emit({ type: "ERROR", object: statusObject(500, "internal") })],
     );
     const errors: string[] = [];
-    await listWatch({ client, path: "/p", signal, backoff: noDelay(), onList: () => {}, onEvent: () => {}, onError: (e, ms) => errors.push(`${(e as Error).message} +${ms}`) });
+    await listWatch<KubeObject>({ client, path: "/p", signal, backoff: noDelay(), onList: () => {}, onEvent: () => {}, onError: (e, ms) => errors.push(`${(e as Error).message} +${ms}`) });
     expect(errors).toEqual(["GET /p: HTTP 503 unavailable +0", "watch error 500: internal +0"]);
     expect(calls.slice(0, 4)).toEqual(["list", "list", "watch rv=3 bookmarks=true", "list"]);
   });
 
   it("starts with a watch when given the resourceVersion of a list the caller already made", async () => {
     const { client, calls, signal } = scripted([], [(emit) => emit({ type: "ADDED", object: obj("x", "42") })]);
-    await listWatch({ client, path: "/p", signal, backoff: noDelay(), resourceVersion: "40", onList: () => {}, onEvent: () => {} });
+    await listWatch<KubeObject>({ client, path: "/p", signal, backoff: noDelay(), resourceVersion: "40", onList: () => {}, onEvent: () => {} });
     expect(calls.slice(0, 2)).toEqual(["watch rv=40 bookmarks=true", "watch rv=42 bookmarks=true"]);
   });
 });

@@ -1,7 +1,7 @@
 // The one list+watch loop: list, watch from the list's resourceVersion with bookmarks and a server-side
 // timeout, re-watch when a watch ends, relist on 410 Gone, and back off with jitter after failures.
 import { Backoff, sleep } from "./backoff.js";
-import type { KubeClient, KubeList, KubeObject, WatchEvent } from "./client.js";
+import type { KubeClient, KubeList, WatchEvent } from "./client.js";
 import { isStatus } from "./errors.js";
 
 export type ObjectEvent<T> = { type: "ADDED" | "MODIFIED" | "DELETED"; object: T };
@@ -32,7 +32,7 @@ export function stepOf<T extends { metadata?: { resourceVersion?: string } }>(ev
   }
 }
 
-export interface ListWatchOptions<T extends KubeObject> {
+export interface ListWatchOptions<T extends Listed> {
   client: KubeClient;
   /** The collection's path (see resourcePath). */
   path: string;
@@ -65,8 +65,11 @@ export interface ListWatchOptions<T extends KubeObject> {
 
 class Gone extends Error {}
 
+/** Any object the API lists: only its resourceVersion is read here. */
+type Listed = { metadata: { resourceVersion?: string } };
+
 /** Lists every page of the collection. */
-async function listAll<T extends KubeObject>(o: ListWatchOptions<T>): Promise<{ items: T[]; resourceVersion: string }> {
+async function listAll<T extends Listed>(o: ListWatchOptions<T>): Promise<{ items: T[]; resourceVersion: string }> {
   const items: T[] = [];
   let cont: string | undefined;
   let resourceVersion: string;
@@ -83,7 +86,7 @@ async function listAll<T extends KubeObject>(o: ListWatchOptions<T>): Promise<{ 
 }
 
 /** Runs until `signal` aborts; reports through the callbacks and never throws. */
-export async function listWatch<T extends KubeObject>(o: ListWatchOptions<T>): Promise<void> {
+export async function listWatch<T extends Listed>(o: ListWatchOptions<T>): Promise<void> {
   const now = o.now ?? Date.now;
   const backoff = o.backoff ?? new Backoff();
   const maxTimeout = o.timeoutSeconds ?? 300;

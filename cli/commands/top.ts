@@ -1,8 +1,9 @@
 // `puck top`: a live view of every Sprite's activity, kept current by a watch and redrawn in place.
+import { listWatch } from "../../kube/list-watch.js";
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { renderTopFrame } from "../render-top.js";
-import { listSprites, watchSprites, type Target } from "../sprites.js";
+import { explain, listPath, listSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 const ENTER_SCREEN = "\x1b[?1049h\x1b[?25l";
@@ -56,41 +57,30 @@ async function liveView(target: Target, initial: Sprite[], resourceVersion: stri
   const ticker = setInterval(draw, 1000);
   draw();
 
-  let rv = resourceVersion;
   try {
-    while (!abort.signal.aborted) {
-      try {
-        await watchSprites(
-          target,
-          rv ? { resourceVersion: rv } : {},
-          (event) => {
-            if (event.type === "ERROR") {
-              rv = undefined;
-              return;
-            }
-            if (event.type === "BOOKMARK") return;
-            rv = event.object.metadata.resourceVersion;
-            if (event.type === "DELETED") sprites.delete(event.object.metadata.name);
-            else sprites.set(event.object.metadata.name, event.object);
-            footer = "q or Ctrl-C to quit";
-            draw();
-          },
-          abort.signal,
-        );
-        if (!rv && !abort.signal.aborted) {
-          // The watch expired: take a fresh list and watch from it.
-          const fresh = await listSprites(target);
-          sprites.clear();
-          for (const s of fresh.items) sprites.set(s.metadata.name, s);
-          rv = fresh.metadata.resourceVersion;
-        }
-      } catch (error) {
-        if (abort.signal.aborted) break;
-        footer = `watch failed (${(error as Error).message}); retrying… q to quit`;
+    await listWatch<Sprite>({
+      client: target.client,
+      path: listPath(target),
+      signal: abort.signal,
+      ...(resourceVersion ? { resourceVersion } : {}),
+      onList: (items) => {
+        sprites.clear();
+        for (const s of items) sprites.set(s.metadata.name, s);
+        footer = "q or Ctrl-C to quit";
         draw();
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
+      },
+      onEvent: (event) => {
+        if (event.type === "DELETED") sprites.delete(event.object.metadata.name);
+        else sprites.set(event.object.metadata.name, event.object);
+        footer = "q or Ctrl-C to quit";
+        draw();
+      },
+      onError: (error, retryInMs) => {
+        const mapped = explain(target, error, { action: "watch Sprites", verb: "watch" });
+        footer = `watch failed (${mapped instanceof Error ? mapped.message : String(mapped)}); retrying in ${Math.ceil(retryInMs / 1000)} s… q to quit`;
+        draw();
+      },
+    });
   } finally {
     clearInterval(ticker);
     io.stdin.off("data", onKey);

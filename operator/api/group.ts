@@ -1,4 +1,5 @@
 // The Sprite API's identity and the names, labels and reasons every Puck component agrees on.
+import type { ResourceType } from "../../kube/paths.js";
 import type { SpriteSpec, SpriteStatus } from "./sprite-schema.js";
 
 export const GROUP = "puck.sandwich.labs";
@@ -9,6 +10,8 @@ export const PLURAL = "sprites";
 export const SINGULAR = "sprite";
 export const SHORT_NAMES = ["sp"] as const;
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
+/** The Sprite's resource type, for kube/'s path builder (which knows no custom resources itself). */
+export const SPRITES: ResourceType = { group: GROUP, version: VERSION, plural: PLURAL };
 
 export interface ObjectMeta {
   name: string;
