@@ -1,4 +1,5 @@
 // Where the API server is and who we are to it: the shape every program's client is made from.
+import { readFileSync } from "node:fs";
 
 export interface ExecPlugin {
   command: string;
@@ -42,4 +43,26 @@ export class AccessError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Access to a server named outright, e.g. `kubectl proxy` on a host (which authenticates for us), or
+ * an API server with a CA and a token file of our own.
+ */
+export function serverAccess(target: { server: string; tokenFile?: string; caFile?: string }, namespace = "default"): ClusterAccess {
+  let ca: string | undefined;
+  if (target.caFile) {
+    try {
+      ca = readFileSync(target.caFile, "utf8");
+    } catch (error) {
+      throw new AccessError(`cannot read the API server's CA ${target.caFile}: ${(error as Error).message}`, "point the CA file at a readable PEM file");
+    }
+  }
+  return {
+    server: target.server.replace(/\/+$/, ""),
+    namespace,
+    insecure: false,
+    ...(ca ? { ca } : {}),
+    ...(target.tokenFile ? { tokenFile: target.tokenFile } : {}),
+  };
 }
