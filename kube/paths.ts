@@ -18,6 +18,7 @@ export const CORE = {
   persistentvolumeclaims: { group: "", version: "v1", plural: "persistentvolumeclaims" },
   serviceaccounts: { group: "", version: "v1", plural: "serviceaccounts" },
   events: { group: "", version: "v1", plural: "events" },
+  configmaps: { group: "", version: "v1", plural: "configmaps" },
   namespaces: { group: "", version: "v1", plural: "namespaces" },
   statefulsets: { group: "apps", version: "v1", plural: "statefulsets" },
   roles: { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles" },
