@@ -37,16 +37,3 @@ export async function supervise(name: string, run: (signal: AbortSignal) => Prom
     }
   }
 }
-
-/** A sleep that ends early when the signal aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}

@@ -1,5 +1,6 @@
 // Sprite API calls (and the pod events that explain them), each failure mapped to cause and fix.
 import type { KubeClient, WatchEvent } from "../kube/client.js";
+import { listWatch, type ObjectEvent } from "../kube/list-watch.js";
 import { CORE, resourcePath } from "../kube/paths.js";
 import { SPRITES, type Sprite, type SpriteSpec } from "../operator/api/index.js";
 import { toPuckError, type ErrorContext } from "./errors.js";
@@ -32,7 +33,7 @@ export interface KubeEvent {
 const collection = (ns: string) => resourcePath(SPRITES, { namespace: ns });
 const item = (ns: string, name: string) => resourcePath(SPRITES, { namespace: ns, name });
 /** The Sprites a list or watch covers: the namespace, or every namespace with -A. */
-export const listPath = (t: Target) => resourcePath(SPRITES, { namespace: t.allNamespaces ? undefined : t.namespace });
+const listPath = (t: Target) => resourcePath(SPRITES, { namespace: t.allNamespaces ? undefined : t.namespace });
 
 async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "server">, fn: () => Promise<T>): Promise<T> {
   try {
@@ -42,9 +43,6 @@ async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "se
   }
 }
 
-/** Maps a failure of `target`'s API to the PuckError a command prints (for callers outside this file). */
-export const explain = (target: Target, error: unknown, ctx: Omit<ErrorContext, "namespace" | "server">) =>
-  toPuckError(error, { ...ctx, namespace: target.namespace, server: target.client.access.server });
 
 export const listSprites = (t: Target) =>
   call(t, { action: "list Sprites", verb: "list" }, () => t.client.request<SpriteList>("GET", listPath(t)));
@@ -81,6 +79,35 @@ export function watchSprites(
   return call(t, { action: "watch Sprites", verb: "watch", ...(options.name ? { sprite: options.name } : {}) }, () =>
     t.client.watch<Sprite>(listPath(t), query, onEvent, signal),
   );
+}
+
+/**
+ * Follows the Sprites `puck list -w` and `puck top` show, from the list they already made, until
+ * `signal` aborts: the watch restarts when it ends or goes silent, a relist (after 410 Gone or a
+ * failure) hands over every Sprite again, and each failure is told as one line before the retry.
+ */
+export function followSprites(
+  t: Target,
+  options: {
+    resourceVersion: string | undefined;
+    signal: AbortSignal;
+    onList: (sprites: Sprite[]) => void;
+    onEvent: (event: ObjectEvent<Sprite>) => void;
+    onRetry: (message: string, retryInMs: number) => void;
+  },
+): Promise<void> {
+  return listWatch<Sprite>({
+    client: t.client,
+    path: listPath(t),
+    signal: options.signal,
+    ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+    onList: options.onList,
+    onEvent: options.onEvent,
+    onError: (error, retryInMs) => {
+      const mapped = toPuckError(error, { action: "watch Sprites", verb: "watch", namespace: t.namespace, server: t.client.access.server });
+      options.onRetry(mapped instanceof Error ? mapped.message : String(mapped), retryInMs);
+    },
+  });
 }
 
 /** Events about one object (the Sprite, or its pod), oldest first. */

@@ -1,10 +1,10 @@
 // `puck list`: a table of Sprites (or -o json|yaml), optionally watching for changes.
-import { listWatch, type ObjectEvent } from "../../kube/list-watch.js";
+import type { ObjectEvent } from "../../kube/list-watch.js";
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { createOutput, dataFormatter, phaseStyle, renderTable, type DataFormat } from "../output.js";
 import { LIST_HEADERS, WIDE_HEADERS, byText, listRow, sortByName } from "../render-list.js";
-import { explain, listPath, listSprites, type Target } from "../sprites.js";
+import { followSprites, listSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 export async function list(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
@@ -66,19 +66,14 @@ async function watchList(
     if (type === "DELETED") row[all ? 2 : 1] = "Deleted";
     io.stdout.write(renderTable(headers(all, format === "wide"), [row]).split("\n")[1] + "\n");
   };
-  await listWatch<Sprite>({
-    client: target.client,
-    path: listPath(target),
+  await followSprites(target, {
+    resourceVersion,
     signal: abort.signal,
-    ...(resourceVersion ? { resourceVersion } : {}),
-    onList: (items) => {
-      for (const object of items) print({ type: "ADDED", object });
+    onList: (sprites) => {
+      for (const object of sprites) print({ type: "ADDED", object });
     },
     onEvent: print,
-    onError: (error, retryInMs) => {
-      const mapped = explain(target, error, { action: "watch Sprites", verb: "watch" });
-      out.warn(`${mapped instanceof Error ? mapped.message : String(mapped)}; retrying in ${Math.ceil(retryInMs / 1000)} s`);
-    },
+    onRetry: (message, retryInMs) => out.warn(`${message}; retrying in ${Math.ceil(retryInMs / 1000)} s`),
   });
   return 0;
 }

@@ -1,9 +1,8 @@
 // `puck top`: a live view of every Sprite's activity, kept current by a watch and redrawn in place.
-import { listWatch } from "../../kube/list-watch.js";
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { renderTopFrame } from "../render-top.js";
-import { explain, listPath, listSprites, type Target } from "../sprites.js";
+import { followSprites, listSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 const ENTER_SCREEN = "\x1b[?1049h\x1b[?25l";
@@ -58,11 +57,9 @@ async function liveView(target: Target, initial: Sprite[], resourceVersion: stri
   draw();
 
   try {
-    await listWatch<Sprite>({
-      client: target.client,
-      path: listPath(target),
+    await followSprites(target, {
+      resourceVersion,
       signal: abort.signal,
-      ...(resourceVersion ? { resourceVersion } : {}),
       onList: (items) => {
         sprites.clear();
         for (const s of items) sprites.set(s.metadata.name, s);
@@ -75,9 +72,8 @@ async function liveView(target: Target, initial: Sprite[], resourceVersion: stri
         footer = "q or Ctrl-C to quit";
         draw();
       },
-      onError: (error, retryInMs) => {
-        const mapped = explain(target, error, { action: "watch Sprites", verb: "watch" });
-        footer = `watch failed (${mapped instanceof Error ? mapped.message : String(mapped)}); retrying in ${Math.ceil(retryInMs / 1000)} s… q to quit`;
+      onRetry: (message, retryInMs) => {
+        footer = `watch failed (${message}); retrying in ${Math.ceil(retryInMs / 1000)} s… q to quit`;
         draw();
       },
     });
