@@ -10,6 +10,8 @@ export interface TcpProxy {
   thaw(): void;
   /** How many connections were accepted so far. */
   connections(): number;
+  /** How many server chunks were cut (cutServerChunk found a place to cut). */
+  cutChunks(): number;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export interface ProxyOptions {
 export async function startTcpProxy(target: { host: string; port: number; protocol: string }, options: ProxyOptions = {}): Promise<TcpProxy> {
   let frozen = false;
   let accepted = 0;
+  let cutChunks = 0;
   const pairs = new Set<[Socket, Socket]>();
   const server = createServer((client) => {
     accepted += 1;
@@ -51,6 +54,7 @@ export async function startTcpProxy(target: { host: string; port: number; protoc
         queue = queue.then(() => void client.write(chunk));
         return;
       }
+      cutChunks += 1;
       const pieces = [0, ...cuts, chunk.length].slice(1).map((endAt, i, all) => chunk.subarray(i === 0 ? 0 : all[i - 1]!, endAt));
       for (const piece of pieces) {
         queue = queue.then(
@@ -79,6 +83,7 @@ export async function startTcpProxy(target: { host: string; port: number; protoc
       }
     },
     connections: () => accepted,
+    cutChunks: () => cutChunks,
     close: () =>
       new Promise<void>((resolve) => {
         for (const [a, b] of pairs) {
