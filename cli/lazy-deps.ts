@@ -1,6 +1,6 @@
-// Dependencies loaded from node_modules only when a command needs them. Their specifiers are computed
-// so that esbuild leaves them out of dist/puck.js: every byte in the bundle is parsed on every start,
-// and for `puck list` that start-up is most of the time (yaml 260 KB, prompts 80 KB, client-node 3 MB).
+// Dependencies loaded only when a command needs them: every byte loaded is parsed, and for `puck list`
+// start-up is most of the time. prompts (80 KB) and client-node (3 MB) come from node_modules, their
+// specifiers computed so that esbuild leaves them out; yaml (260 KB) is bundled into a chunk of its own.
 // Of client-node, connect loads only Exec and its WebSocketHandler (~15 ms): its config module pulls
 // in the whole generated API client (~250 ms), so puck hands the handler its own credentials instead.
 import type * as Yaml from "yaml";
