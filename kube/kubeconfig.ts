@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { AccessError, type ClusterAccess } from "./access.js";
+import { parsePlainYaml } from "./plain-yaml.js";
 
 export interface Selection {
   kubeconfig?: string;
@@ -29,10 +30,13 @@ export function kubeconfigFiles(selection: Selection, env: Record<string, string
  */
 export type YamlLoader = () => Promise<{ parse(text: string): unknown }>;
 
-/** A kubeconfig is YAML 1.2 (JSON included), read by the `yaml` package as kubectl reads it. */
+/**
+ * A kubeconfig is YAML 1.2 (JSON included), read as the `yaml` package reads it. The plain layout
+ * kubectl writes takes a fast path proven equal to `yaml` (plain-yaml.ts); anything else goes to `yaml`.
+ */
 export async function parseKubeconfigText(text: string, loadYaml: YamlLoader): Promise<unknown> {
   if (text.trimStart().startsWith("{")) return JSON.parse(text);
-  return (await loadYaml()).parse(text);
+  return parsePlainYaml(text) ?? (await loadYaml()).parse(text);
 }
 
 export async function readKubeconfigs(files: string[], explicit: boolean, loadYaml: YamlLoader): Promise<KubeconfigDoc[]> {
