@@ -11,9 +11,9 @@ import type * as HandlerTypes from "@kubernetes/client-node/dist/web-socket-hand
 const load = <T>(specifier: string) => import(specifier) as Promise<T>;
 
 /**
- * The YAML library: for -o yaml, and for reading kubeconfigs (kube/kubeconfig.ts), so nearly every
- * command. A plain specifier: esbuild puts it in a chunk of its own beside dist/puck.js (see
- * scripts/build.mjs), loaded only when called — one file read instead of node_modules' sixty (30 ms → 10 ms).
+ * The YAML library: for -o yaml, and for kubeconfigs beyond kubectl's plain layout (kube/kubeconfig.ts).
+ * A plain specifier: esbuild puts it in a chunk of its own beside dist/puck.js (see scripts/build.mjs),
+ * loaded only when called — one file read instead of node_modules' sixty (30 ms → 10 ms).
  */
 export const loadYaml = async (): Promise<typeof Yaml> => {
   const yaml = (await import("yaml")) as typeof Yaml & { default?: typeof Yaml };
