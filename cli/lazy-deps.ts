@@ -1,6 +1,6 @@
-// Dependencies loaded only when a command needs them: every byte loaded is parsed, and for `puck list`
-// start-up is most of the time. prompts (80 KB) and client-node (3 MB) come from node_modules, their
-// specifiers computed so that esbuild leaves them out; yaml (260 KB) is bundled into a chunk of its own.
+// Dependencies loaded from node_modules only when a command needs them. Their specifiers are computed
+// so that esbuild leaves them out of dist/puck.js: every byte in the bundle is parsed on every start,
+// and for `puck list` that start-up is most of the time (yaml 260 KB, prompts 80 KB, client-node 3 MB).
 // Of client-node, connect loads only Exec and its WebSocketHandler (~15 ms): its config module pulls
 // in the whole generated API client (~250 ms), so puck hands the handler its own credentials instead.
 import type * as Yaml from "yaml";
@@ -10,16 +10,8 @@ import type * as HandlerTypes from "@kubernetes/client-node/dist/web-socket-hand
 
 const load = <T>(specifier: string) => import(specifier) as Promise<T>;
 
-/**
- * The YAML library: for -o yaml, and for kubeconfigs beyond kubectl's plain layout (kube/kubeconfig.ts).
- * A plain specifier: esbuild puts it in a chunk of its own beside dist/puck.js (see scripts/build.mjs),
- * loaded only when called — one file read instead of node_modules' sixty (30 ms → 10 ms).
- */
-export const loadYaml = async (): Promise<typeof Yaml> => {
-  const yaml = (await import("yaml")) as typeof Yaml & { default?: typeof Yaml };
-  // Bundled from its CommonJS build, yaml's functions sit on the default export.
-  return typeof yaml.parse === "function" ? yaml : yaml.default!;
-};
+/** The YAML library: for -o yaml, and for kubeconfigs beyond kubectl's plain layout (kube/kubeconfig.ts). */
+export const loadYaml = () => load<typeof Yaml>(["yaml"].join(""));
 
 /** prompts' modern copy (its main file would pull in a second, transpiled one). */
 export const loadPrompts = async () =>

@@ -1,6 +1,6 @@
 // Bundles the three deployables with esbuild into self-contained files under dist/.
 import { build } from "esbuild";
-import { chmod, rm } from "node:fs/promises";
+import { chmod } from "node:fs/promises";
 
 const entries = [
   { in: "operator/main.ts", out: "operator" },
@@ -8,8 +8,6 @@ const entries = [
   { in: "cli/main.ts", out: "puck" },
 ];
 const only = process.argv.slice(2);
-// puck's chunks have hashed names: clear the old ones so dist/ holds one build's.
-if (only.length === 0 || only.includes("puck")) await rm("dist/puck-chunks", { recursive: true, force: true });
 
 await Promise.all(
   entries
@@ -22,10 +20,7 @@ await Promise.all(
         platform: "node",
         target: "node22",
         format: "esm",
-        // puck: code behind a dynamic import (yaml) goes into a chunk file loaded on first use, so
-        // `puck --version` does not parse it. The operator and agent ship as single files.
-        splitting: e.out === "puck",
-        chunkNames: "puck-chunks/[name]-[hash]",
+        splitting: false,
         sourcemap: "linked",
         minify: false,
         legalComments: "none",
