@@ -184,7 +184,7 @@ export function createKubeClient(access: ClusterAccess, options: ClientOptions =
       record(verb, path, status, started);
       if (error instanceof KubeError) throw error;
       if (deadline.aborted) throw localError(what, LOCAL_REASON.timeout, `no answer within ${limit} ms`, error);
-      if (opts.signal?.aborted) throw localError(what, "Aborted", "aborted", error);
+      if (opts.signal?.aborted) throw localError(what, LOCAL_REASON.aborted, "aborted", error);
       throw localError(what, LOCAL_REASON.network, (error as Error).message, error);
     }
     record(verb, path, status, started);

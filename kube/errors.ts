@@ -10,6 +10,8 @@ export const LOCAL_REASON = {
   network: "NetworkError",
   /** The credentials could not be obtained (token file unreadable, exec plugin failed). */
   credentials: "CredentialsError",
+  /** The caller's signal aborted the request. */
+  aborted: "Aborted",
 } as const;
 
 export class KubeError extends Error {
