@@ -1,7 +1,7 @@
 // `puck top`: a live view of every Sprite's activity, kept current by a watch and redrawn in place.
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
-import { renderTopFrame } from "../render-top.js";
+import { renderTopFrame, spriteKey } from "../render-top.js";
 import { followSprites, listSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
@@ -14,20 +14,28 @@ export async function top(_args: string[], options: Record<string, unknown>, io:
   const first = await listSprites(target);
   const live = options.once !== true && io.stdout.isTTY === true;
   if (!live) {
-    io.stdout.write(renderTopFrame({ namespace: target.namespace, sprites: first.items, now: io.now() }));
+    io.stdout.write(renderTopFrame({ namespace: target.namespace, allNamespaces: target.allNamespaces === true, sprites: first.items, now: io.now() }));
     return 0;
   }
   return liveView(target, first.items, first.metadata.resourceVersion, io);
 }
 
 async function liveView(target: Target, initial: Sprite[], resourceVersion: string | undefined, io: Io): Promise<number> {
-  const sprites = new Map(initial.map((s) => [s.metadata.name, s]));
+  // Keyed by namespace/name: with -A, two namespaces may each hold a Sprite of the same name.
+  const sprites = new Map(initial.map((s) => [spriteKey(s), s]));
   const abort = new AbortController();
   let footer = "q or Ctrl-C to quit";
   const draw = () =>
     io.stdout.write(
       HOME_CLEAR +
-        renderTopFrame({ namespace: target.namespace, sprites: [...sprites.values()], now: io.now(), columns: io.stdout.columns ?? 120, footer }),
+        renderTopFrame({
+          namespace: target.namespace,
+          allNamespaces: target.allNamespaces === true,
+          sprites: [...sprites.values()],
+          now: io.now(),
+          columns: io.stdout.columns ?? 120,
+          footer,
+        }),
     );
 
   const raw = io.stdin.isTTY === true && typeof io.stdin.setRawMode === "function";
@@ -62,13 +70,13 @@ async function liveView(target: Target, initial: Sprite[], resourceVersion: stri
       signal: abort.signal,
       onList: (items) => {
         sprites.clear();
-        for (const s of items) sprites.set(s.metadata.name, s);
+        for (const s of items) sprites.set(spriteKey(s), s);
         footer = "q or Ctrl-C to quit";
         draw();
       },
       onEvent: (event) => {
-        if (event.type === "DELETED") sprites.delete(event.object.metadata.name);
-        else sprites.set(event.object.metadata.name, event.object);
+        if (event.type === "DELETED") sprites.delete(spriteKey(event.object));
+        else sprites.set(spriteKey(event.object), event.object);
         footer = "q or Ctrl-C to quit";
         draw();
       },
