@@ -27,7 +27,7 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/operator/**", "**/agent/**", "**/cli/**"], message: "kube/ imports nothing from the programs." }] },
+        { patterns: [{ group: ["**/operator/**", "**/agent/**", "**/cli/**", "**/gateway/**"], message: "kube/ imports nothing from the programs." }] },
       ],
     },
   },
