@@ -158,6 +158,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       processCount: seen.candidates.length,
       ...(lastActiveMs !== undefined ? { previousLastActiveMs: lastActiveMs } : {}),
       ...(wakeRequested(sprite) !== undefined ? { wakeRequestedMs: wakeRequested(sprite)! } : {}),
+      ...(seen.mainInit ? { mainStartMs: seen.mainInit.startTimeMs } : {}),
     });
     lastActiveMs = verdict.lastActiveMs;
 

@@ -31,6 +31,8 @@ export interface Observation {
   keepAwakeUntilMs?: number;
   cpuPercent: number;
   processCount: number;
+  /** When the main container's keep-running process started; undefined when the agent sees none. */
+  mainStartMs?: number;
   /** The last activity published before (from this agent, or the status it found at start). */
   previousLastActiveMs?: number;
   /**
@@ -105,6 +107,7 @@ export function aggregate(o: Observation): Verdict {
   const report: ActivityReport = {
     reportTime: iso(o.nowMs),
     agentStartTime: iso(o.agentStartMs),
+    ...(o.mainStartMs !== undefined ? { mainStartTime: iso(o.mainStartMs) } : {}),
     sessions: sessions.slice(0, MAX_SESSIONS),
     busyProcesses: o.busy,
     cpuPercent: Math.round(o.cpuPercent),

@@ -19,4 +19,9 @@ describe("statusPatch", () => {
     );
     expect(patch.status).toMatchObject({ activeSessions: 1, lastActiveTime: "2026-01-01T11:59:58.000Z", activity: { keepAwakeUntil: "2026-01-01T12:01:00.000Z" } });
   });
+
+  it("says when the main container's process started, and clears it with null once the agent sees none", () => {
+    expect(statusPatch(aggregate({ ...base, mainStartMs: NOW - 3000 })).status.activity).toMatchObject({ mainStartTime: "2026-01-01T11:59:57.000Z" });
+    expect(statusPatch(aggregate(base)).status.activity).toMatchObject({ mainStartTime: null });
+  });
 });

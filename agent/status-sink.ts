@@ -9,6 +9,7 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
   const activity: Record<keyof ActivityReport, unknown> = {
     reportTime: verdict.report.reportTime,
     agentStartTime: verdict.report.agentStartTime,
+    mainStartTime: verdict.report.mainStartTime ?? null,
     sessions: verdict.report.sessions ?? [],
     busyProcesses: verdict.report.busyProcesses ?? [],
     keepAwakeUntil: verdict.report.keepAwakeUntil ?? null,

@@ -41,9 +41,9 @@ describe("podView", () => {
   const created = { creationTimestamp: "2026-01-01T11:59:58Z" };
   const starting = { containerStatuses: [{ name: "sprite", state: { waiting: { reason: "ContainerCreating" } } }] };
   it.each([
-    { name: "an agent started in this pod makes it Ready before the kubelet's status does", pod: pod(starting, created), agent: "2026-01-01T11:59:59.200Z", want: { exists: true, ready: true } },
-    { name: "an agent started in the pod's creation second counts (creation times are whole seconds)", pod: pod(starting, created), agent: "2026-01-01T11:59:58.100Z", want: { exists: true, ready: true } },
-    { name: "an agent of an earlier pod does not", pod: pod(starting, created), agent: "2026-01-01T11:50:00Z", want: { exists: true, ready: false } },
+    { name: "the main container's process seen by the agent in this pod makes it Ready before the kubelet's status does", pod: pod(starting, created), agent: "2026-01-01T11:59:59.200Z", want: { exists: true, ready: true } },
+    { name: "a process started in the pod's creation second counts (creation times are whole seconds)", pod: pod(starting, created), agent: "2026-01-01T11:59:58.100Z", want: { exists: true, ready: true } },
+    { name: "a process of an earlier pod does not", pod: pod(starting, created), agent: "2026-01-01T11:50:00Z", want: { exists: true, ready: false } },
     { name: "no report, no evidence", pod: pod(starting, created), agent: undefined, want: { exists: true, ready: false } },
     {
       name: "a failing container wins over the agent's evidence",
@@ -52,17 +52,17 @@ describe("podView", () => {
       want: { exists: true, ready: false, failing: { reason: "CrashLoopBackOff", message: "container sprite: back-off" } },
     },
     {
-      name: "the kubelet's later word wins: Ready turned False after the agent started (a container stopped since)",
+      name: "the kubelet's later word wins: Ready turned False after the process started (a container stopped since)",
       pod: pod({ ...starting, conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady", lastTransitionTime: "2026-01-01T12:00:00Z" }] }, created),
       agent: "2026-01-01T11:59:58.500Z",
       want: { exists: true, ready: false },
     },
     {
-      name: "the kubelet's Ready=False from the pod's start does not outweigh the agent",
+      name: "the kubelet's Ready=False from the pod's start does not outweigh the agent's sight",
       pod: pod({ ...starting, conditions: [{ type: "Ready", status: "False", reason: "ContainersNotReady", lastTransitionTime: "2026-01-01T11:59:58Z" }] }, created),
       agent: "2026-01-01T11:59:58.500Z",
       want: { exists: true, ready: true },
     },
-    { name: "a pod being deleted is not Ready, whatever its agent said", pod: pod(starting, { ...created, deletionTimestamp: "2026-01-01T12:00:00Z" }), agent: "2026-01-01T11:59:59Z", want: { exists: true, ready: false } },
+    { name: "a pod being deleted is not Ready, whatever its agent saw", pod: pod(starting, { ...created, deletionTimestamp: "2026-01-01T12:00:00Z" }), agent: "2026-01-01T11:59:59Z", want: { exists: true, ready: false } },
   ])("$name", ({ pod: p, agent, want }) => expect(podView(p, now, agent)).toEqual(want));
 });

@@ -29,28 +29,29 @@ export const FAILING_REASONS = new Set([
 export const UNSCHEDULABLE_GRACE_MS = 20_000;
 
 /**
- * Whether the agent reported from this pod: its start time is not before the pod was made. The
- * kubelet starts a pod's containers in order, the main container before the agent, so an agent that
- * runs proves the main container started — up to a second before the kubelet's own status says so
- * (it notices started containers only at its next relist). Creation times have second resolution:
- * an agent of an earlier pod started before that pod was deleted, hence before this one was made.
+ * Whether the agent saw this pod's main container run: the agent shares the pod's process namespace
+ * and reports when the main container's first process started (activity.mainStartTime), up to a
+ * second before the kubelet's own status says so (it notices started containers only at its next
+ * relist). That start must not be before the pod was made (creation times have whole seconds): a
+ * report from an earlier pod names an earlier process. An agent merely running proves nothing — the
+ * kubelet starts the agent even when the main container's image cannot be pulled.
  */
-export function agentReportedFromPod(pod: KubeObject, agentStartTime: string | undefined): boolean {
+export function mainSeenRunning(pod: KubeObject, mainStartTime: string | undefined): boolean {
   const created = Date.parse(pod.metadata.creationTimestamp ?? "");
-  const started = Date.parse(agentStartTime ?? "");
+  const started = Date.parse(mainStartTime ?? "");
   if (Number.isNaN(created) || Number.isNaN(started) || started < Math.floor(created / 1000) * 1000) return false;
-  // The kubelet's later word wins: Ready turned False after the agent started means a container
-  // stopped since (a crash, a restart), and the agent's start proves nothing about now.
+  // The kubelet's later word wins: Ready turned False after the process started means a container
+  // stopped since (a crash, a restart).
   const kubeletReady = ((pod.status ?? {}) as PodStatus).conditions?.find((c) => c.type === "Ready");
   const turned = Date.parse(kubeletReady?.lastTransitionTime ?? "");
   return !(kubeletReady?.status === "False" && turned >= Math.floor(started / 1000) * 1000 + 1000);
 }
 
 /**
- * The pod as the operator sees it. Ready when the kubelet says so, or — sooner — when the agent
- * reported from it (`agentStartTime` of the Sprite's activity report) and nothing in it is failing.
+ * The pod as the operator sees it. Ready when the kubelet says so, or — sooner — when the agent saw
+ * its main container run (`mainStartTime` of the Sprite's activity report) and nothing in it is failing.
  */
-export function podView(pod: KubeObject | undefined, now: Date, agentStartTime?: string): PodView {
+export function podView(pod: KubeObject | undefined, now: Date, mainStartTime?: string): PodView {
   if (!pod) return { exists: false, ready: false };
   const status = (pod.status ?? {}) as PodStatus;
   const ready = !pod.metadata.deletionTimestamp && status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
@@ -61,7 +62,7 @@ export function podView(pod: KubeObject | undefined, now: Date, agentStartTime?:
       return { exists: true, ready: false, failing: { reason: waiting.reason, message: `container ${c.name}: ${waiting.message ?? waiting.reason}` } };
     }
   }
-  if (!pod.metadata.deletionTimestamp && agentReportedFromPod(pod, agentStartTime)) return { exists: true, ready: true };
+  if (!pod.metadata.deletionTimestamp && mainSeenRunning(pod, mainStartTime)) return { exists: true, ready: true };
   const scheduled = status.conditions?.find((c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
     const since = Date.parse(scheduled.lastTransitionTime ?? "") || now.getTime();

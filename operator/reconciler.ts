@@ -95,7 +95,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   const names = childNames(name);
   const now = deps.now();
   let current: SpriteStatus = sprite.status ?? {};
-  const pod = podView(await readChild(deps, "pods", namespace, names.pod), now, current.activity?.agentStartTime);
+  const pod = podView(await readChild(deps, "pods", namespace, names.pod), now, current.activity?.mainStartTime);
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,

@@ -111,6 +111,9 @@ export const activityReportSchema = object(
   {
     reportTime: dateTime("When the agent made this report: the operator trusts only fresh reports."),
     agentStartTime: dateTime("When the reporting agent started."),
+    mainStartTime: dateTime(
+      "When the main container's first process started, as the agent saw it (the pod shares one process namespace): proof that the main container runs; absent when the agent sees none.",
+    ),
     sessions: array(session, { maxItems: 16, description: "Sessions seen, at most 16." }),
     busyProcesses: array(busyProcess, { maxItems: 8, description: "Busy processes, busiest first, at most 8." }),
     keepAwakeUntil: dateTime("A keep-alive set from inside the Sprite (keepawake), while it lasts."),
