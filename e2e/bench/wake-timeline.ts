@@ -26,7 +26,7 @@ const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfigPath());
 
-type Status = { phase?: string; observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[]; activity?: { reportTime?: string; agentStartTime?: string } };
+type Status = { phase?: string; observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[]; activity?: { reportTime?: string; agentStartTime?: string; mainStartTime?: string } };
 type Pod = { spec: { nodeName?: string }; status?: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; state?: Record<string, unknown> }[] } };
 
 await Promise.all([ensurePuckBuilt(), installCrd()]);
@@ -49,14 +49,14 @@ try {
       if (!t0) return;
       const s = o.status ?? {};
       const ready = s.conditions?.find((c) => c.type === "Ready");
-      const line = `sprite gen=${o.metadata.generation} observed=${s.observedGeneration} ${s.phase} Ready=${ready?.status}/${ready?.reason} agentStart=${s.activity?.agentStartTime?.slice(11)} report=${s.activity?.reportTime?.slice(11)}`;
+      const line = `sprite gen=${o.metadata.generation} observed=${s.observedGeneration} ${s.phase} Ready=${ready?.status}/${ready?.reason} agentStart=${s.activity?.agentStartTime?.slice(11)} mainStart=${s.activity?.mainStartTime?.slice(11)} report=${s.activity?.reportTime?.slice(11)}`;
       if (line !== lastSprite) log(line);
       lastSprite = line;
     }, () => undefined);
     const w2 = await watch.watch(`/api/v1/namespaces/${ns.name}/pods`, { fieldSelector: `metadata.name=${pod}` }, (type, o: Pod) => {
       if (!t0) return;
       const cs = (o.status?.containerStatuses ?? []).map((c) => `${c.name}:${Object.keys(c.state ?? {})[0]}`).join(",");
-      const line = `pod ${type} node=${o.spec.nodeName ?? "-"} ${o.status?.phase} Ready=${o.status?.conditions?.find((c) => c.type === "Ready")?.status} ${cs}`;
+      const line = `pod ${type} created=${(o as { metadata?: { creationTimestamp?: string } }).metadata?.creationTimestamp?.slice(11)} node=${o.spec.nodeName ?? "-"} ${o.status?.phase} Ready=${o.status?.conditions?.find((c) => c.type === "Ready")?.status} ${cs}`;
       if (line !== lastPod) log(line);
       lastPod = line;
     }, () => undefined);
