@@ -1,7 +1,8 @@
 // reconcile(key): fetch → handle deletion → observe → decide → ensure each child → write status if changed.
 import { DEFAULT_STORAGE_SIZE, FINALIZER, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
 import { parseQuantity } from "./compare.js";
-import { decide, type DecideConfig } from "./decide.js";
+import { FAILED_CREATE_SELECTOR, createFailure } from "./create-failure.js";
+import { decide, isNewWakeRequest, type DecideConfig } from "./decide.js";
 import {
   desiredPvc,
   desiredRole,
@@ -13,7 +14,7 @@ import {
 } from "./desired-objects.js";
 import { ensure, ensureDeleted, type ObjectCache } from "./ensure.js";
 import type { EventRecorder } from "./events.js";
-import { KubeApiError, isStatus, type KubeClient, type KubeObject } from "./kube-client.js";
+import { KubeApiError, isStatus, type KubeClient, type KubeList, type KubeObject } from "./kube-client.js";
 import type { Logger } from "./logger.js";
 import { podView } from "./pod-view.js";
 import { clusterPath, resourcePath, type ResourceName } from "./resources.js";
@@ -57,6 +58,14 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 
 const iso = (d: Date) => d.toISOString();
 
+/** On a StatefulSet: the wake request that last asked its controller to retry creating the pod. */
+export const RETRY_ANNOTATION = "puck.sandwich.labs/retried-for-wake";
+
+function latest(...times: (string | undefined)[]): Date | undefined {
+  const ms = times.map((t) => Date.parse(t ?? "")).filter((t) => !Number.isNaN(t));
+  return ms.length === 0 ? undefined : new Date(Math.max(...ms));
+}
+
 /** A child from the cache when it can say, else from the API. */
 async function readChild(deps: ReconcileDeps, resource: ResourceName, namespace: string, name: string): Promise<KubeObject | undefined> {
   const cached = deps.cache?.get(resource, namespace, name);
@@ -93,7 +102,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   // Observe, then decide.
   const names = childNames(name);
   const now = deps.now();
-  const pod = podView(await readChild(deps, "pods", namespace, names.pod), now);
+  let pod = podView(await readChild(deps, "pods", namespace, names.pod), now);
   let current: SpriteStatus = sprite.status ?? {};
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
@@ -139,6 +148,17 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   await ensure(client, "roles", desiredRole(sprite), ["rules"], cache);
   await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
   await ensure(client, "services", desiredService(sprite), ["spec"], cache);
+  if (verdict.replicas === 1 && !pod.exists && sts.action !== "created") {
+    // A wake request on an awake Sprite whose pod was refused asks to try again (the user may have
+    // fixed the cause): the StatefulSet controller retries at once on any change to its object,
+    // where otherwise its backoff could keep the user waiting for minutes.
+    const retry = sts.action === "unchanged" && isNewWakeRequest(sprite.spec, current);
+    if (retry) await client.request("PATCH", resourcePath("statefulsets", namespace, names.statefulSet), { body: { metadata: { annotations: { [RETRY_ANNOTATION]: sprite.spec.wakeRequestedAt } } } });
+    // Refusals older than the last wake, or the wake request, say nothing about this attempt.
+    const since = latest(wokeAt ?? current.wokeAt, sprite.spec.wakeRequestedAt);
+    const failing = since && createFailure(await failedCreates(deps, namespace, names.statefulSet), names.statefulSet, since);
+    if (failing) pod = { ...pod, failing };
+  }
   if (sts.action === "created") {
     log.info("Created StatefulSet", { statefulSet: names.statefulSet, replicas: verdict.replicas });
     await events(sprite, "Normal", REASON.created, `Created the StatefulSet ${names.statefulSet} and the home volume ${names.pvc}.`);
@@ -165,6 +185,16 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   }
   const recheckAt = earliest(verdict.recheckAt, pod.recheckAt);
   return { ...(recheckAt ? { recheckAt } : {}), phase: verdict.phase };
+}
+
+/** The StatefulSet's FailedCreate events: from the operator's watch, else from the API. */
+async function failedCreates(deps: ReconcileDeps, namespace: string, statefulSet: string): Promise<KubeObject[]> {
+  const cached = deps.cache?.failedCreates?.(namespace, statefulSet);
+  if (cached) return cached;
+  const list = await deps.client.request<KubeList>("GET", resourcePath("events", namespace), {
+    query: { fieldSelector: `${FAILED_CREATE_SELECTOR},involvedObject.name=${statefulSet}` },
+  });
+  return list.items;
 }
 
 /** Creates the home volume, or grows it; returns a message when it cannot grow. */

@@ -9,6 +9,7 @@ export interface WatchOptions {
   resource: ResourceName;
   namespace?: string;
   labelSelector?: string;
+  fieldSelector?: string;
   /** Relist this often even if nothing went wrong, so missed events cannot be missed for long. */
   resyncMs: number;
 }
@@ -106,7 +107,7 @@ export class ResourceWatch {
     let resourceVersion: string;
     do {
       const page = await this.client.request<KubeList>("GET", this.path(), {
-        query: { labelSelector: this.options.labelSelector, limit: 500, continue: cont },
+        query: { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector, limit: 500, continue: cont },
       });
       for (const item of page.items) seen.set(keyOf(item), slim(item));
       cont = page.metadata.continue || undefined;
@@ -128,7 +129,7 @@ export class ResourceWatch {
     try {
       await this.client.watch(
         this.path(),
-        { labelSelector: this.options.labelSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds },
+        { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector, resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds },
         (event) => {
           if (event.type === "ERROR") {
             const status = event.object as unknown as { code?: number; message?: string };
