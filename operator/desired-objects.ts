@@ -12,6 +12,7 @@ import {
   type Sprite,
 } from "./api/index.js";
 import { HOME_VOLUME, agentContainer, agentTokenVolume } from "./agent-container.js";
+import { homeInitContainers, homeInitVolume } from "./home-setup.js";
 
 export interface BuildConfig {
   agentImage: string;
@@ -89,6 +90,8 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
           automountServiceAccountToken: false,
           serviceAccountName: names.serviceAccount,
           terminationGracePeriodSeconds: 5,
+          // Before anything else: the home belongs to the user the shell runs as (operator/home-setup.ts).
+          initContainers: homeInitContainers(sprite.spec.image),
           // No probes on purpose: Ready means the containers started, so a wake is as fast as a start.
           // No tty either (false is the default, and the server drops it, so naming it would never match).
           containers: [
@@ -105,7 +108,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
             },
             agentContainer(name, config.agentImage),
           ],
-          volumes: [{ name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } }, agentTokenVolume()],
+          volumes: [{ name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } }, agentTokenVolume(), homeInitVolume()],
         },
       },
     },
