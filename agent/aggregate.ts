@@ -1,5 +1,5 @@
 // The pure heart of the agent: turns what the sources saw into the activity report and says when to publish it.
-import type { ActivityReport, BusyProcess, SpriteSession } from "../operator/api/index.js";
+import { underDiskPressure, type ActivityReport, type BusyProcess, type DiskUsage, type SpriteSession } from "../operator/api/index.js";
 
 export const MAX_SESSIONS = 16;
 
@@ -33,6 +33,8 @@ export interface Observation {
   processCount: number;
   /** The last activity published before (from this agent, or the status it found at start). */
   previousLastActiveMs?: number;
+  /** The home volume's filesystem, when it could be read. */
+  disk?: DiskUsage;
 }
 
 export interface Verdict {
@@ -42,6 +44,7 @@ export interface Verdict {
   lastActiveMs?: number;
   /** The future keep-alive in force, if any. */
   keepAwakeUntilMs?: number;
+  disk?: DiskUsage;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -107,6 +110,7 @@ export function aggregate(o: Observation): Verdict {
     activeSessions,
     ...(lastActiveMs !== undefined ? { lastActiveMs } : {}),
     ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntilMs } : {}),
+    ...(o.disk ? { disk: o.disk } : {}),
   };
 }
 
@@ -116,7 +120,9 @@ export function aggregate(o: Observation): Verdict {
  * publishing each would mean a write a second; the list itself is refreshed with the heartbeat.
  */
 export function decisionKey(v: Verdict): string {
-  return JSON.stringify({ sessions: v.activeSessions, busy: (v.report.busyProcesses?.length ?? 0) > 0, keepAwake: v.keepAwakeUntilMs ?? null });
+  // The disk likewise: whether it is past the warning threshold, not its byte count.
+  const disk = underDiskPressure(v.disk);
+  return JSON.stringify({ sessions: v.activeSessions, busy: (v.report.busyProcesses?.length ?? 0) > 0, keepAwake: v.keepAwakeUntilMs ?? null, disk });
 }
 
 export interface PublishState {

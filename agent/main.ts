@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Sprite } from "../operator/api/index.js";
 import { createAgentLoop } from "./agent-loop.js";
+import { readDiskUsage } from "./disk-usage.js";
 import { readConfig } from "./config.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
 import { watchKeepAwake } from "./keep-awake-watcher.js";
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     heartbeatMs: config.heartbeatMs,
     cpuWindowMs: CPU_WINDOW_MS,
     refreshMs: REFRESH_MS,
+    disk: () => readDiskUsage(config.homeDir),
   });
   const kick = () => void loop.tick().catch((error: unknown) => log.error("Tick failed", { error }));
   const keepAwake = watchKeepAwake({ homeDir: config.homeDir, log, now: Date.now, onChange: kick });

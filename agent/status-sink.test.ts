@@ -19,4 +19,10 @@ describe("statusPatch", () => {
     );
     expect(patch.status).toMatchObject({ activeSessions: 1, lastActiveTime: "2026-01-01T11:59:58.000Z", activity: { keepAwakeUntil: "2026-01-01T12:01:00.000Z" } });
   });
+
+  it("carries the disk figures when read, and leaves the last ones when not (a merge patch keeps what it omits)", () => {
+    const disk = { usedBytes: 5, totalBytes: 10, availableBytes: 5 };
+    expect(statusPatch(aggregate({ ...base, disk })).status.disk).toEqual(disk);
+    expect("disk" in statusPatch(aggregate(base)).status).toBe(false);
+  });
 });

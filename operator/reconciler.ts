@@ -1,5 +1,5 @@
 // reconcile(key): fetch → handle deletion → observe → decide → ensure each child → write status if changed.
-import { DEFAULT_STORAGE_SIZE, FINALIZER, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
+import { CONDITION, DEFAULT_STORAGE_SIZE, FINALIZER, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
 import { parseQuantity } from "./compare.js";
 import { FAILED_CREATE_SELECTOR, createFailure } from "./create-failure.js";
 import { decide, isNewWakeRequest, type DecideConfig } from "./decide.js";
@@ -12,6 +12,8 @@ import {
   desiredStatefulSet,
   type BuildConfig,
 } from "./desired-objects.js";
+import { findCondition } from "./conditions.js";
+import { diskPressureEvent } from "./disk-pressure.js";
 import { ensure, ensureDeleted, type ObjectCache } from "./ensure.js";
 import type { EventRecorder } from "./events.js";
 import { KubeApiError, isStatus, type KubeClient, type KubeList, type KubeObject } from "./kube-client.js";
@@ -182,6 +184,12 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   if (patch) {
     await client.request("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: patch } });
     if (patch.phase) log.info("Updated Sprite status", { phase: desired.phase, reason: desired.reason });
+    // After the write: a conflict retries the reconcile, and the event must not come twice.
+    const disk = diskPressureEvent(findCondition(current.conditions, CONDITION.diskPressure), findCondition(desired.conditions, CONDITION.diskPressure));
+    if (disk) {
+      log.info("Home volume fullness changed", { reason: disk.reason });
+      await events(sprite, disk.type, disk.reason, disk.message);
+    }
   }
   const recheckAt = earliest(verdict.recheckAt, pod.recheckAt);
   return { ...(recheckAt ? { recheckAt } : {}), phase: verdict.phase };

@@ -2,6 +2,7 @@
 import { CONDITION, REASON, type Condition, type Phase, type SpriteStatus } from "./api/index.js";
 import { deepEqual } from "./compare.js";
 import { setCondition } from "./conditions.js";
+import { diskPressureCondition } from "./disk-pressure.js";
 
 /** Fields the operator writes; the agent owns activeSessions, lastActiveTime and activity. */
 export const OPERATOR_FIELDS = [
@@ -60,6 +61,8 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   const g = input.generation;
   let conditions = setCondition(input.current.conditions, { ...readyCondition(input), observedGeneration: g }, now);
   conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...input.activityFresh, observedGeneration: g }, now);
+  const disk = diskPressureCondition(input.current.disk, g);
+  if (disk) conditions = setCondition(conditions, disk, now);
   const status: OperatorStatus = {
     phase: input.terminating ? "Terminating" : input.phase,
     observedGeneration: g,

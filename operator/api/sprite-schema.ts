@@ -132,6 +132,15 @@ const condition = object(
   { required: ["type", "status", "reason", "lastTransitionTime"] },
 );
 
+export const diskUsageSchema = object(
+  {
+    usedBytes: integer({ description: "Bytes in use on the home volume's filesystem (statfs: blocks minus free blocks).", format: "int64", minimum: 0 }),
+    totalBytes: integer({ description: "The filesystem's size in bytes (statfs: blocks).", format: "int64", minimum: 0 }),
+    availableBytes: integer({ description: "Bytes the user may still write (statfs: blocks available to unprivileged users).", format: "int64", minimum: 0 }),
+  },
+  { required: ["usedBytes", "totalBytes"], description: "The home volume's filesystem as the agent last saw it; kept while the Sprite hibernates." },
+);
+
 export const spriteStatusSchema = object({
   phase: enumOf(PHASES),
   podName: string(),
@@ -144,6 +153,7 @@ export const spriteStatusSchema = object({
   activeSessions: integer({ description: "Sessions that currently keep the Sprite awake." }),
   lastActiveTime: dateTime("Last activity the agent saw: terminal input or output, an exec, a busy process."),
   activity: activityReportSchema,
+  disk: diskUsageSchema,
   // Written by the operator:
   reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
   message: string({ description: "The reason, for humans." }),
@@ -181,3 +191,4 @@ export type SpriteSession = NonNullable<ActivityReport["sessions"]>[number];
 export type BusyProcess = NonNullable<ActivityReport["busyProcesses"]>[number];
 export type Condition = NonNullable<SpriteStatus["conditions"]>[number];
 export type Phase = (typeof PHASES)[number];
+export type DiskUsage = TypeOf<typeof diskUsageSchema>;
