@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Sprite } from "./api/index.js";
 import {
   KEEP_RUNNING_SCRIPT,
+  mainResources,
   desiredPvc,
   desiredRole,
   desiredRoleBinding,
@@ -65,7 +66,7 @@ describe("desired objects", () => {
       env: [{ name: "HOME", value: "/home/sprite" }],
       workingDir: "/home/sprite",
       volumeMounts: [{ name: "home", mountPath: "/home/sprite" }],
-      resources: { limits: { memory: "1Gi" } },
+      resources: { limits: { memory: "1Gi" }, requests: { cpu: "100m" } },
     });
     const agent = pod.containers[1]!;
     expect(agent.name).toBe("agent");
@@ -93,6 +94,18 @@ describe("desired objects", () => {
     expect(setup!.command.join(" ")).toMatch(/chmod 0700 "\$h"/);
     expect(pod.volumes).toContainEqual({ name: "home-init", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
   });
+
+  type Resources = Sprite["spec"]["resources"];
+  it.each<{ name: string; given: Resources; want: Resources }>([
+    { name: "none given: the documented default requests", given: undefined, want: { requests: { cpu: "100m", memory: "256Mi" } } },
+    { name: "a request given is kept; the other is defaulted", given: { requests: { memory: "2Gi" } }, want: { requests: { memory: "2Gi", cpu: "100m" } } },
+    {
+      name: "a limit alone gets no default request (Kubernetes requests the limit; a default above it would be invalid)",
+      given: { limits: { cpu: "50m", memory: "64Mi" } },
+      want: { limits: { cpu: "50m", memory: "64Mi" } },
+    },
+    { name: "other resources pass through", given: { limits: { "nvidia.com/gpu": "1" } }, want: { limits: { "nvidia.com/gpu": "1" }, requests: { cpu: "100m", memory: "256Mi" } } },
+  ])("resources: $name", ({ given, want }) => expect(mainResources(given)).toEqual(want));
 
   it("the Service is headless and selects the pod", () => {
     expect(desiredService(sprite)).toEqual({

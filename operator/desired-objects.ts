@@ -1,6 +1,7 @@
 // Pure builders of the objects a Sprite is made of: PVC, StatefulSet, Service and the agent's RBAC.
 import {
   API_VERSION,
+  DEFAULT_REQUESTS,
   DEFAULT_STORAGE_SIZE,
   GROUP,
   HOME_DIR,
@@ -103,8 +104,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
               env: [{ name: "HOME", value: HOME_DIR }],
               workingDir: HOME_DIR,
               volumeMounts: [{ name: HOME_VOLUME, mountPath: HOME_DIR }],
-              resources: sprite.spec.resources ?? {},
-
+              resources: mainResources(sprite.spec.resources),
             },
             agentContainer(name, config.agentImage),
           ],
@@ -113,6 +113,20 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
       },
     },
   };
+}
+
+/**
+ * The Sprite's resources, with the default request for each resource it says nothing about. A
+ * resource with only a limit gets no default request: Kubernetes then requests the limit, and a
+ * default above it would make the pod invalid.
+ */
+export function mainResources(resources: Sprite["spec"]["resources"]) {
+  const requests = { ...resources?.requests };
+  for (const [name, value] of Object.entries(DEFAULT_REQUESTS)) {
+    if (requests[name] === undefined && resources?.limits?.[name] === undefined) requests[name] = value;
+  }
+  // An empty map would read back as absent, and look like a difference on every reconcile.
+  return Object.keys(requests).length === 0 ? { ...resources } : { ...resources, requests };
 }
 
 export function desiredService(sprite: Sprite) {

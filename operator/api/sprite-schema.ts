@@ -19,6 +19,12 @@ export const SPRITE_NAME_MAX_LENGTH = 40;
 export const QUANTITY_PATTERN = "^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$";
 export const IDLE_TIMEOUT_MINUTES = { min: 1, max: 10080, default: 30 } as const;
 export const DEFAULT_STORAGE_SIZE = "10Gi";
+/**
+ * What the main container requests when the Sprite names no request or limit of its own for a
+ * resource: a shell, an editor and a small build. Without any, a Sprite would be BestEffort — not
+ * counted by the scheduler, and the first to be evicted or OOM-killed when its node runs short.
+ */
+export const DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
 export const PHASES = ["Starting", "Active", "Hibernating", "Terminating"] as const;
 
 const resourceList = map(quantity({ pattern: QUANTITY_PATTERN }), { maxProperties: 8 });
@@ -53,7 +59,10 @@ export const spriteSpecSchema = object(
     }),
     resources: object(
       { requests: resourceList, limits: resourceList },
-      { description: "CPU and memory for the Sprite's main container, as in a container's resources." },
+      {
+        description:
+          "CPU and memory for the Sprite's main container, as in a container's resources. A resource with neither a request nor a limit here is requested at 100m CPU / 256Mi memory.",
+      },
     ),
     activity: object(
       {
