@@ -57,6 +57,13 @@ it.each(IMAGES)("$image: a new home is owned by $user, mode 700, with the skelet
   expect(await setupLog(i.sprite)).toBe(`Set up /home/sprite for uid ${i.uid}`);
 });
 
+it("a Sprite that names no resources requests the documented defaults: scheduled honestly, not BestEffort", async () => {
+  type Pod = { spec: { containers: { name: string; resources?: { requests?: Record<string, string> } }[] }; status: { qosClass?: string } };
+  const pod = await getObject<Pod>("pod", ns.name, "home-default-0");
+  expect(pod?.spec.containers.find((c) => c.name === "sprite")?.resources?.requests).toEqual({ cpu: "100m", memory: "256Mi" });
+  expect(pod?.status.qosClass).toBe("Burstable");
+});
+
 it("after the user changed their home, a hibernate/wake cycle leaves it as they left it", async () => {
   const change = "chmod 750 /home/sprite && rm /home/sprite/.profile && echo mine >/home/sprite/note && echo 'export X=1' >>/home/sprite/.bashrc";
   for (const i of IMAGES) await sh(i.sprite, change);
