@@ -12,7 +12,8 @@ import {
   desiredStatefulSet,
   type BuildConfig,
 } from "./desired-objects.js";
-import { findCondition } from "./conditions.js";
+import { findCondition, setCondition } from "./conditions.js";
+import { homeVolumeLoss } from "./home-volume-loss.js";
 import { diskPressureEvent } from "./disk-pressure.js";
 import { ensure, ensureDeleted, type ObjectCache } from "./ensure.js";
 import type { EventRecorder } from "./events.js";
@@ -132,6 +133,20 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     current = updated.status ?? current;
   }
   const wokeAt = verdict.wake ? iso(now) : undefined;
+
+  // A home volume deleted by hand: said before a new one is made (ensurePvc), and only once.
+  const generation = sprite.metadata.generation ?? 0;
+  let loss = homeVolumeLoss(sprite, await readChild(deps, "persistentvolumeclaims", namespace, names.pvc), names.pvc, generation);
+  // The watch may lag behind a claim made a moment ago: a loss is only believed from a fresh read.
+  if (loss) loss = homeVolumeLoss(sprite, await getOptional(client, resourcePath("persistentvolumeclaims", namespace, names.pvc)), names.pvc, generation);
+  const recorded = findCondition(current.conditions, CONDITION.homeVolumeLost);
+  if (loss && (recorded?.status !== "True" || recorded.message !== loss.message)) {
+    const conditions = setCondition(current.conditions, loss, now);
+    const updated = await client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: { conditions } } });
+    current = updated.status ?? current;
+    log.warn("Lost the home volume claim", { pvc: names.pvc });
+    await events(sprite, "Warning", REASON.homeVolumeLost, loss.message ?? "");
+  }
 
   // Children. On hibernation the StatefulSet first: the scale-down is what the user waits for.
   // Otherwise the home volume first: a pod created before its claim exists fails to schedule.

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "./sprites.js";
+import { createSprite, describeSprite, eventReasons, getObject, getSprite, patchSpec } from "./sprites.js";
 
 const IMAGES = [
   { sprite: "home-default", image: "puck-sprite:dev", user: "sprite", uid: 1000, gid: 1000, skel: true },
@@ -86,4 +86,22 @@ it("after the user changed their home, a hibernate/wake cycle leaves it as they 
     // The setup container ran and found nothing to do: it printed nothing.
     expect(await setupLog(i.sprite)).toBe("");
   }
+});
+
+it("a home volume deleted by hand is named in a Warning event and the HomeVolumeLost condition, then replaced by a new, set-up one", async () => {
+  const s = "home-default";
+  const before = await getObject<{ metadata: { uid: string } }>("pvc", ns.name, `${s}-home`);
+  await patchSpec(ns.name, s, { hibernateRequestedAt: new Date().toISOString() });
+  await waitFor(async () => (await getObject("pod", ns.name, `${s}-0`)) === undefined, { what: "the pod gone", timeoutMs: 90_000 });
+  await kubectl(["delete", "pvc", `${s}-home`, "-n", ns.name, "--wait=true", "--timeout=60s"]);
+  await patchSpec(ns.name, s, { wakeRequestedAt: new Date().toISOString() });
+  await active(s);
+  const lost = (await getSprite(ns.name, s))?.status?.conditions?.find((c) => c.type === "HomeVolumeLost");
+  expect(lost).toMatchObject({ status: "True", reason: "HomeVolumeLost" });
+  expect(lost?.message).toMatch(/^The home volume claim home-default-home was deleted while the Sprite existed; Puck made a new, empty one/);
+  expect(await eventReasons(ns.name, s)).toContain("HomeVolumeLost");
+  const after = await getObject<{ metadata: { uid: string } }>("pvc", ns.name, `${s}-home`);
+  expect(after?.metadata.uid).not.toBe(before?.metadata.uid);
+  // The new home is set up like any new one.
+  expect(await sh(s, "stat -c '%u:%g %a' /home/sprite; test -f /home/sprite/note && echo old-data || echo new-home")).toBe("1000:1000 700\nnew-home");
 });

@@ -67,6 +67,8 @@ export const CONDITION = {
   activityFresh: "ActivityFresh",
   /** The home volume is fuller than DISK_PRESSURE_PERCENT. */
   diskPressure: "DiskPressure",
+  /** The home volume claim was deleted by hand while the Sprite existed (a record: it stays True). */
+  homeVolumeLost: "HomeVolumeLost",
 } as const;
 
 /** Percent of the home volume in use from which the Sprite warns (event and DiskPressure condition). */
@@ -98,6 +100,8 @@ export const REASON = {
   diskAlmostFull: "DiskAlmostFull",
   diskOk: "DiskOk",
   diskUnknown: "DiskUnknown",
+  // HomeVolumeLost condition and event.
+  homeVolumeLost: "HomeVolumeLost",
   // Events.
   created: "Created",
   woke: "Woke",
