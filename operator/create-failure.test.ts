@@ -1,6 +1,6 @@
 // Reading a StatefulSet's FailedCreate events: the latest refusal since the last wake, in one line.
 import { describe, expect, it } from "vitest";
-import { createFailure, eventSpriteKey, explain } from "./create-failure.js";
+import { createFailure, eventSpriteKey, eventVersion, explain, parseRetry } from "./create-failure.js";
 import type { KubeObject } from "./kube-client.js";
 
 const event = (fields: Record<string, unknown>): KubeObject =>
@@ -38,6 +38,19 @@ describe("createFailure", () => {
       want: { reason: "FailedCreate", message: "old webhook denial" },
     },
   ])("$name", ({ events, want }) => expect(createFailure(events, "demo", since)).toEqual(want));
+});
+
+describe("a retry asked for by a wake request", () => {
+  const refusal = (count: number) => event({ metadata: { name: "demo.1", namespace: "ns" }, message: quota, count, lastTimestamp: "2026-01-01T12:00:00Z" });
+  it("the refusal as it stood at the retry is not news, though it is in the same second", () =>
+    expect(createFailure([refusal(7)], "demo", since, eventVersion(refusal(7)))).toBeUndefined());
+  it("the same refusal counted again after the retry is", () =>
+    expect(createFailure([refusal(8)], "demo", since, eventVersion(refusal(7)))).toMatchObject({ reason: "FailedCreate" }));
+  it("the annotation holds the wake request and the event's version", () => {
+    expect(eventVersion(refusal(7))).toBe("demo.1/7");
+    expect(parseRetry("2026-01-01T12:00:00.123Z demo.1/7")).toEqual({ wakeRequestedAt: "2026-01-01T12:00:00.123Z", seen: "demo.1/7" });
+    expect(parseRetry(undefined)).toBeUndefined();
+  });
 });
 
 describe("explain", () => {

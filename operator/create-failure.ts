@@ -23,7 +23,7 @@ interface EventFields {
   involvedObject?: { kind?: string; name?: string; namespace?: string };
   lastTimestamp?: string;
   eventTime?: string;
-  series?: { lastObservedTime?: string };
+  series?: { lastObservedTime?: string; count?: number };
 }
 
 /** When an event last happened: the legacy and the events.k8s.io ways of saying it. */
@@ -46,16 +46,45 @@ export function eventSpriteKey(event: KubeObject): string | undefined {
  * pod failure: events outlive their cause by an hour, so an older one says nothing about this wake.
  * Event times have second resolution, hence the rounding down.
  */
-export function createFailure(events: readonly KubeObject[], statefulSet: string, since: Date): { reason: string; message: string } | undefined {
+export function createFailure(
+  events: readonly KubeObject[],
+  statefulSet: string,
+  since: Date,
+  /** An event as seen when a retry was asked for (eventVersion): what it said then is not news. */
+  seenAtRetry?: string,
+): { reason: string; message: string } | undefined {
   const sinceMs = Math.floor(since.getTime() / 1000) * 1000;
-  let latest: (KubeObject & EventFields) | undefined;
+  const latest = latestFailedCreate(events, statefulSet);
+  if (!latest || lastSeen(latest) < sinceMs || eventVersion(latest) === seenAtRetry) return undefined;
+  return { reason: FAILED_CREATE, message: explain((latest as KubeObject & EventFields).message ?? "the pod was refused") };
+}
+
+export function latestFailedCreate(events: readonly KubeObject[], statefulSet: string): KubeObject | undefined {
+  let latest: KubeObject | undefined;
   for (const event of events as (KubeObject & EventFields)[]) {
     if (event.reason !== FAILED_CREATE || event.involvedObject?.kind !== "StatefulSet" || event.involvedObject.name !== statefulSet) continue;
-    if (lastSeen(event) < sinceMs) continue;
     if (!latest || lastSeen(event) >= lastSeen(latest)) latest = event;
   }
-  if (!latest) return undefined;
-  return { reason: FAILED_CREATE, message: explain(latest.message ?? "the pod was refused") };
+  return latest;
+}
+
+/**
+ * An event's identity and repetition count: the recorder folds a repeated refusal into one event
+ * and counts it, with times in whole seconds — so only the count tells a refusal that came after a
+ * retry from one in the same second before it.
+ */
+export function eventVersion(event: KubeObject): string {
+  const e = event as KubeObject & EventFields & { count?: number };
+  return `${event.metadata.name}/${e.series?.count ?? e.count ?? 1}`;
+}
+
+/** On a StatefulSet: "<wake request> <eventVersion>", the wake request that last asked its
+ * controller to retry creating the pod and the refusal as it stood then. */
+export const RETRY_ANNOTATION = "puck.sandwich.labs/retried-for-wake";
+
+export function parseRetry(annotation: string | undefined): { wakeRequestedAt: string; seen: string } | undefined {
+  const [wakeRequestedAt, seen] = (annotation ?? "").split(" ");
+  return wakeRequestedAt && seen ? { wakeRequestedAt, seen } : undefined;
 }
 
 /**

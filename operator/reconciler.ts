@@ -1,7 +1,7 @@
 // reconcile(key): fetch → handle deletion → observe → decide → ensure each child → write status if changed.
 import { CONDITION, DEFAULT_STORAGE_SIZE, FINALIZER, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
 import { parseQuantity } from "./compare.js";
-import { FAILED_CREATE_SELECTOR, createFailure } from "./create-failure.js";
+import { FAILED_CREATE_SELECTOR, RETRY_ANNOTATION, createFailure, eventVersion, latestFailedCreate, parseRetry } from "./create-failure.js";
 import { decide, isNewWakeRequest, type DecideConfig } from "./decide.js";
 import {
   desiredPvc,
@@ -60,9 +60,6 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 }
 
 const iso = (d: Date) => d.toISOString();
-
-/** On a StatefulSet: the wake request that last asked its controller to retry creating the pod. */
-export const RETRY_ANNOTATION = "puck.sandwich.labs/retried-for-wake";
 
 function latest(...times: (string | undefined)[]): Date | undefined {
   const ms = times.map((t) => Date.parse(t ?? "")).filter((t) => !Number.isNaN(t));
@@ -148,9 +145,14 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     await events(sprite, "Warning", REASON.homeVolumeLost, loss.message ?? "");
   }
 
-  // Children. On hibernation the StatefulSet first: the scale-down is what the user waits for.
-  // Otherwise the home volume first: a pod created before its claim exists fails to schedule.
+  // Children. The agent's service account before the StatefulSet: admission refuses a pod whose
+  // service account does not exist yet (a FailedCreate that would read as a failure to start).
   const cache = deps.cache;
+  await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache);
+  await ensure(client, "roles", desiredRole(sprite), ["rules"], cache);
+  await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
+  // On hibernation the StatefulSet next: the scale-down is what the user waits for.
+  // Otherwise the home volume first: a pod created before its claim exists fails to schedule.
   const ensureStatefulSet = () => ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"], cache);
   let sts: Awaited<ReturnType<typeof ensureStatefulSet>>;
   let storageMessage: string | undefined;
@@ -161,19 +163,9 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     storageMessage = await ensurePvc(deps, sprite, log);
     sts = await ensureStatefulSet();
   }
-  await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache);
-  await ensure(client, "roles", desiredRole(sprite), ["rules"], cache);
-  await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
   await ensure(client, "services", desiredService(sprite), ["spec"], cache);
   if (verdict.replicas === 1 && !pod.exists && sts.action !== "created") {
-    // A wake request on an awake Sprite whose pod was refused asks to try again (the user may have
-    // fixed the cause): the StatefulSet controller retries at once on any change to its object,
-    // where otherwise its backoff could keep the user waiting for minutes.
-    const retry = sts.action === "unchanged" && isNewWakeRequest(sprite.spec, current);
-    if (retry) await client.request("PATCH", resourcePath("statefulsets", namespace, names.statefulSet), { body: { metadata: { annotations: { [RETRY_ANNOTATION]: sprite.spec.wakeRequestedAt } } } });
-    // Refusals older than the last wake, or the wake request, say nothing about this attempt.
-    const since = latest(wokeAt ?? current.wokeAt, sprite.spec.wakeRequestedAt);
-    const failing = since && createFailure(await failedCreates(deps, namespace, names.statefulSet), names.statefulSet, since);
+    const failing = await createFailureOf(deps, sprite, current, sts, wokeAt);
     if (failing) pod = { ...pod, failing };
   }
   if (sts.action === "created") {
@@ -208,6 +200,37 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   }
   const recheckAt = earliest(verdict.recheckAt, pod.recheckAt);
   return { ...(recheckAt ? { recheckAt } : {}), phase: verdict.phase };
+}
+
+/**
+ * Why the StatefulSet's pod does not exist, when admission refused it since the last wake. A wake
+ * request on an awake Sprite whose pod was refused asks to try again (the user may have fixed the
+ * cause): the StatefulSet controller retries at once on any change to its object, where otherwise
+ * its backoff could keep the user waiting for minutes. The refusal as it stood then is not news.
+ */
+async function createFailureOf(
+  deps: ReconcileDeps,
+  sprite: Sprite,
+  current: SpriteStatus,
+  sts: { object: KubeObject; action: string },
+  wokeAt: string | undefined,
+): Promise<{ reason: string; message: string } | undefined> {
+  const namespace = sprite.metadata.namespace ?? "";
+  const name = childNames(sprite.metadata.name).statefulSet;
+  const events = await failedCreates(deps, namespace, name);
+  let retry = parseRetry(sts.object.metadata.annotations?.[RETRY_ANNOTATION]);
+  const wakeRequestedAt = sprite.spec.wakeRequestedAt;
+  if (wakeRequestedAt && sts.action === "unchanged" && isNewWakeRequest(sprite.spec, current) && retry?.wakeRequestedAt !== wakeRequestedAt) {
+    const latestEvent = latestFailedCreate(events, name);
+    retry = { wakeRequestedAt, seen: latestEvent ? eventVersion(latestEvent) : "none" };
+    await deps.client.request("PATCH", resourcePath("statefulsets", namespace, name), {
+      body: { metadata: { annotations: { [RETRY_ANNOTATION]: `${retry.wakeRequestedAt} ${retry.seen}` } } },
+    });
+  }
+  // Refusals older than the last wake, or the last wake request, say nothing about this attempt.
+  const since = latest(wokeAt ?? current.wokeAt, wakeRequestedAt);
+  if (!since) return undefined;
+  return createFailure(events, name, since, retry?.wakeRequestedAt === wakeRequestedAt ? retry?.seen : undefined);
 }
 
 /** The StatefulSet's FailedCreate events: from the operator's watch, else from the API. */
