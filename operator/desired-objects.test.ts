@@ -80,13 +80,13 @@ describe("desired objects", () => {
     expect(sts.spec.selector.matchLabels).toEqual({ "puck.sandwich.labs/sprite": "dev", "app.kubernetes.io/component": "sprite" });
   });
 
-  it("the home is set up by two init containers from the Sprite's image: one as its user, one as root with only CHOWN", () => {
+  it("the home is set up by two init containers from the Sprite's image: one as its user, one as root with only CHOWN and DAC_OVERRIDE", () => {
     const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }).spec.template.spec;
     const [user, setup] = pod.initContainers;
     expect(pod.initContainers.map((c) => [c.name, c.image])).toEqual([["home-user", "debian:12"], ["home-setup", "debian:12"]]);
     // The image's user: no runAsUser, no capabilities.
     expect(user!.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-    expect(setup!.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["CHOWN"] } });
+    expect(setup!.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE"] } });
     expect(setup!.volumeMounts).toEqual([
       { name: "home", mountPath: "/home/sprite" },
       { name: "home-init", mountPath: "/puck-init", readOnly: true },

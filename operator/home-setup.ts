@@ -23,7 +23,8 @@ const USER_SCRIPT = `while read -r key value _; do case "$key" in Uid:) uid=$val
 echo "$uid $gid" >${INIT_DIR}/user`;
 
 /**
- * A home is new when it holds nothing but the filesystem's lost+found: then it gets the image's
+ * A home is new when it holds nothing but the filesystem's lost+found (and can be listed: one that
+ * cannot is left alone, never taken for new): then it gets the image's
  * /etc/skel, the user as owner and a private mode, as `useradd -m` would do. Anything else is the
  * user's and left alone, on every later wake: the contents are the signal, so nothing (no marker
  * file) is added to the home. One repair only: a home still root-owned with mode 0777 (how the
@@ -33,13 +34,13 @@ echo "$uid $gid" >${INIT_DIR}/user`;
 const SETUP_SCRIPT = `set -eu
 read -r uid gid <${INIT_DIR}/user
 h=${HOME_DIR}
-for f in "$h"/* "$h"/.[!.]* "$h"/..?*; do
-  if [ -e "$f" ] || [ -L "$f" ]; then
-    [ "$f" = "$h/lost+found" ] && continue
+if ! entries=$(ls -A "$h"); then echo "Left $h alone: cannot list it"; exit 0; fi
+case "$entries" in
+  "" | lost+found) ;;
+  *)
     if [ "$uid" != 0 ] && [ "$(stat -c %u:%a "$h")" = 0:777 ]; then chmod ${HOME_MODE} "$h"; chown "$uid:$gid" "$h"; fi
-    exit 0
-  fi
-done
+    exit 0 ;;
+esac
 chown 0:0 "$h"
 if [ -d /etc/skel ]; then cp -R /etc/skel/. "$h"/; fi
 chmod ${HOME_MODE} "$h"
@@ -69,18 +70,18 @@ export function homeInitContainers(image: string) {
         { name: HOME_VOLUME, mountPath: HOME_DIR },
         { name: HOME_INIT_VOLUME, mountPath: INIT_DIR, readOnly: true },
       ],
-      // Root only so that its one capability is effective; it runs for milliseconds and exits at
-      // once when the home is not new. CHOWN, to give the home and the copied skeleton to the user.
-      // Nothing else: it first makes the new home root's own (so root may write into it and chmod
-      // it without DAC_OVERRIDE or FOWNER, whoever the provisioner made the owner), and chmods
-      // before it gives the home away; /etc/skel is world-readable.
+      // Root only so that these capabilities are effective; it runs for milliseconds and exits at
+      // once when the home is not new. CHOWN: give the home and the copied skeleton to the user.
+      // DAC_OVERRIDE: list a home its user closed (0700 is theirs, not root's): without it root
+      // sees an unreadable directory and could not tell it from a new one. Not FOWNER: the script
+      // makes a new home root's own before writing into it and chmods it before giving it away.
       securityContext: {
         runAsUser: 0,
         runAsGroup: 0,
         runAsNonRoot: false,
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"], add: ["CHOWN"] },
+        capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE"] },
       },
       resources: small,
     },

@@ -1,5 +1,5 @@
 // Whether a Sprite's home volume claim vanished (deleted by hand) after the Sprite first woke. Pure.
-import { CONDITION, REASON, type Sprite } from "./api/index.js";
+import { CONDITION, REASON, type Condition, type Sprite } from "./api/index.js";
 import type { ConditionInput } from "./conditions.js";
 import type { KubeObject } from "./kube-client.js";
 
@@ -9,20 +9,30 @@ import type { KubeObject } from "./kube-client.js";
  * a new, empty one (the documented behaviour: a Sprite always has a home), but says so first, in a
  * condition that stays as the record of the loss, and a Warning event.
  */
-export function homeVolumeLoss(sprite: Sprite, pvc: KubeObject | undefined, claimName: string, generation: number): ConditionInput | undefined {
+export function homeVolumeLoss(
+  sprite: Sprite,
+  pvc: KubeObject | undefined,
+  claimName: string,
+  generation: number,
+  /** The HomeVolumeLost condition as recorded: a deletion seen in progress whose claim is now new
+   * was a loss, even if no reconcile saw the moment it was gone. */
+  recorded?: Condition,
+): ConditionInput | undefined {
   if (!sprite.status?.wokeAt) return undefined;
-  const base = { type: CONDITION.homeVolumeLost, status: "True" as const, reason: REASON.homeVolumeLost, observedGeneration: generation };
-  if (!pvc) {
+  const base = { type: CONDITION.homeVolumeLost, status: "True" as const, observedGeneration: generation };
+  const lost = {
+    ...base,
+    reason: REASON.homeVolumeLost,
+    message: `The home volume claim ${claimName} was deleted while the Sprite existed; Puck made a new, empty one. The old data is gone unless its PersistentVolume was retained.`,
+  };
+  if (!pvc) return lost;
+  if (pvc.metadata.deletionTimestamp) {
+    if (sprite.spec.purgeStorageOnDelete) return undefined;
     return {
       ...base,
-      message: `The home volume claim ${claimName} was deleted while the Sprite existed; Puck made a new, empty one. The old data is gone unless its PersistentVolume was retained.`,
-    };
-  }
-  if (pvc.metadata.deletionTimestamp && !sprite.spec.purgeStorageOnDelete) {
-    return {
-      ...base,
+      reason: REASON.homeVolumeDeleting,
       message: `The home volume claim ${claimName} is being deleted while the Sprite exists; once its pod stops, Puck makes a new, empty one.`,
     };
   }
-  return undefined;
+  return recorded?.reason === REASON.homeVolumeDeleting ? lost : undefined;
 }

@@ -133,16 +133,19 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 
   // A home volume deleted by hand: said before a new one is made (ensurePvc), and only once.
   const generation = sprite.metadata.generation ?? 0;
-  let loss = homeVolumeLoss(sprite, await readChild(deps, "persistentvolumeclaims", namespace, names.pvc), names.pvc, generation);
-  // The watch may lag behind a claim made a moment ago: a loss is only believed from a fresh read.
-  if (loss) loss = homeVolumeLoss(sprite, await getOptional(client, resourcePath("persistentvolumeclaims", namespace, names.pvc)), names.pvc, generation);
   const recorded = findCondition(current.conditions, CONDITION.homeVolumeLost);
-  if (loss && (recorded?.status !== "True" || recorded.message !== loss.message)) {
+  let loss = homeVolumeLoss(sprite, await readChild(deps, "persistentvolumeclaims", namespace, names.pvc), names.pvc, generation, recorded);
+  // The watch may lag behind a claim made a moment ago: a loss is only believed from a fresh read.
+  if (loss && loss.reason !== recorded?.reason) {
+    const pvc = await getOptional(client, resourcePath("persistentvolumeclaims", namespace, names.pvc));
+    loss = homeVolumeLoss(sprite, pvc, names.pvc, generation, recorded);
+  }
+  if (loss && (recorded?.status !== "True" || recorded.reason !== loss.reason)) {
     const conditions = setCondition(current.conditions, loss, now);
     const updated = await client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: { conditions } } });
     current = updated.status ?? current;
     log.warn("Lost the home volume claim", { pvc: names.pvc });
-    await events(sprite, "Warning", REASON.homeVolumeLost, loss.message ?? "");
+    await events(sprite, "Warning", loss.reason, loss.message ?? "");
   }
 
   // Children. The agent's service account before the StatefulSet: admission refuses a pod whose

@@ -102,6 +102,7 @@ export const REASON = {
   diskUnknown: "DiskUnknown",
   // HomeVolumeLost condition and event.
   homeVolumeLost: "HomeVolumeLost",
+  homeVolumeDeleting: "HomeVolumeDeleting",
   // Events.
   created: "Created",
   woke: "Woke",
