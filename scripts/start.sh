@@ -13,6 +13,10 @@ target=${PUCK_TARGET:-local}
 case "$target" in
   local)
     [ "$(id -u)" = 0 ] || { echo "error: the local cluster needs root; run as root, or use PUCK_TARGET=current for your own cluster" >&2; exit 1; }
+    if [ -f /var/lib/puck-e2e/made-by-tests ]; then
+      say "Wiping what an interrupted test run left in the local cluster"
+      bash e2e/cluster/wipe.sh --keep-images
+    fi
     say "Bringing up the local cluster"
     KUBECONFIG=$(bash e2e/cluster/up.sh | tail -n 1)
     export KUBECONFIG

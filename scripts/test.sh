@@ -20,13 +20,23 @@ vitest run --project unit --reporter=default --reporter=json --outputFile.json="
 
 echo "== Cluster tests"
 [ "$(id -u)" = 0 ] || { echo "The cluster tests run a local Kubernetes and need root: run npm test as root." >&2; exit 1; }
+# The clients the end-to-end tests drive, as a person would: OpenSSH's, rsync and curl.
+bash -c '. e2e/cluster/lib.sh && ensure_packages openssh-client openssh-sftp-server rsync curl'
+owner_file=/var/lib/puck-e2e/made-by-tests
 if [ "${PUCK_KEEP_CLUSTER:-}" != 1 ]; then
-  # A fresh cluster, so no earlier run or `npm start` install can touch what the tests observe.
-  bash e2e/cluster/down.sh --keep-images
-  trap 'bash e2e/cluster/down.sh || true; rm -rf "$reports"' EXIT
+  # A fresh cluster, so no earlier run or `npm start` install can touch what the tests observe. Its
+  # data is wiped only when a test run made it, or when asked (CI sets PUCK_WIPE_CLUSTER=1): a
+  # cluster someone made with `npm start` holds their Sprites and home volumes.
+  if [ -d /var/lib/puck-e2e/etcd ] && [ ! -f "$owner_file" ] && [ "${PUCK_WIPE_CLUSTER:-}" != 1 ]; then
+    echo "The local cluster holds Sprites and volumes of your own (made by npm start or cluster:up): run 'npm run cluster:wipe' to delete them first, or 'PUCK_KEEP_CLUSTER=1 npm test' to test beside them." >&2
+    exit 1
+  fi
+  bash e2e/cluster/wipe.sh --keep-images
+  trap 'bash e2e/cluster/wipe.sh || true; rm -rf "$reports"' EXIT
 fi
 KUBECONFIG=$(bash e2e/cluster/up.sh | tail -n 1)
 export KUBECONFIG
+[ "${PUCK_KEEP_CLUSTER:-}" = 1 ] || touch "$owner_file"
 # Tests run operators of their own; an in-cluster install (npm start) would act on their Sprites too.
 /var/lib/puck-e2e/bin/kubectl -n puck-system scale deployment/puck-operator --replicas=0 >/dev/null 2>&1 || true
 bash images/build.sh --load local

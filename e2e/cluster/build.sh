@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Builds the local cluster's binaries (Kubernetes, etcd, the local-path provisioner) with Go from
-# their official modules into a cache outside the repo, keyed by the inputs that made them, so only
-# the first run on a machine pays for the build. Prints the directory holding the binaries.
+# Builds the local cluster's binaries (Kubernetes, etcd, Rancher's local-path provisioner, CoreDNS)
+# with Go from their official modules into a cache outside the repo, keyed by the inputs that made
+# them, so only the first run on a machine pays for the build. Prints the directory holding them.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=e2e/cluster/lib.sh
 . "$here/lib.sh"
 
-command -v go >/dev/null || die "Go is needed to build the cluster's Kubernetes binaries: install Go 1.24 or newer"
+command -v go >/dev/null || die "Go is needed to build the cluster's Kubernetes binaries: install Go 1.26 or newer"
 k8s_version=$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$here/kube/go.mod")
+lpp_version=$(awk '$1 == "github.com/rancher/local-path-provisioner" { print $2; exit }' "$here/kube/go.mod")
 go_version=$(go env GOVERSION)
-# The key covers everything that changes the binaries: the module files, our own Go sources, Go.
-key=$( { cat "$here/kube/go.mod" "$here/kube/go.sum"; find "$here/kube" -name '*.go' -print0 | sort -z | xargs -0 cat; echo "$go_version"; } | sha256sum | cut -c1-16)
+# The key covers everything that changes the binaries: both modules' files, our own Go sources, Go.
+key=$( { cat "$here/kube/go.mod" "$here/kube/go.sum" "$here/coredns/go.mod" "$here/coredns/go.sum"
+         find "$here/kube" "$here/coredns" -name '*.go' -print0 | sort -z | xargs -0 cat; echo "$go_version"; } | sha256sum | cut -c1-16)
 out="$PUCK_CACHE/bin/$k8s_version-$key"
-binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd local-path-provisioner pause)
+binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd local-path-provisioner pause coredns)
 
 complete=1
 for b in "${binaries[@]}"; do [ -x "$out/$b" ] || complete=0; done
@@ -22,8 +24,10 @@ if [ "$complete" = 1 ]; then
   exit 0
 fi
 
-log "Building Kubernetes $k8s_version, etcd and the local-path provisioner with $go_version (first run on this machine: about 5-15 minutes)"
-tmp="$out.partial"
+log "Building Kubernetes $k8s_version, etcd, the local-path provisioner and CoreDNS with $go_version (first run on this machine: about 10-20 minutes)"
+# Built aside, outside bin/: stop_cluster kills whatever runs with a path under bin/ on its command
+# line, which would include this build's own `go build -o`.
+tmp="$PUCK_CACHE/partial/$(basename "$out")"
 rm -rf "$tmp" && mkdir -p "$tmp"
 major=${k8s_version#v}; minor=${major#*.}; minor=${minor%%.*}; major=${major%%.*}
 ldflags="-s -w"
@@ -41,9 +45,15 @@ CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "$
   k8s.io/kubernetes/cmd/kube-proxy \
   k8s.io/kubernetes/cmd/kubectl \
   go.etcd.io/etcd/server/v3 \
-  ./local-path-provisioner \
   ./pause 2>&1 | progress_dots
 mv "$tmp/server" "$tmp/etcd"
+# Same module, its own build: it imports logrus by the old path github.com/Sirupsen/logrus, which
+# one build together with Kubernetes's github.com/sirupsen/logrus refuses as a case collision.
+CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "-s -w -X main.VERSION=$lpp_version" \
+  -o "$tmp/" github.com/rancher/local-path-provisioner 2>&1 | progress_dots
+# CoreDNS needs newer Kubernetes client libraries than the pinned Kubernetes: its own module.
+cd "$here/coredns"
+CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/coredns" . 2>&1 | progress_dots
 rm -rf "$out" && mv "$tmp" "$out"
 log "Built binaries into $out"
 echo "$out"

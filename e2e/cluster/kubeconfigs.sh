@@ -33,4 +33,3 @@ write "$state/controller-manager.kubeconfig" controller-manager system:kube-cont
 write "$state/scheduler.kubeconfig" scheduler system:kube-scheduler
 write "$state/kubelet.kubeconfig" kubelet-client "system:node:$node_name"
 write "$state/kube-proxy.kubeconfig" kube-proxy system:kube-proxy
-write "$state/provisioner.kubeconfig" provisioner puck-e2e:local-path-provisioner

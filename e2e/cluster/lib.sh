@@ -4,6 +4,9 @@
 PUCK_CACHE=${PUCK_CACHE:-/var/cache/puck-e2e}
 PUCK_STATE=${PUCK_STATE:-/var/lib/puck-e2e}
 PUCK_RUN=${PUCK_RUN:-/run/puck-e2e}
+# Present while the cluster's data was made by the test command (scripts/test.sh), which may then
+# wipe it; a cluster without it holds a user's data and is never wiped unasked.
+PUCK_OWNER_FILE=$PUCK_STATE/made-by-tests
 
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -21,18 +24,63 @@ progress_dots() {
   return 0
 }
 
-POD_CIDR=10.244.0.0/24
-SERVICE_CIDR=10.96.0.0/16
+# k3s's address layout: pods in 10.42.0.0/16 (a /24 per node), Services in 10.43.0.0/16 with the API
+# at .1 and cluster DNS at .10. A cluster keeps the layout it was made with (network.env): Services
+# and pods cannot move to another range under a running datastore.
+CLUSTER_CIDR=10.42.0.0/16
+POD_CIDR=10.42.0.0/24
+SERVICE_CIDR=10.43.0.0/16
+KUBERNETES_SERVICE_IP=10.43.0.1
+CLUSTER_DNS=10.43.0.10
+CLUSTER_DOMAIN=cluster.local
+NETWORK_FILE=$PUCK_STATE/network.env
 CONTAINERD_SOCK=$PUCK_RUN/containerd/containerd.sock
 PAUSE_IMAGE=puck.local/pause:1
 # Every process the cluster starts runs one of these; down.sh finds leftovers of killed runs by them.
-DAEMONS=(local-path-provisioner kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd containerd)
+DAEMONS=(kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd containerd)
+
+# load_network_layout: the address layout of the cluster in $PUCK_STATE. A new cluster gets k3s's
+# and records it; a cluster made before the layout was recorded keeps the kubeadm-like one it was
+# made with.
+load_network_layout() {
+  if [ -f "$NETWORK_FILE" ]; then
+    # shellcheck source=/dev/null
+    . "$NETWORK_FILE"
+    return 0
+  fi
+  if [ -d "$PUCK_STATE/etcd/member" ]; then
+    CLUSTER_CIDR=10.244.0.0/16 POD_CIDR=10.244.0.0/24 SERVICE_CIDR=10.96.0.0/16
+    KUBERNETES_SERVICE_IP=10.96.0.1 CLUSTER_DNS=10.96.0.10
+  fi
+  mkdir -p "$PUCK_STATE"
+  printf '%s\n' "CLUSTER_CIDR=$CLUSTER_CIDR" "POD_CIDR=$POD_CIDR" "SERVICE_CIDR=$SERVICE_CIDR" \
+    "KUBERNETES_SERVICE_IP=$KUBERNETES_SERVICE_IP" "CLUSTER_DNS=$CLUSTER_DNS" "CLUSTER_DOMAIN=$CLUSTER_DOMAIN" >"$NETWORK_FILE"
+}
+
+# render_manifest FILE NAME=VALUE...: prints FILE with each @NAME@ replaced by its VALUE; fails if
+# any @NAME@ is left unfilled.
+render_manifest() {
+  local file=$1 text pair; shift
+  text=$(cat "$file")
+  for pair in "$@"; do
+    text=${text//"@${pair%%=*}@"/"${pair#*=}"}
+  done
+  if [[ "$text" =~ @[A-Z_]+@ ]]; then
+    die "$file: ${BASH_REMATCH[0]} was not filled in"
+  fi
+  printf '%s\n' "$text"
+}
 
 ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
 
 # Installs the Debian packages the cluster runs on, when any is missing.
 ensure_host_packages() {
-  local pkgs=(containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2)
+  ensure_packages containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2
+}
+
+# ensure_packages PKG...: installs those of the Debian packages that are missing.
+ensure_packages() {
+  local pkgs=("$@")
   local missing=() p
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -73,6 +121,18 @@ wait_until() {
   done
 }
 
+# pod_ready_since NAMESPACE SELECTOR SINCE: a pod matching SELECTOR is Ready with a container started
+# at or after SINCE (RFC 3339, UTC). Readiness recorded before the node restarted does not count: a
+# resumed cluster still shows its pods' last status until the kubelet reports anew.
+pod_ready_since() {
+  local ns=$1 selector=$2 since=$3 ready started
+  while read -r ready started; do
+    [ "$ready" = true ] && [ -n "$started" ] && [[ ! "$started" < "$since" ]] && return 0
+  done < <("$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s -n "$ns" get pods -l "$selector" \
+    -o jsonpath='{range .items[*]}{.status.containerStatuses[0].ready} {.status.containerStatuses[0].state.running.startedAt}{"\n"}{end}')
+  return 1
+}
+
 # The cluster is healthy when every daemon runs and the API server and the node are ready.
 cluster_healthy() {
   local d pid
@@ -84,4 +144,59 @@ cluster_healthy() {
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get --raw /readyz >/dev/null 2>&1 || return 1
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get nodes \
     -o jsonpath='{.items[0].status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+}
+
+# kill_cluster_processes SIGNAL: the daemons (by pid file, then by our binaries and our containerd's
+# config), the container shims and every process in the pods' cgroups.
+kill_cluster_processes() {
+  local signal=$1 d pid root cg
+  for d in "${DAEMONS[@]}"; do
+    pid=$(cat "$PUCK_RUN/$d.pid" 2>/dev/null || true)
+    [ -n "$pid" ] && kill "-$signal" "$pid" 2>/dev/null || true
+  done
+  pkill "-$signal" -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml" 2>/dev/null || true
+  pkill -9 -f "containerd-shim.*$CONTAINERD_SOCK" 2>/dev/null || true
+  for root in /sys/fs/cgroup/*/; do
+    for cg in "$root"kubepods*; do
+      [ -d "$cg" ] || continue
+      find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    done
+  done
+}
+
+# stop_cluster: stops every process of the cluster and clears what only a running cluster needs,
+# including what a killed run or a power cut left behind (pod cgroups, mounts, network namespaces,
+# the bridge, iptables rules, runtime state, IP allocations). Keeps all data.
+stop_cluster() {
+  local _ mounts m t root cg
+  kill_cluster_processes TERM
+  for _ in $(seq 1 20); do
+    pgrep -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml" >/dev/null || break
+    sleep 0.25
+  done
+  kill_cluster_processes KILL
+  for root in /sys/fs/cgroup/*/; do
+    for cg in "$root"kubepods*; do
+      [ -d "$cg" ] || continue
+      # Leaves first: a cgroup can only be removed once it has no children.
+      find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    done
+  done
+  # Mounts under our state, deepest first (pod volumes, container rootfs); the CNI's namespaces.
+  for _ in 1 2 3; do
+    mounts=$(awk -v a="$PUCK_STATE/" -v b="$PUCK_RUN/" 'index($2, a) == 1 || index($2, b) == 1 || $2 ~ "^/run/netns/cni-" { print $2 }' /proc/self/mounts | sort -r)
+    [ -z "$mounts" ] && break
+    for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
+  done
+  rm -f /run/netns/cni-* 2>/dev/null || true
+  ip link del puck0 2>/dev/null || true
+  if command -v iptables-save >/dev/null; then
+    for t in nat filter mangle; do
+      if iptables-save -t "$t" 2>/dev/null | grep -qE 'KUBE-|CNI-'; then
+        iptables-save -t "$t" | grep -vE 'KUBE-|CNI-' | iptables-restore -T "$t" 2>/dev/null || true
+      fi
+    done
+  fi
+  # Every container is gone, so every pod IP the CNI handed out is free again.
+  rm -rf "$PUCK_RUN" "$PUCK_STATE/cni/ipam"
 }

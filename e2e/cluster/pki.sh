@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Writes the local cluster's certificates with openssl: a CA, the API server's serving certificate,
 # client certificates per component, and the service-account signing key.
-# Usage: pki.sh DIR NODE_IP NODE_NAME
+# Usage: pki.sh DIR NODE_IP NODE_NAME KUBERNETES_SERVICE_IP
 set -euo pipefail
-dir=$1 node_ip=$2 node_name=$3
+dir=$1 node_ip=$2 node_name=$3 service_ip=$4
 cd "$dir"
 
 if [ ! -f ca.key ]; then
@@ -25,7 +25,7 @@ cert() {
 client="basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
-server_sans="DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,DNS:$node_name,IP:127.0.0.1,IP:10.96.0.1,IP:$node_ip"
+server_sans="DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,DNS:$node_name,IP:127.0.0.1,IP:$service_ip,IP:$node_ip"
 
 cert apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
@@ -41,4 +41,3 @@ cert controller-manager "/CN=system:kube-controller-manager" "$client"
 cert scheduler "/CN=system:kube-scheduler" "$client"
 cert kubelet-client "/O=system:nodes/CN=system:node:$node_name" "$client"
 cert kube-proxy "/CN=system:kube-proxy" "$client"
-cert provisioner "/CN=puck-e2e:local-path-provisioner" "$client"

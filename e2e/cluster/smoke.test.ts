@@ -1,5 +1,6 @@
-// Smoke test of the local cluster: storage, exec with a terminal, and service-account access
-// behave as on k3s, so that every later cluster test stands on a real Kubernetes.
+// Smoke test of the local cluster: storage, exec with a terminal, service-account access and
+// cluster DNS behave as on k3s, so that every later cluster test stands on a real Kubernetes.
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { openTerminal } from "../lib/terminal.js";
@@ -51,6 +52,14 @@ https.get({ host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNE
   (res) => { res.resume(); console.log(res.statusCode); }).on("error", (e) => { console.log("error " + e.message); });
 `;
 
+// Resolves a name inside the pod as its programs would (getaddrinfo through the pod's resolv.conf).
+const lookupFromPod = `require("dns").promises.lookup(process.argv[1], 4).then((r) => console.log(r.address), (e) => console.log("error " + e.code));`;
+
+interface PersistentVolume {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { hostPath?: { path: string }; local?: { path: string } };
+}
+
 describe("the local cluster", () => {
   let ns: { name: string; remove: () => Promise<void> };
 
@@ -97,6 +106,81 @@ describe("the local cluster", () => {
     await kubectl(["-n", ns.name, "wait", "--for=condition=Ready", "pod/one", "--timeout=120s"]);
     const { stdout } = await kubectl(["-n", ns.name, "exec", "one", "--", "cat", "/data/proof"]);
     expect(stdout.trim()).toBe("written-by-smoke");
+  });
+
+  it("gives pods the cluster DNS: a Service resolves by its short name and by its full name", async () => {
+    await kubectl(["-n", ns.name, "create", "service", "clusterip", "named", "--tcp=80:8080"]);
+    const { stdout: serviceIp } = await kubectl(["-n", ns.name, "get", "service", "named", "-o", "jsonpath={.spec.clusterIP}"]);
+    const { stdout: apiIp } = await kubectl(["-n", "default", "get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"]);
+    const lookup = async (name: string) => (await kubectl(["-n", ns.name, "exec", "one", "--", "node", "-e", lookupFromPod, name])).stdout.trim();
+    // CoreDNS learns of a new Service through its watch: give it a moment.
+    const resolved = await waitFor(async () => ((await lookup("named")) === serviceIp ? serviceIp : undefined), {
+      timeoutMs: 30_000,
+      what: `"named" to resolve to ${serviceIp} inside the pod`,
+      describe: () => lookup("named"),
+    });
+    expect(resolved).toBe(serviceIp);
+    expect(await lookup(`named.${ns.name}.svc.cluster.local`)).toBe(serviceIp);
+    expect(await lookup("kubernetes.default.svc.cluster.local")).toBe(apiIp);
+  });
+
+  it("configures a new pod's DNS without the kubelet's MissingClusterDNS warning", async () => {
+    const { stdout: dnsIp } = await kubectl(["-n", "kube-system", "get", "service", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"]);
+    const { stdout: resolvConf } = await kubectl(["-n", ns.name, "exec", "one", "--", "cat", "/etc/resolv.conf"]);
+    expect(resolvConf).toContain(`nameserver ${dnsIp}`);
+    expect(resolvConf).toContain(`search ${ns.name}.svc.cluster.local svc.cluster.local cluster.local`);
+    const { stdout: warnings } = await kubectl([
+      "-n", ns.name, "get", "events", "--field-selector", "reason=MissingClusterDNS", "-o", "jsonpath={.items[*].message}",
+    ]);
+    expect(warnings).toBe("");
+  });
+
+  it("provisions the default class with Rancher's local-path provisioner and deletes the data with the claim", async () => {
+    const { stdout: provisioner } = await kubectl(["get", "storageclass", "local-path", "-o", "jsonpath={.provisioner}"]);
+    expect(provisioner).toBe("rancher.io/local-path");
+    const scratch = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "scratch" },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "64Mi" } } },
+    };
+    const writer = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "writer" },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: "main",
+            image: "puck-node:dev",
+            imagePullPolicy: "IfNotPresent",
+            command: ["sh", "-c", "echo scratch-data > /scratch/proof && sleep infinity"],
+            volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+          },
+        ],
+        volumes: [{ name: "scratch", persistentVolumeClaim: { claimName: "scratch" } }],
+      },
+    };
+    await kubectl(["-n", ns.name, "apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [scratch, writer] }) });
+    await kubectl(["-n", ns.name, "wait", "--for=condition=Ready", "pod/writer", "--timeout=120s"]);
+    const { stdout: pvName } = await kubectl(["-n", ns.name, "get", "pvc", "scratch", "-o", "jsonpath={.spec.volumeName}"]);
+    const pv = JSON.parse((await kubectl(["get", "pv", pvName, "-o", "json"])).stdout) as PersistentVolume;
+    expect(pv.metadata.annotations?.["pv.kubernetes.io/provisioned-by"]).toBe("rancher.io/local-path");
+    // The volume is a directory on this machine, the node: the pod's file is there.
+    const dir = pv.spec.hostPath?.path ?? pv.spec.local?.path ?? "";
+    await waitFor(() => existsSync(`${dir}/proof`), { timeoutMs: 30_000, what: `the pod's file in ${dir}` });
+    expect(readFileSync(`${dir}/proof`, "utf8").trim()).toBe("scratch-data");
+
+    await kubectl(["-n", ns.name, "delete", "pod", "writer", "--wait=true"]);
+    await kubectl(["-n", ns.name, "delete", "pvc", "scratch", "--wait=true"]);
+    // The provisioner deletes the volume only after its teardown helper pod removed the directory.
+    await waitFor(async () => (await kubectl(["get", "pv", pvName, "--ignore-not-found", "-o", "name"])).stdout.trim() === "", {
+      timeoutMs: 60_000,
+      what: `the volume ${pvName} to be deleted with its claim`,
+      describe: async () => (await kubectl(["get", "pv", pvName, "--ignore-not-found", "-o", "jsonpath={.status.phase}"])).stdout,
+    });
+    expect(existsSync(dir)).toBe(false);
   });
 
   it("lets a pod's service-account token read what its Role grants and nothing else", async () => {

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Brings up a single-node Kubernetes on this machine from upstream parts (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubelet with containerd and runc, kube-proxy, CNI bridge,
-# a local-path provisioner) and prints the admin kubeconfig's path on its last line.
-# Idempotent: a healthy cluster is reused; anything else left by a killed run is cleaned up first.
-# Needs root: it runs containerd and the kubelet.
+# kube-controller-manager, kube-scheduler, kubelet with containerd and runc, kube-proxy, CNI bridge)
+# with k3s's add-ons (Rancher's local-path provisioner, CoreDNS) and address layout, and prints the
+# admin kubeconfig's path on its last line.
+# Idempotent: a healthy cluster is reused. A cluster that was stopped, killed, or lost its machine
+# to a power cut is resumed with all its objects and volumes: only what a running cluster leaves
+# behind (processes, mounts, network state) is cleared first. Needs root: it runs containerd and the
+# kubelet.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=e2e/cluster/lib.sh
@@ -20,8 +23,13 @@ fi
 
 ensure_host_packages
 bin=$(bash "$here/build.sh")
-log "Cleaning up what an earlier run left"
-bash "$here/down.sh" --keep-images >/dev/null
+if [ -d "$PUCK_STATE/etcd" ]; then
+  log "Resuming the cluster in $PUCK_STATE (clearing what its last run left behind)"
+else
+  log "Creating a new cluster in $PUCK_STATE"
+fi
+stop_cluster
+load_network_layout
 
 node_ip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
 [ -n "$node_ip" ] || node_ip=$(hostname -I | awk '{print $1}')
@@ -30,7 +38,7 @@ mkdir -p "$PUCK_STATE"/{pki,logs,etcd,kubelet,storage,cni/net.d,containerd} "$PU
 for b in kubectl; do ln -sf "$bin/$b" "$PUCK_STATE/bin/$b"; done
 
 log "Writing certificates for node $node_name ($node_ip)"
-bash "$here/pki.sh" "$PUCK_STATE/pki" "$node_ip" "$node_name"
+bash "$here/pki.sh" "$PUCK_STATE/pki" "$node_ip" "$node_name" "$KUBERNETES_SERVICE_IP"
 bash "$here/kubeconfigs.sh" "$PUCK_STATE" "$node_name"
 
 # --- host networking -------------------------------------------------------------------------
@@ -77,13 +85,17 @@ EOF
 start_daemon containerd containerd --config "$PUCK_STATE/containerd/config.toml"
 wait_until 30 "containerd to answer" ctr --address "$CONTAINERD_SOCK" version
 bash "$here/images.sh" pause "$bin/pause"
+# The add-ons' images are needed only once the node is up: made (or found) meanwhile.
+bash "$here/images.sh" addons "$bin" >"$PUCK_RUN/addon-images" &
+addon_images_job=$!
 
 # --- control plane ---------------------------------------------------------------------------
 pki=$PUCK_STATE/pki
+# etcd syncs every write to disk: after a power cut the cluster must still hold what it acknowledged.
 start_daemon etcd "$bin/etcd" --name puck --data-dir "$PUCK_STATE/etcd" \
   --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-  --initial-cluster puck=http://127.0.0.1:2380 --unsafe-no-fsync --log-level warn
+  --initial-cluster puck=http://127.0.0.1:2380 --log-level warn
 wait_until 30 "etcd to answer" curl -fsS http://127.0.0.1:2379/health
 
 start_daemon kube-apiserver "$bin/kube-apiserver" \
@@ -103,6 +115,7 @@ start_daemon kube-controller-manager "$bin/kube-controller-manager" \
   --authentication-kubeconfig "$PUCK_STATE/controller-manager.kubeconfig" \
   --authorization-kubeconfig "$PUCK_STATE/controller-manager.kubeconfig" \
   --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+  --allocate-node-cidrs --cluster-cidr "$CLUSTER_CIDR" --node-cidr-mask-size 24 --service-cluster-ip-range "$SERVICE_CIDR" \
   --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
   --use-service-account-credentials --leader-elect=false --bind-address 127.0.0.1 --profiling=false --v=1
 start_daemon kube-scheduler "$bin/kube-scheduler" \
@@ -112,6 +125,13 @@ start_daemon kube-scheduler "$bin/kube-scheduler" \
   --leader-elect=false --bind-address 127.0.0.1 --profiling=false --v=1
 
 # --- node --------------------------------------------------------------------------------------
+# Pods of dnsPolicy Default, CoreDNS among them, get the node's resolvers. A loopback stub resolver
+# (systemd-resolved's 127.0.0.53) is out of a pod's reach: its upstream list is used instead, as
+# k3s does.
+resolv_conf=/etc/resolv.conf
+if grep -qE '^nameserver[[:space:]]+127\.' /etc/resolv.conf && [ -f /run/systemd/resolve/resolv.conf ]; then
+  resolv_conf=/run/systemd/resolve/resolv.conf
+fi
 cat >"$PUCK_STATE/kubelet/config.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -125,7 +145,9 @@ containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
 failSwapOn: false
 tlsCertFile: "$pki/kubelet.crt"
 tlsPrivateKeyFile: "$pki/kubelet.key"
-resolvConf: /etc/resolv.conf
+resolvConf: $resolv_conf
+clusterDNS: ["$CLUSTER_DNS"]
+clusterDomain: $CLUSTER_DOMAIN
 # A test node on a shared disk: evict only when truly out of room.
 evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%" }
 imageGCHighThresholdPercent: 100
@@ -134,19 +156,45 @@ syncFrequency: 10s
 fileCheckFrequency: 10s
 nodeStatusUpdateFrequency: 10s
 EOF
+# Pods started from here on are this run's: what the add-ons' readiness is judged against.
+node_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 start_daemon kubelet "$bin/kubelet" --config "$PUCK_STATE/kubelet/config.yaml" \
   --kubeconfig "$PUCK_STATE/kubelet.kubeconfig" --root-dir "$PUCK_STATE/kubelet" \
   --hostname-override "$node_name" --node-ip "$node_ip" --v=1
 start_daemon kube-proxy "$bin/kube-proxy" --kubeconfig "$PUCK_STATE/kube-proxy.kubeconfig" \
-  --hostname-override "$node_name" --cluster-cidr "$POD_CIDR" --proxy-mode iptables \
+  --hostname-override "$node_name" --cluster-cidr "$CLUSTER_CIDR" --proxy-mode iptables \
   --conntrack-max-per-core 0 --metrics-bind-address 127.0.0.1:10249 --v=1
-start_daemon local-path-provisioner "$bin/local-path-provisioner" \
-  --kubeconfig "$PUCK_STATE/provisioner.kubeconfig" --root "$PUCK_STATE/storage"
 
 kc=("$bin/kubectl" --kubeconfig "$kubeconfig")
+
+# --- add-ons, as k3s deploys them ----------------------------------------------------------------
+# Applied while the node comes up (their pods start once it is Ready), so a warm start does not
+# wait for the API round trips on top of the node.
+# A cluster made when storage was a host process has its `local-path` class naming that provisioner
+# (a class's provisioner cannot change): it is replaced. Volumes it made stay bound; releasing one
+# leaves its directory behind, as nothing serves its provisioner name any more.
+if [ "$("${kc[@]}" get storageclass local-path -o jsonpath='{.provisioner}' 2>/dev/null)" = puck.sandwich.labs/local-path ]; then
+  log "Replacing the local-path StorageClass of the former host-process provisioner"
+  "${kc[@]}" delete storageclass local-path >/dev/null
+  "${kc[@]}" delete clusterrole,clusterrolebinding puck-e2e:local-path-provisioner --ignore-not-found >/dev/null
+fi
+wait "$addon_images_job" || die "the add-on images could not be made (see above)"
+# The API server makes kube-system just after it turns ready: a new cluster may not have it yet.
+wait_until 30 "the kube-system namespace" "${kc[@]}" get namespace kube-system
+declare -A addon_image
+while read -r name image; do addon_image[$name]=$image; done <"$PUCK_RUN/addon-images"
+{
+  render_manifest "$here/manifests/local-storage.yaml" STORAGE_DIR="$PUCK_STATE/storage" \
+    PROVISIONER_IMAGE="${addon_image[provisioner]}" HELPER_IMAGE="${addon_image[helper]}"
+  echo ---
+  render_manifest "$here/manifests/coredns.yaml" COREDNS_IMAGE="${addon_image[coredns]}" \
+    CLUSTER_DNS="$CLUSTER_DNS" CLUSTER_DOMAIN="$CLUSTER_DOMAIN"
+} | "${kc[@]}" apply -f - >/dev/null
+
 wait_until 90 "node $node_name to be Ready" \
   sh -c "'$bin/kubectl' --kubeconfig '$kubeconfig' get node '$node_name' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
-"${kc[@]}" apply -f "$here/manifests/cluster-addons.yaml" >/dev/null
 wait_until 60 "the default service account" "${kc[@]}" -n default get serviceaccount default
+wait_until 120 "the local-path provisioner to run" pod_ready_since kube-system app=local-path-provisioner "$node_started"
+wait_until 120 "CoreDNS to be ready" pod_ready_since kube-system k8s-app=kube-dns "$node_started"
 log "Cluster is up: Kubernetes $(basename "$bin" | cut -d- -f1) on node $node_name; logs in $PUCK_STATE/logs"
 echo "$kubeconfig"

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiStatusWithToken, kubectl, makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
+import { installPuck, stopInClusterOperator } from "../lib/install.js";
 import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../lib/puck-cli.js";
 
 const MINUTE = 60_000;
@@ -70,12 +71,7 @@ const create = (name: string, idleMinutes = 1) =>
 
 beforeAll(async () => {
   await ensurePuckBuilt();
-  // Install as a user would; restart so the operator runs the image this run built.
-  await kubectl(["apply", "--server-side", "--force-conflicts", "-k", "deploy"]);
-  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
-  await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=1"]);
-  await kubectl(["-n", "puck-system", "rollout", "restart", "deployment/puck-operator"]);
-  await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-operator", "--timeout=180s"], { timeoutMs: 200_000 });
+  await installPuck();
   ns = await makeNamespace("journey");
 }, 5 * MINUTE);
 
@@ -86,9 +82,8 @@ afterAll(async () => {
     for (const t of timings) console.log(t.journey.padEnd(28) + t.step.padEnd(52) + t.seconds.toFixed(1));
   }
   await ns?.remove();
-  // Other test files start operators of their own: leave none running in-cluster behind us (the
-  // last journey uninstalls Puck; this covers a run that failed before it).
-  await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+  // The last journey uninstalls Puck; this covers a run that failed before it.
+  await stopInClusterOperator();
 }, 2 * MINUTE);
 
 describe.concurrent("journeys that wait on idle timeouts", () => {

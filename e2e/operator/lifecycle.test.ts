@@ -207,7 +207,7 @@ describe("operator lifecycle", () => {
         apiVersion: "storage.k8s.io/v1",
         kind: "StorageClass",
         metadata: { name: className },
-        provisioner: "puck.sandwich.labs/local-path",
+        provisioner: "rancher.io/local-path",
         volumeBindingMode: "WaitForFirstConsumer",
         reclaimPolicy: "Delete",
         allowVolumeExpansion: true,
