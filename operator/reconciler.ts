@@ -132,21 +132,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   const wokeAt = verdict.wake ? iso(now) : undefined;
 
   // A home volume deleted by hand: said before a new one is made (ensurePvc), and only once.
-  const generation = sprite.metadata.generation ?? 0;
-  const recorded = findCondition(current.conditions, CONDITION.homeVolumeLost);
-  let loss = homeVolumeLoss(sprite, await readChild(deps, "persistentvolumeclaims", namespace, names.pvc), names.pvc, generation, recorded);
-  // The watch may lag behind a claim made a moment ago: a loss is only believed from a fresh read.
-  if (loss && loss.reason !== recorded?.reason) {
-    const pvc = await getOptional(client, resourcePath("persistentvolumeclaims", namespace, names.pvc));
-    loss = homeVolumeLoss(sprite, pvc, names.pvc, generation, recorded);
-  }
-  if (loss && (recorded?.status !== "True" || recorded.reason !== loss.reason)) {
-    const conditions = setCondition(current.conditions, loss, now);
-    const updated = await client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: { conditions } } });
-    current = updated.status ?? current;
-    log.warn("Lost the home volume claim", { pvc: names.pvc });
-    await events(sprite, "Warning", loss.reason, loss.message ?? "");
-  }
+  current = await reportHomeVolumeLoss(deps, sprite, current, now, log);
 
   // Children. The agent's service account before the StatefulSet: admission refuses a pod whose
   // service account does not exist yet (a FailedCreate that would read as a failure to start).
@@ -203,6 +189,25 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   }
   const recheckAt = earliest(verdict.recheckAt, pod.recheckAt);
   return { ...(recheckAt ? { recheckAt } : {}), phase: verdict.phase };
+}
+
+/** Records a home volume claim deleted by hand (condition, then event); returns the status as written. */
+async function reportHomeVolumeLoss(deps: ReconcileDeps, sprite: Sprite, current: SpriteStatus, now: Date, log: Logger): Promise<SpriteStatus> {
+  const { name } = sprite.metadata;
+  const namespace = sprite.metadata.namespace ?? "";
+  const claim = childNames(name).pvc;
+  const generation = sprite.metadata.generation ?? 0;
+  const recorded = findCondition(current.conditions, CONDITION.homeVolumeLost);
+  const isNews = (loss: ReturnType<typeof homeVolumeLoss>) => loss !== undefined && (recorded?.status !== "True" || recorded.reason !== loss.reason);
+  if (!isNews(homeVolumeLoss(sprite, await readChild(deps, "persistentvolumeclaims", namespace, claim), claim, generation, recorded))) return current;
+  // The watch may lag behind a claim made a moment ago: a loss is only believed from a fresh read.
+  const loss = homeVolumeLoss(sprite, await getOptional(deps.client, resourcePath("persistentvolumeclaims", namespace, claim)), claim, generation, recorded);
+  if (!loss || !isNews(loss)) return current;
+  const conditions = setCondition(current.conditions, loss, now);
+  const updated = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: { conditions } } });
+  log.warn("Lost the home volume claim", { pvc: claim, reason: loss.reason });
+  await deps.events(sprite, "Warning", loss.reason, loss.message ?? "");
+  return updated.status ?? current;
 }
 
 /**
