@@ -62,7 +62,8 @@ export async function startOperator(opts: StartOperatorOptions = {}): Promise<Op
     "--health-probe-bind-address",
     `127.0.0.1:${healthPort}`,
     "--agent-image",
-    opts.agentImage ?? "puck-agent:dev",
+    // PUCK_AGENT_IMAGE: a bench of a branch's own agent image, without retagging the shared puck-agent:dev.
+    opts.agentImage ?? process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev",
     ...(opts.namespace ? ["--namespace", opts.namespace, "--leader-election-namespace", opts.namespace] : []),
     ...(opts.args ?? []),
   ];
