@@ -1,4 +1,6 @@
-// A JSON-lines logger: one made in main.ts and passed down; child loggers carry fields.
+// A JSON-lines logger for every Puck program that runs in the cluster (operator, agent, gateway): one
+// made in main.ts and passed down; child loggers carry fields. It lives in the shared layer so no
+// program imports another.
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
