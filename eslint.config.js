@@ -21,4 +21,14 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**"], message: "Nothing imports from cli/." }] }],
     },
   },
+  {
+    // kube/ is the layer every program stands on: it imports none of them.
+    files: ["kube/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/operator/**", "**/agent/**", "**/cli/**", "**/gateway/**"], message: "kube/ imports nothing from the programs." }] },
+      ],
+    },
+  },
 );

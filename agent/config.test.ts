@@ -4,13 +4,13 @@ import { readConfig } from "./config.js";
 const pod = { SPRITE_NAME: "dev", SPRITE_NAMESPACE: "team", POD_NAME: "dev-0", KUBERNETES_SERVICE_HOST: "10.43.0.1", KUBERNETES_SERVICE_PORT: "443" };
 
 describe("readConfig", () => {
-  it("in a pod, reaches the API through the service and the mounted token", () => {
+  it("in a pod, reaches the API through the service account (no server named)", () => {
     expect(readConfig(pod)).toMatchObject({
       spriteName: "dev",
       namespace: "team",
       podName: "dev-0",
       homeDir: "/home/sprite",
-      api: { baseUrl: "https://10.43.0.1:443", tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token", caFile: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt" },
+      api: {},
       sessionParentPid: 0,
       excludeOwnCgroup: true,
       scanIntervalMs: 1000,
@@ -18,12 +18,8 @@ describe("readConfig", () => {
     });
   });
 
-  it("brackets an IPv6 service address", () => {
-    expect(readConfig({ ...pod, KUBERNETES_SERVICE_HOST: "fd00::1" }).api.baseUrl).toBe("https://[fd00::1]:443");
-  });
-
   it("on a host, uses PUCK_API_URL", () => {
-    expect(readConfig({ SPRITE_NAME: "a", SPRITE_NAMESPACE: "b", PUCK_API_URL: "http://127.0.0.1:8001" }).api).toEqual({ baseUrl: "http://127.0.0.1:8001" });
+    expect(readConfig({ SPRITE_NAME: "a", SPRITE_NAMESPACE: "b", PUCK_API_URL: "http://127.0.0.1:8001", PUCK_API_CA_FILE: "/ca.pem" }).api).toEqual({ server: "http://127.0.0.1:8001", caFile: "/ca.pem" });
   });
 
   const bad: { name: string; env: Record<string, string>; message: RegExp }[] = [

@@ -6,7 +6,8 @@ export interface AgentConfig {
   namespace: string;
   podName?: string;
   homeDir: string;
-  api: { baseUrl: string; tokenFile?: string; caFile?: string };
+  /** A server named outright (a host run); in a pod, undefined: the service account's access is used. */
+  api: { server?: string; tokenFile?: string; caFile?: string };
   /** See ClassifyOptions.sessionParentPid: 0 in a pod. */
   sessionParentPid: number;
   /** Skip processes in the agent's own cgroup (its container): true in a pod. */
@@ -16,8 +17,6 @@ export interface AgentConfig {
   heartbeatMs: number;
   logLevel: string;
 }
-
-const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** Throws one error listing every problem, each naming the variable and what it should be. */
 export function readConfig(env: Record<string, string | undefined>): AgentConfig {
@@ -37,18 +36,14 @@ export function readConfig(env: Record<string, string | undefined>): AgentConfig
   const spriteName = required("SPRITE_NAME");
   const namespace = required("SPRITE_NAMESPACE");
 
-  // In a pod: the service host/port and the mounted token. On a host: PUCK_API_URL (e.g. behind
-  // `kubectl proxy`, which authenticates for us) and optionally PUCK_API_TOKEN_FILE.
-  let api: AgentConfig["api"];
+  // In a pod: the service account (kube/in-cluster.ts). On a host: PUCK_API_URL (e.g. behind
+  // `kubectl proxy`, which authenticates for us) and optionally PUCK_API_TOKEN_FILE and PUCK_API_CA_FILE.
+  let api: AgentConfig["api"] = {};
   if (env.PUCK_API_URL) {
     if (!/^https?:\/\//.test(env.PUCK_API_URL)) problems.push(`PUCK_API_URL=${JSON.stringify(env.PUCK_API_URL)} must start with http:// or https://`);
-    api = { baseUrl: env.PUCK_API_URL, ...(env.PUCK_API_TOKEN_FILE ? { tokenFile: env.PUCK_API_TOKEN_FILE } : {}), ...(env.PUCK_API_CA_FILE ? { caFile: env.PUCK_API_CA_FILE } : {}) };
-  } else if (env.KUBERNETES_SERVICE_HOST) {
-    const host = env.KUBERNETES_SERVICE_HOST.includes(":") ? `[${env.KUBERNETES_SERVICE_HOST}]` : env.KUBERNETES_SERVICE_HOST;
-    api = { baseUrl: `https://${host}:${env.KUBERNETES_SERVICE_PORT || "443"}`, tokenFile: `${SA_DIR}/token`, caFile: `${SA_DIR}/ca.crt` };
-  } else {
+    api = { server: env.PUCK_API_URL, ...(env.PUCK_API_TOKEN_FILE ? { tokenFile: env.PUCK_API_TOKEN_FILE } : {}), ...(env.PUCK_API_CA_FILE ? { caFile: env.PUCK_API_CA_FILE } : {}) };
+  } else if (!env.KUBERNETES_SERVICE_HOST) {
     problems.push("no API server: run in a pod (KUBERNETES_SERVICE_HOST) or set PUCK_API_URL, e.g. http://127.0.0.1:8001 behind `kubectl proxy`");
-    api = { baseUrl: "" };
   }
   const config: AgentConfig = {
     spriteName,

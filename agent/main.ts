@@ -1,18 +1,19 @@
 // The agent's entry point: reads its settings, wires sources, aggregator and sink, and starts the loops.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { AccessError, serverAccess, type ClusterAccess } from "../kube/access.js";
+import { createKubeClient } from "../kube/client.js";
+import { inClusterAccess } from "../kube/in-cluster.js";
 import type { Sprite } from "../operator/api/index.js";
 import { createAgentLoop } from "./agent-loop.js";
 import { readDiskUsage } from "./disk-usage.js";
 import { readConfig } from "./config.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
 import { watchKeepAwake } from "./keep-awake-watcher.js";
-import { createKubeClient } from "./kube-client.js";
 import { isLogLevel, makeLogger, type Logger } from "./logger.js";
 import { createProcScanner } from "./proc-scanner.js";
 import { createStatusSink } from "./status-sink.js";
-import { watchSpriteOnce } from "./sprite-watcher.js";
-import { abortableSleep, supervise } from "./supervisor.js";
+import { watchSprite } from "./sprite-watcher.js";
 
 /** CPU must stay above the threshold over this window (on average) to count as busy. */
 const CPU_WINDOW_MS = 10_000;
@@ -36,16 +37,16 @@ async function main(): Promise<void> {
   const { signal } = controller;
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => controller.abort());
 
-  let ca: string | undefined;
-  if (config.api.caFile) {
-    try {
-      ca = readFileSync(config.api.caFile, "utf8");
-    } catch (error) {
-      log.error("Could not read the API server's CA", { file: config.api.caFile, error });
-      process.exit(1);
-    }
+  let access: ClusterAccess;
+  try {
+    access = config.api.server ? serverAccess({ ...config.api, server: config.api.server }, config.namespace) : inClusterAccess(process.env);
+  } catch (error) {
+    if (!(error instanceof AccessError)) throw error;
+    log.error("Could not work out how to reach the API server", { error: error.message, hint: error.hint });
+    process.exit(1);
   }
-  const client = createKubeClient({ baseUrl: config.api.baseUrl, ...(ca ? { ca } : {}), ...(config.api.tokenFile ? { tokenFile: config.api.tokenFile } : {}) });
+  // Reports are small and the API server near: 10 s is ample, and a stuck patch must not hold the next.
+  const client = createKubeClient(access, { timeoutMs: 10_000, userAgent: "puck-agent" });
 
   let sprite: Sprite | undefined;
   let ownCgroup: string | undefined;
@@ -76,31 +77,25 @@ async function main(): Promise<void> {
   const keepAwake = watchKeepAwake({ homeDir: config.homeDir, log, now: Date.now, onChange: kick });
 
   let firstSprite = true;
-  void supervise(
-    "sprite-watch",
-    async (s) => {
-      await watchSpriteOnce({
-        client,
-        namespace: config.namespace,
-        name: config.spriteName,
-        log,
-        signal: s,
-        onSprite: (next) => {
-          const hibernatesChanged = next?.status?.hibernatesAt !== sprite?.status?.hibernatesAt;
-          const specChanged = JSON.stringify(next?.spec) !== JSON.stringify(sprite?.spec);
-          sprite = next;
-          if (firstSprite && next) {
-            firstSprite = false;
-            log.info("Found Sprite", { idleTimeoutMinutes: next.spec.idleTimeoutMinutes });
-          }
-          if (hibernatesChanged || specChanged) kick();
-        },
-      });
+  void watchSprite({
+    client,
+    namespace: config.namespace,
+    name: config.spriteName,
+    log,
+    signal,
+    onSprite: (next) => {
+      const hibernatesChanged = next?.status?.hibernatesAt !== sprite?.status?.hibernatesAt;
+      const specChanged = JSON.stringify(next?.spec) !== JSON.stringify(sprite?.spec);
+      sprite = next;
+      if (firstSprite && next) {
+        firstSprite = false;
+        log.info("Found Sprite", { idleTimeoutMinutes: next.spec.idleTimeoutMinutes });
+      }
+      if (hibernatesChanged || specChanged) kick();
     },
-    { log, signal, sleep: abortableSleep },
-  );
+  });
 
-  log.info("Started agent", { pid: process.pid, api: config.api.baseUrl, homeDir: config.homeDir, scanIntervalMs: config.scanIntervalMs });
+  log.info("Started agent", { pid: process.pid, api: access.server, homeDir: config.homeDir, scanIntervalMs: config.scanIntervalMs });
   // The first report goes out at once, before the Sprite is even read: an empty report is the
   // truth at start, and it tells the operator the agent is up.
   kick();

@@ -1,8 +1,8 @@
 // Publishes the activity report as a merge patch on the Sprite's status subresource.
-import type { ActivityReport, SpriteStatus } from "../operator/api/index.js";
+import type { KubeClient } from "../kube/client.js";
+import { resourcePath } from "../kube/paths.js";
+import { SPRITES, type ActivityReport, type SpriteStatus } from "../operator/api/index.js";
 import type { Verdict } from "./aggregate.js";
-import type { KubeClient } from "./kube-client.js";
-import { spritePath } from "./sprite-watcher.js";
 
 /** The merge patch for a verdict. A merge patch keeps keys it does not mention: null clears them. */
 export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof SpriteStatus, unknown>> } {
@@ -29,7 +29,7 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
 export function createStatusSink(client: KubeClient, namespace: string, name: string) {
   return async (verdict: Verdict): Promise<void> => {
     try {
-      await client.request("PATCH", `${spritePath(namespace, name)}/status`, statusPatch(verdict));
+      await client.request("PATCH", resourcePath(SPRITES, { namespace, name, subresource: "status" }), { body: statusPatch(verdict) });
     } catch (error) {
       throw new Error(`patch status of Sprite ${namespace}/${name}`, { cause: error });
     }

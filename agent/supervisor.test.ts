@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "./logger.js";
-import { backoffMs, supervise } from "./supervisor.js";
-
-describe("backoffMs", () => {
-  const cases: [string, number, number][] = [
-    ["the first restart waits the minimum", 1, 1000],
-    ["each failure doubles the wait", 3, 4000],
-    ["the wait is capped", 10, 30_000],
-  ];
-  for (const [name, failures, want] of cases) it(name, () => expect(backoffMs(failures, 1000, 30_000)).toBe(want));
-});
+import { supervise } from "./supervisor.js";
 
 describe("supervise", () => {
   it("restarts a failing loop with growing waits and a loop that ended at once, until aborted", async () => {

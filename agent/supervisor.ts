@@ -1,4 +1,5 @@
 // Keeps long-running loops alive: restarts a loop that failed or ended, with capped exponential backoff.
+import { backoffDelayMs } from "../kube/backoff.js";
 import type { Logger } from "./logger.js";
 
 export interface SupervisorOptions {
@@ -13,10 +14,6 @@ export interface SupervisorOptions {
   now?: () => number;
 }
 
-/** The delay before restart number `failures` (1-based): 1 s, 2 s, 4 s ... up to the cap. */
-export function backoffMs(failures: number, minMs: number, maxMs: number): number {
-  return Math.min(maxMs, minMs * 2 ** Math.max(0, failures - 1));
-}
 
 export async function supervise(name: string, run: (signal: AbortSignal) => Promise<void>, options: SupervisorOptions): Promise<void> {
   const { log, signal } = options;
@@ -34,22 +31,9 @@ export async function supervise(name: string, run: (signal: AbortSignal) => Prom
     } catch (error) {
       if (signal.aborted) return;
       failures = now() - started >= healthy ? 1 : failures + 1;
-      const delay = backoffMs(failures, min, max);
+      const delay = backoffDelayMs(failures, min, max);
       log.warn(`Loop ${name} failed; restarting`, { error, retryInMs: delay, failures });
       await options.sleep(delay, signal);
     }
   }
-}
-
-/** A sleep that ends early when the signal aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,4 +1,6 @@
 // Typed user-facing errors and the mapping from Kubernetes API failures to one line of cause and fix.
+import { AccessError } from "../kube/access.js";
+import { KubeError, LOCAL_REASON } from "../kube/errors.js";
 
 export const EXIT = {
   failure: 1,
@@ -20,37 +22,6 @@ export class PuckError extends Error {
     this.name = "PuckError";
     this.hint = hint;
     this.exitCode = exitCode;
-  }
-}
-
-/** A non-2xx answer from the Kubernetes API, with what was being done. */
-export class KubeHttpError extends Error {
-  readonly statusCode: number;
-  /** The Status object's reason (NotFound, Forbidden...), when the body was a Status. */
-  readonly reason: string | undefined;
-  readonly serverMessage: string;
-  /** True when the body was a Kubernetes Status (as opposed to e.g. "404 page not found"). */
-  readonly isStatus: boolean;
-  constructor(what: string, statusCode: number, body: string) {
-    let reason: string | undefined;
-    let serverMessage = body.trim();
-    let isStatus = false;
-    try {
-      const parsed = JSON.parse(body) as { kind?: string; reason?: string; message?: string };
-      if (parsed.kind === "Status") {
-        isStatus = true;
-        reason = parsed.reason;
-        serverMessage = parsed.message ?? serverMessage;
-      }
-    } catch {
-      // Not JSON: keep the raw body as the message.
-    }
-    super(`${what}: HTTP ${statusCode}: ${serverMessage}`);
-    this.name = "KubeHttpError";
-    this.statusCode = statusCode;
-    this.reason = reason;
-    this.serverMessage = serverMessage;
-    this.isStatus = isStatus;
   }
 }
 
@@ -96,8 +67,20 @@ export function toPuckError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof PuckError) return error;
   const resource = context.resource ?? "sprites";
   const ns = context.namespace ? ` in namespace ${context.namespace}` : "";
-  if (error instanceof KubeHttpError) {
-    switch (error.statusCode) {
+  if (error instanceof AccessError) return new PuckError(error.message, error.hint, error.usage ? EXIT.usage : EXIT.failure);
+  if (error instanceof KubeError && error.reason === LOCAL_REASON.credentials) {
+    return new PuckError(error.message, "run it by hand to see why, or log in again with your cluster's tool");
+  }
+  if (error instanceof KubeError && (error.reason === LOCAL_REASON.timeout || error.reason === LOCAL_REASON.watchSilent)) {
+    const mapped = new PuckError(
+      `the Kubernetes API${context.server ? ` at ${context.server}` : ""} did not answer in time while trying to ${context.action}`,
+      "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`",
+    );
+    mapped.retryable = true;
+    return mapped;
+  }
+  if (error instanceof KubeError && error.status > 0) {
+    switch (error.status) {
       case 401:
         return new PuckError(
           `the cluster rejected your credentials while trying to ${context.action} (401 Unauthorized)`,
@@ -127,8 +110,8 @@ export function toPuckError(error: unknown, context: ErrorContext): unknown {
       case 422:
         return new PuckError(`the cluster refused to ${context.action}: ${error.serverMessage}`, "fix the value it names and try again", EXIT.usage);
       default: {
-        const mapped = new PuckError(`failed to ${context.action}: ${error.message}`, "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`");
-        mapped.retryable = error.statusCode >= 500 || error.statusCode === 429;
+        const mapped = new PuckError(`failed to ${context.action}: HTTP ${error.status} ${error.serverMessage}`, "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`");
+        mapped.retryable = error.status >= 500 || error.status === 429;
         return mapped;
       }
     }

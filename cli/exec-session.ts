@@ -4,8 +4,9 @@ import type { Readable, Writable } from "node:stream";
 import { EXIT, PuckError } from "./errors.js";
 import { outcomeOf, type ExecStatus } from "./exec-status.js";
 import type { Io } from "./io.js";
-import type { Credentials, KubeClient } from "./kube-client.js";
-import type { ClusterAccess } from "./kubeconfig.js";
+import type { ClusterAccess } from "../kube/access.js";
+import type { KubeClient } from "../kube/client.js";
+import type { Credentials } from "../kube/credentials.js";
 import { loadExecLibrary } from "./lazy-deps.js";
 
 export interface ExecRequest {

@@ -10,7 +10,7 @@ import type * as HandlerTypes from "@kubernetes/client-node/dist/web-socket-hand
 
 const load = <T>(specifier: string) => import(specifier) as Promise<T>;
 
-/** The full YAML library: for -o yaml, and kubeconfigs beyond the fast parser's subset. */
+/** The YAML library: for -o yaml, and for kubeconfigs beyond kubectl's plain layout (kube/kubeconfig.ts). */
 export const loadYaml = () => load<typeof Yaml>(["yaml"].join(""));
 
 /** prompts' modern copy (its main file would pull in a second, transpiled one). */

@@ -116,6 +116,7 @@ export function buildProgram(io: Io, run: (name: string, args: string[], options
 
   cmd("top", "live view of every Sprite's activity (q or Ctrl-C quits)")
     .option("--once", "print one frame and exit (the default when stdout is not a terminal)")
+    .option("-A, --all-namespaces", "show the Sprites of every namespace")
     .action(action("top"));
 
   cmd("completion", "print a shell completion script")

@@ -2,12 +2,14 @@
 import { formatDisk, type Sprite } from "../operator/api/index.js";
 import { ageSince } from "./duration.js";
 import { renderTable } from "./output.js";
-import { hibernatesIn, sortByName } from "./render-list.js";
+import { byText, hibernatesIn } from "./render-list.js";
 
 export const TOP_HEADERS = ["NAME", "PHASE", "SESSIONS", "BUSY", "CPU", "DISK", "HIBERNATES-IN", "REASON"];
 
 export interface TopFrameInput {
   namespace: string;
+  /** -A: Sprites of every namespace, each row naming its namespace. */
+  allNamespaces?: boolean;
   sprites: Sprite[];
   now: Date;
   /** Terminal width: long lines are cut to fit, so the frame redraws in place. */
@@ -47,14 +49,21 @@ export function activityLines(sprite: Sprite, now: Date): string[] {
   return lines;
 }
 
+/** Where a Sprite is, as -A shows it: "namespace/name". */
+export const spriteKey = (sprite: Sprite) => `${sprite.metadata.namespace ?? ""}/${sprite.metadata.name}`;
+
 export function renderTopFrame(input: TopFrameInput): string {
-  const sprites = sortByName(input.sprites);
+  const all = input.allNamespaces === true;
+  const sprites = [...input.sprites].sort((a, b) => (all ? byText(spriteKey(a), spriteKey(b)) : byText(a.metadata.name, b.metadata.name)));
   const active = sprites.filter((s) => s.status?.phase === "Active").length;
   const clock = input.now.toISOString().slice(11, 19);
-  const lines = [`puck top · namespace ${input.namespace} · ${sprites.length} Sprites, ${active} active · ${clock} UTC`, ""];
+  const where = all ? "all namespaces" : `namespace ${input.namespace}`;
+  const lines = [`puck top · ${where} · ${sprites.length} Sprites, ${active} active · ${clock} UTC`, ""];
   if (sprites.length === 0) lines.push("No Sprites. Create one with `puck create NAME`.");
   else {
-    lines.push(...renderTable(TOP_HEADERS, sprites.map((s) => topRow(s, input.now))).trimEnd().split("\n"));
+    const headers = all ? ["NAMESPACE", ...TOP_HEADERS] : TOP_HEADERS;
+    const rows = sprites.map((s) => (all ? [s.metadata.namespace ?? "", ...topRow(s, input.now)] : topRow(s, input.now)));
+    lines.push(...renderTable(headers, rows).trimEnd().split("\n"));
     const activity = sprites.flatMap((s) => activityLines(s, input.now));
     if (activity.length > 0) lines.push("", "Activity:", ...activity);
   }

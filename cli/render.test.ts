@@ -125,4 +125,16 @@ describe("top frame", () => {
   it("an empty namespace says how to create a Sprite", () => {
     expect(renderTopFrame({ namespace: "lab", sprites: [], now })).toContain("No Sprites. Create one with `puck create NAME`.");
   });
+  it("with -A, names every namespace and each row's, sorted by namespace then name", () => {
+    const elsewhere = { ...idleWeb, metadata: { ...idleWeb.metadata, namespace: "alpha" } };
+    const all = renderTopFrame({ namespace: "lab", allNamespaces: true, sprites: [idleWeb, elsewhere], now });
+    expect(all.split("\n")[0]).toMatch(/^puck top · all namespaces · 2 Sprites/);
+    const lines = all.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("NAMESPACE"));
+    expect(header).toBeGreaterThan(0);
+    expect(lines.slice(header + 1, header + 3).map((l) => l.split(/\s{2,}/).slice(0, 2))).toEqual([
+      ["alpha", "web"],
+      [idleWeb.metadata.namespace ?? "", "web"],
+    ]);
+  });
 });

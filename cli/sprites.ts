@@ -1,7 +1,9 @@
 // Sprite API calls (and the pod events that explain them), each failure mapped to cause and fix.
-import { GROUP, PLURAL, VERSION, type Sprite, type SpriteSpec } from "../operator/api/index.js";
+import type { KubeClient, WatchEvent } from "../kube/client.js";
+import { listWatch, type ObjectEvent } from "../kube/list-watch.js";
+import { CORE, resourcePath } from "../kube/paths.js";
+import { SPRITES, type Sprite, type SpriteSpec } from "../operator/api/index.js";
 import { toPuckError, type ErrorContext } from "./errors.js";
-import type { KubeClient, WatchEvent } from "./kube-client.js";
 
 export interface Target {
   client: KubeClient;
@@ -28,9 +30,10 @@ export interface KubeEvent {
   involvedObject: { kind?: string; name?: string };
 }
 
-const collection = (ns: string) => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(ns)}/${PLURAL}`;
-const item = (ns: string, name: string) => `${collection(ns)}/${encodeURIComponent(name)}`;
-const listPath = (t: Target) => (t.allNamespaces ? `/apis/${GROUP}/${VERSION}/${PLURAL}` : collection(t.namespace));
+const collection = (ns: string) => resourcePath(SPRITES, { namespace: ns });
+const item = (ns: string, name: string) => resourcePath(SPRITES, { namespace: ns, name });
+/** The Sprites a list or watch covers: the namespace, or every namespace with -A. */
+const listPath = (t: Target) => resourcePath(SPRITES, { namespace: t.allNamespaces ? undefined : t.namespace });
 
 async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "server">, fn: () => Promise<T>): Promise<T> {
   try {
@@ -40,28 +43,29 @@ async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "se
   }
 }
 
+
 export const listSprites = (t: Target) =>
-  call(t, { action: "list Sprites", verb: "list" }, () => t.client.request<SpriteList>("GET", listPath(t), "list Sprites"));
+  call(t, { action: "list Sprites", verb: "list" }, () => t.client.request<SpriteList>("GET", listPath(t)));
 
 export const getSprite = (t: Target, name: string) =>
   call(t, { action: `get Sprite ${name}`, verb: "get", sprite: name }, () =>
-    t.client.request<Sprite>("GET", item(t.namespace, name), `get Sprite ${name}`),
+    t.client.request<Sprite>("GET", item(t.namespace, name)),
   );
 
 export const createSprite = (t: Target, sprite: Sprite) =>
   call(t, { action: `create Sprite ${sprite.metadata.name}`, verb: "create", sprite: sprite.metadata.name }, () =>
-    t.client.request<Sprite>("POST", collection(t.namespace), `create Sprite ${sprite.metadata.name}`, sprite),
+    t.client.request<Sprite>("POST", collection(t.namespace), { body: sprite }),
   );
 
 /** A JSON merge patch on the spec: how every intent (wake, hibernate, keep awake) is written. */
 export const patchSpec = (t: Target, name: string, spec: Partial<SpriteSpec>) =>
   call(t, { action: `update Sprite ${name}`, verb: "patch", sprite: name }, () =>
-    t.client.request<Sprite>("PATCH", item(t.namespace, name), `patch Sprite ${name}`, { spec }, "application/merge-patch+json"),
+    t.client.request<Sprite>("PATCH", item(t.namespace, name), { body: { spec }, contentType: "application/merge-patch+json" }),
   );
 
 export const deleteSprite = (t: Target, name: string) =>
   call(t, { action: `delete Sprite ${name}`, verb: "delete", sprite: name }, () =>
-    t.client.request<unknown>("DELETE", item(t.namespace, name), `delete Sprite ${name}`),
+    t.client.request<unknown>("DELETE", item(t.namespace, name)),
   );
 
 /** Watches Sprites (one, when `name` is given) from `resourceVersion` until the server ends it. */
@@ -71,19 +75,46 @@ export function watchSprites(
   onEvent: (event: WatchEvent<Sprite>) => void,
   signal: AbortSignal,
 ) {
-  const query = new URLSearchParams({ watch: "1" });
-  if (options.name) query.set("fieldSelector", `metadata.name=${options.name}`);
-  if (options.resourceVersion) query.set("resourceVersion", options.resourceVersion);
+  const query = { fieldSelector: options.name ? `metadata.name=${options.name}` : undefined, resourceVersion: options.resourceVersion };
   return call(t, { action: "watch Sprites", verb: "watch", ...(options.name ? { sprite: options.name } : {}) }, () =>
-    t.client.watch<Sprite>(`${listPath(t)}?${query}`, "watch Sprites", onEvent, signal),
+    t.client.watch<Sprite>(listPath(t), query, onEvent, signal),
   );
+}
+
+/**
+ * Follows the Sprites `puck list -w` and `puck top` show, from the list they already made, until
+ * `signal` aborts: the watch restarts when it ends or goes silent, a relist (after 410 Gone or a
+ * failure) hands over every Sprite again, and each failure is told as one line before the retry.
+ */
+export function followSprites(
+  t: Target,
+  options: {
+    resourceVersion: string | undefined;
+    signal: AbortSignal;
+    onList: (sprites: Sprite[]) => void;
+    onEvent: (event: ObjectEvent<Sprite>) => void;
+    onRetry: (message: string, retryInMs: number) => void;
+  },
+): Promise<void> {
+  return listWatch<Sprite>({
+    client: t.client,
+    path: listPath(t),
+    signal: options.signal,
+    ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+    onList: options.onList,
+    onEvent: options.onEvent,
+    onError: (error, retryInMs) => {
+      const mapped = toPuckError(error, { action: "watch Sprites", verb: "watch", namespace: t.namespace, server: t.client.access.server });
+      options.onRetry(mapped instanceof Error ? mapped.message : String(mapped), retryInMs);
+    },
+  });
 }
 
 /** Events about one object (the Sprite, or its pod), oldest first. */
 export async function listEvents(t: Target, kind: string, name: string): Promise<KubeEvent[]> {
-  const query = new URLSearchParams({ fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` });
+  const query = { fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` };
   const list = await call(t, { action: `list events of ${kind} ${name}`, verb: "list", resource: "events" }, () =>
-    t.client.request<{ items: KubeEvent[] }>("GET", `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/events?${query}`, "list events"),
+    t.client.request<{ items: KubeEvent[] }>("GET", resourcePath(CORE.events, { namespace: t.namespace }), { query }),
   );
   return list.items.sort(byEventTime);
 }

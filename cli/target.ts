@@ -1,7 +1,9 @@
 // Turns the global flags (--kubeconfig, --context, -n) into a client for the selected cluster.
+import { createKubeClient } from "../kube/client.js";
+import { loadKubeconfig, type Selection } from "../kube/kubeconfig.js";
+import { toPuckError } from "./errors.js";
 import type { Io } from "./io.js";
-import { createKubeClient } from "./kube-client.js";
-import { loadAccess, type Selection } from "./kubeconfig.js";
+import { loadYaml } from "./lazy-deps.js";
 import type { Target } from "./sprites.js";
 
 export function selectionOf(options: Record<string, unknown>): Selection {
@@ -13,6 +15,12 @@ export function selectionOf(options: Record<string, unknown>): Selection {
 }
 
 export async function openTarget(options: Record<string, unknown>, io: Io): Promise<Target> {
-  const access = await loadAccess(selectionOf(options), io.env);
+  let access;
+  try {
+    // yaml is loaded from node_modules, not bundled: see lazy-deps.ts.
+    access = await loadKubeconfig(selectionOf(options), io.env, loadYaml);
+  } catch (error) {
+    throw toPuckError(error, { action: "read the kubeconfig" });
+  }
   return { client: createKubeClient(access), namespace: access.namespace, allNamespaces: options.allNamespaces === true };
 }

@@ -1,7 +1,7 @@
 // Tests for which child changes reach the queue, and under which Sprite key.
 import { describe, expect, it } from "vitest";
 import { childChangeMatters, ownerKey } from "./controller.js";
-import type { KubeObject } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 
 const sts = (generation: number, labels: Record<string, string> = { "puck.sandwich.labs/sprite": "dev" }): KubeObject => ({
   metadata: { name: "dev", namespace: "team", generation, labels },

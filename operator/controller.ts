@@ -3,7 +3,7 @@ import { LABELS, PHASES, type Sprite } from "./api/index.js";
 import { FAILED_CREATE_SELECTOR, eventSpriteKey } from "./create-failure.js";
 import { MANAGED_SELECTOR } from "./desired-objects.js";
 import type { ObjectCache } from "./ensure.js";
-import type { KubeClient, KubeObject } from "./kube-client.js";
+import type { KubeClient, KubeObject } from "../kube/client.js";
 import type { Metrics } from "./metrics.js";
 import { reconcile, type ReconcileDeps } from "./reconciler.js";
 import { ResourceWatch } from "./resource-watch.js";
@@ -178,7 +178,6 @@ export class Controller {
         if (result.recheckAt) queue.addAfter(key, result.recheckAt.getTime() - this.deps.now().getTime() + 5);
       } catch (error) {
         this.metrics.reconcileTotal.inc({ result: "error" });
-        this.metrics.reconcileErrors.inc();
         const delay = queue.addRateLimited(key);
         this.deps.log.warn("Failed to reconcile Sprite", { key, retryInMs: delay, error });
       } finally {

@@ -1,7 +1,7 @@
 // Reading a StatefulSet's FailedCreate events: the latest refusal since the last wake, in one line.
 import { describe, expect, it } from "vitest";
 import { createFailure, eventSpriteKey, eventVersion, explain, parseRetry } from "./create-failure.js";
-import type { KubeObject } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 
 const event = (fields: Record<string, unknown>): KubeObject =>
   ({ metadata: { name: `e-${Math.random()}`, namespace: "ns" }, type: "Warning", reason: "FailedCreate", involvedObject: { kind: "StatefulSet", name: "demo", namespace: "ns" }, ...fields }) as KubeObject;

@@ -1,5 +1,5 @@
 // Why a StatefulSet cannot create its Sprite's pod, from its FailedCreate events. Pure.
-import type { KubeObject } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 
 /**
  * Admission refuses a pod before it exists (Pod Security, ResourceQuota, LimitRange, webhooks), so

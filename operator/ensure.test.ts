@@ -1,25 +1,26 @@
 // ensure() against a scripted API server: create, update, no-op, and stale-cache recovery.
 import { describe, expect, it } from "vitest";
 import { ensure } from "./ensure.js";
-import { KubeApiError, type KubeClient, type KubeObject, type Verb } from "./kube-client.js";
+import type { KubeClient, KubeObject, Verb } from "../kube/client.js";
+import { httpError, KubeError } from "../kube/errors.js";
 
-type Reply = KubeObject | KubeApiError;
+type Reply = KubeObject | KubeError;
 
 /** The API server at the client boundary: answers each request from a script and records it. */
 function scripted(replies: Reply[]) {
   const calls: string[] = [];
   const bodies: unknown[] = [];
-  const client: KubeClient = {
+  const client = {
     request: async <T>(verb: Verb, path: string, options?: { body?: unknown }) => {
       calls.push(`${verb} ${path}`);
       bodies.push(options?.body);
       const reply = replies.shift();
       if (!reply) throw new Error(`unscripted ${verb} ${path}`);
-      if (reply instanceof KubeApiError) throw reply;
+      if (reply instanceof KubeError) throw reply;
       return reply as T;
     },
     watch: async () => {},
-  };
+  } as unknown as KubeClient;
   return { client, calls, bodies };
 }
 
@@ -28,7 +29,8 @@ const live = (rv: string, spec: Record<string, unknown>): KubeObject => ({
   metadata: { name: "s", namespace: "ns", resourceVersion: rv, labels: { a: "1", extra: "kept" } },
   spec,
 });
-const conflict = new KubeApiError("conflict", 409, "Conflict");
+const status = (code: number, reason: string) => JSON.stringify({ kind: "Status", code, reason, message: reason });
+const conflict = httpError("PUT", 409, status(409, "Conflict"));
 const cacheOf = (object: KubeObject | null) => ({ get: () => object });
 
 describe("ensure", () => {
@@ -45,7 +47,7 @@ describe("ensure", () => {
   });
 
   it("falls back to a fresh read when the cache wrongly says missing", async () => {
-    const { client, calls } = scripted([new KubeApiError("exists", 409, "AlreadyExists"), live("2", { clusterIP: "None" })]);
+    const { client, calls } = scripted([httpError("POST", 409, status(409, "AlreadyExists")), live("2", { clusterIP: "None" })]);
     expect((await ensure(client, "services", desired, ["spec"], cacheOf(null))).action).toBe("unchanged");
     expect(calls).toEqual(["POST /api/v1/namespaces/ns/services", "GET /api/v1/namespaces/ns/services/s"]);
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Sprite } from "./api/index.js";
 import { homeVolumeLoss } from "./home-volume-loss.js";
-import type { KubeObject } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 
 const sprite = (status: Sprite["status"], spec: Partial<Sprite["spec"]> = {}): Sprite => ({
   apiVersion: "puck.sandwich.labs/v1alpha1",

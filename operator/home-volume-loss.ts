@@ -1,7 +1,7 @@
 // Whether a Sprite's home volume claim vanished (deleted by hand) after the Sprite first woke. Pure.
 import { CONDITION, REASON, type Condition, type Sprite } from "./api/index.js";
 import type { ConditionInput } from "./conditions.js";
-import type { KubeObject } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 
 /**
  * The operator makes the claim before the Sprite first wakes (status.wokeAt), so a Sprite that has

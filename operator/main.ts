@@ -1,43 +1,49 @@
 // The operator's entry point: parses flags, loads the kubeconfig, makes the logger, and starts.
-import { KubeConfig } from "@kubernetes/client-node";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { CommanderError } from "commander";
+import { AccessError, type ClusterAccess } from "../kube/access.js";
+import { createKubeClient, type RequestRecord } from "../kube/client.js";
+import { inClusterAccess } from "../kube/in-cluster.js";
+import { loadKubeconfig } from "../kube/kubeconfig.js";
 import { Controller } from "./controller.js";
 import { makeEventRecorder } from "./events.js";
 import { parseFlags, type OperatorFlags } from "./flags.js";
 import { serve } from "./http-server.js";
-import { makeKubeClient } from "./kube-client.js";
 import { LeaderElector } from "./leader-election.js";
 import { errorText, makeLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
-
-const IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 function fail(message: string): never {
   process.stderr.write(`puck-operator: ${message}\n`);
   process.exit(2);
 }
 
-function loadKubeConfig(flags: OperatorFlags): KubeConfig {
-  const kc = new KubeConfig();
+/** --kubeconfig on a host (its current context), else the pod's service account. */
+async function loadAccess(flags: OperatorFlags): Promise<ClusterAccess> {
   try {
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromCluster();
+    if (flags.kubeconfig) return await loadKubeconfig({ kubeconfig: flags.kubeconfig }, process.env, () => import("yaml"));
+    return inClusterAccess(process.env);
   } catch (error) {
-    fail(`cannot load the kubeconfig ${flags.kubeconfig ?? "(in-cluster)"}: ${error instanceof Error ? error.message : error}. Pass --kubeconfig PATH.`);
+    if (error instanceof AccessError) fail(`${error.message}: ${error.hint}.`);
+    throw error;
   }
-  return kc;
 }
 
-function leaseNamespace(flags: OperatorFlags): string {
+/** Where the leader-election Lease lives: the flag, else the operator's own namespace in a pod. */
+function leaseNamespace(flags: OperatorFlags, access: ClusterAccess): string {
   if (flags.leaderElectionNamespace) return flags.leaderElectionNamespace;
-  try {
-    return readFileSync(IN_CLUSTER_NAMESPACE_FILE, "utf8").trim();
-  } catch {
-    return flags.namespace ?? "default";
-  }
+  return flags.kubeconfig ? (flags.namespace ?? "default") : access.namespace;
+}
+
+/** Counts every finished API request in the existing Prometheus metrics. */
+function countRequests(metrics: Metrics) {
+  return ({ verb, resource, status }: RequestRecord) => {
+    if (verb === "WATCH") return;
+    const v = verb.toLowerCase();
+    if (verb !== "GET") metrics.apiWrites.inc({ verb: v, resource });
+    metrics.apiRequests.inc({ verb: v, resource, code: status === 0 ? "error" : String(status) });
+  };
 }
 
 async function main(): Promise<void> {
@@ -49,9 +55,9 @@ async function main(): Promise<void> {
     fail(`${error instanceof Error ? error.message.replace(/^error: /, "") : error} (see --help)`);
   }
   const log = makeLogger({ level: flags.logLevel });
-  const kc = loadKubeConfig(flags);
+  const access = await loadAccess(flags);
   const metrics = new Metrics();
-  const client = makeKubeClient(kc, metrics);
+  const client = createKubeClient(access, { onRequest: countRequests(metrics), userAgent: "puck-operator" });
   const identity = `${hostname()}_${randomBytes(4).toString("hex")}`;
   const now = () => new Date();
   const controller = new Controller(
@@ -67,7 +73,7 @@ async function main(): Promise<void> {
     { ...(flags.namespace ? { namespace: flags.namespace } : {}), workers: flags.workers, resyncMs: 10 * 60_000 },
   );
   const elector = flags.leaderElect
-    ? new LeaderElector(client, { namespace: leaseNamespace(flags), name: "puck-operator", identity }, log)
+    ? new LeaderElector(client, { namespace: leaseNamespace(flags, access), name: "puck-operator", identity }, log)
     : undefined;
 
   // Ready: leading with every watch listed, or standing by behind another leader.

@@ -74,7 +74,6 @@ export class Histogram {
 /** The operator's metrics; gauges are registered by the parts that own the numbers. */
 export class Metrics {
   readonly reconcileTotal = new Counter("puck_reconcile_total", "Reconciles run, by result.");
-  readonly reconcileErrors = new Counter("puck_reconcile_errors_total", "Reconciles that failed.");
   readonly reconcileDuration = new Histogram(
     "puck_reconcile_duration_seconds",
     "How long reconciles took.",
@@ -96,7 +95,6 @@ export class Metrics {
     ]);
     const parts = [
       this.reconcileTotal,
-      this.reconcileErrors,
       this.reconcileDuration,
       this.apiWrites,
       this.apiRequests,

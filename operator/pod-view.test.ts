@@ -1,6 +1,6 @@
 // Reading a pod: Ready, starting, or failing and why.
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 import { podView } from "./pod-view.js";
 
 const pod = (status: unknown, extra: Partial<KubeObject["metadata"]> = {}): KubeObject => ({ metadata: { name: "a-0", ...extra }, status });

@@ -1,5 +1,5 @@
 // What the operator needs to know about a Sprite's pod: there, Ready, or failing and why. Pure.
-import type { KubeObject } from "./kube-client.js";
+import type { KubeObject } from "../kube/client.js";
 import type { PodView } from "./status.js";
 
 interface PodStatus {

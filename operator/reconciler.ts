@@ -17,7 +17,8 @@ import { homeVolumeLoss } from "./home-volume-loss.js";
 import { diskPressureEvent } from "./disk-pressure.js";
 import { ensure, ensureDeleted, type ObjectCache } from "./ensure.js";
 import type { EventRecorder } from "./events.js";
-import { KubeApiError, isStatus, type KubeClient, type KubeList, type KubeObject } from "./kube-client.js";
+import type { KubeClient, KubeList, KubeObject } from "../kube/client.js";
+import { isStatus } from "../kube/errors.js";
 import type { Logger } from "./logger.js";
 import { podView } from "./pod-view.js";
 import { clusterPath, resourcePath, type ResourceName } from "./resources.js";
@@ -41,7 +42,7 @@ export interface ReconcileResult {
 /** Whether an error, or any error it wraps, is an API error with this HTTP status. */
 export function causedByStatus(error: unknown, status: number): boolean {
   for (let e: unknown = error; e !== undefined; e = e instanceof Error ? e.cause : undefined) {
-    if (e instanceof KubeApiError && e.status === status) return true;
+    if (isStatus(e, status)) return true;
     if (!(e instanceof Error)) break;
   }
   return false;

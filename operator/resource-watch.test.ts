@@ -1,6 +1,7 @@
 // The supervised list+watch against a scripted API server: 410 relists, resumed watches.
 import { describe, expect, it } from "vitest";
-import type { KubeClient, KubeList, KubeObject, WatchEvent } from "./kube-client.js";
+import type { KubeClient, KubeList, KubeObject, WatchEvent } from "../kube/client.js";
+import type { Query } from "../kube/paths.js";
 import { makeLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { ResourceWatch } from "./resource-watch.js";
@@ -11,13 +12,13 @@ const obj = (name: string, rv: string): KubeObject => ({ metadata: { name, names
 function scriptedClient(lists: KubeList[], watches: ((emit: (e: WatchEvent) => void, query: Record<string, unknown>) => void)[]) {
   const watchQueries: Record<string, unknown>[] = [];
   let stop: () => void = () => {};
-  const client: KubeClient = {
+  const client = {
     request: async <T>() => {
       const next = lists.shift();
       if (!next) throw new Error("no more lists scripted");
       return next as T;
     },
-    watch: async (_path, query, onEvent) => {
+    watch: async (_path: string, query: Query | undefined, onEvent: (e: WatchEvent) => void) => {
       watchQueries.push(query ?? {});
       const script = watches.shift();
       if (!script) {
@@ -26,7 +27,7 @@ function scriptedClient(lists: KubeList[], watches: ((emit: (e: WatchEvent) => v
       }
       script(onEvent, query ?? {});
     },
-  };
+  } as unknown as KubeClient;
   return { client, watchQueries, onExhausted: (fn: () => void) => (stop = fn) };
 }
 

@@ -10,9 +10,12 @@ if (!file) {
   console.error("usage: node scripts/run-ts.mjs FILE [ARGS...]");
   process.exit(2);
 }
-// Inside the project, so that the bundle's bare imports resolve from its node_modules.
-mkdirSync("node_modules/.cache", { recursive: true });
-const dir = mkdtempSync(join("node_modules/.cache", "puck-run-ts-"));
+// Inside the project, so that the bundle's bare imports resolve from its node_modules — but not
+// inside node_modules: where that is a symlink (a git worktree sharing another checkout's), Node
+// would load the bundle from the other checkout, and e2e code finding "the project root" from its
+// own path would build and measure that checkout's code instead of this one's.
+mkdirSync("dist", { recursive: true });
+const dir = mkdtempSync(join("dist", ".run-ts-"));
 const out = resolve(dir, "script.mjs");
 await build({
   entryPoints: [resolve(file)],

@@ -3,7 +3,7 @@ import { EXIT, PuckError } from "../errors.js";
 import type { Io } from "../io.js";
 import { COMMANDS } from "../program.js";
 
-// Sprite names come from `puck list -o json` only when the shell asks, so completion stays instant.
+// Sprite names come from `puck list -o name` only when the shell asks, so completion stays instant.
 const NAMES = "puck list -o name 2>/dev/null";
 const GLOBAL_FLAGS = "--kubeconfig --context --namespace -n --help --version";
 

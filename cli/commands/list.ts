@@ -1,9 +1,10 @@
 // `puck list`: a table of Sprites (or -o json|yaml), optionally watching for changes.
+import type { ObjectEvent } from "../../kube/list-watch.js";
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { createOutput, dataFormatter, phaseStyle, renderTable, type DataFormat } from "../output.js";
 import { LIST_HEADERS, WIDE_HEADERS, byText, listRow, sortByName } from "../render-list.js";
-import { listSprites, watchSprites, type Target } from "../sprites.js";
+import { followSprites, listSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 export async function list(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
@@ -36,44 +37,43 @@ const withNamespace = (all: boolean, sprite: Sprite, row: string[]) => (all ? [s
 const sortByNamespace = (sprites: Sprite[]) =>
   [...sprites].sort((a, b) => byText(`${a.metadata.namespace}/${a.metadata.name}`, `${b.metadata.namespace}/${b.metadata.name}`));
 
-/** Prints one row (or object) per change, like `kubectl get -w`, until interrupted. */
+/**
+ * Prints one row (or object) per change, like `kubectl get -w`, until interrupted. The watch is
+ * restarted when it ends or goes silent; after 410 Gone or a failure it lists again and prints
+ * every Sprite once more, as it may have missed changes.
+ */
 async function watchList(
   target: Target,
   resourceVersion: string | undefined,
   format: "wide" | "name" | DataFormat | undefined,
   io: Io,
 ): Promise<number> {
+  const out = createOutput(io);
   const toData = format === "json" || format === "yaml" ? await dataFormatter(format) : undefined;
   const abort = new AbortController();
   process.once("SIGINT", () => abort.abort());
-  let rv = resourceVersion;
-  while (!abort.signal.aborted) {
-    await watchSprites(
-      target,
-      rv ? { resourceVersion: rv } : {},
-      (event) => {
-        if (event.type === "BOOKMARK" || event.type === "ERROR") {
-          // An expired resourceVersion: start again from now.
-          if (event.type === "ERROR") rv = undefined;
-          return;
-        }
-        const sprite: Sprite = event.object;
-        rv = sprite.metadata.resourceVersion;
-        if (toData) {
-          io.stdout.write(toData({ type: event.type, object: sprite }));
-          return;
-        }
-        if (format === "name") {
-          io.stdout.write(`${sprite.metadata.name}\n`);
-          return;
-        }
-        const all = target.allNamespaces === true;
-        const row = withNamespace(all, sprite, listRow(sprite, io.now(), format === "wide"));
-        if (event.type === "DELETED") row[all ? 2 : 1] = "Deleted";
-        io.stdout.write(renderTable(headers(all, format === "wide"), [row]).split("\n")[1] + "\n");
-      },
-      abort.signal,
-    );
-  }
+  const all = target.allNamespaces === true;
+  const print = ({ type, object: sprite }: ObjectEvent<Sprite>) => {
+    if (toData) {
+      io.stdout.write(toData({ type, object: sprite }));
+      return;
+    }
+    if (format === "name") {
+      io.stdout.write(`${sprite.metadata.name}\n`);
+      return;
+    }
+    const row = withNamespace(all, sprite, listRow(sprite, io.now(), format === "wide"));
+    if (type === "DELETED") row[all ? 2 : 1] = "Deleted";
+    io.stdout.write(renderTable(headers(all, format === "wide"), [row]).split("\n")[1] + "\n");
+  };
+  await followSprites(target, {
+    resourceVersion,
+    signal: abort.signal,
+    onList: (sprites) => {
+      for (const object of sprites) print({ type: "ADDED", object });
+    },
+    onEvent: print,
+    onRetry: (message, retryInMs) => out.warn(`${message}; retrying in ${Math.ceil(retryInMs / 1000)} s`),
+  });
   return 0;
 }

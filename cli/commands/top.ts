@@ -1,8 +1,8 @@
 // `puck top`: a live view of every Sprite's activity, kept current by a watch and redrawn in place.
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
-import { renderTopFrame } from "../render-top.js";
-import { listSprites, watchSprites, type Target } from "../sprites.js";
+import { renderTopFrame, spriteKey } from "../render-top.js";
+import { followSprites, listSprites, type Target } from "../sprites.js";
 import { openTarget } from "../target.js";
 
 const ENTER_SCREEN = "\x1b[?1049h\x1b[?25l";
@@ -14,20 +14,28 @@ export async function top(_args: string[], options: Record<string, unknown>, io:
   const first = await listSprites(target);
   const live = options.once !== true && io.stdout.isTTY === true;
   if (!live) {
-    io.stdout.write(renderTopFrame({ namespace: target.namespace, sprites: first.items, now: io.now() }));
+    io.stdout.write(renderTopFrame({ namespace: target.namespace, allNamespaces: target.allNamespaces === true, sprites: first.items, now: io.now() }));
     return 0;
   }
   return liveView(target, first.items, first.metadata.resourceVersion, io);
 }
 
 async function liveView(target: Target, initial: Sprite[], resourceVersion: string | undefined, io: Io): Promise<number> {
-  const sprites = new Map(initial.map((s) => [s.metadata.name, s]));
+  // Keyed by namespace/name: with -A, two namespaces may each hold a Sprite of the same name.
+  const sprites = new Map(initial.map((s) => [spriteKey(s), s]));
   const abort = new AbortController();
   let footer = "q or Ctrl-C to quit";
   const draw = () =>
     io.stdout.write(
       HOME_CLEAR +
-        renderTopFrame({ namespace: target.namespace, sprites: [...sprites.values()], now: io.now(), columns: io.stdout.columns ?? 120, footer }),
+        renderTopFrame({
+          namespace: target.namespace,
+          allNamespaces: target.allNamespaces === true,
+          sprites: [...sprites.values()],
+          now: io.now(),
+          columns: io.stdout.columns ?? 120,
+          footer,
+        }),
     );
 
   const raw = io.stdin.isTTY === true && typeof io.stdin.setRawMode === "function";
@@ -56,41 +64,27 @@ async function liveView(target: Target, initial: Sprite[], resourceVersion: stri
   const ticker = setInterval(draw, 1000);
   draw();
 
-  let rv = resourceVersion;
   try {
-    while (!abort.signal.aborted) {
-      try {
-        await watchSprites(
-          target,
-          rv ? { resourceVersion: rv } : {},
-          (event) => {
-            if (event.type === "ERROR") {
-              rv = undefined;
-              return;
-            }
-            if (event.type === "BOOKMARK") return;
-            rv = event.object.metadata.resourceVersion;
-            if (event.type === "DELETED") sprites.delete(event.object.metadata.name);
-            else sprites.set(event.object.metadata.name, event.object);
-            footer = "q or Ctrl-C to quit";
-            draw();
-          },
-          abort.signal,
-        );
-        if (!rv && !abort.signal.aborted) {
-          // The watch expired: take a fresh list and watch from it.
-          const fresh = await listSprites(target);
-          sprites.clear();
-          for (const s of fresh.items) sprites.set(s.metadata.name, s);
-          rv = fresh.metadata.resourceVersion;
-        }
-      } catch (error) {
-        if (abort.signal.aborted) break;
-        footer = `watch failed (${(error as Error).message}); retrying… q to quit`;
+    await followSprites(target, {
+      resourceVersion,
+      signal: abort.signal,
+      onList: (items) => {
+        sprites.clear();
+        for (const s of items) sprites.set(spriteKey(s), s);
+        footer = "q or Ctrl-C to quit";
         draw();
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-    }
+      },
+      onEvent: (event) => {
+        if (event.type === "DELETED") sprites.delete(spriteKey(event.object));
+        else sprites.set(spriteKey(event.object), event.object);
+        footer = "q or Ctrl-C to quit";
+        draw();
+      },
+      onRetry: (message, retryInMs) => {
+        footer = `watch failed (${message}); retrying in ${Math.ceil(retryInMs / 1000)} s… q to quit`;
+        draw();
+      },
+    });
   } finally {
     clearInterval(ticker);
     io.stdin.off("data", onKey);

@@ -4,9 +4,10 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
-import { createKubeClient } from "../../agent/kube-client.js";
+import { serverAccess } from "../../kube/access.js";
+import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";
-import { watchSpriteOnce } from "../../agent/sprite-watcher.js";
+import { watchSprite } from "../../agent/sprite-watcher.js";
 import { createSprite, getSprite, startHostAgent, startProxy, type HostAgent } from "./host-agent.js";
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -47,21 +48,28 @@ describe("the agent on a host against the real API server", () => {
     expect(agent.child.exitCode).toBeNull();
   });
 
-  it("ends a watch pass on 410 Gone (a compacted resourceVersion) instead of failing, so the next pass lists again", async () => {
+  it("relists its Sprite after 410 Gone (a compacted resourceVersion) instead of failing", async () => {
     const lines: string[] = [];
     const seen: unknown[] = [];
-    const result = await watchSpriteOnce({
-      client: createKubeClient({ baseUrl: proxy.url }),
+    const abort = new AbortController();
+    const watching = watchSprite({
+      client: createKubeClient(serverAccess({ server: proxy.url })),
       namespace: ns.name,
       name: "late",
       log: makeLogger({ level: "debug", write: (l) => lines.push(l) }),
-      signal: new AbortController().signal,
+      signal: abort.signal,
       onSprite: (s) => seen.push(s?.metadata.name),
       resourceVersion: "1", // long compacted on any cluster that has run for minutes
     });
-    expect(result).toBe("gone");
+    try {
+      await waitFor(() => seen.length > 0 || undefined, { what: "the Sprite from the relist", timeoutMs: 10_000, describe: () => ({ seen, lines }) });
+    } finally {
+      abort.abort();
+      await watching;
+    }
     expect(seen).toEqual(["late"]);
-    expect(lines.join("")).toContain("Watch expired (410 Gone)");
+    expect(lines.join("")).toContain("Relisted the Sprite after its watch expired (410 Gone)");
+    expect(lines.join("")).not.toContain("Restarting the Sprite watch");
   });
 
   it("follows spec changes through its watch", async () => {

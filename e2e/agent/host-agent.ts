@@ -11,10 +11,10 @@ import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
 import type { Sprite } from "../../operator/api/index.js";
 import { agentContainer } from "../../operator/agent-container.js";
-import { createKubeClient } from "../../agent/kube-client.js";
+import { serverAccess } from "../../kube/access.js";
+import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";
-import { watchSpriteOnce } from "../../agent/sprite-watcher.js";
-import { abortableSleep, supervise } from "../../agent/supervisor.js";
+import { watchSprite } from "../../agent/sprite-watcher.js";
 
 // Under vitest this file sits in e2e/agent; bundled by scripts/run-ts.mjs it runs from a cache dir,
 // and benchmarks are run from the project root.
@@ -58,17 +58,11 @@ export interface StatusEvent {
 
 /** Watches the Sprite through the proxy and records every version of it with its arrival time. */
 export function recordSprite(apiUrl: string, namespace: string, name: string): { events: StatusEvent[]; stop: () => void } {
-  const client = createKubeClient({ baseUrl: apiUrl });
+  const client = createKubeClient(serverAccess({ server: apiUrl }));
   const controller = new AbortController();
   const events: StatusEvent[] = [];
   const log = makeLogger({ level: "error", write: () => {} });
-  void supervise(
-    "record",
-    async (signal) => {
-      await watchSpriteOnce({ client, namespace, name, log, signal, onSprite: (s) => s && events.push({ atMs: Date.now(), sprite: s }) });
-    },
-    { log, signal: controller.signal, sleep: abortableSleep, minBackoffMs: 200 },
-  );
+  void watchSprite({ client, namespace, name, log, signal: controller.signal, onSprite: (s) => s && events.push({ atMs: Date.now(), sprite: s }) });
   return { events, stop: () => controller.abort() };
 }
 

@@ -3,12 +3,10 @@
 // Two rounds: Sprites whose deadlines come one at a time (the usual case), then a burst of N whose
 // deadlines all fall within about a second (a worst case on a 2-core node that is also starting
 // their pods). Run: npm run bench:operator-hibernate   (N=20 by default; SEQ=10 for the first round)
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Sprite } from "../../operator/api/index.js";
-import { makeKubeClient, type KubeObject } from "../../operator/kube-client.js";
-import { Metrics } from "../../operator/metrics.js";
+import type { KubeObject } from "../../kube/client.js";
 import { resourcePath } from "../../operator/resources.js";
-import { installCrd, kubeconfigPath, makeNamespace } from "../lib/cluster.js";
+import { installCrd, kubeClient, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { SPRITE_IMAGE, STAND_IN_AGENT_IMAGE } from "../operator/sprites.js";
@@ -23,9 +21,7 @@ const timeoutMs = TIMEOUT_MINUTES * 60_000 * SCALE;
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 async function main() {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath());
-  const client = makeKubeClient(kc, new Metrics());
+  const client = await kubeClient();
   await installCrd();
   const ns = await makeNamespace("bench-hibernate");
   const operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", String(SCALE)] });

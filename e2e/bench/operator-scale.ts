@@ -3,13 +3,11 @@
 // The node takes at most 110 pods on 2 cores, so every Sprite is created with an immediate
 // hibernate request: each gets its PVC, StatefulSet (replicas 0), Service and RBAC, and settles
 // Hibernating without a pod. Run: npm run bench:operator-scale   (COUNT=300, STEADY_SECONDS=60)
-import { KubeConfig } from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
 import type { Sprite } from "../../operator/api/index.js";
-import { makeKubeClient, type KubeList } from "../../operator/kube-client.js";
-import { Metrics } from "../../operator/metrics.js";
+import type { KubeList } from "../../kube/client.js";
 import { resourcePath } from "../../operator/resources.js";
-import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
+import { installCrd, kubeClient, kubectl, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { SPRITE_IMAGE } from "../operator/sprites.js";
@@ -28,9 +26,7 @@ function memoryOf(pid: number): { peakMiB: number; nowMiB: number } {
 const spriteWrites = (text: string) => metricValue(text, "puck_api_writes_total") - metricValue(text, "puck_api_writes_total", { resource: "leases" });
 
 async function main() {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath());
-  const client = makeKubeClient(kc, new Metrics());
+  const client = await kubeClient();
   await installCrd();
   const ns = await makeNamespace("bench-scale");
   const operator = await startOperator({ namespace: ns.name });
@@ -85,7 +81,7 @@ async function main() {
 
     console.log(`operator-scale: ${COUNT} Sprites created at once with a hibernate request (no pods)`);
     console.log(`  created in ${(createdMs / 1000).toFixed(1)} s; all Hibernating (observedGeneration current) after ${(settledMs / 1000).toFixed(1)} s; ${stsCount} StatefulSets`);
-    console.log(`  reconciles until settled: ${metricValue(atSettle, "puck_reconcile_total")} (errors ${metricValue(atSettle, "puck_reconcile_errors_total")}); API writes: ${spriteWrites(atSettle)}`);
+    console.log(`  reconciles until settled: ${metricValue(atSettle, "puck_reconcile_total")} (errors ${metricValue(atSettle, "puck_reconcile_total", { result: "error" })}); API writes: ${spriteWrites(atSettle)}`);
     console.log(`  operator RSS: peak ${peakMiB.toFixed(1)} MiB, now ${memory.nowMiB.toFixed(1)} MiB   (target: peak ≤ 200 MiB)`);
     console.log(
       `  steady state over ${STEADY_SECONDS} s: ${perMinute(spriteWrites(steadyStart), spriteWrites(steadyEnd))} Sprite-related API writes/min (target 0); ` +

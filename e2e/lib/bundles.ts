@@ -16,11 +16,11 @@ export const ROOT = findRoot();
 
 export type BundleName = "operator" | "agent" | "puck";
 
-// operator/ holds the API and the logger every bundle imports.
+// operator/ holds the API and the logger every bundle imports; kube/ is the layer all three stand on.
 const SOURCES: Record<BundleName, string[]> = {
-  operator: ["operator"],
-  agent: ["agent", "operator"],
-  puck: ["cli", "operator"],
+  operator: ["operator", "kube"],
+  agent: ["agent", "operator", "kube"],
+  puck: ["cli", "operator", "kube"],
 };
 
 export const bundlePath = (name: BundleName) => join(ROOT, "dist", `${name}.js`);

@@ -4,8 +4,15 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { promisify } from "node:util";
+import { createKubeClient, type ClientOptions, type KubeClient } from "../../kube/client.js";
+import { loadKubeconfig } from "../../kube/kubeconfig.js";
 
 const run = promisify(execFile);
+
+/** A kube/ client for the test cluster, as the test kubeconfig's user. */
+export async function kubeClient(options: ClientOptions = {}): Promise<KubeClient> {
+  return createKubeClient(await loadKubeconfig({ kubeconfig: kubeconfigPath() }, process.env, () => import("yaml")), options);
+}
 
 /** The kubeconfig of the cluster under test: $KUBECONFIG, or the one e2e/cluster/up.sh writes. */
 export function kubeconfigPath(): string {

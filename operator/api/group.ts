@@ -1,4 +1,6 @@
 // The Sprite API's identity and the names, labels and reasons every Puck component agrees on.
+import type { ObjectMeta } from "../../kube/client.js";
+import type { ResourceType } from "../../kube/paths.js";
 import type { SpriteSpec, SpriteStatus } from "./sprite-schema.js";
 
 export const GROUP = "puck.sandwich.labs";
@@ -9,19 +11,11 @@ export const PLURAL = "sprites";
 export const SINGULAR = "sprite";
 export const SHORT_NAMES = ["sp"] as const;
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
+/** The Sprite's resource type, for kube/'s path builder (which knows no custom resources itself). */
+export const SPRITES: ResourceType = { group: GROUP, version: VERSION, plural: PLURAL };
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  finalizers?: string[];
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+/** Kubernetes object metadata, as kube/ reads it. */
+export type { ObjectMeta } from "../../kube/client.js";
 
 export interface Sprite {
   apiVersion: typeof API_VERSION;

@@ -1,10 +1,11 @@
 // Proves which capabilities the agent needs, with real processes and setpriv: it reaches a
-// session's terminal through /proc/<pid>/fd (stat for activity, open for the warning).
+// session's terminal through /proc/<pid>/fd (stat for activity, open for the warning). It needs root
+// and setpriv, so it runs with the cluster tests (run as root), not with the unit tests.
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, readlinkSync } from "node:fs";
 import * as pty from "node-pty";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../e2e/lib/wait.js";
+import { waitFor } from "../lib/wait.js";
 
 const NOBODY = 65534;
 const TTY_GID = 5; // the group runc gives a container's /dev/pts (devpts mounted with gid=5,mode=620)
