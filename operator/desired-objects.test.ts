@@ -107,6 +107,12 @@ describe("desired objects", () => {
     { name: "other resources pass through", given: { limits: { "nvidia.com/gpu": "1" } }, want: { limits: { "nvidia.com/gpu": "1" }, requests: { cpu: "100m", memory: "256Mi" } } },
   ])("resources: $name", ({ given, want }) => expect(mainResources(given)).toEqual(want));
 
+  it("once the home is set up, pods made later start without the setup containers and their volume", () => {
+    const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }, false).spec.template.spec;
+    expect(pod.initContainers).toEqual([]);
+    expect(pod.volumes.map((v) => v.name)).toEqual(["home", "agent-token"]);
+  });
+
   it("the Service is headless and selects the pod", () => {
     expect(desiredService(sprite)).toEqual({
       apiVersion: "v1",

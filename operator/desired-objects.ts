@@ -66,7 +66,13 @@ export function desiredPvc(sprite: Sprite) {
   };
 }
 
-export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig) {
+/**
+ * `homeSetup`: whether its pods run the init containers that set up a new home. Once a pod has
+ * found the home set up they are left out of pods made later (at the next wake), which then start
+ * two containers sooner; a template change never replaces a running pod for it (the reconciler
+ * decides when).
+ */
+export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig, homeSetup = true) {
   const name = sprite.metadata.name;
   const names = childNames(name);
   return {
@@ -92,7 +98,8 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
           serviceAccountName: names.serviceAccount,
           terminationGracePeriodSeconds: 5,
           // Before anything else: the home belongs to the user the shell runs as (operator/home-setup.ts).
-          initContainers: homeInitContainers(sprite.spec.image),
+          // Empty rather than absent: ensure() changes only what the desired object names.
+          initContainers: homeSetup ? homeInitContainers(sprite.spec.image) : [],
           // No probes on purpose: Ready means the containers started, so a wake is as fast as a start.
           // No tty either (false is the default, and the server drops it, so naming it would never match).
           containers: [
@@ -108,7 +115,11 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
             },
             agentContainer(name, config.agentImage),
           ],
-          volumes: [{ name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } }, agentTokenVolume(), homeInitVolume()],
+          volumes: [
+            { name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } },
+            agentTokenVolume(),
+            ...(homeSetup ? [homeInitVolume()] : []),
+          ],
         },
       },
     },

@@ -22,7 +22,7 @@ import { isStatus } from "../kube/errors.js";
 import type { Logger } from "./logger.js";
 import { podView } from "./pod-view.js";
 import { clusterPath, resourcePath, type ResourceName } from "./resources.js";
-import { desiredOperatorStatus, statusPatch, type StatusInput } from "./status.js";
+import { desiredOperatorStatus, statusPatch, type PodView, type StatusInput } from "./status.js";
 
 export interface ReconcileDeps {
   client: KubeClient;
@@ -143,7 +143,8 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
   // On hibernation the StatefulSet next: the scale-down is what the user waits for.
   // Otherwise the home volume first: a pod created before its claim exists fails to schedule.
-  const ensureStatefulSet = () => ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"], cache);
+  const homeSetup = await needsHomeSetup(deps, current, pod, namespace, names.statefulSet);
+  const ensureStatefulSet = () => ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config, homeSetup), ["spec"], cache);
   let sts: Awaited<ReturnType<typeof ensureStatefulSet>>;
   let storageMessage: string | undefined;
   if (verdict.hibernate) {
@@ -176,7 +177,8 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 
   // Status, only if the operator's view changed.
   const message = storageMessage ? `${verdict.message} ${storageMessage}` : verdict.message;
-  const desired = desiredOperatorStatus(statusInput({ current, message, ...(wokeAt ? { wokeAt } : {}) }), now);
+  const homeSetUpAt = pod.ready && pod.homeSetUp ? iso(now) : undefined;
+  const desired = desiredOperatorStatus(statusInput({ current, message, ...(wokeAt ? { wokeAt } : {}), ...(homeSetUpAt ? { homeSetUpAt } : {}) }), now);
   const patch = statusPatch(current, desired);
   if (patch) {
     await client.request("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: patch } });
@@ -192,6 +194,19 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   return { ...(recheckAt ? { recheckAt } : {}), phase: verdict.phase };
 }
 
+/**
+ * Whether the StatefulSet's pods run the home setup containers: until a pod has found the home set
+ * up. A pod that exists keeps the template it was made from, since changing it would replace the
+ * pod and end the sessions in it: the setup containers go when the next pod is made (at a wake).
+ */
+async function needsHomeSetup(deps: ReconcileDeps, current: SpriteStatus, pod: PodView, namespace: string, statefulSet: string): Promise<boolean> {
+  if (pod.exists) {
+    const sts = (await readChild(deps, "statefulsets", namespace, statefulSet)) as { spec?: { template?: { spec?: { initContainers?: unknown[] } } } } | undefined;
+    if (sts) return (sts.spec?.template?.spec?.initContainers?.length ?? 0) > 0;
+  }
+  return current.homeSetUpAt === undefined && pod.homeSetUp !== true;
+}
+
 /** Records a home volume claim deleted by hand (condition, then event); returns the status as written. */
 async function reportHomeVolumeLoss(deps: ReconcileDeps, sprite: Sprite, current: SpriteStatus, now: Date, log: Logger): Promise<SpriteStatus> {
   const { name } = sprite.metadata;
@@ -205,7 +220,9 @@ async function reportHomeVolumeLoss(deps: ReconcileDeps, sprite: Sprite, current
   const loss = homeVolumeLoss(sprite, await getOptional(deps.client, resourcePath("persistentvolumeclaims", namespace, claim)), claim, generation, recorded);
   if (!loss || !isNews(loss)) return current;
   const conditions = setCondition(current.conditions, loss, now);
-  const updated = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: { conditions } } });
+  // A replaced claim is a new home: the pods made next set it up again.
+  const status = { conditions, ...(loss.reason === REASON.homeVolumeLost ? { homeSetUpAt: null } : {}) };
+  const updated = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status } });
   log.warn("Lost the home volume claim", { pvc: claim, reason: loss.reason });
   await deps.events(sprite, "Warning", loss.reason, loss.message ?? "");
   return updated.status ?? current;

@@ -15,6 +15,7 @@ export const OPERATOR_FIELDS = [
   "hibernatesAt",
   "wokeAt",
   "hibernatedAt",
+  "homeSetUpAt",
   "observedWakeRequestedAt",
 ] as const;
 export type OperatorStatus = Pick<SpriteStatus, (typeof OPERATOR_FIELDS)[number]>;
@@ -26,6 +27,8 @@ export interface PodView {
   failing?: { reason: string; message: string };
   /** When to look again: a pod not yet schedulable becomes failing once its grace has run out. */
   recheckAt?: Date;
+  /** Its home-setup init container succeeded: the home volume is the user's. */
+  homeSetUp?: boolean;
 }
 
 export interface StatusInput {
@@ -41,6 +44,7 @@ export interface StatusInput {
   hibernatesAt?: Date;
   wokeAt?: string;
   hibernatedAt?: string;
+  homeSetUpAt?: string;
   terminating?: boolean;
   /** spec.wakeRequestedAt as read by the reconcile that writes this status. */
   wakeRequestedAt?: string;
@@ -77,6 +81,8 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   if (wokeAt) status.wokeAt = wokeAt;
   if (input.wakeRequestedAt) status.observedWakeRequestedAt = input.wakeRequestedAt;
   if (hibernatedAt) status.hibernatedAt = hibernatedAt;
+  const homeSetUpAt = input.current.homeSetUpAt ?? input.homeSetUpAt;
+  if (homeSetUpAt) status.homeSetUpAt = homeSetUpAt;
   return status;
 }
 

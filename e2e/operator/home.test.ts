@@ -1,5 +1,6 @@
 // The home belongs to the person who connects: on first use owned by the shell's user, mode 0700,
-// the image's /etc/skel copied in; a hibernate/wake cycle leaves what the user changed alone.
+// the image's /etc/skel copied in; a hibernate/wake cycle leaves what the user changed alone, and
+// pods made after the home was set up run no setup containers.
 // Three images: the default Sprite (user sprite, uid 1000), plain Debian (root), Debian with user
 // dev (uid 2000). Needs puck-sprite:dev, puck-debian:dev and puck-debian-user:dev in the node.
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -83,8 +84,11 @@ it("after the user changed their home, a hibernate/wake cycle leaves it as they 
   for (const [n, i] of IMAGES.entries()) {
     expect(after[n]).toMatch(new RegExp(`^${i.uid}:${i.gid} 750\\n`));
     expect(after[n]).not.toMatch(/\.profile/);
-    // The setup container ran and found nothing to do: it printed nothing.
-    expect(await setupLog(i.sprite)).toBe("");
+    // Once a pod found the home set up, the setup containers never run again: the pod made at
+    // the wake has none (and the wake starts two containers sooner).
+    const { stdout } = await kubectl(["get", "pod", `${i.sprite}-0`, "-n", ns.name, "-o", "jsonpath={.spec.initContainers[*].name}"]);
+    expect(stdout).toBe("");
+    expect((await getSprite(ns.name, i.sprite))?.status?.homeSetUpAt).toBeDefined();
   }
 });
 
@@ -102,6 +106,7 @@ it("a home volume deleted by hand is named in a Warning event and the HomeVolume
   expect(await eventReasons(ns.name, s)).toContain("HomeVolumeLost");
   const after = await getObject<{ metadata: { uid: string } }>("pvc", ns.name, `${s}-home`);
   expect(after?.metadata.uid).not.toBe(before?.metadata.uid);
-  // The new home is set up like any new one.
+  // The new home is set up like any new one, by the setup containers back in the pod.
+  expect(await setupLog(s)).toBe("Set up /home/sprite for uid 1000");
   expect(await sh(s, "stat -c '%u:%g %a' /home/sprite; test -f /home/sprite/note && echo old-data || echo new-home")).toBe("1000:1000 700\nnew-home");
 });

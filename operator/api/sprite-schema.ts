@@ -169,6 +169,9 @@ export const spriteStatusSchema = object({
   hibernatesAt: dateTime("When the Sprite hibernates if nothing else happens; unset while activity holds it awake."),
   wokeAt: dateTime("When the Sprite last woke (scaled to 1)."),
   hibernatedAt: dateTime("When the Sprite last hibernated (scaled to 0)."),
+  homeSetUpAt: dateTime(
+    "When the home volume was first found set up for the Sprite's user; pods made after it start without the setup init containers.",
+  ),
   observedWakeRequestedAt: dateTime(
     "The spec.wakeRequestedAt the operator last acted on: a different one is a new wake request, whatever the clocks say.",
   ),
