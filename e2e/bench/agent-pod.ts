@@ -22,6 +22,7 @@ const WARMUP_S = Number(process.env.WARMUP_S ?? 20);
 const MEASURE_S = Number(process.env.MEASURE_S ?? 130);
 const NAME = "bench";
 const POD = `${NAME}-0`;
+const PEER = `${NAME}-peer`;
 
 await installCrd();
 const ns = await makeNamespace("bench-agent-pod");
@@ -58,7 +59,8 @@ function agentPid(): number | undefined {
     if (!/^\d+$/.test(name)) continue;
     try {
       if (!readFileSync(`/proc/${name}/cmdline`, "utf8").includes("/app/agent.js")) continue;
-      if (readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(`SPRITE_NAMESPACE=${ns.name}`)) return Number(name);
+      const environ = readFileSync(`/proc/${name}/environ`, "utf8").split("\0");
+      if (environ.includes(`SPRITE_NAMESPACE=${ns.name}`) && environ.includes(`SPRITE_NAME=${NAME}`)) return Number(name);
     } catch {
       // gone, or not ours to read
     }
@@ -68,8 +70,12 @@ function agentPid(): number | undefined {
 
 try {
   await createSprite(ns.name, NAME, { idleTimeoutMinutes: 30 });
+  // A second Sprite beside it, as on any node with more than one: its agent maps the same node
+  // binary from the same image, so those pages are shared and the measured agent's USS is its own.
+  await createSprite(ns.name, PEER, { idleTimeoutMinutes: 30 });
   await waitFor(async () => (await kubectl(["get", "pod", POD, "-n", ns.name, "--ignore-not-found", "-o", "name"])).stdout.trim() !== "", { what: "the pod", timeoutMs: 60_000 });
   await kubectl(["wait", "--for=condition=Ready", `pod/${POD}`, "-n", ns.name, "--timeout=120s"], { timeoutMs: 130_000 });
+  await kubectl(["wait", "--for=condition=Ready", `pod/${PEER}-0`, "-n", ns.name, "--timeout=120s"], { timeoutMs: 130_000 });
   await seen("the agent's first report", 0, (s) => s.activity?.reportTime !== undefined);
   const first = recorder.events.find((e) => e.sprite.status?.activity?.reportTime)!.sprite.status!.activity!;
   console.log(`first report: ${Date.parse(first.reportTime) - Date.parse(first.agentStartTime!)} ms after the agent started (its own clock)`);
