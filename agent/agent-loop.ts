@@ -1,6 +1,6 @@
 // One tick of the agent: read the sources, aggregate, warn terminals before hibernation, publish if due.
 import { join } from "node:path";
-import { IDLE_TIMEOUT_MINUTES, type Sprite } from "../operator/api/index.js";
+import { IDLE_TIMEOUT_MINUTES, type DiskUsage, type Sprite } from "../operator/api/index.js";
 import { aggregate, decisionKey, publishReason, type PublishState, type TerminalSeen, type Verdict } from "./aggregate.js";
 import { busyProcesses, compileBusyCommands, type BusyRules } from "./busy.js";
 import { classify, type ClassifyOptions } from "./classify.js";
@@ -37,6 +37,8 @@ export interface LoopDeps {
   refreshMs?: number;
   terminalTimes?: typeof readTerminalTimes;
   writeToTerminal?: typeof writeTerminal;
+  /** The home volume's filesystem; read with every full refresh. */
+  disk?: () => DiskUsage | undefined;
 }
 
 type Terminal = TerminalSeen & { key: string; ttyNr: number; fdPath?: string };
@@ -74,6 +76,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
   let keepAwakeInForce = false;
   let lastRefreshMs = -Infinity;
   let lastReadings = { totalPercent: 0 };
+  let disk: DiskUsage | undefined;
   let wasBusy = new Set<number>();
   let running: Promise<TickResult | undefined> | undefined;
   let again = false;
@@ -106,6 +109,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     const seen = classify(processes, deps.classifyOptions);
     if (refresh) {
       lastRefreshMs = nowMs;
+      disk = deps.disk?.();
       const readings = await deps.cpu.sample(seen.candidates);
       lastReadings = readings;
       cpuWindow = updateCpuWindow(cpuWindow, readings.percent, new Map(seen.candidates.map((p) => [p.pid, p.startTimeMs])), nowMs, deps.cpuWindowMs);
@@ -159,6 +163,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       ...(lastActiveMs !== undefined ? { previousLastActiveMs: lastActiveMs } : {}),
       ...(wakeRequested(sprite) !== undefined ? { wakeRequestedMs: wakeRequested(sprite)! } : {}),
       ...(seen.mainInit ? { mainStartMs: seen.mainInit.startTimeMs } : {}),
+      ...(disk ? { disk } : {}),
     });
     lastActiveMs = verdict.lastActiveMs;
 

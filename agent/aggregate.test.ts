@@ -110,6 +110,20 @@ describe("publishReason", () => {
       want: undefined,
     },
     {
+      name: "more bytes on the disk alone are not a change: they go out with the heartbeat",
+      state: { key: decisionKey(aggregate({ ...base, disk: { usedBytes: 10, totalBytes: 100, availableBytes: 90 } })), lastPublishMs: NOW - 1000 },
+      verdict: aggregate({ ...base, disk: { usedBytes: 50, totalBytes: 100, availableBytes: 50 } }),
+      nowMs: NOW,
+      want: undefined,
+    },
+    {
+      name: "the disk passing 90 % is a change: the operator warns on it",
+      state: { key: decisionKey(aggregate({ ...base, disk: { usedBytes: 50, totalBytes: 100, availableBytes: 50 } })), lastPublishMs: NOW - 1000 },
+      verdict: aggregate({ ...base, disk: { usedBytes: 91, totalBytes: 100, availableBytes: 9 } }),
+      nowMs: NOW,
+      want: "changed",
+    },
+    {
       name: "a first busy process is a change",
       state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 },
       verdict: aggregate({ ...base, busy: [{ pid: 5, command: "make", cpuPercent: 50, reason: "Cpu" }] }),

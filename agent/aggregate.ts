@@ -1,5 +1,5 @@
 // The pure heart of the agent: turns what the sources saw into the activity report and says when to publish it.
-import type { ActivityReport, BusyProcess, SpriteSession } from "../operator/api/index.js";
+import { underDiskPressure, type ActivityReport, type BusyProcess, type DiskUsage, type SpriteSession } from "../operator/api/index.js";
 
 export const MAX_SESSIONS = 16;
 
@@ -40,6 +40,8 @@ export interface Observation {
    * as activity even when its command is over before a scan could see it.
    */
   wakeRequestedMs?: number;
+  /** The home volume's filesystem, when it could be read. */
+  disk?: DiskUsage;
 }
 
 export interface Verdict {
@@ -51,6 +53,7 @@ export interface Verdict {
   keepAwakeUntilMs?: number;
   /** The wake request counted (at most now: a client's clock ahead of ours does not date the future). */
   wakeRequestedMs?: number;
+  disk?: DiskUsage;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -120,6 +123,7 @@ export function aggregate(o: Observation): Verdict {
     ...(lastActiveMs !== undefined ? { lastActiveMs } : {}),
     ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntilMs } : {}),
     ...(wakeRequestedMs !== undefined ? { wakeRequestedMs } : {}),
+    ...(o.disk ? { disk: o.disk } : {}),
   };
 }
 
@@ -130,11 +134,14 @@ export function aggregate(o: Observation): Verdict {
  * publishing each would mean a write a second; the list itself is refreshed with the heartbeat.
  */
 export function decisionKey(v: Verdict): string {
+  // The disk likewise: whether it is past the warning threshold, not its byte count.
+  const disk = underDiskPressure(v.disk);
   return JSON.stringify({
     sessions: v.activeSessions,
     busy: (v.report.busyProcesses?.length ?? 0) > 0,
     keepAwake: v.keepAwakeUntilMs ?? null,
     wake: v.wakeRequestedMs ?? null,
+    disk,
   });
 }
 

@@ -1,2 +1,2 @@
-// The agent logs with the same JSON-lines logger as the operator: one implementation, one format.
-export * from "../operator/logger.js";
+// The agent logs with the shared JSON-lines logger: one implementation, one format.
+export * from "../kube/logger.js";

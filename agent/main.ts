@@ -6,6 +6,7 @@ import { createKubeClient } from "../kube/client.js";
 import { inClusterAccess } from "../kube/in-cluster.js";
 import type { Sprite } from "../operator/api/index.js";
 import { createAgentLoop } from "./agent-loop.js";
+import { readDiskUsage } from "./disk-usage.js";
 import { readConfig } from "./config.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
 import { watchKeepAwake } from "./keep-awake-watcher.js";
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
     heartbeatMs: config.heartbeatMs,
     cpuWindowMs: CPU_WINDOW_MS,
     refreshMs: REFRESH_MS,
+    disk: () => readDiskUsage(config.homeDir),
   });
   const kick = () => void loop.tick().catch((error: unknown) => log.error("Tick failed", { error }));
   const keepAwake = watchKeepAwake({ homeDir: config.homeDir, log, now: Date.now, onChange: kick });

@@ -24,4 +24,10 @@ describe("statusPatch", () => {
     expect(statusPatch(aggregate({ ...base, mainStartMs: NOW - 3000 })).status.activity).toMatchObject({ mainStartTime: "2026-01-01T11:59:57.000Z" });
     expect(statusPatch(aggregate(base)).status.activity).toMatchObject({ mainStartTime: null });
   });
+
+  it("carries the disk figures when read, and leaves the last ones when not (a merge patch keeps what it omits)", () => {
+    const disk = { usedBytes: 5, totalBytes: 10, availableBytes: 5 };
+    expect(statusPatch(aggregate({ ...base, disk })).status.disk).toEqual(disk);
+    expect("disk" in statusPatch(aggregate(base)).status).toBe(false);
+  });
 });

@@ -21,6 +21,8 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
       activeSessions: verdict.activeSessions,
       ...(verdict.lastActiveMs !== undefined ? { lastActiveTime: new Date(verdict.lastActiveMs).toISOString() } : {}),
       activity,
+      // Absent when it could not be read: the last figures stay (a merge patch keeps what it omits).
+      ...(verdict.disk ? { disk: verdict.disk } : {}),
     },
   };
 }

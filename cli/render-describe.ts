@@ -1,5 +1,5 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import type { Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, formatBytes, usedPercent, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
 import { eventTime, type KubeEvent } from "./sprites.js";
@@ -52,6 +52,11 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
   out.push(indent(field("Active sessions", s.activeSessions)));
   out.push(indent(field("Last active", s.lastActiveTime ? `${s.lastActiveTime} (${ageSince(s.lastActiveTime, now)} ago)` : undefined)));
   if (s.activity?.cpuPercent !== undefined) out.push(indent(field("CPU", `${s.activity.cpuPercent}% of a core, ${s.activity.processCount ?? "?"} processes`)));
+  if (s.disk) {
+    const percent = usedPercent(s.disk);
+    const warn = percent >= DISK_PRESSURE_PERCENT ? " — almost full: free some space or grow it (spec.storageSize)" : "";
+    out.push(indent(field("Disk", `${formatBytes(s.disk.usedBytes)} of ${formatBytes(s.disk.totalBytes)} used (${percent}%)${warn}`)));
+  }
   if (s.wokeAt) out.push(indent(field("Woke", `${s.wokeAt} (${ageSince(s.wokeAt, now)} ago)`)));
   if (s.hibernatedAt) out.push(indent(field("Hibernated", `${s.hibernatedAt} (${ageSince(s.hibernatedAt, now)} ago)`)));
   out.push("Conditions:");

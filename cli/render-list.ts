@@ -1,9 +1,9 @@
 // The rows of `puck list`: pure functions of the Sprites and the clock.
-import type { Sprite } from "../operator/api/index.js";
+import { formatDisk, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
 
 export const LIST_HEADERS = ["NAME", "PHASE", "SESSIONS", "LAST-ACTIVE", "HIBERNATES-IN", "AGE"];
-export const WIDE_HEADERS = [...LIST_HEADERS, "REASON", "IMAGE", "STORAGE", "POD"];
+export const WIDE_HEADERS = [...LIST_HEADERS, "REASON", "IMAGE", "STORAGE", "DISK", "POD"];
 
 /** When the Sprite will hibernate: a countdown, or why it will not ("-" once hibernated). */
 export function hibernatesIn(sprite: Sprite, now: Date): string {
@@ -30,6 +30,8 @@ export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
     status.reason ?? "-",
     sprite.spec.image,
     sprite.spec.storageSize ?? "-",
+    // The agent's last figures: still true while the Sprite sleeps, since nothing writes then.
+    status.disk ? formatDisk(status.disk) : "-",
     awake ? (status.podName ?? "-") : "-",
   ];
 }

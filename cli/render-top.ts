@@ -1,10 +1,10 @@
 // One frame of `puck top`: every Sprite's sessions, busy processes, CPU and countdown, as text.
-import type { Sprite } from "../operator/api/index.js";
+import { formatDisk, type Sprite } from "../operator/api/index.js";
 import { ageSince } from "./duration.js";
 import { renderTable } from "./output.js";
 import { byText, hibernatesIn } from "./render-list.js";
 
-export const TOP_HEADERS = ["NAME", "PHASE", "SESSIONS", "BUSY", "CPU", "HIBERNATES-IN", "REASON"];
+export const TOP_HEADERS = ["NAME", "PHASE", "SESSIONS", "BUSY", "CPU", "DISK", "HIBERNATES-IN", "REASON"];
 
 export interface TopFrameInput {
   namespace: string;
@@ -28,6 +28,7 @@ export function topRow(sprite: Sprite, now: Date): string[] {
     awake ? String(s.activeSessions ?? 0) : "-",
     awake && activity ? String(activity.busyProcesses?.length ?? 0) : "-",
     awake && activity?.cpuPercent !== undefined ? `${activity.cpuPercent}%` : "-",
+    s.disk ? formatDisk(s.disk) : "-",
     hibernatesIn(sprite, now),
     s.reason ?? "-",
   ];

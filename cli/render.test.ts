@@ -29,9 +29,15 @@ const busyDev = sprite("dev", {
     sessions: [{ kind: "terminal", tty: "pts/0", user: "sprite", command: "bash", pid: 42, active: true, lastActivityTime: "2026-01-01T11:58:00Z" }],
     busyProcesses: [{ pid: 77, user: "sprite", command: "make -j2", cpuPercent: 95, reason: "Cpu" }],
   },
+  disk: { usedBytes: 3 * 1024 ** 3, totalBytes: 10 * 1024 ** 3, availableBytes: 7 * 1024 ** 3 },
 });
 const idleWeb = sprite("web", { phase: "Active", activeSessions: 0, hibernatesAt: "2026-01-01T12:25:00Z", reason: "IdleTimeoutPending", lastActiveTime: "2026-01-01T11:55:00Z" });
-const sleeping = sprite("old", { phase: "Hibernating", hibernatedAt: "2026-01-01T11:00:00Z", reason: "Idle" });
+const sleeping = sprite("old", {
+  phase: "Hibernating",
+  hibernatedAt: "2026-01-01T11:00:00Z",
+  reason: "Idle",
+  disk: { usedBytes: 9.5 * 1024 ** 3, totalBytes: 10 * 1024 ** 3, availableBytes: 0.5 * 1024 ** 3 },
+});
 
 describe("list rows", () => {
   it.each([
@@ -43,8 +49,12 @@ describe("list rows", () => {
     expect(listRow(input, now, false)).toEqual(expected);
   });
 
-  it("wide rows add the reason, image, storage and pod", () => {
-    expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "dev-0"]);
+  it("wide rows add the reason, image, storage, disk use and pod", () => {
+    expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "3.0G/10G (30%)", "dev-0"]);
+  });
+  it("a hibernated Sprite keeps showing its last disk figures; a Sprite never reported shows none", () => {
+    expect(listRow(sleeping, now, true)[9]).toBe("9.5G/10G (95%)");
+    expect(listRow(idleWeb, now, true)[9]).toBe("-");
   });
 
   it("an overdue hibernation reads now", () => {
@@ -72,12 +82,16 @@ describe("describe", () => {
     ["the busy processes", /77\s+sprite\s+95%\s+Cpu\s+make -j2/],
     ["the events with their object", /1h\s+Normal\s+Woke\s+sprite\/dev\s+Scaled StatefulSet to 1/],
     ["CPU use", /CPU:\s+97% of a core, 12 processes/],
+    ["disk use", /Disk:\s+3\.0G of 10G used \(30%\)\n/],
   ])("shows %s", (_name, pattern) => {
     expect(text).toMatch(pattern);
   });
 
   it("an idle Sprite says when it hibernates", () => {
     expect(renderDescribe(idleWeb, [], now)).toMatch(/Hibernates:\s+in 25m \(2026-01-01T12:25:00Z\) unless there is activity/);
+  });
+  it("a nearly full home says so, with the fix", () => {
+    expect(renderDescribe(sleeping, [], now)).toMatch(/Disk:\s+9\.5G of 10G used \(95%\) — almost full: free some space or grow it/);
   });
   it("a hibernated Sprite says how to wake it, and empty sections say <none>", () => {
     const t = renderDescribe(sleeping, [], now);
@@ -91,12 +105,12 @@ describe("top frame", () => {
   it("has a header with counts and the clock", () => {
     expect(frame.split("\n")[0]).toBe("puck top · namespace lab · 3 Sprites, 2 active · 12:00:00 UTC");
   });
-  it("lists Sprites by name with sessions, busy count, CPU and countdown", () => {
+  it("lists Sprites by name with sessions, busy count, CPU, disk use and countdown", () => {
     const rows = frame.split("\n").filter((l) => /^(dev|old|web) /.test(l));
     expect(rows.map((r) => r.split(/\s{2,}/))).toEqual([
-      ["dev", "Active", "1", "1", "97%", "(SessionActive)", "SessionActive"],
-      ["old", "Hibernating", "-", "-", "-", "-", "Idle"],
-      ["web", "Active", "0", "-", "-", "25m", "IdleTimeoutPending"],
+      ["dev", "Active", "1", "1", "97%", "3.0G/10G (30%)", "(SessionActive)", "SessionActive"],
+      ["old", "Hibernating", "-", "-", "-", "9.5G/10G (95%)", "-", "Idle"],
+      ["web", "Active", "0", "-", "-", "-", "25m", "IdleTimeoutPending"],
     ]);
   });
   it("details each session and busy process", () => {

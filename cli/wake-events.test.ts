@@ -30,6 +30,19 @@ describe("failureCause and failureHint", () => {
     ["an unschedulable pod points at capacity", "FailedScheduling: 0/1 nodes are available: 1 Insufficient cpu", /no node can run it/],
     ["a crash loop points at the container", "CrashLoopBackOff", /keeps failing/],
     ["anything else points at describe", "mystery", /puck describe dev/],
+    [
+      "a Pod Security refusal names the namespace label, though its text says error",
+      'FailedCreate: pods "dev-0" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities',
+      /pod-security\.kubernetes\.io\/enforce=privileged/,
+    ],
+    ["a quota refusal points at the quota", 'FailedCreate: pods "dev-0" is forbidden: exceeded quota: q, requested: pods=1', /ResourceQuota or LimitRange/],
+    ["a LimitRange refusal points at it too", "FailedCreate: forbidden: maximum memory usage per Container is 64Mi", /ResourceQuota or LimitRange/],
+    [
+      "an image without a shell says so, though its text says error",
+      'RunContainerError: container sprite: failed to create containerd task: exec: "/bin/sh": stat /bin/sh: no such file or directory: unknown',
+      /the image has no \/bin\/sh/,
+    ],
+    ["a webhook refusal names the webhook", 'FailedCreate: admission webhook "deny.example.com" denied the request: no', /admission webhook/],
   ])("%s", (_name, text, hint) => {
     expect(failureHint("dev", text)).toMatch(hint);
   });

@@ -26,6 +26,15 @@ export function podEventNote(events: KubeEvent[], sinceMs: number, maxLength = 7
 
 /** The fix for a failure, judged from its text. */
 export function failureHint(name: string, text: string): string {
+  // Admission refusals (the operator reports the StatefulSet's FailedCreate events) come first:
+  // their text often contains "error", which would read as a crashing container below.
+  if (/PodSecurity/.test(text))
+    return "label the Sprite's namespace pod-security.kubernetes.io/enforce=privileged: the Puck agent needs SYS_PTRACE and DAC_READ_SEARCH";
+  if (/exceeded quota|must specify|LimitRange|per Container|per Pod/i.test(text))
+    return `the namespace's ResourceQuota or LimitRange refuses the pod: raise it, or give the Sprite --cpu/--memory that fit (\`kubectl describe quota,limitrange\`)`;
+  if (/\/bin\/sh.*(no such file|not found)|executable file not found/i.test(text))
+    return "the image has no /bin/sh: a Sprite image needs a POSIX shell (busybox is enough)";
+  if (/admission webhook/i.test(text)) return `an admission webhook refuses the pod; see \`puck describe ${name}\``;
   if (/ImagePull|ErrImage|InvalidImageName|pull/i.test(text))
     return `check the image (\`puck describe ${name}\`); it must exist and be pullable by the cluster's nodes`;
   if (/Unschedulable|FailedScheduling|Insufficient|didn't match|nodes are available/i.test(text))

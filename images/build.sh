@@ -6,7 +6,8 @@
 #
 # Usage: images/build.sh [--load auto|local|k3s|none] [--tag TAG] [IMAGE...]
 #   IMAGE: operator, agent, sprite; debian and node (the plain bases, stand-ins for stock images
-#   that tests use); default: all
+#   that tests use); busybox and debian-user (more stand-ins: an alpine-like busybox-only image, and
+#   Debian with a non-root user of uid 2000); default: all
 #   --load local: the e2e cluster's containerd; k3s: `k3s ctr images import`; auto: whichever exists.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -19,11 +20,11 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --load) load=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
-    operator|agent|sprite|debian|node) images+=("$1"); shift ;;
+    operator|agent|sprite|debian|node|busybox|debian-user) images+=("$1"); shift ;;
     *) die "unknown argument '$1': usage: images/build.sh [--load auto|local|k3s|none] [--tag TAG] [operator|agent|sprite|debian...]" ;;
   esac
 done
-[ ${#images[@]} = 0 ] && images=(debian node sprite agent operator)
+[ ${#images[@]} = 0 ] && images=(debian node sprite agent operator busybox debian-user)
 
 if [ "$load" = auto ]; then
   if [ -S "$CONTAINERD_SOCK" ]; then load=local

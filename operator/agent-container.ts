@@ -32,6 +32,12 @@ export function agentContainer(spriteName: string, agentImage: string) {
     // /proc/<pid>/fd (mode 0500) and read a home directory the user closed. Group tty (5), the group
     // runc gives the container's /dev/pts: lets the agent write the hibernation warning to another
     // user's terminal (mode 0620) without DAC_OVERRIDE.
+    // Why not within Pod Security "baseline" (which forbids both capabilities): /proc/<pid>/stat
+    // names a session's terminal without ptrace, but the terminal's times (its activity) are on
+    // the device node in the main container's own /dev/pts, reachable only through
+    // /proc/<pid>/fd or /proc/<pid>/root, and the kernel checks ptrace access for both. Without
+    // SYS_PTRACE the agent would see no activity of a user other than itself, and a Sprite would
+    // hibernate under a typing user. So a hardened namespace is labelled privileged (README).
     securityContext: {
       runAsUser: 0,
       runAsGroup: 5,

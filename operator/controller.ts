@@ -1,5 +1,6 @@
 // Connects watches to the work queue and the queue to reconcile(); owns the queue's workers.
 import { LABELS, PHASES, type Sprite } from "./api/index.js";
+import { FAILED_CREATE_SELECTOR, eventSpriteKey } from "./create-failure.js";
 import { MANAGED_SELECTOR } from "./desired-objects.js";
 import type { ObjectCache } from "./ensure.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
@@ -53,6 +54,8 @@ export class Controller {
   queue = new WorkQueue();
   private watches: ResourceWatch[] = [];
   private spriteWatch: ResourceWatch | undefined;
+  /** FailedCreate events of StatefulSets: admission refusing a Sprite's pod leaves no other trace. */
+  private failedCreateWatch: ResourceWatch | undefined;
   private workers: Promise<void>[] = [];
   private running = false;
 
@@ -70,7 +73,7 @@ export class Controller {
     ]);
     metrics.addGauge("puck_sprites", "Sprites by phase, as last seen.", () => this.spritesByPhase());
     metrics.addGauge("puck_watch_synced", "Whether each watch has listed and is watching.", () =>
-      this.watches.map((w, i) => ({ labels: { resource: i === 0 ? "sprites" : CHILD_RESOURCES[i - 1]! }, value: w.synced ? 1 : 0 })),
+      this.watches.map((w, i) => ({ labels: { resource: i === 0 ? "sprites" : (CHILD_RESOURCES[i - 1] ?? "events") }, value: w.synced ? 1 : 0 })),
     );
     metrics.addGauge("puck_leading", "Whether this replica reconciles (1) or stands by (0).", () => [
       { labels: {}, value: this.running ? 1 : 0 },
@@ -84,6 +87,11 @@ export class Controller {
       const watch = i >= 0 ? this.watches[i + 1] : undefined;
       if (!watch?.synced) return undefined;
       return watch.get(namespace, name) ?? null;
+    },
+    failedCreates: (namespace, statefulSet) => {
+      const watch = this.failedCreateWatch;
+      if (!watch?.synced) return undefined;
+      return [...watch.objects].filter((e) => eventSpriteKey(e) === `${namespace}/${statefulSet}`);
     },
   };
 
@@ -122,6 +130,19 @@ export class Controller {
         ),
       );
     }
+    // Events carry no labels of ours: the field selector keeps this watch to refusals of StatefulSets,
+    // and a Sprite's StatefulSet has its name.
+    this.failedCreateWatch = new ResourceWatch(
+      client,
+      { resource: "events", ...(namespace ? { namespace } : {}), fieldSelector: FAILED_CREATE_SELECTOR, resyncMs: options.resyncMs },
+      (object, deleted) => {
+        const key = eventSpriteKey(object);
+        if (key && !deleted) queue.add(key);
+      },
+      log,
+      metrics,
+    );
+    this.watches.push(this.failedCreateWatch);
     for (const watch of this.watches) void watch.run();
     this.workers = Array.from({ length: options.workers }, () => this.work(queue));
   }

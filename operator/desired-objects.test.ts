@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Sprite } from "./api/index.js";
 import {
   KEEP_RUNNING_SCRIPT,
+  mainResources,
   desiredPvc,
   desiredRole,
   desiredRoleBinding,
@@ -65,7 +66,7 @@ describe("desired objects", () => {
       env: [{ name: "HOME", value: "/home/sprite" }],
       workingDir: "/home/sprite",
       volumeMounts: [{ name: "home", mountPath: "/home/sprite" }],
-      resources: { limits: { memory: "1Gi" } },
+      resources: { limits: { memory: "1Gi" }, requests: { cpu: "100m" } },
     });
     const agent = pod.containers[1]!;
     expect(agent.name).toBe("agent");
@@ -77,6 +78,39 @@ describe("desired objects", () => {
     for (const c of pod.containers) expect(c).not.toHaveProperty("readinessProbe");
     expect(pod.volumes[0]).toEqual({ name: "home", persistentVolumeClaim: { claimName: "dev-home" } });
     expect(sts.spec.selector.matchLabels).toEqual({ "puck.sandwich.labs/sprite": "dev", "app.kubernetes.io/component": "sprite" });
+  });
+
+  it("the home is set up by two init containers from the Sprite's image: one as its user, one as root with only CHOWN and DAC_OVERRIDE", () => {
+    const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }).spec.template.spec;
+    const [user, setup] = pod.initContainers;
+    expect(pod.initContainers.map((c) => [c.name, c.image])).toEqual([["home-user", "debian:12"], ["home-setup", "debian:12"]]);
+    // The image's user: no runAsUser, no capabilities.
+    expect(user!.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(setup!.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE"] } });
+    expect(setup!.volumeMounts).toEqual([
+      { name: "home", mountPath: "/home/sprite" },
+      { name: "home-init", mountPath: "/puck-init", readOnly: true },
+    ]);
+    expect(setup!.command.join(" ")).toMatch(/chmod 0700 "\$h"/);
+    expect(pod.volumes).toContainEqual({ name: "home-init", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
+  });
+
+  type Resources = Sprite["spec"]["resources"];
+  it.each<{ name: string; given: Resources; want: Resources }>([
+    { name: "none given: the documented default requests", given: undefined, want: { requests: { cpu: "100m", memory: "256Mi" } } },
+    { name: "a request given is kept; the other is defaulted", given: { requests: { memory: "2Gi" } }, want: { requests: { memory: "2Gi", cpu: "100m" } } },
+    {
+      name: "a limit alone gets no default request (Kubernetes requests the limit; a default above it would be invalid)",
+      given: { limits: { cpu: "50m", memory: "64Mi" } },
+      want: { limits: { cpu: "50m", memory: "64Mi" } },
+    },
+    { name: "other resources pass through", given: { limits: { "nvidia.com/gpu": "1" } }, want: { limits: { "nvidia.com/gpu": "1" }, requests: { cpu: "100m", memory: "256Mi" } } },
+  ])("resources: $name", ({ given, want }) => expect(mainResources(given)).toEqual(want));
+
+  it("once the home is set up, pods made later start without the setup containers and their volume", () => {
+    const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }, false).spec.template.spec;
+    expect(pod.initContainers).toEqual([]);
+    expect(pod.volumes.map((v) => v.name)).toEqual(["home", "agent-token"]);
   });
 
   it("the Service is headless and selects the pod", () => {

@@ -1,6 +1,7 @@
 // Pure builders of the objects a Sprite is made of: PVC, StatefulSet, Service and the agent's RBAC.
 import {
   API_VERSION,
+  DEFAULT_REQUESTS,
   DEFAULT_STORAGE_SIZE,
   GROUP,
   HOME_DIR,
@@ -12,6 +13,7 @@ import {
   type Sprite,
 } from "./api/index.js";
 import { HOME_VOLUME, agentContainer, agentTokenVolume } from "./agent-container.js";
+import { homeInitContainers, homeInitVolume } from "./home-setup.js";
 
 export interface BuildConfig {
   agentImage: string;
@@ -64,7 +66,13 @@ export function desiredPvc(sprite: Sprite) {
   };
 }
 
-export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig) {
+/**
+ * `homeSetup`: whether its pods run the init containers that set up a new home. Once a pod has
+ * found the home set up they are left out of pods made later (at the next wake), which then start
+ * two containers sooner; a template change never replaces a running pod for it (the reconciler
+ * decides when).
+ */
+export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig, homeSetup = true) {
   const name = sprite.metadata.name;
   const names = childNames(name);
   return {
@@ -89,6 +97,9 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
           automountServiceAccountToken: false,
           serviceAccountName: names.serviceAccount,
           terminationGracePeriodSeconds: 5,
+          // Before anything else: the home belongs to the user the shell runs as (operator/home-setup.ts).
+          // Empty rather than absent: ensure() changes only what the desired object names.
+          initContainers: homeSetup ? homeInitContainers(sprite.spec.image) : [],
           // No probes on purpose: Ready means the containers started, so a wake is as fast as a start.
           // No tty either (false is the default, and the server drops it, so naming it would never match).
           containers: [
@@ -100,16 +111,33 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
               env: [{ name: "HOME", value: HOME_DIR }],
               workingDir: HOME_DIR,
               volumeMounts: [{ name: HOME_VOLUME, mountPath: HOME_DIR }],
-              resources: sprite.spec.resources ?? {},
-
+              resources: mainResources(sprite.spec.resources),
             },
             agentContainer(name, config.agentImage),
           ],
-          volumes: [{ name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } }, agentTokenVolume()],
+          volumes: [
+            { name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } },
+            agentTokenVolume(),
+            ...(homeSetup ? [homeInitVolume()] : []),
+          ],
         },
       },
     },
   };
+}
+
+/**
+ * The Sprite's resources, with the default request for each resource it says nothing about. A
+ * resource with only a limit gets no default request: Kubernetes then requests the limit, and a
+ * default above it would make the pod invalid.
+ */
+export function mainResources(resources: Sprite["spec"]["resources"]) {
+  const requests = { ...resources?.requests };
+  for (const [name, value] of Object.entries(DEFAULT_REQUESTS)) {
+    if (requests[name] === undefined && resources?.limits?.[name] === undefined) requests[name] = value;
+  }
+  // An empty map would read back as absent, and look like a difference on every reconcile.
+  return Object.keys(requests).length === 0 ? { ...resources } : { ...resources, requests };
 }
 
 export function desiredService(sprite: Sprite) {

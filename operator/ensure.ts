@@ -11,6 +11,8 @@ export type EnsureAction = "created" | "updated" | "unchanged";
 export interface ObjectCache {
   /** undefined: the cache cannot say (not listed yet); null: listed, and the object is not there. */
   get(resource: ResourceName, namespace: string, name: string): KubeObject | null | undefined;
+  /** The StatefulSet's FailedCreate events as last seen; undefined: the cache cannot say. */
+  failedCreates?(namespace: string, statefulSet: string): KubeObject[] | undefined;
 }
 
 type Desired = { metadata: { name: string; namespace?: string; labels?: Record<string, string> } } & Record<string, unknown>;

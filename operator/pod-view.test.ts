@@ -32,6 +32,19 @@ describe("podView", () => {
       want: { exists: true, ready: false, recheckAt: new Date("2026-01-01T12:00:15Z") },
     },
     {
+      name: "a pod whose home-setup container succeeded says the home is set up",
+      pod: pod({
+        conditions: [{ type: "Ready", status: "True" }],
+        initContainerStatuses: [{ name: "home-user", state: { terminated: { exitCode: 0 } } }, { name: "home-setup", state: { terminated: { exitCode: 0 } } }],
+      }),
+      want: { exists: true, ready: true, homeSetUp: true },
+    },
+    {
+      name: "a failed home-setup container does not",
+      pod: pod({ initContainerStatuses: [{ name: "home-setup", state: { terminated: { exitCode: 1 } } }] }),
+      want: { exists: true, ready: false },
+    },
+    {
       name: "a container still creating is only starting",
       pod: pod({ containerStatuses: [{ name: "sprite", state: { waiting: { reason: "ContainerCreating" } } }] }),
       want: { exists: true, ready: false },

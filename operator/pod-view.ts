@@ -1,11 +1,12 @@
 // What the operator needs to know about a Sprite's pod: there, Ready, or failing and why. Pure.
 import type { KubeObject } from "../kube/client.js";
+import { HOME_SETUP_CONTAINER } from "./home-setup.js";
 import type { PodView } from "./status.js";
 
 interface PodStatus {
   phase?: string;
   conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
-  containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string } } }[];
+  containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number } } }[];
   initContainerStatuses?: PodStatus["containerStatuses"];
 }
 
@@ -54,6 +55,12 @@ export function mainSeenRunning(pod: KubeObject, mainStartTime: string | undefin
 export function podView(pod: KubeObject | undefined, now: Date, mainStartTime?: string): PodView {
   if (!pod) return { exists: false, ready: false };
   const status = (pod.status ?? {}) as PodStatus;
+  const view = podState(pod, status, now, mainStartTime);
+  const setUp = status.initContainerStatuses?.some((c) => c.name === HOME_SETUP_CONTAINER && c.state?.terminated?.exitCode === 0);
+  return setUp ? { ...view, homeSetUp: true } : view;
+}
+
+function podState(pod: KubeObject, status: PodStatus, now: Date, mainStartTime: string | undefined): PodView {
   const ready = !pod.metadata.deletionTimestamp && status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
   if (ready) return { exists: true, ready: true };
   for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {

@@ -1,7 +1,8 @@
 // reconcile(key): fetch → handle deletion → observe → decide → ensure each child → write status if changed.
-import { DEFAULT_STORAGE_SIZE, FINALIZER, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
+import { CONDITION, DEFAULT_STORAGE_SIZE, FINALIZER, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
 import { parseQuantity } from "./compare.js";
-import { decide, type DecideConfig } from "./decide.js";
+import { FAILED_CREATE_SELECTOR, RETRY_ANNOTATION, createFailure, eventVersion, latestFailedCreate, parseRetry } from "./create-failure.js";
+import { decide, isNewWakeRequest, type DecideConfig } from "./decide.js";
 import {
   desiredPvc,
   desiredRole,
@@ -11,14 +12,17 @@ import {
   desiredStatefulSet,
   type BuildConfig,
 } from "./desired-objects.js";
+import { findCondition, setCondition } from "./conditions.js";
+import { homeVolumeLoss } from "./home-volume-loss.js";
+import { diskPressureEvent } from "./disk-pressure.js";
 import { ensure, ensureDeleted, type ObjectCache } from "./ensure.js";
 import type { EventRecorder } from "./events.js";
-import type { KubeClient, KubeObject } from "../kube/client.js";
+import type { KubeClient, KubeList, KubeObject } from "../kube/client.js";
 import { isStatus } from "../kube/errors.js";
 import type { Logger } from "./logger.js";
 import { podView } from "./pod-view.js";
 import { clusterPath, resourcePath, type ResourceName } from "./resources.js";
-import { desiredOperatorStatus, statusPatch, type StatusInput } from "./status.js";
+import { desiredOperatorStatus, statusPatch, type PodView, type StatusInput } from "./status.js";
 
 export interface ReconcileDeps {
   client: KubeClient;
@@ -58,6 +62,11 @@ export async function reconcile(key: string, deps: ReconcileDeps): Promise<Recon
 
 const iso = (d: Date) => d.toISOString();
 
+function latest(...times: (string | undefined)[]): Date | undefined {
+  const ms = times.map((t) => Date.parse(t ?? "")).filter((t) => !Number.isNaN(t));
+  return ms.length === 0 ? undefined : new Date(Math.max(...ms));
+}
+
 /** A child from the cache when it can say, else from the API. */
 async function readChild(deps: ReconcileDeps, resource: ResourceName, namespace: string, name: string): Promise<KubeObject | undefined> {
   const cached = deps.cache?.get(resource, namespace, name);
@@ -95,7 +104,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   const names = childNames(name);
   const now = deps.now();
   let current: SpriteStatus = sprite.status ?? {};
-  const pod = podView(await readChild(deps, "pods", namespace, names.pod), now, current.activity?.mainStartTime);
+  let pod = podView(await readChild(deps, "pods", namespace, names.pod), now, current.activity?.mainStartTime);
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
@@ -123,10 +132,19 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   }
   const wokeAt = verdict.wake ? iso(now) : undefined;
 
-  // Children. On hibernation the StatefulSet first: the scale-down is what the user waits for.
-  // Otherwise the home volume first: a pod created before its claim exists fails to schedule.
+  // A home volume deleted by hand: said before a new one is made (ensurePvc), and only once.
+  current = await reportHomeVolumeLoss(deps, sprite, current, now, log);
+
+  // Children. The agent's service account before the StatefulSet: admission refuses a pod whose
+  // service account does not exist yet (a FailedCreate that would read as a failure to start).
   const cache = deps.cache;
-  const ensureStatefulSet = () => ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config), ["spec"], cache);
+  await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache);
+  await ensure(client, "roles", desiredRole(sprite), ["rules"], cache);
+  await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
+  // On hibernation the StatefulSet next: the scale-down is what the user waits for.
+  // Otherwise the home volume first: a pod created before its claim exists fails to schedule.
+  const homeSetup = await needsHomeSetup(deps, current, pod, namespace, names.statefulSet);
+  const ensureStatefulSet = () => ensure(client, "statefulsets", desiredStatefulSet(sprite, verdict.replicas, config, homeSetup), ["spec"], cache);
   let sts: Awaited<ReturnType<typeof ensureStatefulSet>>;
   let storageMessage: string | undefined;
   if (verdict.hibernate) {
@@ -136,10 +154,11 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     storageMessage = await ensurePvc(deps, sprite, log);
     sts = await ensureStatefulSet();
   }
-  await ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache);
-  await ensure(client, "roles", desiredRole(sprite), ["rules"], cache);
-  await ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache);
   await ensure(client, "services", desiredService(sprite), ["spec"], cache);
+  if (verdict.replicas === 1 && !pod.exists && sts.action !== "created") {
+    const failing = await createFailureOf(deps, sprite, current, sts, wokeAt);
+    if (failing) pod = { ...pod, failing };
+  }
   if (sts.action === "created") {
     log.info("Created StatefulSet", { statefulSet: names.statefulSet, replicas: verdict.replicas });
     await events(sprite, "Normal", REASON.created, `Created the StatefulSet ${names.statefulSet} and the home volume ${names.pvc}.`);
@@ -158,14 +177,96 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 
   // Status, only if the operator's view changed.
   const message = storageMessage ? `${verdict.message} ${storageMessage}` : verdict.message;
-  const desired = desiredOperatorStatus(statusInput({ current, message, ...(wokeAt ? { wokeAt } : {}) }), now);
+  const homeSetUpAt = pod.ready && pod.homeSetUp ? iso(now) : undefined;
+  const desired = desiredOperatorStatus(statusInput({ current, message, ...(wokeAt ? { wokeAt } : {}), ...(homeSetUpAt ? { homeSetUpAt } : {}) }), now);
   const patch = statusPatch(current, desired);
   if (patch) {
     await client.request("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: patch } });
     if (patch.phase) log.info("Updated Sprite status", { phase: desired.phase, reason: desired.reason });
+    // After the write: a conflict retries the reconcile, and the event must not come twice.
+    const disk = diskPressureEvent(findCondition(current.conditions, CONDITION.diskPressure), findCondition(desired.conditions, CONDITION.diskPressure));
+    if (disk) {
+      log.info("Home volume fullness changed", { reason: disk.reason });
+      await events(sprite, disk.type, disk.reason, disk.message);
+    }
   }
   const recheckAt = earliest(verdict.recheckAt, pod.recheckAt);
   return { ...(recheckAt ? { recheckAt } : {}), phase: verdict.phase };
+}
+
+/**
+ * Whether the StatefulSet's pods run the home setup containers: until a pod has found the home set
+ * up. A pod that exists keeps the template it was made from, since changing it would replace the
+ * pod and end the sessions in it: the setup containers go when the next pod is made (at a wake).
+ */
+async function needsHomeSetup(deps: ReconcileDeps, current: SpriteStatus, pod: PodView, namespace: string, statefulSet: string): Promise<boolean> {
+  if (pod.exists) {
+    const sts = (await readChild(deps, "statefulsets", namespace, statefulSet)) as { spec?: { template?: { spec?: { initContainers?: unknown[] } } } } | undefined;
+    if (sts) return (sts.spec?.template?.spec?.initContainers?.length ?? 0) > 0;
+  }
+  return current.homeSetUpAt === undefined && pod.homeSetUp !== true;
+}
+
+/** Records a home volume claim deleted by hand (condition, then event); returns the status as written. */
+async function reportHomeVolumeLoss(deps: ReconcileDeps, sprite: Sprite, current: SpriteStatus, now: Date, log: Logger): Promise<SpriteStatus> {
+  const { name } = sprite.metadata;
+  const namespace = sprite.metadata.namespace ?? "";
+  const claim = childNames(name).pvc;
+  const generation = sprite.metadata.generation ?? 0;
+  const recorded = findCondition(current.conditions, CONDITION.homeVolumeLost);
+  const isNews = (loss: ReturnType<typeof homeVolumeLoss>) => loss !== undefined && (recorded?.status !== "True" || recorded.reason !== loss.reason);
+  if (!isNews(homeVolumeLoss(sprite, await readChild(deps, "persistentvolumeclaims", namespace, claim), claim, generation, recorded))) return current;
+  // The watch may lag behind a claim made a moment ago: a loss is only believed from a fresh read.
+  const loss = homeVolumeLoss(sprite, await getOptional(deps.client, resourcePath("persistentvolumeclaims", namespace, claim)), claim, generation, recorded);
+  if (!loss || !isNews(loss)) return current;
+  const conditions = setCondition(current.conditions, loss, now);
+  // A replaced claim is a new home: the pods made next set it up again.
+  const status = { conditions, ...(loss.reason === REASON.homeVolumeLost ? { homeSetUpAt: null } : {}) };
+  const updated = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status } });
+  log.warn("Lost the home volume claim", { pvc: claim, reason: loss.reason });
+  await deps.events(sprite, "Warning", loss.reason, loss.message ?? "");
+  return updated.status ?? current;
+}
+
+/**
+ * Why the StatefulSet's pod does not exist, when admission refused it since the last wake. A wake
+ * request on an awake Sprite whose pod was refused asks to try again (the user may have fixed the
+ * cause): the StatefulSet controller retries at once on any change to its object, where otherwise
+ * its backoff could keep the user waiting for minutes. The refusal as it stood then is not news.
+ */
+async function createFailureOf(
+  deps: ReconcileDeps,
+  sprite: Sprite,
+  current: SpriteStatus,
+  sts: { object: KubeObject; action: string },
+  wokeAt: string | undefined,
+): Promise<{ reason: string; message: string } | undefined> {
+  const namespace = sprite.metadata.namespace ?? "";
+  const name = childNames(sprite.metadata.name).statefulSet;
+  const events = await failedCreates(deps, namespace, name);
+  let retry = parseRetry(sts.object.metadata.annotations?.[RETRY_ANNOTATION]);
+  const wakeRequestedAt = sprite.spec.wakeRequestedAt;
+  if (wakeRequestedAt && sts.action === "unchanged" && isNewWakeRequest(sprite.spec, current) && retry?.wakeRequestedAt !== wakeRequestedAt) {
+    const latestEvent = latestFailedCreate(events, name);
+    retry = { wakeRequestedAt, seen: latestEvent ? eventVersion(latestEvent) : "none" };
+    await deps.client.request("PATCH", resourcePath("statefulsets", namespace, name), {
+      body: { metadata: { annotations: { [RETRY_ANNOTATION]: `${retry.wakeRequestedAt} ${retry.seen}` } } },
+    });
+  }
+  // Refusals older than the last wake, or the last wake request, say nothing about this attempt.
+  const since = latest(wokeAt ?? current.wokeAt, wakeRequestedAt);
+  if (!since) return undefined;
+  return createFailure(events, name, since, retry?.wakeRequestedAt === wakeRequestedAt ? retry?.seen : undefined);
+}
+
+/** The StatefulSet's FailedCreate events: from the operator's watch, else from the API. */
+async function failedCreates(deps: ReconcileDeps, namespace: string, statefulSet: string): Promise<KubeObject[]> {
+  const cached = deps.cache?.failedCreates?.(namespace, statefulSet);
+  if (cached) return cached;
+  const list = await deps.client.request<KubeList>("GET", resourcePath("events", namespace), {
+    query: { fieldSelector: `${FAILED_CREATE_SELECTOR},involvedObject.name=${statefulSet}` },
+  });
+  return list.items;
 }
 
 /** Creates the home volume, or grows it; returns a message when it cannot grow. */

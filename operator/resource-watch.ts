@@ -10,6 +10,7 @@ export interface WatchOptions {
   resource: ResourceName;
   namespace?: string;
   labelSelector?: string;
+  fieldSelector?: string;
   /** Relist this often even if nothing went wrong, so missed events cannot be missed for long. */
   resyncMs: number;
 }
@@ -59,11 +60,12 @@ export class ResourceWatch {
 
   /** Runs until stop(); never throws. */
   async run(): Promise<void> {
-    const { resource, labelSelector } = this.options;
+    const { resource, labelSelector, fieldSelector } = this.options;
     await listWatch<KubeObject>({
       client: this.client,
       path: resourcePath(resource, this.options.namespace),
       ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
       signal: this.abort.signal,
       resyncMs: this.options.resyncMs,
       onList: (items) => this.replace(items),

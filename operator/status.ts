@@ -2,6 +2,7 @@
 import { CONDITION, REASON, type Condition, type Phase, type SpriteStatus } from "./api/index.js";
 import { deepEqual } from "./compare.js";
 import { setCondition } from "./conditions.js";
+import { diskPressureCondition } from "./disk-pressure.js";
 
 /** Fields the operator writes; the agent owns activeSessions, lastActiveTime and activity. */
 export const OPERATOR_FIELDS = [
@@ -14,6 +15,7 @@ export const OPERATOR_FIELDS = [
   "hibernatesAt",
   "wokeAt",
   "hibernatedAt",
+  "homeSetUpAt",
   "observedWakeRequestedAt",
 ] as const;
 export type OperatorStatus = Pick<SpriteStatus, (typeof OPERATOR_FIELDS)[number]>;
@@ -25,6 +27,8 @@ export interface PodView {
   failing?: { reason: string; message: string };
   /** When to look again: a pod not yet schedulable becomes failing once its grace has run out. */
   recheckAt?: Date;
+  /** Its home-setup init container succeeded: the home volume is the user's. */
+  homeSetUp?: boolean;
 }
 
 export interface StatusInput {
@@ -40,6 +44,7 @@ export interface StatusInput {
   hibernatesAt?: Date;
   wokeAt?: string;
   hibernatedAt?: string;
+  homeSetUpAt?: string;
   terminating?: boolean;
   /** spec.wakeRequestedAt as read by the reconcile that writes this status. */
   wakeRequestedAt?: string;
@@ -60,6 +65,8 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   const g = input.generation;
   let conditions = setCondition(input.current.conditions, { ...readyCondition(input), observedGeneration: g }, now);
   conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...input.activityFresh, observedGeneration: g }, now);
+  const disk = diskPressureCondition(input.current.disk, g);
+  if (disk) conditions = setCondition(conditions, disk, now);
   const status: OperatorStatus = {
     phase: input.terminating ? "Terminating" : input.phase,
     observedGeneration: g,
@@ -74,6 +81,8 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   if (wokeAt) status.wokeAt = wokeAt;
   if (input.wakeRequestedAt) status.observedWakeRequestedAt = input.wakeRequestedAt;
   if (hibernatedAt) status.hibernatedAt = hibernatedAt;
+  const homeSetUpAt = input.current.homeSetUpAt ?? input.homeSetUpAt;
+  if (homeSetUpAt) status.homeSetUpAt = homeSetUpAt;
   return status;
 }
 

@@ -27,7 +27,7 @@ if [ "${PUCK_KEEP_CLUSTER:-}" != 1 ]; then
   # A fresh cluster, so no earlier run or `npm start` install can touch what the tests observe. Its
   # data is wiped only when a test run made it, or when asked (CI sets PUCK_WIPE_CLUSTER=1): a
   # cluster someone made with `npm start` holds their Sprites and home volumes.
-  if [ -d /var/lib/puck-e2e/etcd ] && [ ! -f "$owner_file" ] && [ "${PUCK_WIPE_CLUSTER:-}" != 1 ]; then
+  if bash -c '. e2e/cluster/lib.sh && cluster_has_data' && [ ! -f "$owner_file" ] && [ "${PUCK_WIPE_CLUSTER:-}" != 1 ]; then
     echo "The local cluster holds Sprites and volumes of your own (made by npm start or cluster:up): run 'npm run cluster:wipe' to delete them first, or 'PUCK_KEEP_CLUSTER=1 npm test' to test beside them." >&2
     exit 1
   fi

@@ -98,7 +98,7 @@ describe("puck with the operator", () => {
     expect(table.stdout).not.toContain("\x1b[");
     const json = JSON.parse((await run(["list", "-o", "json"])).stdout);
     expect(json.items.map((s: { metadata: { name: string } }) => s.metadata.name)).toEqual(["box"]);
-    expect((await run(["list", "-o", "wide"])).stdout).toMatch(/box\s+Active.*puck-sprite:dev\s+1Gi\s+box-0/);
+    expect((await run(["list", "-o", "wide"])).stdout).toMatch(/box\s+Active.*puck-sprite:dev\s+1Gi\s+(\S+\/\S+ \(\d+%\)|-)\s+box-0/);
     const everywhere = await run(["list", "-A"]);
     expect(everywhere.stdout.split("\n")[0]).toMatch(/^NAMESPACE\s+NAME\s+PHASE/);
     expect(everywhere.stdout).toMatch(new RegExp(`^${ns.name}\\s+box\\s+Active`, "m"));

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the local cluster's binaries (Kubernetes, etcd, Rancher's local-path provisioner, CoreDNS)
+# Builds the local cluster's binaries (Kubernetes, kine, etcd, Rancher's local-path provisioner, CoreDNS)
 # with Go from their official modules into a cache outside the repo, keyed by the inputs that made
 # them, so only the first run on a machine pays for the build. Prints the directory holding them.
 set -euo pipefail
@@ -12,10 +12,10 @@ k8s_version=$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$here/kube/go.
 lpp_version=$(awk '$1 == "github.com/rancher/local-path-provisioner" { print $2; exit }' "$here/kube/go.mod")
 go_version=$(go env GOVERSION)
 # The key covers everything that changes the binaries: both modules' files, our own Go sources, Go.
-key=$( { cat "$here/kube/go.mod" "$here/kube/go.sum" "$here/coredns/go.mod" "$here/coredns/go.sum"
-         find "$here/kube" "$here/coredns" -name '*.go' -print0 | sort -z | xargs -0 cat; echo "$go_version"; } | sha256sum | cut -c1-16)
+key=$( { cat "$here/kube/go.mod" "$here/kube/go.sum" "$here/coredns/go.mod" "$here/coredns/go.sum" "$here/kine/go.mod" "$here/kine/go.sum"
+         find "$here/kube" "$here/coredns" "$here/kine" -name '*.go' -print0 | sort -z | xargs -0 cat; echo "$go_version"; } | sha256sum | cut -c1-16)
 out="$PUCK_CACHE/bin/$k8s_version-$key"
-binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl etcd local-path-provisioner pause coredns)
+binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kine etcd local-path-provisioner pause coredns)
 
 complete=1
 for b in "${binaries[@]}"; do [ -x "$out/$b" ] || complete=0; done
@@ -24,7 +24,7 @@ if [ "$complete" = 1 ]; then
   exit 0
 fi
 
-log "Building Kubernetes $k8s_version, etcd, the local-path provisioner and CoreDNS with $go_version (first run on this machine: about 10-20 minutes)"
+log "Building Kubernetes $k8s_version, kine, etcd, the local-path provisioner and CoreDNS with $go_version (first run on this machine: about 10-20 minutes)"
 # Built aside, outside bin/: stop_cluster kills whatever runs with a path under bin/ on its command
 # line, which would include this build's own `go build -o`.
 tmp="$PUCK_CACHE/partial/$(basename "$out")"
@@ -54,6 +54,9 @@ CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "-
 # CoreDNS needs newer Kubernetes client libraries than the pinned Kubernetes: its own module.
 cd "$here/coredns"
 CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/coredns" . 2>&1 | progress_dots
+# kine with SQLite through cgo, as k3s builds it: its own module, for the same reason as CoreDNS.
+cd "$here/kine"
+CGO_ENABLED=1 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/kine" github.com/k3s-io/kine 2>&1 | progress_dots
 rm -rf "$out" && mv "$tmp" "$out"
 log "Built binaries into $out"
 echo "$out"

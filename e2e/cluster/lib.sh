@@ -25,7 +25,7 @@ progress_dots() {
 }
 
 # k3s's address layout: pods in 10.42.0.0/16 (a /24 per node), Services in 10.43.0.0/16 with the API
-# at .1 and cluster DNS at .10. A cluster keeps the layout it was made with (network.env): Services
+# at .1 and cluster DNS at .10. A cluster keeps the layout it was made with (layout.env): Services
 # and pods cannot move to another range under a running datastore.
 CLUSTER_CIDR=10.42.0.0/16
 POD_CIDR=10.42.0.0/24
@@ -33,28 +33,39 @@ SERVICE_CIDR=10.43.0.0/16
 KUBERNETES_SERVICE_IP=10.43.0.1
 CLUSTER_DNS=10.43.0.10
 CLUSTER_DOMAIN=cluster.local
-NETWORK_FILE=$PUCK_STATE/network.env
+# The cluster's layout (addresses and datastore), fixed when it is made.
+LAYOUT_FILE=$PUCK_STATE/layout.env
+# A single k3s server's datastore: SQLite through kine.
+DATASTORE=kine
+KINE_DB=$PUCK_STATE/db/state.db
 CONTAINERD_SOCK=$PUCK_RUN/containerd/containerd.sock
 PAUSE_IMAGE=puck.local/pause:1
 # Every process the cluster starts runs one of these; down.sh finds leftovers of killed runs by them.
-DAEMONS=(kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd containerd)
+DAEMONS=(kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver kine etcd containerd)
 
-# load_network_layout: the address layout of the cluster in $PUCK_STATE. A new cluster gets k3s's
-# and records it; a cluster made before the layout was recorded keeps the kubeadm-like one it was
-# made with.
-load_network_layout() {
-  if [ -f "$NETWORK_FILE" ]; then
+# cluster_has_data: a datastore exists, so the cluster in $PUCK_STATE holds objects (a user's,
+# perhaps): up.sh resumes it, and only wipe.sh deletes it.
+cluster_has_data() {
+  [ -f "$KINE_DB" ] || [ -d "$PUCK_STATE/etcd/member" ]
+}
+
+# load_layout: the address layout and datastore of the cluster in $PUCK_STATE. A new cluster gets
+# k3s's and records them; a cluster made before the layout was recorded keeps the kubeadm-like
+# addresses and the etcd it was made with.
+load_layout() {
+  if [ -f "$LAYOUT_FILE" ]; then
     # shellcheck source=/dev/null
-    . "$NETWORK_FILE"
+    . "$LAYOUT_FILE"
     return 0
   fi
   if [ -d "$PUCK_STATE/etcd/member" ]; then
     CLUSTER_CIDR=10.244.0.0/16 POD_CIDR=10.244.0.0/24 SERVICE_CIDR=10.96.0.0/16
-    KUBERNETES_SERVICE_IP=10.96.0.1 CLUSTER_DNS=10.96.0.10
+    KUBERNETES_SERVICE_IP=10.96.0.1 CLUSTER_DNS=10.96.0.10 DATASTORE=etcd
   fi
   mkdir -p "$PUCK_STATE"
   printf '%s\n' "CLUSTER_CIDR=$CLUSTER_CIDR" "POD_CIDR=$POD_CIDR" "SERVICE_CIDR=$SERVICE_CIDR" \
-    "KUBERNETES_SERVICE_IP=$KUBERNETES_SERVICE_IP" "CLUSTER_DNS=$CLUSTER_DNS" "CLUSTER_DOMAIN=$CLUSTER_DOMAIN" >"$NETWORK_FILE"
+    "KUBERNETES_SERVICE_IP=$KUBERNETES_SERVICE_IP" "CLUSTER_DNS=$CLUSTER_DNS" "CLUSTER_DOMAIN=$CLUSTER_DOMAIN" \
+    "DATASTORE=$DATASTORE" >"$LAYOUT_FILE"
 }
 
 # render_manifest FILE NAME=VALUE...: prints FILE with each @NAME@ replaced by its VALUE; fails if
@@ -75,7 +86,8 @@ ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
 
 # Installs the Debian packages the cluster runs on, when any is missing.
 ensure_host_packages() {
-  ensure_packages containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2
+  # gcc and libc6-dev: kine links SQLite through cgo.
+  ensure_packages containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2 gcc libc6-dev
 }
 
 # ensure_packages PKG...: installs those of the Debian packages that are missing.
@@ -137,9 +149,12 @@ pod_ready_since() {
 cluster_healthy() {
   local d pid
   for d in "${DAEMONS[@]}"; do
+    # Only one of the datastores runs: a daemon this run never started has no command line.
+    [ -f "$PUCK_RUN/$d.cmd" ] || continue
     pid=$(cat "$PUCK_RUN/$d.pid" 2>/dev/null) || return 1
     kill -0 "$pid" 2>/dev/null || return 1
   done
+  [ -f "$PUCK_RUN/kube-apiserver.cmd" ] || return 1
   [ -x "$PUCK_STATE/bin/kubectl" ] || return 1
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get --raw /readyz >/dev/null 2>&1 || return 1
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get nodes \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Brings up a single-node Kubernetes on this machine from upstream parts (etcd, kube-apiserver,
+# Brings up a single-node Kubernetes on this machine from upstream parts (kine on SQLite, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubelet with containerd and runc, kube-proxy, CNI bridge)
 # with k3s's add-ons (Rancher's local-path provisioner, CoreDNS) and address layout, and prints the
 # admin kubeconfig's path on its last line.
@@ -23,18 +23,18 @@ fi
 
 ensure_host_packages
 bin=$(bash "$here/build.sh")
-if [ -d "$PUCK_STATE/etcd" ]; then
+if cluster_has_data; then
   log "Resuming the cluster in $PUCK_STATE (clearing what its last run left behind)"
 else
   log "Creating a new cluster in $PUCK_STATE"
 fi
 stop_cluster
-load_network_layout
+load_layout
 
 node_ip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
 [ -n "$node_ip" ] || node_ip=$(hostname -I | awk '{print $1}')
 node_name=$(hostname | tr '[:upper:]' '[:lower:]')
-mkdir -p "$PUCK_STATE"/{pki,logs,etcd,kubelet,storage,cni/net.d,containerd} "$PUCK_RUN" "$PUCK_STATE/bin"
+mkdir -p "$PUCK_STATE"/{pki,logs,kubelet,storage,cni/net.d,containerd} "$PUCK_RUN" "$PUCK_STATE/bin"
 for b in kubectl; do ln -sf "$bin/$b" "$PUCK_STATE/bin/$b"; done
 
 log "Writing certificates for node $node_name ($node_ip)"
@@ -91,12 +91,25 @@ addon_images_job=$!
 
 # --- control plane ---------------------------------------------------------------------------
 pki=$PUCK_STATE/pki
-# etcd syncs every write to disk: after a power cut the cluster must still hold what it acknowledged.
-start_daemon etcd "$bin/etcd" --name puck --data-dir "$PUCK_STATE/etcd" \
-  --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
-  --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
-  --initial-cluster puck=http://127.0.0.1:2380 --log-level warn
-wait_until 30 "etcd to answer" curl -fsS http://127.0.0.1:2379/health
+# The datastore syncs what it acknowledges to disk: after a power cut the cluster still holds it.
+case "$DATASTORE" in
+  kine)
+    # As a single k3s server runs it: SQLite in WAL mode behind kine's etcd API.
+    mkdir -p "$(dirname "$KINE_DB")"
+    start_daemon kine "$bin/kine" --listen-address 127.0.0.1:2379 \
+      --endpoint "sqlite://$KINE_DB?_journal=WAL&cache=shared&_busy_timeout=30000&_txlock=immediate"
+    wait_until 30 "kine to answer" bash -c '</dev/tcp/127.0.0.1/2379'
+    ;;
+  etcd)
+    mkdir -p "$PUCK_STATE/etcd"
+    start_daemon etcd "$bin/etcd" --name puck --data-dir "$PUCK_STATE/etcd" \
+      --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
+      --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
+      --initial-cluster puck=http://127.0.0.1:2380 --log-level warn
+    wait_until 30 "etcd to answer" curl -fsS http://127.0.0.1:2379/health
+    ;;
+  *) die "$LAYOUT_FILE names an unknown datastore: $DATASTORE" ;;
+esac
 
 start_daemon kube-apiserver "$bin/kube-apiserver" \
   --advertise-address "$node_ip" --bind-address 0.0.0.0 --secure-port 6443 \

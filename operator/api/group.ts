@@ -59,7 +59,14 @@ export const CONDITION = {
   ready: "Ready",
   /** The agent's activity report is fresh enough to act on. */
   activityFresh: "ActivityFresh",
+  /** The home volume is fuller than DISK_PRESSURE_PERCENT. */
+  diskPressure: "DiskPressure",
+  /** The home volume claim was deleted by hand while the Sprite existed (a record: it stays True). */
+  homeVolumeLost: "HomeVolumeLost",
 } as const;
+
+/** Percent of the home volume in use from which the Sprite warns (event and DiskPressure condition). */
+export const DISK_PRESSURE_PERCENT = 90;
 
 /** Reasons for phases, conditions and Events: CamelCase words, stable for scripts. */
 export const REASON = {
@@ -83,6 +90,13 @@ export const REASON = {
   agentReporting: "AgentReporting",
   agentNotReporting: "AgentNotReporting",
   awaitingFirstReport: "AwaitingFirstReport",
+  // DiskPressure condition, and its events.
+  diskAlmostFull: "DiskAlmostFull",
+  diskOk: "DiskOk",
+  diskUnknown: "DiskUnknown",
+  // HomeVolumeLost condition and event.
+  homeVolumeLost: "HomeVolumeLost",
+  homeVolumeDeleting: "HomeVolumeDeleting",
   // Events.
   created: "Created",
   woke: "Woke",

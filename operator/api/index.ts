@@ -1,4 +1,5 @@
 // The Sprite API: the one module the agent and the CLI import from the operator.
 export * from "./group.js";
 export * from "./sprite-schema.js";
+export * from "./disk.js";
 export { crd } from "./crd.js";

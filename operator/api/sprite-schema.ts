@@ -19,6 +19,12 @@ export const SPRITE_NAME_MAX_LENGTH = 40;
 export const QUANTITY_PATTERN = "^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$";
 export const IDLE_TIMEOUT_MINUTES = { min: 1, max: 10080, default: 30 } as const;
 export const DEFAULT_STORAGE_SIZE = "10Gi";
+/**
+ * What the main container requests when the Sprite names no request or limit of its own for a
+ * resource: a shell, an editor and a small build. Without any, a Sprite would be BestEffort — not
+ * counted by the scheduler, and the first to be evicted or OOM-killed when its node runs short.
+ */
+export const DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
 export const PHASES = ["Starting", "Active", "Hibernating", "Terminating"] as const;
 
 const resourceList = map(quantity({ pattern: QUANTITY_PATTERN }), { maxProperties: 8 });
@@ -53,7 +59,10 @@ export const spriteSpecSchema = object(
     }),
     resources: object(
       { requests: resourceList, limits: resourceList },
-      { description: "CPU and memory for the Sprite's main container, as in a container's resources." },
+      {
+        description:
+          "CPU and memory for the Sprite's main container, as in a container's resources. A resource with neither a request nor a limit here is requested at 100m CPU / 256Mi memory.",
+      },
     ),
     activity: object(
       {
@@ -135,6 +144,15 @@ const condition = object(
   { required: ["type", "status", "reason", "lastTransitionTime"] },
 );
 
+export const diskUsageSchema = object(
+  {
+    usedBytes: integer({ description: "Bytes in use on the home volume's filesystem (statfs: blocks minus free blocks).", format: "int64", minimum: 0 }),
+    totalBytes: integer({ description: "The filesystem's size in bytes (statfs: blocks).", format: "int64", minimum: 0 }),
+    availableBytes: integer({ description: "Bytes the user may still write (statfs: blocks available to unprivileged users).", format: "int64", minimum: 0 }),
+  },
+  { required: ["usedBytes", "totalBytes"], description: "The home volume's filesystem as the agent last saw it; kept while the Sprite hibernates." },
+);
+
 export const spriteStatusSchema = object({
   phase: enumOf(PHASES),
   podName: string(),
@@ -149,12 +167,16 @@ export const spriteStatusSchema = object({
     "Last activity the agent saw: terminal input or output, an exec, a busy process, or a connect (a new spec.wakeRequestedAt).",
   ),
   activity: activityReportSchema,
+  disk: diskUsageSchema,
   // Written by the operator:
   reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
   message: string({ description: "The reason, for humans." }),
   hibernatesAt: dateTime("When the Sprite hibernates if nothing else happens; unset while activity holds it awake."),
   wokeAt: dateTime("When the Sprite last woke (scaled to 1)."),
   hibernatedAt: dateTime("When the Sprite last hibernated (scaled to 0)."),
+  homeSetUpAt: dateTime(
+    "When the home volume was first found set up for the Sprite's user; pods made after it start without the setup init containers.",
+  ),
   observedWakeRequestedAt: dateTime(
     "The spec.wakeRequestedAt the operator last acted on: a different one is a new wake request, whatever the clocks say.",
   ),
@@ -186,3 +208,4 @@ export type SpriteSession = NonNullable<ActivityReport["sessions"]>[number];
 export type BusyProcess = NonNullable<ActivityReport["busyProcesses"]>[number];
 export type Condition = NonNullable<SpriteStatus["conditions"]>[number];
 export type Phase = (typeof PHASES)[number];
+export type DiskUsage = TypeOf<typeof diskUsageSchema>;

@@ -1,0 +1,30 @@
+// How full a home volume is, as every component computes it from the agent's figures. Pure.
+import { DISK_PRESSURE_PERCENT } from "./group.js";
+import type { DiskUsage } from "./sprite-schema.js";
+
+/**
+ * Percent in use as `df` computes it: of what the user can reach (used + available), so blocks a
+ * filesystem reserves for root count as full; rounded up, so 89.1 % is not yet a calm 89.
+ */
+export function usedPercent(disk: DiskUsage): number {
+  const reachable = disk.usedBytes + (disk.availableBytes ?? disk.totalBytes - disk.usedBytes);
+  return reachable <= 0 ? 0 : Math.ceil((disk.usedBytes * 100) / reachable);
+}
+
+export const underDiskPressure = (disk: DiskUsage | undefined): boolean => disk !== undefined && usedPercent(disk) >= DISK_PRESSURE_PERCENT;
+
+/** Bytes for people, in binary units as `df -h` prints them: 512M, 9.3G. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "K", "M", "G", "T", "P"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const text = unit === 0 || value >= 10 ? Math.round(value).toString() : value.toFixed(1);
+  return `${text}${units[unit]}`;
+}
+
+/** "9.3G/10G (93%)" */
+export const formatDisk = (disk: DiskUsage): string => `${formatBytes(disk.usedBytes)}/${formatBytes(disk.totalBytes)} (${usedPercent(disk)}%)`;
