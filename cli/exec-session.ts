@@ -2,11 +2,10 @@
 // asked: raw mode, resizes, and the terminal restored on every way out, signals included.
 import type { Readable, Writable } from "node:stream";
 import { EXIT, PuckError } from "./errors.js";
-import { outcomeOf, type ExecStatus } from "./exec-status.js";
+import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
+import { socketConfig } from "../kube/exec-socket.js";
 import type { Io } from "./io.js";
-import type { ClusterAccess } from "../kube/access.js";
 import type { KubeClient } from "../kube/client.js";
-import type { Credentials } from "../kube/credentials.js";
 import { loadExecLibrary } from "./lazy-deps.js";
 
 export interface ExecRequest {
@@ -19,26 +18,6 @@ export interface ExecRequest {
 }
 
 
-/**
- * The two methods of client-node's KubeConfig that its WebSocketHandler calls, answered from puck's
- * own kubeconfig reading: loading KubeConfig itself costs a quarter of a second.
- */
-function socketConfig(access: ClusterAccess, creds: Credentials) {
-  return {
-    getCurrentCluster: () => ({ name: "puck", server: access.server, skipTLSVerify: access.insecure }),
-    applyToHTTPSOptions: async (opts: Record<string, unknown>) => {
-      if (access.ca) opts.ca = access.ca;
-      if (creds.cert) opts.cert = creds.cert;
-      if (creds.key) opts.key = creds.key;
-      if (access.insecure) opts.rejectUnauthorized = false;
-      if (access.tlsServerName) opts.servername = access.tlsServerName;
-      const headers = (opts.headers ?? {}) as Record<string, string>;
-      if (creds.token) headers.Authorization = `Bearer ${creds.token}`;
-      else if (access.username !== undefined && access.password !== undefined) opts.auth = `${access.username}:${access.password}`;
-      opts.headers = headers;
-    },
-  } as never;
-}
 
 /**
  * Runs `true` in the container, without stdin, and says whether it ran: how a wake learns the main

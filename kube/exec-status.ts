@@ -1,4 +1,4 @@
-// The exit code of a remote command, read from the exec status channel's V1Status.
+// The exit code of a command run over the exec WebSocket, read from its status channel's V1Status.
 
 export interface ExecStatus {
   status?: string;

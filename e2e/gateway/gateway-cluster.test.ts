@@ -1,0 +1,167 @@
+// The gateway on the real cluster: OpenSSH's clients reach a hibernated Sprite through it, which
+// wakes it through the shared wake path and runs shells, commands and sftp in its pod over the
+// exec WebSocket. The gateway runs here as a process with the admin kubeconfig; the operator too.
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import type { AddressInfo, Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ssh2 from "ssh2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KubeBackend } from "../../gateway/kube-backend.js";
+import { createGatewayServer } from "../../gateway/ssh-server.js";
+import { installCrd, kubeClient, kubectl, makeNamespace } from "../lib/cluster.js";
+import { freePort, startOperator, type OperatorProcess } from "../lib/operator-process.js";
+import { deleteSprites } from "../lib/puck-cli.js";
+import { openTerminal } from "../lib/terminal.js";
+import { waitFor } from "../lib/wait.js";
+import { createSprite, getSprite, patchSpec } from "../operator/sprites.js";
+
+const { utils } = ssh2;
+const dir = mkdtempSync(join(tmpdir(), "puck-gwk-"));
+const hostKey = utils.generateKeyPairSync("ed25519");
+const events: string[] = [];
+let ns: { name: string; remove: () => Promise<void> };
+let operator: OperatorProcess | undefined;
+let gateway: Server;
+let port: number;
+
+spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "alice", "-f", join(dir, "alice")]);
+const alicePub = readFileSync(join(dir, "alice.pub"), "utf8").trim();
+
+const sshOptions = () => [
+  "-F", "/dev/null", "-i", join(dir, "alice"), "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`,
+  "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+];
+
+function run(file: string, args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { timeout: 180_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 255) : 0, stdout, stderr });
+    });
+    child.stdin?.end(input);
+  });
+}
+
+const ssh = (command: string[], input = "") => run("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", ...command], input);
+const phase = async () => (await getSprite(ns.name, "dev"))?.status?.phase;
+const podGone = async () => (await kubectl(["-n", ns.name, "get", "pods", "-l", "puck.sandwich.labs/sprite=dev", "-o", "name"])).stdout.trim() === "";
+
+async function hibernate(): Promise<void> {
+  await patchSpec(ns.name, "dev", { hibernateRequestedAt: new Date().toISOString() });
+  await waitFor(async () => (await phase()) === "Hibernating" && (await podGone()), {
+    timeoutMs: 120_000, what: "Sprite dev to hibernate and its pod to go", describe: () => getSprite(ns.name, "dev"),
+  });
+}
+
+beforeAll(async () => {
+  await installCrd();
+  ns = await makeNamespace("gateway");
+  operator = await startOperator({ namespace: ns.name });
+  await createSprite(ns.name, "dev", { idleTimeoutMinutes: 30, authorizedKeys: [alicePub] });
+  await waitFor(async () => (await phase()) === "Active", { timeoutMs: 180_000, what: "Sprite dev to be Active", describe: () => getSprite(ns.name, "dev") });
+  await hibernate();
+  gateway = createGatewayServer({
+    hostKey: hostKey.private,
+    backend: new KubeBackend(await kubeClient()),
+    defaultNamespace: ns.name,
+    log: (event, fields = {}) => events.push(`${event} ${JSON.stringify(fields)}`),
+  });
+  await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+  port = (gateway.address() as AddressInfo).port;
+  writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${hostKey.public}\n`);
+}, 400_000);
+
+afterAll(async () => {
+  gateway?.close();
+  if (ns && operator) await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  await operator?.stop();
+  await ns?.remove();
+});
+
+describe("the gateway on the cluster", () => {
+  it("ssh to a hibernated Sprite wakes it and runs the command in its pod", async () => {
+    expect(await phase()).toBe("Hibernating");
+    const started = Date.now();
+    const r = await ssh(["echo woke; hostname; pwd"]);
+    console.log(`[gateway] ssh dev@gw from hibernation -> command done: ${Date.now() - started} ms`);
+    expect(r, events.slice(-5).join("\n")).toMatchObject({ code: 0, stdout: "woke\ndev-0\n/home/sprite\n" });
+    expect(await phase()).toBe("Active");
+  });
+
+  it("keeps stdout and stderr apart, passes stdin to its end, and returns the exit code", async () => {
+    const r = await ssh(["wc -c; echo err >&2; exit 4"], "x".repeat(100_000));
+    expect(r).toEqual({ code: 4, stdout: "100000\n", stderr: "err\n" });
+  });
+
+  it("gives a login shell in a terminal that follows a resize", async () => {
+    const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "dev@127.0.0.1"], { columns: 100, rows: 30 });
+    try {
+      await term.waitForText(/sprite@dev-0:~\$ $/m, 60_000, "the Sprite's bash prompt");
+      term.resize(120, 40);
+      await waitFor(() => {
+        if (/^40 120$/m.test(term.text())) return true;
+        term.write("stty size\r");
+        return false;
+      }, { timeoutMs: 15_000, intervalMs: 500, what: "the new window size in the Sprite's shell" });
+      term.write("exit 3\r");
+      expect(await term.exited(20_000)).toBe(3);
+    } finally {
+      term.kill();
+    }
+  });
+
+  it("sftp and rsync copy files into the Sprite's home, byte for byte", async () => {
+    const payload = Buffer.from(Array.from({ length: 1_000_000 }, (_, i) => (i * 31) % 251));
+    writeFileSync(join(dir, "payload"), payload);
+    writeFileSync(join(dir, "batch"), `put ${join(dir, "payload")} up.bin\nget up.bin ${join(dir, "down.bin")}\n`);
+    const sftp = await run("sftp", [...sshOptions(), "-P", String(port), "-b", join(dir, "batch"), "dev@127.0.0.1"]);
+    expect(sftp.code, sftp.stderr).toBe(0);
+    expect(readFileSync(join(dir, "down.bin")).equals(payload)).toBe(true);
+    const e = ["ssh", ...sshOptions(), "-p", String(port)].join(" ");
+    const rsync = await run("rsync", ["-a", "-e", e, join(dir, "payload"), "dev@127.0.0.1:synced.bin"]);
+    expect(rsync.code, rsync.stderr).toBe(0);
+    expect((await ssh(["sha256sum < up.bin; sha256sum < synced.bin"])).stdout.split("\n").filter(Boolean).map((l) => l.split(" ")[0]))
+      .toEqual(Array(2).fill(spawnSync("sha256sum", [join(dir, "payload")], { encoding: "utf8" }).stdout.split(" ")[0]));
+  });
+
+  it("ssh -L reaches a server on the Sprite's localhost through the pod's port-forward", async () => {
+    // perl-base is in every Debian image: a one-line HTTP server on the Sprite's loopback.
+    const server = String.raw`use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:8080", Listen => 5, ReuseAddr => 1) or die;
+      while (my $c = $s->accept) { my $l; while (($l = <$c>) && $l ne "\r\n") {} print $c "HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\nfrom-sprite"; close $c }`;
+    writeFileSync(join(dir, "server.pl"), server);
+    const put = await run("scp", [...sshOptions(), "-P", String(port), join(dir, "server.pl"), "dev@127.0.0.1:server.pl"]);
+    expect(put.code, put.stderr).toBe(0);
+    // A dev server running in a session of its own, as it would in a terminal.
+    const devServer = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", "exec perl server.pl"]);
+    await waitFor(async () => (await ssh(["grep -q '0100007F:1F90 .* 0A ' /proc/net/tcp && echo listening"])).stdout === "listening\n", {
+      timeoutMs: 30_000, intervalMs: 500, what: "the Sprite's test server to listen on 8080",
+    });
+    const local = await freePort();
+    const tunnel = spawn("ssh", [...sshOptions(), "-N", "-o", "ExitOnForwardFailure=yes", "-L", `${local}:localhost:8080`, "-p", String(port), "dev@127.0.0.1"]);
+    let tunnelErr = "";
+    tunnel.stderr.on("data", (d: Buffer) => (tunnelErr += d.toString()));
+    let last: unknown;
+    try {
+      const body = await waitFor(async () => {
+        const r = await run("curl", ["-sS", "--max-time", "5", `http://127.0.0.1:${local}/`]);
+        last = r;
+        return r.code === 0 && r.stdout === "from-sprite" ? r.stdout : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500, what: "curl through ssh -L to answer from the Sprite", describe: async () => ({ last, tunnelErr, inside: await ssh(["curl -sS --max-time 3 http://127.0.0.1:8080/; ps -o pid,stat,args ax"]), events: events.slice(-3) }) });
+      expect(body).toBe("from-sprite");
+    } finally {
+      tunnel.kill();
+      devServer.kill();
+    }
+  });
+
+  it("a key the Sprite does not list is refused like an unknown Sprite", async () => {
+    spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "mallory")]);
+    const other = await run("ssh", [...sshOptions().map((o) => (o === join(dir, "alice") ? join(dir, "mallory") : o)), "-p", String(port), "dev@127.0.0.1", "true"]);
+    const unknown = await run("ssh", [...sshOptions(), "-p", String(port), "nosuch@127.0.0.1", "true"]);
+    for (const r of [other, unknown]) {
+      expect(r.code).toBe(255);
+      expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
+    }
+  });
+});

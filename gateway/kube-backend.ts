@@ -1,0 +1,187 @@
+// The gateway's SpriteBackend on the cluster: keys read from the Sprite, the shared wake path
+// (operator/api/wake.ts), programs run over the exec WebSocket and forwards over the port-forward
+// WebSocket of the Sprite's pod — all with the gateway's own service account.
+import type { Duplex, Readable } from "node:stream";
+import { Writable } from "node:stream";
+import { Exec } from "@kubernetes/client-node/dist/exec.js";
+import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
+import type { KubeClient } from "../kube/client.js";
+import { isStatus, KubeError } from "../kube/errors.js";
+import { socketConfig } from "../kube/exec-socket.js";
+import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
+import { resourcePath } from "../kube/paths.js";
+import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../operator/api/index.js";
+import { follow, WakeError, type WakeClient } from "../operator/api/wake.js";
+import { WakeFailed, type Program, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
+import type { SpriteRef } from "./ssh-user.js";
+
+/** sftp-server where Debian, Ubuntu, Fedora and Alpine put it; an image without one is told what to install. */
+const SFTP = `for s in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server /usr/lib/ssh/sftp-server; do
+  [ -x "$s" ] && exec "$s"
+done
+echo "puck: this Sprite's image has no sftp-server: install it (Debian/Ubuntu: openssh-sftp-server, Alpine: openssh-sftp-server)" >&2
+exit 127`;
+
+/** Quotes a value for /bin/sh. */
+const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The command a session runs, as sshd would: in the home directory, the login shell (bash when the
+ * image has it, else sh) or the client's command run by it, with the variables the client sent.
+ */
+export function sessionCommand(program: Program, env: Record<string, string>): string[] {
+  const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)}; `).join("");
+  const prelude = `${exports}cd ${HOME_DIR} 2>/dev/null; `;
+  const shell = `if command -v bash >/dev/null; then S=bash; else S=sh; fi; `;
+  switch (program.kind) {
+    case "shell":
+      return ["/bin/sh", "-c", `${prelude}${shell}exec "$S" -l`];
+    case "exec":
+      return ["/bin/sh", "-c", `${prelude}${shell}exec "$S" -c "$1"`, "sh", program.command];
+    case "sftp":
+      return ["/bin/sh", "-c", `${prelude}${SFTP}`];
+  }
+}
+
+export interface KubeBackendOptions {
+  /** How long a wake may take before the session is told it failed. */
+  wakeTimeoutMs?: number;
+  now?: () => Date;
+}
+
+export class KubeBackend implements SpriteBackend {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: KubeBackendOptions = {},
+  ) {}
+
+  private spritePath = (ref: SpriteRef) => resourcePath(SPRITES, { namespace: ref.namespace, name: ref.name });
+
+  async authorizedKeys(ref: SpriteRef): Promise<readonly string[] | undefined> {
+    try {
+      const sprite = await this.client.request<Sprite>("GET", this.spritePath(ref));
+      return sprite.spec.authorizedKeys ?? [];
+    } catch (error) {
+      // 403 too: a namespace the gateway may not read holds no Sprite it can serve.
+      if (isStatus(error, 404) || isStatus(error, 403)) return undefined;
+      throw error;
+    }
+  }
+
+  private wakeClient(ref: SpriteRef): WakeClient {
+    const path = resourcePath(SPRITES, { namespace: ref.namespace });
+    return {
+      requestWake: (name, at) =>
+        this.client.request<Sprite>("PATCH", this.spritePath({ ...ref, name }), { body: { spec: { wakeRequestedAt: at.toISOString() } } }),
+      get: (name) => this.client.request<Sprite>("GET", this.spritePath({ ...ref, name })),
+      watch: (name, resourceVersion, onEvent, signal) =>
+        this.client.watch<Sprite>(path, { fieldSelector: `metadata.name=${name}`, resourceVersion }, (e) => {
+          if (e.type !== "BOOKMARK" && e.type !== "ERROR") onEvent({ type: e.type, object: e.object });
+        }, signal),
+      isTransient: (error) => error instanceof KubeError && (error.status === 0 || error.status >= 500 || error.status === 429),
+    };
+  }
+
+  async wake(ref: SpriteRef, progress: (step: string) => void, signal: AbortSignal): Promise<void> {
+    const client = this.wakeClient(ref);
+    const now = this.options.now?.() ?? new Date();
+    try {
+      const patched = await client.requestWake(ref.name, now);
+      await follow(client, patched, {
+        timeoutMs: this.options.wakeTimeoutMs ?? 180_000,
+        signal,
+        onVerdict: (v) => {
+          if (v.state === "waiting") progress(v.step);
+        },
+      });
+    } catch (error) {
+      if (error instanceof WakeError) throw new WakeFailed(error.message);
+      if (isStatus(error, 404)) throw new WakeFailed("the Sprite is gone");
+      throw error;
+    }
+  }
+
+  private async handler() {
+    const config = socketConfig(this.client.access, await this.client.credentials());
+    return { config, handler: new WebSocketHandler(config) };
+  }
+
+  async run(ref: SpriteRef, request: RunRequest): Promise<RunResult> {
+    const { config, handler } = await this.handler();
+    const pod = childNames(ref.name).pod;
+    const tty = request.terminal !== undefined && request.program.kind !== "sftp";
+    const env = { ...request.env, ...(tty ? { TERM: request.terminal!.term } : {}) };
+    // client-node sends the window size from an output stream that has rows, columns and resize events.
+    const stdout = Object.assign(forward(request.stdout), tty ? { rows: request.terminal!.rows, columns: request.terminal!.cols } : {});
+    if (tty) {
+      request.onResize((size) => {
+        stdout.rows = size.rows;
+        stdout.columns = size.cols;
+        stdout.emit("resize");
+      });
+    }
+    let status: ExecStatus | undefined;
+    const socket = await new Exec(config, handler).exec(
+      ref.namespace,
+      pod,
+      MAIN_CONTAINER,
+      sessionCommand(request.program, env),
+      stdout,
+      tty ? null : forward(request.stderr),
+      request.stdin as Readable,
+      tty,
+      (s) => {
+        status = s as ExecStatus;
+      },
+    );
+    request.signal.addEventListener("abort", () => socket.close(), { once: true });
+    await new Promise<void>((resolve) => {
+      socket.on("close", () => resolve());
+      socket.on("error", () => resolve());
+    });
+    if (!status) throw new Error("the connection to the Sprite closed without the program's exit status (it may have hibernated, or its pod stopped)");
+    return { exitCode: outcomeOf(status).code };
+  }
+
+  async forward(ref: SpriteRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
+    const { handler } = await this.handler();
+    const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${childNames(ref.name).pod}/portforward?ports=${port}`;
+    // Each port has a data stream (0) and an error stream (1); each starts with the port number.
+    const skipPortNumber = [true, true];
+    let failure = "";
+    const socket = await handler.connect(path, null, (channel: number, data: Buffer) => {
+      let body = data;
+      if (skipPortNumber[channel]) {
+        skipPortNumber[channel] = false;
+        body = data.subarray(2);
+      }
+      if (channel === 0 && body.length > 0) stream.write(body);
+      else if (channel === 1 && body.length > 0) {
+        // The kubelet could not connect to the port (nothing listens there): this forward is over.
+        failure += body.toString("utf8");
+        return false;
+      }
+      return true;
+    });
+    stream.on("data", (chunk: Buffer) => socket.send(Buffer.concat([Buffer.from([0]), chunk])));
+    stream.on("end", () => socket.close());
+    stream.on("close", () => socket.close());
+    signal.addEventListener("abort", () => socket.close(), { once: true });
+    await new Promise<void>((resolve) => {
+      if (socket.readyState === socket.CLOSED) resolve();
+      socket.on("close", () => resolve());
+    });
+    stream.end();
+    if (failure) throw new Error(failure.trim());
+  }
+}
+
+/** A Writable that passes chunks to `target` without ever ending it: the SSH channel ends with its exit status. */
+function forward(target: NodeJS.WritableStream): Writable & { rows?: number; columns?: number } {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      if (target.write(chunk)) done();
+      else target.once("drain", () => done());
+    },
+  });
+}
