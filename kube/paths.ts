@@ -19,6 +19,7 @@ export const CORE = {
   serviceaccounts: { group: "", version: "v1", plural: "serviceaccounts" },
   events: { group: "", version: "v1", plural: "events" },
   configmaps: { group: "", version: "v1", plural: "configmaps" },
+  secrets: { group: "", version: "v1", plural: "secrets" },
   namespaces: { group: "", version: "v1", plural: "namespaces" },
   statefulsets: { group: "apps", version: "v1", plural: "statefulsets" },
   roles: { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles" },

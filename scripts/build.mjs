@@ -1,4 +1,4 @@
-// Bundles the three deployables with esbuild into self-contained files under dist/.
+// Bundles the four deployables with esbuild into self-contained files under dist/.
 import { build } from "esbuild";
 import { chmod, writeFile } from "node:fs/promises";
 
@@ -6,6 +6,7 @@ const entries = [
   { in: "operator/main.ts", out: "operator" },
   { in: "agent/main.ts", out: "agent" },
   { in: "cli/main.ts", out: "puck-cli" },
+  { in: "gateway/main.ts", out: "gateway" },
 ];
 // `build.mjs puck` builds the CLI: its launcher (dist/puck.js) and its bundle (dist/puck-cli.js).
 const only = process.argv.slice(2).map((name) => (name === "puck" ? "puck-cli" : name));
@@ -32,9 +33,15 @@ await Promise.all(
             "",
             "import { createRequire as __puckCreateRequire } from 'node:module';",
             "const require = __puckCreateRequire(import.meta.url);",
+            // ...and the __dirname some of them read at load (ssh2's agent module does).
+            "import { fileURLToPath as __puckFileURLToPath } from 'node:url';",
+            "const __dirname = __puckFileURLToPath(new URL('.', import.meta.url));",
           ].join("\n"),
         },
         metafile: false,
+        // ssh2 tries its optional native helpers in try/catch and runs without them: Puck builds
+        // none, so they stay out of the bundle (allowScripts in package.json keeps them unbuilt).
+        external: ["cpu-features", "*.node"],
       }),
     ),
 );

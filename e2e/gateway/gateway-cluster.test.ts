@@ -10,7 +10,8 @@ import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeBackend } from "../../gateway/kube-backend.js";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
-import { installCrd, kubeClient, kubectl, makeNamespace } from "../lib/cluster.js";
+import { installCrd, kubeClient, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
+import { ensureBundle } from "../lib/bundles.js";
 import { freePort, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { deleteSprites } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
@@ -162,6 +163,53 @@ describe("the gateway on the cluster", () => {
     for (const r of [other, unknown]) {
       expect(r.code).toBe(255);
       expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
+    }
+  });
+});
+
+describe("puck-gateway, the program", () => {
+  /** Starts dist/gateway.js on a free port; resolves once it serves, with its log so far. */
+  async function startGateway(): Promise<{ port: number; log: () => string; stop: () => Promise<void> }> {
+    const listen = await freePort();
+    const child = spawn(process.execPath, [
+      await ensureBundle("gateway"), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
+      "--default-namespace", ns.name, "--host-key-namespace", ns.name,
+    ]);
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    await waitFor(() => output.includes("Serving SSH"), { timeoutMs: 30_000, what: "puck-gateway to serve", describe: () => output });
+    return {
+      port: listen,
+      log: () => output,
+      stop: () => new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+    };
+  }
+
+  it("keeps one host key across restarts, in its Secret, and logs its fingerprint, never the key", async () => {
+    const first = await startGateway();
+    const before = await run("ssh-keyscan", ["-p", String(first.port), "127.0.0.1"]);
+    await first.stop();
+    const second = await startGateway();
+    try {
+      const after = await run("ssh-keyscan", ["-p", String(second.port), "127.0.0.1"]);
+      const keyOf = (r: { stdout: string }) => r.stdout.split("\n").find((l) => l.includes("ssh-ed25519"))?.split(" ").slice(1).join(" ");
+      expect(keyOf(before)).toMatch(/^ssh-ed25519 /);
+      expect(keyOf(after)).toBe(keyOf(before));
+      expect(first.log()).toMatch(/Created the SSH host key.*SHA256:/);
+      expect(second.log()).toMatch(/Loaded the SSH host key.*SHA256:/);
+      expect(first.log() + second.log()).not.toMatch(/PRIVATE KEY|b3BlbnNzaC1rZXktdjE/);
+      const secret = await kubectl(["-n", ns.name, "get", "secret", "puck-gateway-host-key", "-o", "jsonpath={.data}"]);
+      expect(secret.stdout).toContain("ssh_host_ed25519_key");
+      // And it serves: the program wires the same backend the tests above drove.
+      writeFileSync(join(dir, "known_hosts2"), `[127.0.0.1]:${second.port} ${keyOf(after)}\n`);
+      const r = await run("ssh", [...sshOptions().map((o) => o.replace(join(dir, "known_hosts"), join(dir, "known_hosts2"))), "-p", String(second.port), "dev@127.0.0.1", "echo through-the-program"]);
+      expect(r.stdout, r.stderr).toBe("through-the-program\n");
+    } finally {
+      await second.stop();
     }
   });
 });

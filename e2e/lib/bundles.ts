@@ -14,13 +14,14 @@ function findRoot(): string {
 }
 export const ROOT = findRoot();
 
-export type BundleName = "operator" | "agent" | "puck";
+export type BundleName = "operator" | "agent" | "puck" | "gateway";
 
-// operator/ holds the API and the logger every bundle imports; kube/ is the layer all three stand on.
+// operator/ holds the API every bundle imports; kube/ is the layer all of them stand on.
 const SOURCES: Record<BundleName, string[]> = {
   operator: ["operator", "kube"],
   agent: ["agent", "operator", "kube"],
   puck: ["cli", "operator", "kube"],
+  gateway: ["gateway", "operator", "kube"],
 };
 
 export const bundlePath = (name: BundleName) => join(ROOT, "dist", `${name}.js`);

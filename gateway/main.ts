@@ -1,0 +1,100 @@
+// puck-gateway's entry point: parses flags, loads cluster access, the logger and the host key, and
+// serves SSH until SIGTERM. `ssh dev@GATEWAY` reaches Sprite dev, waking it first.
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { AccessError, type ClusterAccess } from "../kube/access.js";
+import { createKubeClient } from "../kube/client.js";
+import { inClusterAccess } from "../kube/in-cluster.js";
+import { loadKubeconfig } from "../kube/kubeconfig.js";
+import { errorText, makeLogger, type LogLevel } from "../kube/logger.js";
+import { loadOrCreateHostKey } from "./host-key.js";
+import { KubeBackend } from "./kube-backend.js";
+import { createGatewayServer } from "./ssh-server.js";
+
+interface GatewayFlags {
+  listen: { host: string; port: number };
+  kubeconfig?: string;
+  defaultNamespace: string;
+  hostKeySecret: string;
+  /** Where the host key Secret lives: the flag, else the gateway's own namespace in a pod. */
+  hostKeyNamespace?: string;
+  logLevel: LogLevel;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`puck-gateway: ${message}\n`);
+  process.exit(2);
+}
+
+const listenAddress = (value: string) => {
+  const match = /^(.*):(\d+)$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) throw new InvalidArgumentError(`"${value}" is not HOST:PORT (e.g. 0.0.0.0:2222)`);
+  return { host: match[1] || "0.0.0.0", port };
+};
+
+function parseFlags(argv: string[]): GatewayFlags {
+  const program = new Command("puck-gateway")
+    .description("SSH gateway to Sprites: `ssh NAME[.NAMESPACE]@gateway` wakes the Sprite and opens a session in it")
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .option("--listen <host:port>", "address to serve SSH on", listenAddress, { host: "0.0.0.0", port: 2222 })
+    .option("--kubeconfig <path>", "kubeconfig to use (default: the pod's service account)")
+    .option("--default-namespace <ns>", "namespace of a user name without one (`dev` is Sprite dev in it)", "default")
+    .option("--host-key-secret <name>", "Secret that holds the SSH host key (made when missing)", "puck-gateway-host-key")
+    .option("--host-key-namespace <ns>", "namespace of that Secret (default: the gateway's own)")
+    .option("--log-level <level>", "debug, info, warn or error", "info");
+  program.parse(argv, { from: "user" });
+  return program.opts<GatewayFlags>();
+}
+
+async function loadAccess(flags: GatewayFlags): Promise<ClusterAccess> {
+  try {
+    if (flags.kubeconfig) return await loadKubeconfig({ kubeconfig: flags.kubeconfig }, process.env, () => import("yaml"));
+    return inClusterAccess(process.env);
+  } catch (error) {
+    if (error instanceof AccessError) fail(`${error.message}: ${error.hint}.`);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  let flags: GatewayFlags;
+  try {
+    flags = parseFlags(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof CommanderError && (error.code === "commander.helpDisplayed" || error.code === "commander.version")) process.exit(0);
+    fail(`${error instanceof Error ? error.message.replace(/^error: /, "") : error} (see --help)`);
+  }
+  const log = makeLogger({ level: flags.logLevel });
+  const access = await loadAccess(flags);
+  const client = createKubeClient(access, { userAgent: "puck-gateway" });
+  const keyNamespace = flags.hostKeyNamespace ?? (flags.kubeconfig ? flags.defaultNamespace : access.namespace);
+  const hostKey = await loadOrCreateHostKey(client, keyNamespace, flags.hostKeySecret);
+  log.info(hostKey.created ? "Created the SSH host key" : "Loaded the SSH host key", {
+    secret: `${keyNamespace}/${flags.hostKeySecret}`, fingerprint: hostKey.fingerprint, publicKey: hostKey.publicKey,
+  });
+  const server = createGatewayServer({
+    hostKey: hostKey.privateKey,
+    backend: new KubeBackend(client),
+    defaultNamespace: flags.defaultNamespace,
+    log: (event, fields = {}) => log.info(event, fields),
+  });
+  server.on("error", (error) => {
+    log.error("Could not serve SSH", { error: errorText(error) });
+    process.exit(1);
+  });
+  server.listen(flags.listen.port, flags.listen.host, () => log.info("Serving SSH", { address: `${flags.listen.host}:${flags.listen.port}` }));
+  const stop = (signal: string) => {
+    log.info("Stopping", { signal });
+    // New connections are refused at once; open sessions end with the process.
+    server.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`puck-gateway: ${errorText(error)}\n`);
+  process.exit(1);
+});
