@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds Puck's images (operator, agent, default Sprite) with whichever builder the machine has and
+# Builds Puck's images (operator, agent, SSH gateway, default Sprite) with whichever builder the machine has and
 # loads them where the cluster can use them. One Dockerfile per image; its base is a build argument:
 # the usual public bases by default, or bases made here with mmdebstrap when no registry is reachable
 # (PUCK_BASES=local, the default for Puck's local e2e cluster).
 #
 # Usage: images/build.sh [--load auto|local|k3s|none] [--tag TAG] [IMAGE...]
-#   IMAGE: operator, agent, sprite; debian and node (the plain bases, stand-ins for stock images
+#   IMAGE: operator, agent, gateway, sprite; debian and node (the plain bases, stand-ins for stock images
 #   that tests use); busybox and debian-user (more stand-ins: an alpine-like busybox-only image, and
 #   Debian with a non-root user of uid 2000); default: all
 #   --load local: the e2e cluster's containerd; k3s: `k3s ctr images import`; auto: whichever exists.
@@ -20,11 +20,11 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --load) load=$2; shift 2 ;;
     --tag) tag=$2; shift 2 ;;
-    operator|agent|sprite|debian|node|busybox|debian-user) images+=("$1"); shift ;;
+    operator|agent|gateway|sprite|debian|node|busybox|debian-user) images+=("$1"); shift ;;
     *) die "unknown argument '$1': usage: images/build.sh [--load auto|local|k3s|none] [--tag TAG] [operator|agent|sprite|debian...]" ;;
   esac
 done
-[ ${#images[@]} = 0 ] && images=(debian node sprite agent operator busybox debian-user)
+[ ${#images[@]} = 0 ] && images=(debian node sprite agent operator gateway busybox debian-user)
 
 if [ "$load" = auto ]; then
   if [ -S "$CONTAINERD_SOCK" ]; then load=local
@@ -100,7 +100,7 @@ if [ "$bases" = local ]; then
   node_base=$(local_node_base "$debian_base")
 fi
 
-if [[ " ${images[*]} " == *" operator "* || " ${images[*]} " == *" agent "* ]]; then
+if [[ " ${images[*]} " == *" operator "* || " ${images[*]} " == *" agent "* || " ${images[*]} " == *" gateway "* ]]; then
   log "Bundling with esbuild"
   (cd "$root" && node scripts/build.mjs)
 fi

@@ -32,7 +32,7 @@ case "$target" in
 esac
 
 say "Building and loading images"
-bash images/build.sh --load "$load" sprite agent operator
+bash images/build.sh --load "$load" sprite agent operator gateway
 
 say "Installing Puck (kubectl apply --server-side -k deploy)"
 "$kubectl_bin" apply --server-side --force-conflicts -k deploy >/dev/null

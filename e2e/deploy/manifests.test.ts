@@ -24,15 +24,22 @@ beforeAll(async () => {
 });
 
 describe("deploy/", () => {
-  it("installs the namespace, the CRD, the operator and its RBAC", () => {
+  it("installs the namespace, the CRD, the operator, the SSH gateway and their RBAC", () => {
     expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
+      "ClusterRole/puck-gateway",
       "ClusterRole/puck-operator",
+      "ClusterRoleBinding/puck-gateway",
       "ClusterRoleBinding/puck-operator",
       "CustomResourceDefinition/sprites.puck.sandwich.labs",
+      "Deployment/puck-gateway",
       "Deployment/puck-operator",
       "Namespace/puck-system",
+      "Role/puck-gateway-host-key",
       "Role/puck-operator-leader-election",
+      "RoleBinding/puck-gateway-host-key",
       "RoleBinding/puck-operator-leader-election",
+      "Service/puck-gateway",
+      "ServiceAccount/puck-gateway",
       "ServiceAccount/puck-operator",
     ]);
   });
@@ -49,13 +56,18 @@ describe("deploy/", () => {
       const ref = binding.roleRef as { name: string };
       expect(["cluster-admin", "admin", "edit"]).not.toContain(ref.name);
     }
-    // Secrets are never readable by the operator.
+    // No cluster-wide Secret access; the gateway reads its host key Secret by name, in its namespace.
     const rules = ofKind("ClusterRole").flatMap((r) => (r.rules as Rule[]) ?? []);
     expect(rules.flatMap((r) => r.resources ?? [])).not.toContain("secrets");
+    const secretRules = ofKind("Role").flatMap((r) => ((r.rules as (Rule & { resourceNames?: string[] })[]) ?? []).filter((rule) => rule.resources?.includes("secrets")));
+    expect(secretRules).toEqual([
+      { apiGroups: [""], resources: ["secrets"], resourceNames: ["puck-gateway-host-key"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
+    ]);
   });
 
   it("runs the operator non-root, read-only, without capabilities, with probes and resources", () => {
-    const [deployment] = ofKind("Deployment");
+    const deployment = ofKind("Deployment").find((d) => d.metadata.name === "puck-operator");
     const pod = (deployment as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
     const container = (pod.containers as Record<string, unknown>[])[0]!;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
@@ -68,6 +80,17 @@ describe("deploy/", () => {
     expect(container).toHaveProperty("livenessProbe.httpGet.path", "/healthz");
     expect(container).toHaveProperty("resources.limits.memory");
     expect(container.args).toContain("--leader-elect=true");
+  });
+
+  it("runs the gateway non-root, read-only, without capabilities, behind a LoadBalancer off port 22", () => {
+    const deployment = ofKind("Deployment").find((d) => d.metadata.name === "puck-gateway");
+    const pod = (deployment as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+    const container = (pod.containers as Record<string, unknown>[])[0]!;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(container).toHaveProperty("resources.limits.memory");
+    const [service] = ofKind("Service");
+    expect(service).toMatchObject({ spec: { type: "LoadBalancer", ports: [{ port: 2222 }] } });
   });
 
   it("passes a server-side dry run on the cluster", async () => {
