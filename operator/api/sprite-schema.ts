@@ -54,7 +54,7 @@ export const spriteSpecSchema = object(
       default: IDLE_TIMEOUT_MINUTES.default,
     }),
     authorizedKeys: array(string({ maxLength: 16384 }), {
-      description: "SSH public keys allowed to log in, written to ~/.ssh/authorized_keys.",
+      description: "OpenSSH authorized_keys lines whose keys may log in through the Puck SSH gateway (ssh NAME[.NAMESPACE]@gateway). Honoured options: restrict, no-pty, pty, no-port-forwarding, port-forwarding; a line with any other option (command=, from=, permitopen=...) is not used. Nothing is written into the Sprite.",
       maxItems: 64,
     }),
     resources: object(
