@@ -1,10 +1,8 @@
 // puck-gateway's entry point: parses flags, loads cluster access, the logger and the host key, and
 // serves SSH until SIGTERM. `ssh dev@GATEWAY` reaches Sprite dev, waking it first.
-import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { AccessError, type ClusterAccess } from "../kube/access.js";
+import { Command, InvalidArgumentError } from "commander";
+import { parseProgramFlags, programAccess } from "../kube/program-access.js";
 import { createKubeClient } from "../kube/client.js";
-import { inClusterAccess } from "../kube/in-cluster.js";
-import { loadKubeconfig } from "../kube/kubeconfig.js";
 import { errorText, makeLogger, type LogLevel } from "../kube/logger.js";
 import { loadOrCreateHostKey } from "./host-key.js";
 import { KubeBackend } from "./kube-backend.js";
@@ -18,11 +16,6 @@ interface GatewayFlags {
   /** Where the host key Secret lives: the flag, else the gateway's own namespace in a pod. */
   hostKeyNamespace?: string;
   logLevel: LogLevel;
-}
-
-function fail(message: string): never {
-  process.stderr.write(`puck-gateway: ${message}\n`);
-  process.exit(2);
 }
 
 const listenAddress = (value: string) => {
@@ -47,26 +40,10 @@ function parseFlags(argv: string[]): GatewayFlags {
   return program.opts<GatewayFlags>();
 }
 
-async function loadAccess(flags: GatewayFlags): Promise<ClusterAccess> {
-  try {
-    if (flags.kubeconfig) return await loadKubeconfig({ kubeconfig: flags.kubeconfig }, process.env, () => import("yaml"));
-    return inClusterAccess(process.env);
-  } catch (error) {
-    if (error instanceof AccessError) fail(`${error.message}: ${error.hint}.`);
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  let flags: GatewayFlags;
-  try {
-    flags = parseFlags(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof CommanderError && (error.code === "commander.helpDisplayed" || error.code === "commander.version")) process.exit(0);
-    fail(`${error instanceof Error ? error.message.replace(/^error: /, "") : error} (see --help)`);
-  }
+  const flags = parseProgramFlags("puck-gateway", parseFlags);
   const log = makeLogger({ level: flags.logLevel });
-  const access = await loadAccess(flags);
+  const access = await programAccess("puck-gateway", flags.kubeconfig);
   const client = createKubeClient(access, { userAgent: "puck-gateway" });
   const keyNamespace = flags.hostKeyNamespace ?? (flags.kubeconfig ? flags.defaultNamespace : access.namespace);
   const hostKey = await loadOrCreateHostKey(client, keyNamespace, flags.hostKeySecret);

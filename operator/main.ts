@@ -1,11 +1,9 @@
 // The operator's entry point: parses flags, loads the kubeconfig, makes the logger, and starts.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
-import { CommanderError } from "commander";
-import { AccessError, type ClusterAccess } from "../kube/access.js";
+import type { ClusterAccess } from "../kube/access.js";
+import { parseProgramFlags, programAccess } from "../kube/program-access.js";
 import { createKubeClient, type RequestRecord } from "../kube/client.js";
-import { inClusterAccess } from "../kube/in-cluster.js";
-import { loadKubeconfig } from "../kube/kubeconfig.js";
 import { Controller } from "./controller.js";
 import { makeEventRecorder } from "./events.js";
 import { parseFlags, type OperatorFlags } from "./flags.js";
@@ -13,22 +11,6 @@ import { serve } from "./http-server.js";
 import { LeaderElector } from "./leader-election.js";
 import { errorText, makeLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
-
-function fail(message: string): never {
-  process.stderr.write(`puck-operator: ${message}\n`);
-  process.exit(2);
-}
-
-/** --kubeconfig on a host (its current context), else the pod's service account. */
-async function loadAccess(flags: OperatorFlags): Promise<ClusterAccess> {
-  try {
-    if (flags.kubeconfig) return await loadKubeconfig({ kubeconfig: flags.kubeconfig }, process.env, () => import("yaml"));
-    return inClusterAccess(process.env);
-  } catch (error) {
-    if (error instanceof AccessError) fail(`${error.message}: ${error.hint}.`);
-    throw error;
-  }
-}
 
 /** Where the leader-election Lease lives: the flag, else the operator's own namespace in a pod. */
 function leaseNamespace(flags: OperatorFlags, access: ClusterAccess): string {
@@ -47,15 +29,9 @@ function countRequests(metrics: Metrics) {
 }
 
 async function main(): Promise<void> {
-  let flags: OperatorFlags;
-  try {
-    flags = parseFlags(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof CommanderError && (error.code === "commander.helpDisplayed" || error.code === "commander.version")) process.exit(0);
-    fail(`${error instanceof Error ? error.message.replace(/^error: /, "") : error} (see --help)`);
-  }
+  const flags = parseProgramFlags("puck-operator", parseFlags);
   const log = makeLogger({ level: flags.logLevel });
-  const access = await loadAccess(flags);
+  const access = await programAccess("puck-operator", flags.kubeconfig);
   const metrics = new Metrics();
   const client = createKubeClient(access, { onRequest: countRequests(metrics), userAgent: "puck-operator" });
   const identity = `${hostname()}_${randomBytes(4).toString("hex")}`;
