@@ -100,6 +100,8 @@ describe("follow", () => {
     /** A watch that shows the given Sprite, then stays open until aborted. */
     const open = (shown: Sprite) => {
       const client = scripted([]);
+      // A re-read may come when the deadline's timer ends the watch a moment early: it sees the same.
+      client.get = async () => shown;
       client.watch = async (_n, _rv, onEvent, signal) => {
         onEvent({ type: "MODIFIED", object: shown });
         await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
