@@ -36,8 +36,9 @@ it("after the API server restarts, new Sprites are made and hand-deleted childre
     },
   );
   const metrics = await (await fetch(operator.metricsUrl)).text();
-  // Every watch (Sprites and seven kinds of children) listed again and is watching.
-  expect(metricValue(metrics, "puck_watch_synced")).toBe(8);
+  // Every watch (Sprites, seven kinds of children, StatefulSets' FailedCreate events) listed again
+  // and is watching.
+  expect(metricValue(metrics, "puck_watch_synced")).toBe(9);
   // Same process all along: the operator never logged its own shutdown.
   expect(operator.logs()).not.toContain("Stopping operator");
 });
