@@ -2,11 +2,11 @@
 // user) and busybox alone (/bin/sh, no bash, no procps). Create, connect (the right shell), activity
 // seen, keep-alive from inside without Puck's script, hibernate, wake, data intact.
 // Needs puck-debian:dev and puck-busybox:dev in the node (images/build.sh debian busybox).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Sprite } from "../../operator/api/index.js";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { deleteSprites, ensurePuckBuilt, puck, puckInTerminal, type PuckTerminal } from "../lib/puck-cli.js";
+import { kubectl } from "../lib/cluster.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
+import { puck, puckInTerminal } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 
 const IMAGES = [
@@ -17,24 +17,11 @@ const IMAGES = [
 /** README's keep-alive without the `keepawake` script: POSIX sh and GNU or busybox date. */
 const KEEP_AWAKE_ONE_LINER = "mkdir -p ~/.puck && date -u -d @$(( $(date +%s) + 7200 )) +%Y-%m-%dT%H:%M:%SZ > ~/.puck/keep-awake";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess | undefined;
-const terminals: PuckTerminal[] = [];
+const ns = useOperatorNamespace("images");
+const terminals = ns.terminals;
 const run = (args: string[]) => puck(["-n", ns.name, ...args], { timeoutMs: 150_000 });
 const sprite = async (name: string): Promise<Sprite> => JSON.parse((await kubectl(["get", "sprite", name, "-n", ns.name, "-o", "json"])).stdout) as Sprite;
 
-beforeAll(async () => {
-  await Promise.all([ensurePuckBuilt(), installCrd()]);
-  ns = await makeNamespace("images");
-  operator = await startOperator({ namespace: ns.name });
-});
-
-afterAll(async () => {
-  for (const t of terminals) t.kill();
-  if (ns && operator) await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-  await operator?.stop();
-  await ns?.remove();
-});
 
 describe.each(IMAGES)("$image", ({ name, image, shell }) => {
   it("create waits until Active; the home is root's, private", async () => {

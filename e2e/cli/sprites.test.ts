@@ -1,6 +1,6 @@
 // puck end to end, with the real operator: create, list, connect (pipes and a real terminal), top,
 // keepawake, describe, failures to start, delete. Run: npx vitest run --project cluster e2e/cli
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,14 +8,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import * as pty from "node-pty";
-import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { deleteSprites, ensurePuckBuilt, PUCK, puck, puckInTerminal, stripAnsi, type PuckTerminal } from "../lib/puck-cli.js";
+import { kubeconfigPath, kubectl } from "../lib/cluster.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
+import { PUCK, puck, puckInTerminal, stripAnsi } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess | undefined;
-const terminals: PuckTerminal[] = [];
+const ns = useOperatorNamespace("cli");
+const terminals = ns.terminals;
 // -n goes first: anything after `--` belongs to the remote command.
 const run = (args: string[], options: Parameters<typeof puck>[1] = {}) => puck(["-n", ns.name, ...args], options);
 const term = (args: string[], options: Parameters<typeof puckInTerminal>[1] = {}) => {
@@ -34,18 +33,6 @@ async function hibernated(name: string) {
   });
 }
 
-beforeAll(async () => {
-  await Promise.all([ensurePuckBuilt(), installCrd()]);
-  ns = await makeNamespace("cli");
-  operator = await startOperator({ namespace: ns.name });
-});
-
-afterAll(async () => {
-  for (const t of terminals) t.kill();
-  if (ns && operator) await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-  await operator?.stop();
-  await ns?.remove();
-});
 
 describe("puck with the operator", () => {
   it("create waits until the Sprite is Active and writes every flag into the spec", async () => {

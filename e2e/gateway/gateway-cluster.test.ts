@@ -1,7 +1,7 @@
 // The gateway on the real cluster: OpenSSH's clients reach a hibernated Sprite through it, which
 // wakes it through the shared wake path and runs shells, commands and sftp in its pod over the
 // exec WebSocket. The gateway runs here as a process with the admin kubeconfig; the operator too.
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,39 +10,28 @@ import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeBackend } from "../../gateway/kube-backend.js";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
-import { installCrd, kubeClient, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
+import { kubeClient, kubeconfigPath, kubectl } from "../lib/cluster.js";
 import { ensureBundle } from "../lib/bundles.js";
-import { freePort, startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { deleteSprites } from "../lib/puck-cli.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
+import { freePort } from "../lib/operator-process.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { createSprite, getSprite, patchSpec } from "../operator/sprites.js";
+import { pinnedOptions, runClient } from "./openssh.js";
 
 const { utils } = ssh2;
 const dir = mkdtempSync(join(tmpdir(), "puck-gwk-"));
 const hostKey = utils.generateKeyPairSync("ed25519");
 const events: string[] = [];
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess | undefined;
+const ns = useOperatorNamespace("gateway");
 let gateway: Server;
 let port: number;
 
 spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "alice", "-f", join(dir, "alice")]);
 const alicePub = readFileSync(join(dir, "alice.pub"), "utf8").trim();
 
-const sshOptions = () => [
-  "-F", "/dev/null", "-i", join(dir, "alice"), "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`,
-  "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
-];
-
-function run(file: string, args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: 180_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 255) : 0, stdout, stderr });
-    });
-    child.stdin?.end(input);
-  });
-}
+const sshOptions = () => pinnedOptions(join(dir, "alice"), join(dir, "known_hosts"));
+const run = (file: string, args: string[], input = "") => runClient(file, args, input);
 
 const ssh = (command: string[], input = "") => run("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", ...command], input);
 const phase = async () => (await getSprite(ns.name, "dev"))?.status?.phase;
@@ -56,9 +45,6 @@ async function hibernate(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await installCrd();
-  ns = await makeNamespace("gateway");
-  operator = await startOperator({ namespace: ns.name });
   await createSprite(ns.name, "dev", { idleTimeoutMinutes: 30, authorizedKeys: [alicePub] });
   await waitFor(async () => (await phase()) === "Active", { timeoutMs: 180_000, what: "Sprite dev to be Active", describe: () => getSprite(ns.name, "dev") });
   await hibernate();
@@ -73,11 +59,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${hostKey.public}\n`);
 }, 400_000);
 
-afterAll(async () => {
+afterAll(() => {
   gateway?.close();
-  if (ns && operator) await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-  await operator?.stop();
-  await ns?.remove();
 });
 
 describe("the gateway on the cluster", () => {

@@ -1,7 +1,7 @@
 // The gateway's SSH layer driven by Debian's OpenSSH clients (ssh, scp, sftp, ssh-keyscan), rsync
 // and curl, with a host backend standing in for the cluster (e2e/gateway/host-backend.ts): what a
 // person's tools do against the gateway, refusals included, and the gateway unharmed after each.
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server as HttpServer } from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type AddressInfo } from "node:net";
@@ -14,6 +14,7 @@ import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { HostBackend } from "./host-backend.js";
+import { pinnedOptions, runClient } from "./openssh.js";
 
 const { utils } = ssh2;
 
@@ -40,27 +41,9 @@ const alice = userKey("alice");
 const mallory = userKey("mallory");
 const restricted = userKey("restricted");
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Options every client here uses: this gateway's host key only, our key only, no prompts. */
-const sshOptions = (key: string) => [
-  "-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`,
-  "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
-];
-
-function run(file: string, args: string[], input = ""): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 255) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin?.end(input);
-  });
-}
+const sshOptions = (key: string) => pinnedOptions(key, join(dir, "known_hosts"));
+const run = runClient;
 
 const ssh = (user: string, command: string[], { key = alice.path, input = "", extra = [] as string[] } = {}) =>
   run("ssh", [...sshOptions(key), "-p", String(port), ...extra, `${user}@127.0.0.1`, ...command], input);
