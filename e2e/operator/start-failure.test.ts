@@ -82,8 +82,13 @@ describe("a namespace that enforces Pod Security baseline", () => {
     const result = await puck(["-n", setup.ns.name, "connect", "hardened", "--", "echo", "up"], { timeoutMs: 150_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe("up");
-    const ready = (await getSprite(setup.ns.name, "hardened"))?.status?.conditions?.find((x) => x.type === "Ready");
-    expect(ready?.status).toBe("True");
+    // connect runs its command as soon as the new pod takes one; the operator's Ready follows the
+    // agent's first report a moment later.
+    const ready = await waitFor(async () => {
+      const condition = (await getSprite(setup.ns.name, "hardened"))?.status?.conditions?.find((x) => x.type === "Ready");
+      return condition?.status === "True" ? condition : undefined;
+    }, { timeoutMs: 15_000, what: "Sprite hardened to be Ready", describe: () => getSprite(setup.ns.name, "hardened") });
+    expect(ready.status).toBe("True");
   });
 });
 
