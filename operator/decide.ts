@@ -16,13 +16,13 @@ export interface DecideConfig {
   idleTimeoutScale: number;
 }
 
-export interface FreshnessVerdict {
+export interface Freshness {
   status: "True" | "False";
   reason: string;
   message: string;
 }
 
-export interface Verdict {
+export interface Decision {
   replicas: 0 | 1;
   phase: Phase;
   reason: string;
@@ -35,7 +35,7 @@ export interface Verdict {
   hibernate: boolean;
   /** The Sprite wakes now (or starts for the first time): status.wokeAt becomes now. */
   wake: boolean;
-  activityFresh: FreshnessVerdict;
+  activityFresh: Freshness;
 }
 
 const time = (text: string | undefined): number | undefined => {
@@ -61,13 +61,24 @@ export function isNewWakeRequest(spec: SpriteSpec, status: SpriteStatus): boolea
   return W !== undefined && W !== time(status.observedWakeRequestedAt);
 }
 
-const asleepFreshness: FreshnessVerdict = {
+const asleepFreshness: Freshness = {
   status: "False",
   reason: REASON.hibernated,
   message: "The Sprite is hibernating: no agent runs.",
 };
 
-export function decide(observed: Observed, now: Date, config: DecideConfig): Verdict {
+/** A Sprite being deleted: no replicas, whatever its activity. */
+export const TERMINATING: Decision = {
+  replicas: 0,
+  phase: "Terminating",
+  reason: REASON.terminating,
+  message: "Deleting the Sprite.",
+  hibernate: false,
+  wake: false,
+  activityFresh: { status: "False", reason: REASON.agentNotReporting, message: "The Sprite is being deleted." },
+};
+
+export function decide(observed: Observed, now: Date, config: DecideConfig): Decision {
   const { spec, status } = observed;
   const nowMs = now.getTime();
   const W = time(spec.wakeRequestedAt);
@@ -138,7 +149,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
     };
   }
 
-  const freshness: FreshnessVerdict = { status: "True", reason: REASON.agentReporting, message: "The agent reports regularly." };
+  const freshness: Freshness = { status: "True", reason: REASON.agentReporting, message: "The agent reports regularly." };
   // Recheck when the report goes stale, so the ActivityFresh condition flips on time.
   const stay = { ...base, activityFresh: freshness, recheckAt: new Date(staleAt!) };
   const sessions = status.activity?.sessions?.filter((s) => s.active) ?? [];

@@ -1,7 +1,8 @@
-// The part of a Sprite's status the operator owns: computed from a verdict, diffed into a merge patch.
-import { CONDITION, REASON, type Condition, type Phase, type SpriteStatus } from "./api/index.js";
+// The part of a Sprite's status the operator owns: computed from its decision, diffed into a merge patch.
+import { CONDITION, REASON, type Condition, type SpriteStatus } from "./api/index.js";
 import { deepEqual } from "./compare.js";
 import { setCondition } from "./conditions.js";
+import type { Decision } from "./decide.js";
 import { diskPressureCondition } from "./disk-pressure.js";
 
 /** Fields the operator writes; the agent owns activeSessions, lastActiveTime and activity. */
@@ -34,25 +35,24 @@ export interface PodView {
 export interface StatusInput {
   current: SpriteStatus;
   generation: number;
-  phase: Phase;
-  reason: string;
-  message: string;
-  replicas: 0 | 1;
+  /** What decide() made of this reconcile (or TERMINATING), as it made it. */
+  decision: Pick<Decision, "replicas" | "phase" | "reason" | "message" | "activityFresh" | "hibernatesAt">;
+  /** Said after the decision's message, e.g. why the home volume could not grow. */
+  note?: string;
   podName: string;
   pod: PodView;
-  activityFresh: { status: "True" | "False"; reason: string; message: string };
-  hibernatesAt?: Date;
   wokeAt?: string;
   hibernatedAt?: string;
   homeSetUpAt?: string;
-  terminating?: boolean;
   /** spec.wakeRequestedAt as read by the reconcile that writes this status. */
   wakeRequestedAt?: string;
 }
 
-export function readyCondition(input: Pick<StatusInput, "replicas" | "pod" | "terminating">): Omit<Condition, "lastTransitionTime" | "observedGeneration"> {
-  if (input.terminating) return { type: CONDITION.ready, status: "False", reason: REASON.terminating, message: "The Sprite is being deleted." };
-  if (input.replicas === 0) return { type: CONDITION.ready, status: "False", reason: REASON.hibernated, message: "The Sprite is hibernating." };
+const isTerminating = (input: Pick<StatusInput, "decision">): boolean => input.decision.phase === "Terminating";
+
+export function readyCondition(input: Pick<StatusInput, "decision" | "pod">): Omit<Condition, "lastTransitionTime" | "observedGeneration"> {
+  if (isTerminating(input)) return { type: CONDITION.ready, status: "False", reason: REASON.terminating, message: "The Sprite is being deleted." };
+  if (input.decision.replicas === 0) return { type: CONDITION.ready, status: "False", reason: REASON.hibernated, message: "The Sprite is hibernating." };
   if (input.pod.ready) return { type: CONDITION.ready, status: "True", reason: REASON.podReady, message: "The pod is up." };
   if (input.pod.failing) {
     return { type: CONDITION.ready, status: "False", reason: REASON.podFailing, message: `${input.pod.failing.reason}: ${input.pod.failing.message}` };
@@ -63,19 +63,20 @@ export function readyCondition(input: Pick<StatusInput, "replicas" | "pod" | "te
 /** The operator's fields as they should be now. Times are kept from `current` unless given. */
 export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorStatus {
   const g = input.generation;
+  const { decision } = input;
   let conditions = setCondition(input.current.conditions, { ...readyCondition(input), observedGeneration: g }, now);
-  conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...input.activityFresh, observedGeneration: g }, now);
+  conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...decision.activityFresh, observedGeneration: g }, now);
   const disk = diskPressureCondition(input.current.disk, g);
   if (disk) conditions = setCondition(conditions, disk, now);
   const status: OperatorStatus = {
-    phase: input.terminating ? "Terminating" : input.phase,
+    phase: decision.phase,
     observedGeneration: g,
     conditions,
-    reason: input.terminating ? REASON.terminating : input.reason,
-    message: input.terminating ? "Deleting the Sprite." : input.message,
+    reason: decision.reason,
+    message: input.note ? `${decision.message} ${input.note}` : decision.message,
   };
-  if (input.replicas === 1 && !input.terminating) status.podName = input.podName;
-  if (input.hibernatesAt && !input.terminating) status.hibernatesAt = input.hibernatesAt.toISOString();
+  if (decision.replicas === 1) status.podName = input.podName;
+  if (decision.hibernatesAt) status.hibernatesAt = decision.hibernatesAt.toISOString();
   const wokeAt = input.wokeAt ?? input.current.wokeAt;
   const hibernatedAt = input.hibernatedAt ?? input.current.hibernatedAt;
   if (wokeAt) status.wokeAt = wokeAt;
@@ -92,7 +93,7 @@ const same = (a: unknown, b: unknown): boolean => deepEqual(a ?? null, b ?? null
  * A merge patch of only the operator's fields that differ (null removes one), or undefined when
  * nothing changed — so an agent report that changes nothing the operator sees costs no write.
  */
-export function statusPatch(current: SpriteStatus, desired: OperatorStatus): Record<string, unknown> | undefined {
+export function operatorStatusChanges(current: SpriteStatus, desired: OperatorStatus): Record<string, unknown> | undefined {
   const patch: Record<string, unknown> = {};
   for (const field of OPERATOR_FIELDS) {
     if (!same(current[field], desired[field])) patch[field] = desired[field] ?? null;
