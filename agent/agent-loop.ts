@@ -11,7 +11,7 @@ import type { Logger } from "./logger.js";
 import { ttyName, type ProcScanner } from "./proc-scanner.js";
 import { terminalPath, terminalTimes as readTerminalTimes, writeToTerminal as writeTerminal } from "./tty-stat.js";
 import { createUserNames } from "./user-names.js";
-import { activityExcludingOwnWrite, expectedHibernation, warningDue, warningText, type OwnWrite } from "./warn.js";
+import { activityExcludingOwnWrite, expectedHibernation, restartWarningText, warningDue, warningText, type OwnWrite, type WarningKind } from "./warn.js";
 
 const DEFAULT_BUSY_CPU_PERCENT = 10;
 const MAX_RETRY_MS = 30_000;
@@ -72,7 +72,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
   let rulesKey = "";
   let rules: BusyRules = { busyCpuPercent: DEFAULT_BUSY_CPU_PERCENT, busyCommands: [] };
   const ownWrites = new Map<string, OwnWrite>();
-  let warnedForMs: number | undefined;
+  const warnedFor: Partial<Record<WarningKind, number>> = {};
   let keepAwakeInForce = false;
   let lastRefreshMs = -Infinity;
   let lastReadings = { totalPercent: 0 };
@@ -181,7 +181,9 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       ...(keepUntilMs > 0 ? { keepAwakeUntilMs: keepUntilMs } : {}),
       idleTimeoutMinutes,
     });
-    warnTerminals(hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
+    warnTerminals("hibernation", hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
+    const restartsAtMs = sprite?.status?.restartsAt ? Date.parse(sprite.status.restartsAt) : NaN;
+    warnTerminals("restart", Number.isNaN(restartsAtMs) ? undefined : restartsAtMs, nowMs, idleTimeoutMinutes, terminals);
 
     const reason = publishReason(publishState, verdict, nowMs, deps.heartbeatMs);
     if (reason === undefined || nowMs < retryAtMs) return { verdict };
@@ -208,16 +210,16 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
     return { verdict, published: reason };
   };
 
-  const warnTerminals = (hibernatesAtMs: number | undefined, nowMs: number, idleTimeoutMinutes: number, terminals: Terminal[]) => {
-    if (!warningDue(hibernatesAtMs, nowMs, idleTimeoutMinutes, warnedForMs) || hibernatesAtMs === undefined) return;
-    warnedForMs = hibernatesAtMs;
-    const text = warningText(hibernatesAtMs, nowMs);
+  const warnTerminals = (kind: WarningKind, atMs: number | undefined, nowMs: number, idleTimeoutMinutes: number, terminals: Terminal[]) => {
+    if (!warningDue(atMs, nowMs, idleTimeoutMinutes, warnedFor[kind]) || atMs === undefined) return;
+    warnedFor[kind] = atMs;
+    const text = kind === "restart" ? restartWarningText(atMs, nowMs) : warningText(atMs, nowMs);
     for (const t of terminals) {
       if (!t.fdPath) continue;
       try {
         const after = writeToTerminal(t.fdPath, t.ttyNr, text);
         if (after) ownWrites.set(t.key, { beforeMs: t.lastActivityMs ?? nowMs, afterMs: Math.max(after.atimeMs, after.mtimeMs) });
-        log.info("Warned terminal of hibernation", { tty: t.tty, pid: t.pid, hibernatesAt: new Date(hibernatesAtMs).toISOString() });
+        log.info(`Warned terminal of ${kind}`, { tty: t.tty, pid: t.pid, at: new Date(atMs).toISOString() });
       } catch (error) {
         log.warn("Failed to warn terminal", { tty: t.tty, pid: t.pid, error });
       }

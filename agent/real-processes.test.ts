@@ -204,3 +204,38 @@ describe("the hibernation warning", () => {
     expect(screen.split("hibernates at").length - 1).toBe(1);
   });
 });
+
+describe("the restart warning", () => {
+  it("writes one line to a real terminal when the operator schedules a restart for the user's change", async () => {
+    const term = pty.spawn("sh", [], { env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
+    cleanups.push(() => term.kill());
+    let screen = "";
+    term.onData((d) => (screen += d));
+    let restartsAt: string | undefined = undefined;
+    const loop = createAgentLoop({
+      log: makeLogger({ level: "error", write: () => {} }),
+      now: Date.now,
+      agentStartMs: Date.now(),
+      scanner: createProcScanner(),
+      cpu: createCpuSampler(defaultUsageSource(200)),
+      classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
+      procRoot: "/proc",
+      sprite: (): Sprite => ({ ...sprite(30), status: restartsAt ? { restartsAt } : {} }),
+      keepAwake: () => ({ absent: true }),
+      publish: async () => {},
+      heartbeatMs: 60_000,
+      cpuWindowMs: 2000,
+    });
+    const session = (r: TickResult | undefined) => r?.verdict.report.sessions?.find((s) => s.pid === term.pid);
+    await waitFor(async () => session(await loop.tick()), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
+    await loop.tick();
+    expect(screen).not.toContain("restarts at");
+
+    restartsAt = new Date(Date.now() + 20_000).toISOString();
+    await loop.tick();
+    await waitFor(() => screen.includes("restarts at"), { what: "the restart warning on the screen", timeoutMs: 5000, describe: () => screen });
+    expect(screen).toContain("image or resources");
+    await loop.tick();
+    expect(screen.split("restarts at").length - 1).toBe(1);
+  });
+});

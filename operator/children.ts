@@ -1,12 +1,15 @@
 // A Sprite's children, ensured in the order its decision plans (the order is data, below).
-import { childNames, type Sprite, type SpriteStatus } from "./api/index.js";
+import { IDLE_TIMEOUT_MINUTES, childNames, warningLeadMs, type Sprite, type SpriteStatus } from "./api/index.js";
+import { firstDifference } from "./compare.js";
 import type { Decision } from "./decide.js";
 import { desiredRole, desiredRoleBinding, desiredService, desiredServiceAccount, desiredStatefulSet } from "./desired-objects.js";
 import { ensure, type Ensured } from "./ensure.js";
 import { ensureHomeVolume } from "./home-volume.js";
 import type { Logger } from "./logger.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
+import { rollout, type Rollout } from "./rollout.js";
 import type { PodView } from "./status.js";
+import { hashAnnotations, liveHashes, templateHashes } from "./template-hash.js";
 
 export type Child = "serviceAccount" | "role" | "roleBinding" | "homeVolume" | "statefulSet" | "service";
 
@@ -25,6 +28,8 @@ export const childOrder = (decision: Pick<Decision, "hibernate">): readonly Chil
 
 export interface EnsuredChildren {
   statefulSet: Ensured;
+  /** Whether the StatefulSet took the desired pod template, or why it still has the old one. */
+  rollout: Rollout;
   /** Why the home volume could not grow, if it could not. */
   storageNote?: string;
 }
@@ -37,22 +42,56 @@ export async function ensureChildren(
   observed: { current: SpriteStatus; pod: PodView },
   log: Logger,
 ): Promise<EnsuredChildren> {
-  const { client, cache, config } = deps;
-  let statefulSet: Ensured | undefined;
+  const { client, cache } = deps;
+  let statefulSet: { ensured: Ensured; rollout: Rollout } | undefined;
   let storageNote: string | undefined;
   const steps: Record<Child, () => Promise<unknown>> = {
     serviceAccount: () => ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache),
     role: () => ensure(client, "roles", desiredRole(sprite), ["rules"], cache),
     roleBinding: () => ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache),
     homeVolume: async () => (storageNote = await ensureHomeVolume(deps, sprite, log)),
-    statefulSet: async () => {
-      const homeSetup = await needsHomeSetup(deps, sprite, observed.current, observed.pod);
-      statefulSet = await ensure(client, "statefulsets", desiredStatefulSet(sprite, decision.replicas, config, homeSetup), ["spec"], cache);
-    },
+    statefulSet: async () => (statefulSet = await ensureStatefulSet(deps, sprite, decision, observed)),
     service: () => ensure(client, "services", desiredService(sprite), ["spec"], cache),
   };
   for (const child of childOrder(decision)) await steps[child]();
-  return { statefulSet: statefulSet!, ...(storageNote ? { storageNote } : {}) };
+  return { statefulSet: statefulSet!.ensured, rollout: statefulSet!.rollout, ...(storageNote ? { storageNote } : {}) };
+}
+
+type StatefulSetShape = { metadata: { annotations?: Record<string, string> }; spec?: { template?: unknown } };
+
+/**
+ * The StatefulSet with the replicas decided, and with the desired pod template only when rollout()
+ * lets it replace the pod now; otherwise with the template it has (a changed template would
+ * replace the pod at once). Its annotations hash the template it was given (operator/template-hash.ts).
+ */
+async function ensureStatefulSet(
+  deps: ReconcileDeps,
+  sprite: Sprite,
+  decision: Decision,
+  observed: { current: SpriteStatus; pod: PodView },
+): Promise<{ ensured: Ensured; rollout: Rollout }> {
+  const namespace = sprite.metadata.namespace ?? "";
+  const live = (await readChild(deps, "statefulsets", namespace, childNames(sprite.metadata.name).statefulSet)) as StatefulSetShape | undefined;
+  const homeSetup = await needsHomeSetup(live, observed.current, observed.pod);
+  const desired = desiredStatefulSet(sprite, decision.replicas, deps.config, homeSetup);
+  const hashes = templateHashes(sprite.spec, desired.spec.template);
+  const restartsAt = observed.current.restartsAt ? new Date(observed.current.restartsAt) : undefined;
+  const plan = rollout({
+    ...(live ? { live: liveHashes(live.metadata.annotations) } : {}),
+    desired: hashes,
+    templateMatches: firstDifference(desired.spec.template, live?.spec?.template) === undefined,
+    replicas: decision.replicas,
+    podReady: observed.pod.ready,
+    idle: decision.idle,
+    ...(restartsAt && !Number.isNaN(restartsAt.getTime()) ? { restartsAt } : {}),
+    now: deps.now(),
+    warnMs: warningLeadMs(sprite.spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default) * deps.config.idleTimeoutScale,
+  });
+  const object =
+    plan.action === "apply"
+      ? { ...desired, metadata: { ...desired.metadata, annotations: hashAnnotations(hashes) } }
+      : { ...desired, spec: { ...desired.spec, template: live!.spec!.template as typeof desired.spec.template } };
+  return { ensured: await ensure(deps.client, "statefulsets", object, ["spec"], deps.cache), rollout: plan };
 }
 
 /**
@@ -60,13 +99,10 @@ export async function ensureChildren(
  * up. A pod that exists keeps the template it was made from, since changing it would replace the
  * pod and end the sessions in it: the setup containers go when the next pod is made (at a wake).
  */
-async function needsHomeSetup(deps: ReconcileDeps, sprite: Sprite, current: SpriteStatus, pod: PodView): Promise<boolean> {
-  if (pod.exists) {
-    const namespace = sprite.metadata.namespace ?? "";
-    const sts = (await readChild(deps, "statefulsets", namespace, childNames(sprite.metadata.name).statefulSet)) as
-      | { spec?: { template?: { spec?: { initContainers?: unknown[] } } } }
-      | undefined;
-    if (sts) return (sts.spec?.template?.spec?.initContainers?.length ?? 0) > 0;
+function needsHomeSetup(live: StatefulSetShape | undefined, current: SpriteStatus, pod: PodView): boolean {
+  if (pod.exists && live) {
+    const template = live.spec?.template as { spec?: { initContainers?: unknown[] } } | undefined;
+    return (template?.spec?.initContainers?.length ?? 0) > 0;
   }
   return current.homeSetUpAt === undefined && pod.homeSetUp !== true;
 }

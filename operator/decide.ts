@@ -35,6 +35,11 @@ export interface Decision {
   hibernate: boolean;
   /** The Sprite wakes now (or starts for the first time): status.wokeAt becomes now. */
   wake: boolean;
+  /**
+   * A fresh report says nobody uses the Sprite: no session, no busy process, no keep-alive — the
+   * evidence hibernation needs. Changes Puck makes on its own wait for it (operator/rollout.ts).
+   */
+  idle: boolean;
   activityFresh: Freshness;
 }
 
@@ -75,6 +80,7 @@ export const TERMINATING: Decision = {
   message: "Deleting the Sprite.",
   hibernate: false,
   wake: false,
+  idle: false,
   activityFresh: { status: "False", reason: REASON.agentNotReporting, message: "The Sprite is being deleted." },
 };
 
@@ -95,6 +101,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Dec
         message: "Waking on request.",
         hibernate: false,
         wake: true,
+        idle: false,
         activityFresh: { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." },
       };
     }
@@ -105,6 +112,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Dec
       message: hibernateRequested ? "Hibernating on request." : "Hibernating after the idle timeout.",
       hibernate: false,
       wake: false,
+      idle: false,
       activityFresh: asleepFreshness,
     };
   }
@@ -117,6 +125,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Dec
       message: "Hibernating on request.",
       hibernate: true,
       wake: false,
+      idle: false,
       activityFresh: asleepFreshness,
     };
   }
@@ -134,7 +143,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Dec
   const reportedSinceWake = reportTime !== undefined && reportTime >= wokeAt;
   const staleAt = reportTime === undefined ? undefined : reportTime + config.staleAfterMs;
   const fresh = reportedSinceWake && nowMs <= staleAt!;
-  const base = { replicas: 1 as const, phase: awakePhase, hibernate: false, wake };
+  const base = { replicas: 1 as const, phase: awakePhase, hibernate: false, wake, idle: false };
 
   if (!fresh) {
     return {
@@ -170,6 +179,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Dec
     }
     return {
       ...stay,
+      idle: true,
       recheckAt,
       hibernatesAt: new Date(deadline),
       reason: REASON.idleTimeoutPending,
@@ -183,6 +193,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Dec
     message: "Hibernating after the idle timeout.",
     hibernate: true,
     wake: false,
+    idle: true,
     activityFresh: asleepFreshness,
   };
 }

@@ -83,8 +83,10 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 
   const homeSetUpAt = pod.ready && pod.homeSetUp ? iso(now) : undefined;
   const note = children.storageNote;
-  await writeStatus(deps, sprite, current, desiredOperatorStatus(statusInput({ current, pod, ...(note ? { note } : {}), ...(wokeAt ? { wokeAt } : {}), ...(homeSetUpAt ? { homeSetUpAt } : {}) }), now), log);
-  const recheckAt = earliest(decision.recheckAt, pod.recheckAt);
+  const final = statusInput({ current, pod, rollout: children.rollout, ...(note ? { note } : {}), ...(wokeAt ? { wokeAt } : {}), ...(homeSetUpAt ? { homeSetUpAt } : {}) });
+  await writeStatus(deps, sprite, current, desiredOperatorStatus(final, now), log);
+  const restartsAt = children.rollout.action === "hold" ? children.rollout.restartsAt : undefined;
+  const recheckAt = earliest(earliest(decision.recheckAt, pod.recheckAt), restartsAt);
   return { ...(recheckAt ? { recheckAt } : {}), phase: decision.phase };
 }
 

@@ -87,3 +87,32 @@ describe("operatorStatusChanges", () => {
     expect([s.phase, s.reason, s.message, s.podName, s.hibernatesAt]).toEqual(["Terminating", "Terminating", "Deleting the Sprite.", undefined, undefined]);
   });
 });
+
+describe("UpdatePending and restartsAt", () => {
+  const held = { action: "hold" as const, reason: "HeldWhileInUse", message: "Waits." };
+  const scheduled = { action: "hold" as const, reason: "RestartScheduled", message: "At 12:05.", restartsAt: new Date("2026-01-01T12:05:00Z") };
+  const pending = (s: ReturnType<typeof desiredOperatorStatus>) => s.conditions?.find((c) => c.type === "UpdatePending");
+
+  it("is absent on a Sprite that never had an update waiting", () => {
+    expect(pending(desiredOperatorStatus(input({ rollout: { action: "apply" } }), NOW))).toBeUndefined();
+  });
+
+  it("says why a held update waits, with no restart time for Puck's own change", () => {
+    const s = desiredOperatorStatus(input({ rollout: held }), NOW);
+    expect(pending(s)).toMatchObject({ status: "True", reason: "HeldWhileInUse", message: "Waits." });
+    expect(s.restartsAt).toBeUndefined();
+  });
+
+  it("records the warned restart for the user's change, and clears both once applied", () => {
+    const first = desiredOperatorStatus(input({ rollout: scheduled }), NOW);
+    expect([pending(first)?.reason, first.restartsAt]).toEqual(["RestartScheduled", "2026-01-01T12:05:00.000Z"]);
+    const applied = desiredOperatorStatus(input({ current: first, rollout: { action: "apply" } }), NOW);
+    expect(pending(applied)).toMatchObject({ status: "False", reason: "UpToDate" });
+    expect(operatorStatusChanges(first, applied)).toMatchObject({ restartsAt: null });
+  });
+
+  it("keeps the recorded restart time when the rollout is not known yet (a status written before the children)", () => {
+    const first = desiredOperatorStatus(input({ rollout: scheduled }), NOW);
+    expect(desiredOperatorStatus(input({ current: first }), NOW).restartsAt).toBe("2026-01-01T12:05:00.000Z");
+  });
+});

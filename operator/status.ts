@@ -3,6 +3,7 @@ import { CONDITION, REASON, type Condition, type SpriteStatus } from "./api/inde
 import { deepEqual } from "./compare.js";
 import { setCondition } from "./conditions.js";
 import type { Decision } from "./decide.js";
+import type { Rollout } from "./rollout.js";
 import { diskPressureCondition } from "./disk-pressure.js";
 
 /** Fields the operator writes; the agent owns activeSessions, lastActiveTime and activity. */
@@ -14,6 +15,7 @@ export const OPERATOR_FIELDS = [
   "reason",
   "message",
   "hibernatesAt",
+  "restartsAt",
   "wokeAt",
   "hibernatedAt",
   "homeSetUpAt",
@@ -39,6 +41,8 @@ export interface StatusInput {
   decision: Pick<Decision, "replicas" | "phase" | "reason" | "message" | "activityFresh" | "hibernatesAt">;
   /** Said after the decision's message, e.g. why the home volume could not grow. */
   note?: string;
+  /** Whether the StatefulSet took the desired pod template (ensureChildren); unknown before it ran. */
+  rollout?: Rollout;
   podName: string;
   pod: PodView;
   wokeAt?: string;
@@ -68,6 +72,8 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...decision.activityFresh, observedGeneration: g }, now);
   const disk = diskPressureCondition(input.current.disk, g);
   if (disk) conditions = setCondition(conditions, disk, now);
+  const update = updatePendingCondition(input.rollout, input.current.conditions);
+  if (update) conditions = setCondition(conditions, { ...update, observedGeneration: g }, now);
   const status: OperatorStatus = {
     phase: decision.phase,
     observedGeneration: g,
@@ -77,6 +83,9 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   };
   if (decision.replicas === 1) status.podName = input.podName;
   if (decision.hibernatesAt) status.hibernatesAt = decision.hibernatesAt.toISOString();
+  // Kept as recorded until the rollout is known again: the restart time must not move.
+  const restartsAt = input.rollout ? (input.rollout.action === "hold" ? input.rollout.restartsAt?.toISOString() : undefined) : input.current.restartsAt;
+  if (restartsAt) status.restartsAt = restartsAt;
   const wokeAt = input.wokeAt ?? input.current.wokeAt;
   const hibernatedAt = input.hibernatedAt ?? input.current.hibernatedAt;
   if (wokeAt) status.wokeAt = wokeAt;
@@ -85,6 +94,17 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   const homeSetUpAt = input.current.homeSetUpAt ?? input.homeSetUpAt;
   if (homeSetUpAt) status.homeSetUpAt = homeSetUpAt;
   return status;
+}
+
+/**
+ * True while a new pod template waits (why, in the reason); False once it is applied. A Sprite that
+ * never had a pending update has no such condition at all.
+ */
+export function updatePendingCondition(rollout: Rollout | undefined, conditions: Condition[] | undefined): Omit<Condition, "lastTransitionTime" | "observedGeneration"> | undefined {
+  if (!rollout) return undefined;
+  if (rollout.action === "hold") return { type: CONDITION.updatePending, status: "True", reason: rollout.reason, message: rollout.message };
+  if (!conditions?.some((c) => c.type === CONDITION.updatePending)) return undefined;
+  return { type: CONDITION.updatePending, status: "False", reason: REASON.upToDate, message: "The pod runs the current template." };
 }
 
 const same = (a: unknown, b: unknown): boolean => deepEqual(a ?? null, b ?? null);

@@ -172,6 +172,9 @@ export const spriteStatusSchema = object({
   reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
   message: string({ description: "The reason, for humans." }),
   hibernatesAt: dateTime("When the Sprite hibernates if nothing else happens; unset while activity holds it awake."),
+  restartsAt: dateTime(
+    "When the operator replaces the awake Sprite's pod to apply a change to its spec (image, resources); terminals are warned before. Unset when none is scheduled.",
+  ),
   wokeAt: dateTime("When the Sprite last woke (scaled to 1)."),
   hibernatedAt: dateTime("When the Sprite last hibernated (scaled to 0)."),
   homeSetUpAt: dateTime(
