@@ -19,7 +19,7 @@ const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"]
   spec: { image: "x", idleTimeoutMinutes, activity },
 });
 
-function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite; cpuWindowMs?: number } = {}) {
+function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite | (() => Sprite); cpuWindowMs?: number } = {}) {
   const published: Verdict[] = [];
   const logs: string[] = [];
   const loop = createAgentLoop({
@@ -31,7 +31,7 @@ function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite; cpuW
     // On the host the test process stands in for the container runtime: its children are sessions.
     classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
     procRoot: "/proc",
-    sprite: () => options.sprite ?? sprite(30),
+    sprite: () => (typeof options.sprite === "function" ? options.sprite() : (options.sprite ?? sprite(30))),
     keepAwake: () => ({ absent: true }),
     publish: async (v) => void published.push(v),
     heartbeatMs: 60_000,
@@ -212,20 +212,7 @@ describe("the restart warning", () => {
     let screen = "";
     term.onData((d) => (screen += d));
     let restartsAt: string | undefined = undefined;
-    const loop = createAgentLoop({
-      log: makeLogger({ level: "error", write: () => {} }),
-      now: Date.now,
-      agentStartMs: Date.now(),
-      scanner: createProcScanner(),
-      cpu: createCpuSampler(defaultUsageSource(200)),
-      classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
-      procRoot: "/proc",
-      sprite: (): Sprite => ({ ...sprite(30), status: restartsAt ? { restartsAt } : {} }),
-      keepAwake: () => ({ absent: true }),
-      publish: async () => {},
-      heartbeatMs: 60_000,
-      cpuWindowMs: 2000,
-    });
+    const { loop } = makeLoop({ sprite: (): Sprite => ({ ...sprite(30), status: restartsAt ? { restartsAt } : {} }) });
     const session = (r: TickResult | undefined) => r?.verdict.report.sessions?.find((s) => s.pid === term.pid);
     await waitFor(async () => session(await loop.tick()), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
     await loop.tick();

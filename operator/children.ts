@@ -9,7 +9,7 @@ import type { Logger } from "./logger.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
 import { rollout, type Rollout } from "./rollout.js";
 import type { PodView } from "./status.js";
-import { hashAnnotations, liveHashes, templateHashes } from "./template-hash.js";
+import { RESTARTS_AT_ANNOTATION, hashAnnotations, liveHashes, scheduledRestart, templateHashes } from "./template-hash.js";
 
 export type Child = "serviceAccount" | "role" | "roleBinding" | "homeVolume" | "statefulSet" | "service";
 
@@ -62,7 +62,8 @@ type StatefulSetShape = { metadata: { annotations?: Record<string, string> }; sp
 /**
  * The StatefulSet with the replicas decided, and with the desired pod template only when rollout()
  * lets it replace the pod now; otherwise with the template it has (a changed template would
- * replace the pod at once). Its annotations hash the template it was given (operator/template-hash.ts).
+ * replace the pod at once). Its annotations hash the template it was given and keep the time of a
+ * warned restart (operator/template-hash.ts).
  */
 async function ensureStatefulSet(
   deps: ReconcileDeps,
@@ -75,7 +76,7 @@ async function ensureStatefulSet(
   const homeSetup = await needsHomeSetup(live, observed.current, observed.pod);
   const desired = desiredStatefulSet(sprite, decision.replicas, deps.config, homeSetup);
   const hashes = templateHashes(sprite.spec, desired.spec.template);
-  const restartsAt = observed.current.restartsAt ? new Date(observed.current.restartsAt) : undefined;
+  const restartsAt = scheduledRestart(live?.metadata.annotations);
   const plan = rollout({
     ...(live ? { live: liveHashes(live.metadata.annotations) } : {}),
     desired: hashes,
@@ -83,14 +84,18 @@ async function ensureStatefulSet(
     replicas: decision.replicas,
     podReady: observed.pod.ready,
     idle: decision.idle,
-    ...(restartsAt && !Number.isNaN(restartsAt.getTime()) ? { restartsAt } : {}),
+    ...(restartsAt ? { restartsAt } : {}),
     now: deps.now(),
     warnMs: warningLeadMs(sprite.spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default) * deps.config.idleTimeoutScale,
   });
-  const object =
+  const annotations =
     plan.action === "apply"
-      ? { ...desired, metadata: { ...desired.metadata, annotations: hashAnnotations(hashes) } }
-      : { ...desired, spec: { ...desired.spec, template: live!.spec!.template as typeof desired.spec.template } };
+      ? { ...hashAnnotations(hashes), ...(restartsAt ? { [RESTARTS_AT_ANNOTATION]: "" } : {}) }
+      : plan.restartsAt
+        ? { [RESTARTS_AT_ANNOTATION]: plan.restartsAt.toISOString() }
+        : {};
+  const template = plan.action === "apply" ? desired.spec.template : (live!.spec!.template as typeof desired.spec.template);
+  const object = { ...desired, metadata: { ...desired.metadata, annotations }, spec: { ...desired.spec, template } };
   return { ensured: await ensure(deps.client, "statefulsets", object, ["spec"], deps.cache), rollout: plan };
 }
 

@@ -1,4 +1,5 @@
-// Hashes of a Sprite's pod template — the user's part and the whole — kept as StatefulSet annotations. Pure.
+// Hashes of a Sprite's pod template — the user's part and the whole — and a scheduled restart, kept as
+// StatefulSet annotations. Pure.
 import { createHash } from "node:crypto";
 import { GROUP, type SpriteSpec } from "./api/index.js";
 import type { TemplateHashes } from "./rollout.js";
@@ -7,6 +8,19 @@ export const TEMPLATE_HASH_ANNOTATIONS = {
   user: `${GROUP}/user-template-hash`,
   template: `${GROUP}/template-hash`,
 } as const;
+
+/**
+ * When the warned restart for the user's change is due. The operator's own record, on its own
+ * object: status.restartsAt (which the agent and the CLI read) would be lost by an API server whose
+ * CRD does not know the field yet, and a schedule that moves on every reconcile never comes.
+ * Empty once applied: ensure() merges annotations and never removes one.
+ */
+export const RESTARTS_AT_ANNOTATION = `${GROUP}/restarts-at`;
+
+export function scheduledRestart(annotations: Record<string, string> | undefined): Date | undefined {
+  const t = Date.parse(annotations?.[RESTARTS_AT_ANNOTATION] ?? "");
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
 
 /** JSON with object keys sorted, so equal values hash equally whatever their key order. */
 function canonical(value: unknown): string {
