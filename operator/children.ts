@@ -73,7 +73,7 @@ async function ensureStatefulSet(
 ): Promise<{ ensured: Ensured; rollout: Rollout }> {
   const namespace = sprite.metadata.namespace ?? "";
   const live = (await readChild(deps, "statefulsets", namespace, childNames(sprite.metadata.name).statefulSet)) as StatefulSetShape | undefined;
-  const homeSetup = await needsHomeSetup(live, observed.current, observed.pod);
+  const homeSetup = needsHomeSetup(live, observed.current, observed.pod);
   const desired = desiredStatefulSet(sprite, decision.replicas, deps.config, homeSetup);
   const hashes = templateHashes(sprite.spec, desired.spec.template);
   const restartsAt = scheduledRestart(live?.metadata.annotations);
@@ -86,6 +86,7 @@ async function ensureStatefulSet(
     idle: decision.idle,
     ...(restartsAt ? { restartsAt } : {}),
     now: deps.now(),
+    // The hibernation warning's lead (the agent's), scaled as the idle timeout is in tests.
     warnMs: warningLeadMs(sprite.spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default) * deps.config.idleTimeoutScale,
   });
   const annotations =
