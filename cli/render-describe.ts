@@ -1,5 +1,5 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import { DISK_PRESSURE_PERCENT, formatBytes, usedPercent, type Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, REASON, formatBytes, usedPercent, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
 import { pendingUpdate } from "./render-list.js";
@@ -30,6 +30,7 @@ export function updateSummary(sprite: Sprite, now: Date): string | undefined {
   const pending = pendingUpdate(sprite);
   if (!pending) return undefined;
   if (pending.restartsAt) return `pending: the pod restarts in ${timeUntil(pending.restartsAt, now)} (${pending.restartsAt}) to apply the change to its spec`;
+  if (pending.reason === REASON.restartScheduled) return `pending: ${pending.message}`;
   return `pending, held until nobody uses the Sprite or it hibernates (${pending.reason}): ${pending.message}`;
 }
 

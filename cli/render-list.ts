@@ -25,7 +25,8 @@ export function pendingUpdate(sprite: Sprite): { reason: string; message: string
 export function updateCell(sprite: Sprite, now: Date): string {
   const pending = pendingUpdate(sprite);
   if (!pending) return "-";
-  return pending.restartsAt ? `restart in ${timeUntil(pending.restartsAt, now)}` : "held";
+  if (pending.restartsAt) return `restart in ${timeUntil(pending.restartsAt, now)}`;
+  return pending.reason === REASON.restartScheduled ? "restart" : "held";
 }
 
 export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {

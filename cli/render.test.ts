@@ -63,6 +63,9 @@ describe("list rows", () => {
     expect(listRow(pending("RestartScheduled", "2026-01-01T12:02:00Z"), now, true)[11]).toBe("restart in 2m");
     expect(renderDescribe(pending("HeldWhileInUse"), [], now)).toMatch(/Update: +pending, held until nobody uses the Sprite or it hibernates \(HeldWhileInUse\): waits/);
     expect(renderDescribe(pending("RestartScheduled", "2026-01-01T12:02:00Z"), [], now)).toMatch(/Update: +pending: the pod restarts in 2m/);
+    // A restart scheduled where the API server dropped status.restartsAt (a CRD older than the operator).
+    expect(listRow(pending("RestartScheduled"), now, true)[11]).toBe("restart");
+    expect(renderDescribe(pending("RestartScheduled"), [], now)).toMatch(/Update: +pending: waits/);
     const applied = sprite("dev", { ...busyDev.status, conditions: [{ type: "UpdatePending", status: "False", reason: "UpToDate", lastTransitionTime: "2026-01-01T11:00:00Z" }] });
     expect(listRow(applied, now, true)[11]).toBe("-");
     expect(renderDescribe(applied, [], now)).not.toContain("Update:");
