@@ -26,7 +26,7 @@ export interface ExecRequest {
  */
 export async function probeExec(client: KubeClient, target: Pick<ExecRequest, "namespace" | "pod" | "container">): Promise<boolean> {
   const [{ Exec }, { WebSocketHandler }] = await loadExecLibrary();
-  const kc = socketConfig(client.access, await client.credentials());
+  const kc = socketConfig(client);
   // The API server wants at least one stream: stdout, whose output (none) goes nowhere.
   const inert = { end: () => undefined, pause: () => undefined, write: () => true };
   const exec = new Exec(kc, new WebSocketHandler(kc, undefined, { stdin: inert, stdout: inert, stderr: inert } as never));
@@ -53,7 +53,7 @@ const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIG
  */
 export async function execInPod(client: KubeClient, request: ExecRequest, io: Io): Promise<number | "lost"> {
   const [{ Exec }, { WebSocketHandler }] = await loadExecLibrary();
-  const kc = socketConfig(client.access, await client.credentials());
+  const kc = socketConfig(client);
   const stdout = io.stdout as unknown as Writable;
   const stderr = io.stderr as unknown as Writable;
   const stdin = request.stdin ? (io.stdin as unknown as Readable) : null;

@@ -102,7 +102,7 @@ export class KubeBackend implements SpriteBackend {
   }
 
   private async handler() {
-    const config = socketConfig(this.client.access, await this.client.credentials());
+    const config = socketConfig(this.client);
     return { config, handler: new WebSocketHandler(config) };
   }
 
