@@ -34,6 +34,8 @@ export function failureHint(name: string, text: string): string {
     return `the namespace's ResourceQuota or LimitRange refuses the pod: raise it, or give the Sprite --cpu/--memory that fit (\`kubectl describe quota,limitrange\`)`;
   if (/\/bin\/sh.*(no such file|not found)|executable file not found/i.test(text))
     return "the image has no /bin/sh: a Sprite image needs a POSIX shell (busybox is enough)";
+  if (/lives on node|runs on node/.test(text))
+    return `bring that node back (its kubelet must report Ready), then \`puck connect ${name}\` again; \`kubectl get nodes\` shows its state`;
   if (/admission webhook/i.test(text)) return `an admission webhook refuses the pod; see \`puck describe ${name}\``;
   if (/ImagePull|ErrImage|InvalidImageName|pull/i.test(text))
     return `check the image (\`puck describe ${name}\`); it must exist and be pullable by the cluster's nodes`;

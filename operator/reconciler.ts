@@ -13,6 +13,7 @@ import {
   type BuildConfig,
 } from "./desired-objects.js";
 import { findCondition, setCondition } from "./conditions.js";
+import { withHomeNode } from "./home-node-check.js";
 import { homeVolumeLoss } from "./home-volume-loss.js";
 import { diskPressureEvent } from "./disk-pressure.js";
 import { ensure, ensureDeleted, type ObjectCache } from "./ensure.js";
@@ -104,8 +105,10 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   const names = childNames(name);
   const now = deps.now();
   let current: SpriteStatus = sprite.status ?? {};
-  let pod = podView(await readChild(deps, "pods", namespace, names.pod), now, current.activity?.mainStartTime);
+  const podObject = await readChild(deps, "pods", namespace, names.pod);
+  let pod = podView(podObject, now, current.activity?.mainStartTime);
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
+  if (verdict.replicas === 1) pod = await withHomeNode(deps, namespace, name, podObject, pod);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
     generation: sprite.metadata.generation ?? 0,
