@@ -27,6 +27,11 @@ describe("readyCondition", () => {
       in: input({ pod: { exists: true, ready: false, failing: { reason: "ImagePullBackOff", message: "no such image" } } }),
       want: ["False", "PodFailing"],
     },
+    {
+      name: "a pod whose node is not ready says so as its own reason",
+      in: input({ pod: { exists: true, ready: false, failing: { reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" } } }),
+      want: ["False", "NodeNotReady"],
+    },
     { name: "deletion wins", in: input({ terminating: true }), want: ["False", "Terminating"] },
   ])("$name", ({ in: i, want }) => {
     const c = readyCondition(i);

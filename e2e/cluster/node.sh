@@ -6,7 +6,9 @@
 # puck.sandwich.labs/e2e-node=NAME:NoSchedule, so only pods that tolerate it land there, and
 # nothing of the first node (processes, cgroups, iptables rules) is touched by starting or stopping
 # it. cluster:down, wipe and a power cut take extra nodes down with the rest.
-# Usage: node.sh up NAME      starts (or resumes) node NAME, with copies of the first node's images
+# Usage: node.sh up NAME [IMAGE...]
+#                             starts (or resumes) node NAME, with copies of the first node's images
+#                             (only the cluster's own and the IMAGEs named, e.g. puck-sprite:dev, if any)
 #        node.sh down NAME    stops it as a machine going down: processes and containers; its Node
 #                             object stays (NotReady), its state too
 #        node.sh remove NAME  down, then deletes its Node object and its state
@@ -16,6 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 action=${1-} name=${2-}
+images=("${@:3}")
 case "$action" in up|down|remove) ;; *) die "usage: node.sh up|down|remove NAME" ;; esac
 [[ "$name" =~ ^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$ ]] || die "node name '$name' must be a DNS label of at most 32 characters (e.g. node2)"
 [ "$(id -u)" = 0 ] || die "an extra node needs root (it runs containerd and the kubelet): run as root"
@@ -195,7 +198,12 @@ write_cni_config "$node_state/cni/net.d/10-puck.conflist" "$pod_cidr" "$node_sta
 ip route replace "$pod_cidr" via "$node_ip" dev "$host_if"
 
 # --- images: what the first node holds, so pods run here as they do there ----------------------
-to_copy=$(comm -23 <(ctr_ -n k8s.io images ls -q | grep -v '^sha256:' | sort) <(ctr --address "$sock" -n k8s.io images ls -q | sort))
+# Named images are matched by their last path part (puck-sprite:dev is docker.io/library/puck-sprite:dev).
+wanted='.'
+if [ ${#images[@]} -gt 0 ]; then
+  wanted="^puck\.local/|(^|/)($(printf '%s\n' "${images[@]}" | sed 's/[.]/\\./g' | paste -sd '|'))\$"
+fi
+to_copy=$(comm -23 <(ctr_ -n k8s.io images ls -q | grep -v '^sha256:' | grep -E "$wanted" | sort) <(ctr --address "$sock" -n k8s.io images ls -q | sort))
 if [ -n "$to_copy" ]; then
   log "Copying $(wc -l <<<"$to_copy") images from the first node"
   # shellcheck disable=SC2086

@@ -10,18 +10,21 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite } from "./sprites.js";
+import { SPRITE_IMAGE, createSprite, describeSprite, getObject, getSprite } from "./sprites.js";
 
 const run = promisify(execFile);
 const NODE = `e2e-${randomBytes(3).toString("hex")}`;
 /** The taint e2e/cluster/node.sh gives an extra node, so that nothing lands there unasked. */
 const TAINT_KEY = "puck.sandwich.labs/e2e-node";
 
+/** What the Sprite's pod runs: the only images the node needs besides the cluster's own. */
+const IMAGES = [SPRITE_IMAGE, process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev"];
+
 /** node.sh up|down|remove NODE; resolves with how long it took. */
 async function node(action: "up" | "down" | "remove"): Promise<number> {
   const started = Date.now();
   try {
-    await run("bash", ["e2e/cluster/node.sh", action, NODE], { timeout: 240_000 });
+    await run("bash", ["e2e/cluster/node.sh", action, NODE, ...(action === "up" ? IMAGES : [])], { timeout: 240_000 });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(`node.sh ${action} ${NODE}: ${e.stderr?.trim() || e.message}`, { cause: error });
