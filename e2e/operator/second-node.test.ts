@@ -1,5 +1,5 @@
 // A Sprite on a second node, as a multi-node homelab has them: placed there by its nodeSelector and
-// tolerations, pinned there by its local home volume. When that node goes down, the Sprite's status
+// tolerations (puck create --node --tolerate), pinned there by its local home volume. When that node goes down, the Sprite's status
 // and `puck connect` say so at once (NodeNotReady, naming the node) instead of leaving connect to
 // spin; when it comes back, connect works and the home is as it was.
 import { execFile } from "node:child_process";
@@ -10,7 +10,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { SPRITE_IMAGE, createSprite, describeSprite, getObject, getSprite } from "./sprites.js";
+import { SPRITE_IMAGE, describeSprite, getObject, getSprite } from "./sprites.js";
 
 const run = promisify(execFile);
 const NODE = `e2e-${randomBytes(3).toString("hex")}`;
@@ -68,11 +68,11 @@ describe("a Sprite on a second node", () => {
     // Other test files install the CRD of their own checkouts: until this one's is everywhere,
     // install it again just before the Sprite that uses its placement fields is made.
     await installCrd();
-    await createSprite(ns!.name, SPRITE, {
-      nodeSelector: { "kubernetes.io/hostname": NODE },
-      tolerations: [{ key: TAINT_KEY, operator: "Equal", value: NODE, effect: "NoSchedule" }],
+    const created = await puck(["-n", ns!.name, "create", SPRITE, "--storage", "1Gi", "--image", SPRITE_IMAGE, "--node", NODE, "--tolerate", `${TAINT_KEY}=${NODE}:NoSchedule`], {
+      timeoutMs: 180_000,
     });
-    const result = await puck(["-n", ns!.name, "connect", SPRITE, "--", "sh", "-c", "echo kept > ~/kept.txt && echo written"], { timeoutMs: 180_000 });
+    expect(created.code, created.stderr).toBe(0);
+    const result = await puck(["-n", ns!.name, "connect", SPRITE, "--", "sh", "-c", "echo kept > ~/kept.txt && echo written"], { timeoutMs: 60_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe("written");
     const pod = await getObject<{ spec: { nodeName?: string } }>("pod", ns!.name, `${SPRITE}-0`);
