@@ -6,36 +6,36 @@
 import { childNames } from "./api/index.js";
 import type { ObjectCache } from "./ensure.js";
 import { homeNode, nodeNotReady } from "./home-node.js";
-import type { KubeClient, KubeObject } from "../kube/client.js";
-import { isStatus } from "../kube/errors.js";
+import type { KubeObject } from "../kube/client.js";
 import { clusterPath, resourcePath } from "./resources.js";
 import type { PodView } from "./status.js";
 
-async function getOptional(client: KubeClient, path: string): Promise<KubeObject | undefined> {
-  try {
-    return await client.request("GET", path);
-  } catch (error) {
-    if (isStatus(error, 404)) return undefined;
-    throw new Error(`get ${path}`, { cause: error });
-  }
-}
-
 /** `pod` with failing NodeNotReady when the Sprite's node is not ready; otherwise `pod` as it was. */
 export async function withHomeNode(
-  deps: { client: KubeClient; cache?: ObjectCache },
+  /** `get` reads an object by its path, undefined when it does not exist. */
+  deps: { get: (path: string) => Promise<KubeObject | undefined>; cache?: ObjectCache | undefined },
   namespace: string,
   sprite: string,
   podObject: KubeObject | undefined,
   pod: PodView,
 ): Promise<PodView> {
   if (pod.ready) return pod;
+  try {
+    const failing = await homeNodeFailure(deps, namespace, sprite, podObject);
+    return failing ? { ...pod, failing } : pod;
+  } catch {
+    // A side question: an operator not allowed to read nodes (an older install's RBAC) or an API
+    // hiccup must not stop the reconcile; the Sprite then just says it is starting.
+    return pod;
+  }
+}
+
+async function homeNodeFailure(deps: Parameters<typeof withHomeNode>[0], namespace: string, sprite: string, podObject: KubeObject | undefined) {
   const claimName = childNames(sprite).pvc;
   const cached = deps.cache?.get("persistentvolumeclaims", namespace, claimName);
-  const claim = cached === undefined ? await getOptional(deps.client, resourcePath("persistentvolumeclaims", namespace, claimName)) : (cached ?? undefined);
+  const claim = cached === undefined ? await deps.get(resourcePath("persistentvolumeclaims", namespace, claimName)) : (cached ?? undefined);
   const volumeName = (claim as (KubeObject & { spec?: { volumeName?: string } }) | undefined)?.spec?.volumeName;
-  const volume = volumeName ? await getOptional(deps.client, clusterPath("persistentvolumes", volumeName)) : undefined;
+  const volume = volumeName ? await deps.get(clusterPath("persistentvolumes", volumeName)) : undefined;
   const home = homeNode(podObject, volume);
-  if (!home) return pod;
-  const failing = nodeNotReady(home, await getOptional(deps.client, clusterPath("nodes", home.node)));
-  return failing ? { ...pod, failing } : pod;
+  return home ? nodeNotReady(home, await deps.get(clusterPath("nodes", home.node))) : undefined;
 }

@@ -108,7 +108,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   const podObject = await readChild(deps, "pods", namespace, names.pod);
   let pod = podView(podObject, now, current.activity?.mainStartTime);
   const verdict = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, config);
-  if (verdict.replicas === 1) pod = await withHomeNode(deps, namespace, name, podObject, pod);
+  if (verdict.replicas === 1) pod = await withHomeNode({ get: (path) => getOptional(client, path), cache: deps.cache }, namespace, name, podObject, pod);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
     generation: sprite.metadata.generation ?? 0,

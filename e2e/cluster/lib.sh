@@ -262,8 +262,9 @@ cluster_healthy() {
   [ -f "$PUCK_RUN/kube-apiserver.cmd" ] || return 1
   [ -x "$PUCK_STATE/bin/kubectl" ] || return 1
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get --raw /readyz >/dev/null 2>&1 || return 1
-  "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get nodes \
-    -o jsonpath='{.items[0].status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+  # This machine's node (up.sh names it after the host): an extra node (node.sh) may be down.
+  "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get node "$(hostname | tr '[:upper:]' '[:lower:]')" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
 }
 
 # kill_cluster_processes SIGNAL: the daemons (by pid file, then by our binaries and our containerd's
@@ -293,11 +294,21 @@ forget_host_names() {
   printf '%s\n' "$kept" >/etc/hosts
 }
 
+# unmount_under PREFIX...: every mount whose path starts with one of the PREFIXes, deepest first.
+unmount_under() {
+  local _ m mounts
+  for _ in 1 2 3; do
+    mounts=$(awk -v prefixes="$*" 'BEGIN { n = split(prefixes, p, " ") } { for (i = 1; i <= n; i++) if (index($2, p[i]) == 1) { print $2; break } }' /proc/self/mounts | sort -r)
+    [ -z "$mounts" ] && break
+    for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
+  done
+}
+
 # stop_cluster: stops every process of the cluster and clears what only a running cluster needs,
 # including what a killed run or a power cut left behind (pod cgroups, mounts, network namespaces,
 # the bridge, iptables rules, runtime state, IP allocations). Keeps all data.
 stop_cluster() {
-  local _ mounts m t root cg
+  local _ t root cg
   kill_cluster_processes TERM
   for _ in $(seq 1 20); do
     pgrep -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml|$EXTRA_NODE_PATTERN" >/dev/null || break
@@ -311,12 +322,8 @@ stop_cluster() {
       find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
   done
-  # Mounts under our state, deepest first (pod volumes, container rootfs); the CNI's namespaces.
-  for _ in 1 2 3; do
-    mounts=$(awk -v a="$PUCK_STATE/" -v b="$PUCK_RUN/" 'index($2, a) == 1 || index($2, b) == 1 || $2 ~ "^/run/netns/cni-" { print $2 }' /proc/self/mounts | sort -r)
-    [ -z "$mounts" ] && break
-    for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
-  done
+  # Mounts under our state (pod volumes, container rootfs); the CNI's namespaces.
+  unmount_under "$PUCK_STATE/" "$PUCK_RUN/" /run/netns/cni-
   rm -f /run/netns/cni-* 2>/dev/null || true
   ip link del puck0 2>/dev/null || true
   # Extra nodes' network namespaces, with their veth pairs, bridges and rules inside.

@@ -73,7 +73,7 @@ forget_host_name() {
 # stop_node: this node's processes, containers, mounts, cgroups and network, and nothing else:
 # every pattern below holds this node's own directories or names.
 stop_node() {
-  local d pid _ m mounts root
+  local d pid _ root
   for d in kubelet containerd; do
     pid=$(cat "$node_run/$d.pid" 2>/dev/null || true)
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
@@ -93,11 +93,7 @@ stop_node() {
     [ -d "$root$cgroup" ] || continue
     find "$root$cgroup" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
-  for _ in 1 2 3; do
-    mounts=$(awk -v a="$node_state/" -v b="$node_run/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/self/mounts | sort -r)
-    [ -z "$mounts" ] && break
-    for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
-  done
+  unmount_under "$node_state/" "$node_run/"
   ip netns del "$netns" 2>/dev/null || true
   forget_host_name
   if [ -n "${transit_net-}" ]; then

@@ -81,6 +81,15 @@ describe("a Sprite on a second node", () => {
     volume = claim?.spec.volumeName;
     const pv = await getObject<{ spec: { nodeAffinity?: unknown } }>("persistentvolume", "", volume ?? "");
     expect(JSON.stringify(pv?.spec.nodeAffinity)).toContain(NODE);
+    // connect runs its command as soon as the container takes one, up to a relist before the
+    // kubelet reports the pod Ready: the node goes down from the state a running Sprite is in.
+    await waitFor(
+      async () => {
+        const p = await getObject<{ status?: { conditions?: { type: string; status: string }[] } }>("pod", ns!.name, `${SPRITE}-0`);
+        return p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      },
+      { what: `pod ${SPRITE}-0 Ready`, timeoutMs: 30_000, describe: () => getObject("pod", ns!.name, `${SPRITE}-0`) },
+    );
   }, 240_000);
 
   it("says its node is not ready, in its status and in puck connect, once the node goes down", async () => {
