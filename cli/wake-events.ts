@@ -1,7 +1,8 @@
 // What the pod's events say while a Sprite wakes: the progress note, and the cause and fix of a failure.
 import { eventTime, type KubeEvent } from "./sprites.js";
 
-const NOISE = new Set(["MissingClusterDNS", "DNSConfigForming"]);
+// NodeNotReady: the Sprite's own NodeNotReady condition already names the node and says why.
+const NOISE = new Set(["MissingClusterDNS", "DNSConfigForming", "NodeNotReady"]);
 
 /** The pod event that best explains a failure to start (the latest warning), as "Reason: message". */
 export function failureCause(events: KubeEvent[]): string | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/client.js";
-import { homeNode, nodeNotReady, volumeNode } from "./home-node.js";
+import { homeNode, nodeNotReady, nodeReadinessChanged, spritesOnNode, volumeNode } from "./home-node.js";
 
 const pinned = (...values: string[]): KubeObject => ({
   metadata: { name: "pvc-1" },
@@ -46,5 +46,18 @@ describe("nodeNotReady", () => {
   });
   it("a node deleted from the cluster says it is gone", () => {
     expect(nodeNotReady({ node: "b", pinnedBy: "volume" }, undefined)?.message).toBe("its home volume lives on node b, which is no longer in the cluster");
+  });
+});
+
+describe("nodeReadinessChanged and spritesOnNode", () => {
+  it("a node matters when it appears, goes, or its Ready status turns; not on every status write", () => {
+    expect(nodeReadinessChanged(node("True"), false, undefined)).toBe(true);
+    expect(nodeReadinessChanged(node("True"), true, node("True"))).toBe(true);
+    expect(nodeReadinessChanged(node("Unknown"), false, node("True"))).toBe(true);
+    expect(nodeReadinessChanged(node("True", "kubelet is posting ready status"), false, node("True"))).toBe(false);
+  });
+  it("the Sprites whose pods the node holds, by the pods' owner key", () => {
+    const pods = [pod("b"), pod("c"), pod("b"), pod()].map((p, i) => ({ ...p, metadata: { name: `s${i}-0`, namespace: "ns" } }));
+    expect(spritesOnNode(pods, "b", (p) => `ns/${p.metadata.name.replace(/-0$/, "")}`)).toEqual(["ns/s0", "ns/s2"]);
   });
 });

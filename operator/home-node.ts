@@ -51,3 +51,20 @@ export function nodeNotReady(home: { node: string; pinnedBy: "volume" | "pod" },
   const why = ready?.message ? ` (${ready.message.replace(/\s+/g, " ").trim().replace(/\.$/, "")})` : "";
   return { reason: REASON.nodeNotReady, message: `${where}, which is not ready${why}` };
 }
+
+/** Whether a Node's change can matter to Sprites: it appeared, went, or its Ready status changed. */
+export function nodeReadinessChanged(node: KubeObject, deleted: boolean, previous?: KubeObject): boolean {
+  const ready = (n: KubeObject | undefined) => (n as (KubeObject & NodeFields) | undefined)?.status?.conditions?.find((c) => c.type === "Ready")?.status;
+  return deleted || !previous || ready(previous) !== ready(node);
+}
+
+/** The keys (namespace/sprite) of the Sprites whose pods are bound to `node`, from their label. */
+export function spritesOnNode(pods: Iterable<KubeObject>, node: string, ownerKey: (pod: KubeObject) => string | undefined): string[] {
+  const keys: string[] = [];
+  for (const pod of pods) {
+    if ((pod as KubeObject & { spec?: { nodeName?: string } }).spec?.nodeName !== node) continue;
+    const key = ownerKey(pod);
+    if (key) keys.push(key);
+  }
+  return keys;
+}
