@@ -5,7 +5,7 @@
 // kubelet), and the pod watch brings the Sprite back here.
 import { childNames } from "./api/index.js";
 import type { ObjectCache } from "./ensure.js";
-import { homeNode, nodeNotReady } from "./home-node.js";
+import { homeNode, kubeletSaysReady, nodeNotReady } from "./home-node.js";
 import type { KubeObject } from "../kube/client.js";
 import { clusterPath, resourcePath } from "./resources.js";
 import type { PodView } from "./status.js";
@@ -19,10 +19,12 @@ export async function withHomeNode(
   podObject: KubeObject | undefined,
   pod: PodView,
 ): Promise<PodView> {
-  if (pod.ready) return pod;
+  // Ready by the kubelet's word: its node was up a moment ago. Ready by the agent's word alone (see
+  // pod-view.ts) may be a pod whose node went down before its kubelet said so.
+  if (pod.ready && kubeletSaysReady(podObject)) return pod;
   try {
     const failing = await homeNodeFailure(deps, namespace, sprite, podObject);
-    return failing ? { ...pod, failing } : pod;
+    return failing ? { ...pod, ready: false, failing } : pod;
   } catch {
     // A side question: an operator not allowed to read nodes (an older install's RBAC) or an API
     // hiccup must not stop the reconcile; the Sprite then just says it is starting.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/client.js";
-import { homeNode, nodeNotReady, nodeReadinessChanged, spritesOnNode, volumeNode } from "./home-node.js";
+import { homeNode, kubeletSaysReady, nodeNotReady, nodeReadinessChanged, spritesOnNode, volumeNode } from "./home-node.js";
 
 const pinned = (...values: string[]): KubeObject => ({
   metadata: { name: "pvc-1" },
@@ -59,5 +59,13 @@ describe("nodeReadinessChanged and spritesOnNode", () => {
   it("the Sprites whose pods the node holds, by the pods' owner key", () => {
     const pods = [pod("b"), pod("c"), pod("b"), pod()].map((p, i) => ({ ...p, metadata: { name: `s${i}-0`, namespace: "ns" } }));
     expect(spritesOnNode(pods, "b", (p) => `ns/${p.metadata.name.replace(/-0$/, "")}`)).toEqual(["ns/s0", "ns/s2"]);
+  });
+});
+
+describe("kubeletSaysReady", () => {
+  it("only the pod's Ready condition True counts", () => {
+    expect(kubeletSaysReady({ metadata: { name: "p" }, status: { conditions: [{ type: "Ready", status: "True" }] } } as KubeObject)).toBe(true);
+    expect(kubeletSaysReady({ metadata: { name: "p" }, status: { conditions: [{ type: "Ready", status: "False" }] } } as KubeObject)).toBe(false);
+    expect(kubeletSaysReady(undefined)).toBe(false);
   });
 });

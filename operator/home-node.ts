@@ -31,6 +31,12 @@ export function volumeNode(volume: KubeObject | undefined): string | undefined {
   return pins.length === 1 ? pins[0]?.values?.[0] : undefined;
 }
 
+/** The pod's Ready condition, as the kubelet last reported it, is True. */
+export function kubeletSaysReady(pod: KubeObject | undefined): boolean {
+  const conditions = (pod as (KubeObject & { status?: { conditions?: { type: string; status: string }[] } }) | undefined)?.status?.conditions;
+  return conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
 /** Where the Sprite must run: the node its home volume lives on, else the node its pod is bound to. */
 export function homeNode(pod: KubeObject | undefined, volume: KubeObject | undefined): { node: string; pinnedBy: "volume" | "pod" } | undefined {
   const fromVolume = volumeNode(volume);
