@@ -57,6 +57,8 @@ export class Controller {
   private spriteWatch: ResourceWatch | undefined;
   /** FailedCreate events of StatefulSets: admission refusing a Sprite's pod leaves no other trace. */
   private failedCreateWatch: ResourceWatch | undefined;
+  /** Nodes: their readiness (operator/node-watch.ts). */
+  private nodeWatch: ResourceWatch | undefined;
   private workers: Promise<void>[] = [];
   private running = false;
 
@@ -85,7 +87,7 @@ export class Controller {
   private readonly cache: ObjectCache = {
     get: (resource, namespace, name) => {
       const i = CHILD_RESOURCES.indexOf(resource);
-      const watch = i >= 0 ? this.watches[i + 1] : undefined;
+      const watch = resource === "nodes" ? this.nodeWatch : i >= 0 ? this.watches[i + 1] : undefined;
       if (!watch?.synced) return undefined;
       return watch.get(namespace, name) ?? null;
     },
@@ -145,7 +147,8 @@ export class Controller {
     );
     this.watches.push(this.failedCreateWatch);
     const pods = () => this.watches[CHILD_RESOURCES.indexOf("pods") + 1]?.objects ?? [];
-    this.watches.push(nodeReadinessWatch(client, options.resyncMs, pods, ownerKey, (key) => queue.add(key), log, metrics));
+    this.nodeWatch = nodeReadinessWatch(client, options.resyncMs, pods, ownerKey, (key) => queue.add(key), log, metrics);
+    this.watches.push(this.nodeWatch);
     for (const watch of this.watches) void watch.run();
     this.workers = Array.from({ length: options.workers }, () => this.work(queue));
   }

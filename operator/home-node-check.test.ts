@@ -51,3 +51,15 @@ describe("withHomeNode", () => {
     expect(pod).toEqual({ exists: false, ready: false });
   });
 });
+
+describe("withHomeNode with the operator's caches", () => {
+  it("reads the claim and the node from the watches, and only the volume from the API", async () => {
+    const seen: string[] = [];
+    const cache = {
+      get: (resource: string, _namespace: string, name: string) => (resource === "persistentvolumeclaims" ? claim : resource === "nodes" && name === "b" ? node("False") : undefined),
+    };
+    const pod = await withHomeNode({ ...reader(objects("True"), seen), cache }, "ns", "dev", undefined, { exists: false, ready: false });
+    expect(pod.failing?.reason).toBe("NodeNotReady");
+    expect(seen).toEqual(["/api/v1/persistentvolumes/pvc-1"]);
+  });
+});

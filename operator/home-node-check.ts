@@ -39,5 +39,7 @@ async function homeNodeFailure(deps: Parameters<typeof withHomeNode>[0], namespa
   const volumeName = (claim as (KubeObject & { spec?: { volumeName?: string } }) | undefined)?.spec?.volumeName;
   const volume = volumeName ? await deps.get(clusterPath("persistentvolumes", volumeName)) : undefined;
   const home = homeNode(podObject, volume);
-  return home ? nodeNotReady(home, await deps.get(clusterPath("nodes", home.node))) : undefined;
+  if (!home) return undefined;
+  const cachedNode = deps.cache?.get("nodes", "", home.node);
+  return nodeNotReady(home, cachedNode === undefined ? await deps.get(clusterPath("nodes", home.node)) : (cachedNode ?? undefined));
 }
