@@ -21,6 +21,7 @@ action=${1-} name=${2-}
 images=("${@:3}")
 case "$action" in up|down|remove) ;; *) die "usage: node.sh up|down|remove NAME" ;; esac
 [[ "$name" =~ ^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$ ]] || die "node name '$name' must be a DNS label of at most 32 characters (e.g. node2)"
+[ "$name" != "$(hostname | tr '[:upper:]' '[:lower:]')" ] || die "'$name' is the first node's name (this machine's): give the extra node another name"
 [ "$(id -u)" = 0 ] || die "an extra node needs root (it runs containerd and the kubelet): run as root"
 
 node_state=$NODES_STATE/$name
@@ -108,7 +109,7 @@ bin=$(dirname "$(tr '\0' '\n' <"$PUCK_RUN/kubelet.cmd" | head -n 1)")
 load_layout
 # A node never started has no index, nor anything to stop.
 if [ "$action" = up ] || [ -f "$node_state/index" ]; then
-  index=$(node_index)
+  index=$(node_index) || exit 1
   host_if=puckn$index
   transit_net=10.41.$index.0/30 host_ip=10.41.$index.1 node_ip=10.41.$index.2
 fi
