@@ -331,7 +331,7 @@ stop_cluster() {
   for ns in $(ip netns list 2>/dev/null | awk -v p="$NODE_NETNS_PREFIX" 'index($1, p) == 1 { print $1 }'); do
     ip netns del "$ns" 2>/dev/null || true
   done
-  forget_host_names " # $NODE_RULE_COMMENT[-a-z0-9]*\$"
+  forget_host_names " # ${NODE_RULE_COMMENT}[-a-z0-9]*\$"
   if command -v iptables-save >/dev/null; then
     for t in nat filter mangle; do
       if iptables-save -t "$t" 2>/dev/null | grep -qE "KUBE-|CNI-|$NODE_RULE_COMMENT"; then
