@@ -45,7 +45,8 @@ PAUSE_IMAGE=puck.local/pause:1
 NODES_STATE=$PUCK_STATE/nodes
 NODES_RUN=$PUCK_RUN/nodes
 NODE_CGROUP_PREFIX=puck-node-
-NODE_NETNS_PREFIX=puck-node-
+# The host ends of extra nodes' veth pairs: puckn1, puckn2...
+NODE_LINK_PREFIX=puckn
 # The comment on the host's iptables rules an extra node adds (its egress masquerade).
 NODE_RULE_COMMENT=puck-node-
 # What the command lines of every extra node's containerd and shims contain (extended regex).
@@ -326,10 +327,11 @@ stop_cluster() {
   unmount_under "$PUCK_STATE/" "$PUCK_RUN/" /run/netns/cni-
   rm -f /run/netns/cni-* 2>/dev/null || true
   ip link del puck0 2>/dev/null || true
-  # Extra nodes' network namespaces, with their veth pairs, bridges and rules inside.
-  local ns
-  for ns in $(ip netns list 2>/dev/null | awk -v p="$NODE_NETNS_PREFIX" 'index($1, p) == 1 { print $1 }'); do
-    ip netns del "$ns" 2>/dev/null || true
+  # Extra nodes' network namespaces (bind mounts under $NODES_RUN, unmounted above) go with their
+  # veth pairs, bridges and rules; a host end left by a namespace still held goes here.
+  local link
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -E "^${NODE_LINK_PREFIX}[0-9]+\$"); do
+    ip link del "$link" 2>/dev/null || true
   done
   forget_host_names " # ${NODE_RULE_COMMENT}[-a-z0-9]*\$"
   if command -v iptables-save >/dev/null; then

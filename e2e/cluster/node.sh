@@ -26,14 +26,17 @@ case "$action" in up|down|remove) ;; *) die "usage: node.sh up|down|remove NAME"
 
 node_state=$NODES_STATE/$name
 node_run=$NODES_RUN/$name
-netns=$NODE_NETNS_PREFIX$name
+# The node's network namespace, kept by a bind mount on this file. Not `ip netns add`: its first
+# use turns /run/netns into a bind mount of itself, which hides the first node's pod namespaces
+# mounted there before and leaves their pods unable to terminate.
+netns=$node_run/netns.net
 cgroup=$NODE_CGROUP_PREFIX$name
 sock=$node_run/containerd/containerd.sock
 rule_comment=$NODE_RULE_COMMENT$name
 TAINT_KEY=puck.sandwich.labs/e2e-node
 kubeconfig=$PUCK_STATE/kubeconfig
 # Only the network namespace is entered: the node shares the host's mounts, as the first node does.
-in_node=(nsenter "--net=/run/netns/$netns")
+in_node=(nsenter "--net=$netns")
 kc() { "$PUCK_STATE/bin/kubectl" --kubeconfig "$kubeconfig" --request-timeout 10s "$@"; }
 
 # node_ready_since SINCE: the kubelet reported the node Ready at or after SINCE (RFC 3339, UTC).
@@ -94,8 +97,9 @@ stop_node() {
     [ -d "$root$cgroup" ] || continue
     find "$root$cgroup" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
+  # The namespace's bind mount is under $node_run: unmounted, it goes with its veth pair.
   unmount_under "$node_state/" "$node_run/"
-  ip netns del "$netns" 2>/dev/null || true
+  if [ -n "${host_if-}" ]; then ip link del "$host_if" 2>/dev/null || true; fi
   forget_host_name
   if [ -n "${transit_net-}" ]; then
     while masquerade_rule -C 2>/dev/null; do masquerade_rule -D; done
@@ -110,7 +114,7 @@ load_layout
 # A node never started has no index, nor anything to stop.
 if [ "$action" = up ] || [ -f "$node_state/index" ]; then
   index=$(node_index) || exit 1
-  host_if=puckn$index
+  host_if=$NODE_LINK_PREFIX$index
   transit_net=10.41.$index.0/30 host_ip=10.41.$index.1 node_ip=10.41.$index.2
 fi
 
@@ -146,15 +150,16 @@ stop_node
 mkdir -p "$node_state"/{pki,kubelet,containerd,cni/net.d,pod-logs} "$node_run" "$PUCK_STATE/logs/nodes/$name"
 
 # --- network: a namespace of its own, a veth pair to the host ---------------------------------
-ip netns add "$netns"
+touch "$netns"
+unshare "--net=$netns" true
 ip link add "$host_if" type veth peer name eth0 netns "$netns"
 ip addr add "$host_ip/30" dev "$host_if"
 ip link set "$host_if" up
-ip -n "$netns" link set lo up
-ip -n "$netns" addr add "$node_ip/30" dev eth0
-ip -n "$netns" link set eth0 up
-ip -n "$netns" route add default via "$host_ip"
-ip netns exec "$netns" sysctl -qw net.ipv4.ip_forward=1
+"${in_node[@]}" ip link set lo up
+"${in_node[@]}" ip addr add "$node_ip/30" dev eth0
+"${in_node[@]}" ip link set eth0 up
+"${in_node[@]}" ip route add default via "$host_ip"
+"${in_node[@]}" sysctl -qw net.ipv4.ip_forward=1
 masquerade_rule -A
 resolve_host_name
 
@@ -165,9 +170,10 @@ bash "$here/pki.sh" node "$node_state/pki" "$PUCK_STATE/pki" "$node_ip" "$name"
 bash "$here/kubeconfigs.sh" node "$node_state" "$PUCK_STATE/pki" "https://$api_ip:6443" "$name"
 
 # --- containerd ------------------------------------------------------------------------------
-# Pods' network namespaces under this node's run directory: stopping it finds them there.
+# Pods' network namespaces under this node's state directory (not /var/run/netns): stopping the
+# node finds them there.
 write_containerd_config "$node_state/containerd/config.toml" "$node_state/containerd/root" "$node_run/containerd" "$sock" \
-  "$node_state/cni/net.d" "netns_mounts_under = \"$node_run\""
+  "$node_state/cni/net.d" "netns_mounts_under_state_dir = true"
 start_daemon "nodes/$name/containerd" "${in_node[@]}" containerd --config "$node_state/containerd/config.toml"
 wait_until 30 "node $name's containerd to answer" ctr --address "$sock" version
 CONTAINERD_SOCK=$sock bash "$here/images.sh" pause "$bin/pause"
