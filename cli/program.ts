@@ -61,6 +61,8 @@ export function buildProgram(io: Io, run: (name: string, args: string[], options
     .option("--cpu-limit <cpu>", "CPU limit")
     .option("--memory-limit <memory>", "memory limit")
     .option("--authorized-keys <file>", "SSH public keys to authorise (an authorized_keys file)")
+    .option("--node <node>", "run on this node (its kubernetes.io/hostname label); a local home volume keeps it there")
+    .option("--tolerate <taint>", "tolerate a node taint: KEY[=VALUE][:EFFECT] (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option("--dry-run", "print the Sprite instead of creating it")
     .addOption(outputOption(["yaml", "json"]))
     .option("--no-wait", "return once created, without waiting until it is Active")

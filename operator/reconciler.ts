@@ -3,6 +3,7 @@ import { CONDITION, REASON, childNames, type Phase, type Sprite, type SpriteStat
 import { ensureChildren, type EnsuredChildren } from "./children.js";
 import { findCondition } from "./conditions.js";
 import { decide, type Decision } from "./decide.js";
+import { withHomeNode } from "./home-node-check.js";
 import { diskPressureEvent } from "./disk-pressure.js";
 import { readObject } from "./ensure.js";
 import { ensureFinalizer, finalize } from "./finalize.js";
@@ -58,8 +59,10 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
 
   const now = deps.now();
   let current: SpriteStatus = sprite.status ?? {};
-  let pod = podView(await readChild(deps, "pods", namespace, childNames(name).pod), now, current.activity?.mainStartTime);
+  const podObject = await readChild(deps, "pods", namespace, childNames(name).pod);
+  let pod = podView(podObject, now, current.activity?.mainStartTime);
   const decision = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, deps.config);
+  if (decision.replicas === 1) pod = await withHomeNode({ get: (path) => readObject(deps.client, path), cache: deps.cache }, namespace, name, podObject, pod);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
     generation: sprite.metadata.generation ?? 0,

@@ -32,7 +32,12 @@ describe("readyCondition", () => {
       in: input({ pod: { exists: true, ready: false, failing: { reason: "ImagePullBackOff", message: "no such image" } } }),
       want: ["False", "PodFailing"],
     },
-    { name: "deletion wins", in: input({}, TERMINATING), want: ["False", "Terminating"] },
+    {
+      name: "a pod whose node is not ready says so as its own reason",
+      in: input({ pod: { exists: true, ready: false, failing: { reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" } } }),
+      want: ["False", "NodeNotReady"],
+    },
+        { name: "deletion wins", in: input({}, TERMINATING), want: ["False", "Terminating"] },
   ])("$name", ({ in: i, want }) => {
     const c = readyCondition(i);
     expect([c.status, c.reason]).toEqual(want);

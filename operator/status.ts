@@ -58,6 +58,9 @@ export function readyCondition(input: Pick<StatusInput, "decision" | "pod">): Om
   if (isTerminating(input)) return { type: CONDITION.ready, status: "False", reason: REASON.terminating, message: "The Sprite is being deleted." };
   if (input.decision.replicas === 0) return { type: CONDITION.ready, status: "False", reason: REASON.hibernated, message: "The Sprite is hibernating." };
   if (input.pod.ready) return { type: CONDITION.ready, status: "True", reason: REASON.podReady, message: "The pod is up." };
+  if (input.pod.failing?.reason === REASON.nodeNotReady) {
+    return { type: CONDITION.ready, status: "False", reason: REASON.nodeNotReady, message: input.pod.failing.message };
+  }
   if (input.pod.failing) {
     return { type: CONDITION.ready, status: "False", reason: REASON.podFailing, message: `${input.pod.failing.reason}: ${input.pod.failing.message}` };
   }

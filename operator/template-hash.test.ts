@@ -21,6 +21,13 @@ describe("templateHashes", () => {
     expect(templateHashes({ ...spec, idleTimeoutMinutes: 60, keepAwakeUntil: "2026-01-01T00:00:00Z" }, template).user).toBe(base);
   });
 
+  it("the user's placement (node selector, tolerations) changes the user's hash; an empty one is none", () => {
+    const base = templateHashes(spec, template).user;
+    expect(templateHashes({ ...spec, nodeSelector: { "kubernetes.io/hostname": "b" } }, template).user).not.toBe(base);
+    expect(templateHashes({ ...spec, tolerations: [{ key: "k", operator: "Exists" }] }, template).user).not.toBe(base);
+    expect(templateHashes({ ...spec, nodeSelector: {}, tolerations: [] }, template).user).toBe(base);
+  });
+
   it("does not depend on key order", () => {
     expect(templateHashes(spec, { b: 1, a: { d: 2, c: 3 } })).toEqual(templateHashes(spec, { a: { c: 3, d: 2 }, b: 1 }));
   });

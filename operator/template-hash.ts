@@ -39,7 +39,13 @@ const hash = (value: unknown) => createHash("sha256").update(canonical(value)).d
  * Keep in step with desiredStatefulSet (operator/desired-objects.ts): a spec field it puts into the
  * template belongs here, or a user's change to it would wait like one Puck made.
  */
-export const userTemplateInputs = (spec: SpriteSpec) => ({ image: spec.image, resources: spec.resources ?? null });
+export const userTemplateInputs = (spec: SpriteSpec) => ({
+  image: spec.image,
+  resources: spec.resources ?? null,
+  // Placement, as desiredStatefulSet writes it (empty is absent); absent adds nothing to the hash.
+  nodeSelector: spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? spec.nodeSelector : undefined,
+  tolerations: spec.tolerations && spec.tolerations.length > 0 ? spec.tolerations : undefined,
+});
 
 export function templateHashes(spec: SpriteSpec, template: unknown): TemplateHashes {
   return { user: hash(userTemplateInputs(spec)), template: hash(template) };

@@ -41,11 +41,12 @@ export async function create([name]: string[], options: Record<string, unknown>,
     }
   }
   const input: CreateInput = { namespace, ...(name ? { name } : {}), ...(authorizedKeys !== undefined ? { authorizedKeys } : {}) };
-  const flags = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit"] as const;
+  const flags = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit", "node"] as const;
   for (const flag of flags) {
     const value = str(options[flag]);
     if (value !== undefined) input[flag] = value;
   }
+  if (Array.isArray(options.tolerate) && options.tolerate.length > 0) input.tolerate = options.tolerate.map(String);
   if (canAsk(io) && !dryRun) await askMissing(io, input);
   const built = buildSprite(input);
   problems.push(...built.problems);

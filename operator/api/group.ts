@@ -86,6 +86,8 @@ export const REASON = {
   podReady: "PodReady",
   podStarting: "PodStarting",
   podFailing: "PodFailing",
+  /** The node the pod runs on, or its home volume lives on, is not ready (or is gone). */
+  nodeNotReady: "NodeNotReady",
   hibernated: "Hibernated",
   terminating: "Terminating",
   // ActivityFresh condition.
