@@ -1,0 +1,50 @@
+// `puck ssh-config [NAME...]`: the ~/.ssh/config blocks that make `ssh dev.puck`, scp, rsync and
+// editors reach Sprites through the gateway; `--known-hosts` prints the gateway's known_hosts line.
+import type { SpriteRef } from "../../gateway/ssh-user.js";
+import { EXIT, PuckError } from "../errors.js";
+import { fetchHostKey, gatewayAddress, getGatewayService, GATEWAY_NAMESPACE } from "../gateway.js";
+import type { Io } from "../io.js";
+import { hostKeyAlias, proxyCommand, renderKnownHosts, renderSshConfig, type GatewayRoute } from "../ssh-config-render.js";
+import { getSprite, listSprites, type Target } from "../sprites.js";
+import { openTarget, selectionOf } from "../target.js";
+
+/** The Sprites named (each must exist), else every Sprite of the namespace, or of all with -A. */
+async function spritesFor(target: Target, names: readonly string[]): Promise<SpriteRef[]> {
+  if (names.length === 0) {
+    const list = await listSprites(target);
+    return list.items.map((s) => ({ namespace: s.metadata.namespace ?? target.namespace, name: s.metadata.name }));
+  }
+  const found = await Promise.all(names.map((name) => getSprite(target, name)));
+  return found.map((s) => ({ namespace: s.metadata.namespace ?? target.namespace, name: s.metadata.name }));
+}
+
+async function routeFor(target: Target, options: Record<string, unknown>): Promise<GatewayRoute> {
+  if (options.proxy === true) return { kind: "proxy", command: proxyCommand("puck", selectionOf(options)) };
+  const address = gatewayAddress(await getGatewayService(target));
+  if (!address) {
+    throw new PuckError(
+      `the gateway's Service ${GATEWAY_NAMESPACE}/puck-gateway has no LoadBalancer address`,
+      "use --proxy to reach it through the Kubernetes API instead (`puck ssh-proxy`), or give the cluster a load balancer (k3s: ServiceLB)",
+    );
+  }
+  return { kind: "direct", ...address };
+}
+
+export async function sshConfig(names: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+  if (options.knownHosts === true && (names.length > 0 || options.proxy === true || options.allNamespaces === true)) {
+    throw new PuckError("--known-hosts prints the gateway's key alone: it takes no Sprite names, --proxy or -A", "run `puck ssh-config --known-hosts` by itself", EXIT.usage);
+  }
+  const target = await openTarget(options, io);
+  const keyAlias = hostKeyAlias(target.client.access.server);
+  if (options.knownHosts === true) {
+    const key = await fetchHostKey(target);
+    io.stdout.write(renderKnownHosts(keyAlias, key.publicKey, key.fingerprint));
+    return 0;
+  }
+  const [sprites, route] = await Promise.all([spritesFor(target, names), routeFor(target, options)]);
+  if (sprites.length === 0) {
+    throw new PuckError(`no Sprites in ${target.allNamespaces ? "any namespace" : `namespace ${target.namespace}`}`, "create one with `puck create NAME`, or name another namespace with -n");
+  }
+  io.stdout.write(renderSshConfig(sprites, route, keyAlias));
+  return 0;
+}
