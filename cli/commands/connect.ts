@@ -5,10 +5,9 @@ import { execInPod, type ExecRequest } from "../exec-session.js";
 import { loadExecLibrary } from "../lazy-deps.js";
 import type { Io } from "../io.js";
 import { formatNotice } from "../output.js";
-import { parseTimeout } from "../options.js";
 import { explainSessionEnd, mayBeSpriteSide } from "../session-end.js";
 import { getSprite, type Target } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 import { wakeAndWait, waitUntilReady } from "../wake.js";
 
 /** A login shell in the home directory: bash when the image has it, else sh. */
@@ -21,8 +20,10 @@ export const LOGIN_SHELL = [
 /** Tries to open the session before giving up on a pod that is gone or not ready for it. */
 const EXEC_ATTEMPTS = 5;
 
-export async function connect([name, ...command]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
-  const timeoutMs = parseTimeout(options.timeout);
+export type ConnectOptions = TargetOptions & { tty?: boolean | undefined; stdin?: boolean | undefined; timeout: number };
+
+export async function connect([name, ...command]: string[], options: ConnectOptions, io: Io): Promise<number> {
+  const timeoutMs = options.timeout;
   const target = await openTarget(options, io);
   // client-node's exec parts take tens of milliseconds to load: do it while the request travels.
   const library = loadExecLibrary();

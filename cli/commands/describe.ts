@@ -3,9 +3,9 @@ import { childNames } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { renderDescribe } from "../render-describe.js";
 import { byEventTime, getSprite, listEvents } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
-export async function describe([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function describe([name]: string[], options: TargetOptions, io: Io): Promise<number> {
   const target = await openTarget(options, io);
   const sprite = await getSprite(target, name!);
   const pod = sprite.status?.podName ?? childNames(name!).pod;

@@ -4,10 +4,12 @@ import { parseDuration } from "../duration.js";
 import type { Io } from "../io.js";
 import { createOutput } from "../output.js";
 import { getSprite, patchSpec } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
+
+type KeepAwakeFlags = { for?: string | undefined; until?: string | undefined; off?: boolean | undefined };
 
 /** The keepAwakeUntil value the flags ask for: a time, null to clear it. */
-export function keepAwakeUntil(options: { for?: unknown; until?: unknown; off?: unknown }, now: Date): string | null {
+export function keepAwakeUntil(options: KeepAwakeFlags, now: Date): string | null {
   const given = [options.for !== undefined, options.until !== undefined, options.off === true].filter(Boolean).length;
   if (given !== 1) throw new PuckError("give exactly one of --for DURATION, --until TIME or --off", "e.g. puck keepawake dev --for 2h", EXIT.usage);
   if (options.off === true) return null;
@@ -22,7 +24,7 @@ export function keepAwakeUntil(options: { for?: unknown; until?: unknown; off?: 
   return new Date(until).toISOString();
 }
 
-export async function keepawake([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function keepawake([name]: string[], options: TargetOptions & KeepAwakeFlags, io: Io): Promise<number> {
   const until = keepAwakeUntil(options, io.now());
   const target = await openTarget(options, io);
   const out = createOutput(io);

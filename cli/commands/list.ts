@@ -5,11 +5,14 @@ import type { Io } from "../io.js";
 import { createOutput, dataFormatter, phaseStyle, renderTable, type DataFormat } from "../output.js";
 import { LIST_HEADERS, WIDE_HEADERS, byText, listRow, sortByName } from "../render-list.js";
 import { followSprites, listSprites, type Target } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
-export async function list(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+type ListFormat = "wide" | "name" | DataFormat;
+export type ListOptions = TargetOptions & { output?: ListFormat | undefined; watch?: boolean | undefined };
+
+export async function list(_args: string[], options: ListOptions, io: Io): Promise<number> {
   const out = createOutput(io);
-  const format = options.output as "wide" | "name" | DataFormat | undefined;
+  const format = options.output;
   const target = await openTarget(options, io);
   const result = await listSprites(target);
   const all = target.allNamespaces === true;
@@ -45,7 +48,7 @@ const sortByNamespace = (sprites: Sprite[]) =>
 async function watchList(
   target: Target,
   resourceVersion: string | undefined,
-  format: "wide" | "name" | DataFormat | undefined,
+  format: ListFormat | undefined,
   io: Io,
 ): Promise<number> {
   const out = createOutput(io);

@@ -5,11 +5,10 @@ import { PortForwardRefused, splice } from "../../kube/port-forward.js";
 import { EXIT, PuckError } from "../errors.js";
 import { parseForwardSpecs, type ForwardSpec } from "../forward-spec.js";
 import type { Io } from "../io.js";
-import { parseTimeout } from "../options.js";
 import { formatError } from "../output.js";
 import { SpritePorts } from "../sprite-ports.js";
 import { getSprite } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
 interface Listening {
   server: Server;
@@ -61,10 +60,12 @@ function connectionFailure(error: unknown, name: string, port: number): { messag
   return { message: `port ${port} in Sprite ${name}: ${error instanceof Error ? error.message : String(error)}` };
 }
 
-export async function portForward([name, ...args]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export type PortForwardOptions = TargetOptions & { address?: string | undefined; timeout: number };
+
+export async function portForward([name, ...args]: string[], options: PortForwardOptions, io: Io): Promise<number> {
   const specs = parseForwardSpecs(args);
-  const timeoutMs = parseTimeout(options.timeout);
-  const address = typeof options.address === "string" ? options.address : "127.0.0.1";
+  const address = options.address ?? "127.0.0.1";
+  const timeoutMs = options.timeout;
   const target = await openTarget(options, io);
   // An unknown Sprite fails now, not at the first connection.
   await getSprite(target, name!);

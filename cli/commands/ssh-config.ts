@@ -6,7 +6,9 @@ import { fetchHostKey, gatewayAddress, getGatewayService, GATEWAY_NAMESPACE } fr
 import type { Io } from "../io.js";
 import { hostKeyAlias, proxyCommand, renderKnownHosts, renderSshConfig, type GatewayRoute } from "../ssh-config-render.js";
 import { getSprite, listSprites, type Target } from "../sprites.js";
-import { openTarget, selectionOf } from "../target.js";
+import { openTarget, selectionOf, type TargetOptions } from "../target.js";
+
+export type SshConfigOptions = TargetOptions & { proxy?: boolean | undefined; knownHosts?: boolean | undefined };
 
 /** The Sprites named (each must exist), else every Sprite of the namespace, or of all with -A. */
 async function spritesFor(target: Target, names: readonly string[]): Promise<SpriteRef[]> {
@@ -18,7 +20,7 @@ async function spritesFor(target: Target, names: readonly string[]): Promise<Spr
   return found.map((s) => ({ namespace: s.metadata.namespace ?? target.namespace, name: s.metadata.name }));
 }
 
-async function routeFor(target: Target, options: Record<string, unknown>): Promise<GatewayRoute> {
+async function routeFor(target: Target, options: SshConfigOptions): Promise<GatewayRoute> {
   if (options.proxy === true) return { kind: "proxy", command: proxyCommand("puck", selectionOf(options)) };
   const address = gatewayAddress(await getGatewayService(target));
   if (!address) {
@@ -30,7 +32,7 @@ async function routeFor(target: Target, options: Record<string, unknown>): Promi
   return { kind: "direct", ...address };
 }
 
-export async function sshConfig(names: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function sshConfig(names: string[], options: SshConfigOptions, io: Io): Promise<number> {
   if (options.knownHosts === true && (names.length > 0 || options.proxy === true || options.allNamespaces === true)) {
     throw new PuckError("--known-hosts prints the gateway's key alone: it takes no Sprite names, --proxy or -A", "run `puck ssh-config --known-hosts` by itself", EXIT.usage);
   }

@@ -6,9 +6,9 @@ import { PortForwardRefused, splice } from "../../kube/port-forward.js";
 import { PuckError } from "../errors.js";
 import { openGatewayStream } from "../gateway.js";
 import type { Io } from "../io.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
-export async function sshProxy(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function sshProxy(_args: string[], options: TargetOptions, io: Io): Promise<number> {
   const target = await openTarget(options, io);
   const remote = await openGatewayStream(target);
   const local = Duplex.from({ readable: io.stdin, writable: io.stdout as unknown as NodeJS.WritableStream });

@@ -3,13 +3,13 @@ import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { renderTopFrame, spriteKey } from "../render-top.js";
 import { followSprites, listSprites, type Target } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
 const ENTER_SCREEN = "\x1b[?1049h\x1b[?25l";
 const LEAVE_SCREEN = "\x1b[?25h\x1b[?1049l";
 const HOME_CLEAR = "\x1b[H\x1b[2J";
 
-export async function top(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function top(_args: string[], options: TargetOptions & { once?: boolean | undefined }, io: Io): Promise<number> {
   const target = await openTarget(options, io);
   const first = await listSprites(target);
   const live = options.once !== true && io.stdout.isTTY === true;
