@@ -60,7 +60,9 @@ export async function openPortForward(opener: ForwardSocketOpener, target: PortT
     },
     write(chunk: Buffer, _encoding, done) {
       // Done once ws has handed the frame to the socket: the writer waits, so bytes never pile up.
-      link.socket!.send(Buffer.concat([DATA_PREFIX, chunk]), done);
+      // A send that fails (the socket closing: the pod's side ended or the kubelet refused) is not
+      // the stream's error: the close that follows says how the connection ended.
+      link.socket!.send(Buffer.concat([DATA_PREFIX, chunk]), () => done());
     },
     final(done) {
       link.socket?.close();

@@ -18,3 +18,30 @@ export async function installPuck(): Promise<void> {
 export async function stopInClusterOperator(): Promise<void> {
   await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
 }
+
+/**
+ * The installed SSH gateway, serving: installed as README says when it is not (the in-cluster operator
+ * then stopped again: tests run operators of their own), else scaled up. Another file's cleanup may
+ * scale it down: tests that use it run it under their own beforeAll.
+ */
+export async function ensureGatewayServing(): Promise<void> {
+  const installed = await kubectl(["-n", "puck-system", "get", "deployment/puck-gateway", "-o", "name"]).then(() => true, () => false);
+  if (!installed) {
+    await installPuck();
+    await stopInClusterOperator();
+  }
+  await kubectl(["-n", "puck-system", "scale", "deployment/puck-gateway", "--replicas=1"]);
+  await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 });
+}
+
+/**
+ * Gives the gateway's LoadBalancer Service the address k3s's ServiceLB would (the node's own):
+ * this cluster has no load-balancer controller, and kube-proxy serves whatever address the status
+ * names. Returns that address.
+ */
+export async function publishGatewayLoadBalancer(): Promise<string> {
+  const ip = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[0].status.addresses[?(@.type==\"InternalIP\")].address}"])).stdout.trim();
+  const status = { status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } } };
+  await kubectl(["-n", "puck-system", "patch", "service", "puck-gateway", "--subresource=status", "--type=merge", "-p", JSON.stringify(status)]);
+  return ip;
+}
