@@ -86,7 +86,7 @@ describe("openPortForward", () => {
     const fake = fakeSocket();
     const stream = await openPortForward(fake.opener, { namespace: "n", pod: "p", port: 1 });
     fake.frame(0, port(1));
-    fake.frame(0, Buffer.alloc(64 * 1024));
+    fake.frame(0, Buffer.alloc(2 << 20));
     expect(fake.socket.paused).toBe(true);
     stream.read();
     await new Promise((resolve) => setImmediate(resolve));

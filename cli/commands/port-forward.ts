@@ -5,7 +5,7 @@ import { PortForwardRefused, splice } from "../../kube/port-forward.js";
 import { EXIT, PuckError } from "../errors.js";
 import { parseForwardSpecs, type ForwardSpec } from "../forward-spec.js";
 import type { Io } from "../io.js";
-import { formatError } from "../output.js";
+import { formatError, formatNotice } from "../output.js";
 import { SpritePorts } from "../sprite-ports.js";
 import { getSprite } from "../sprites.js";
 import { openTarget, type TargetOptions } from "../target.js";
@@ -70,7 +70,11 @@ export async function portForward([name, ...args]: string[], options: PortForwar
   // An unknown Sprite fails now, not at the first connection.
   await getSprite(target, name!);
   const listening = await listenAll(specs, address);
-  const ports = new SpritePorts(target, name!, { io, timeoutMs });
+  const ports = new SpritePorts(target, name!, {
+    io,
+    timeoutMs,
+    onPodGone: (pod) => io.stderr.write(formatNotice(io, `pod ${pod} of Sprite ${name} went away (the Sprite hibernated or restarted), which ended its connections; the next connection wakes it`)),
+  });
   const sockets = new Set<Socket>();
   const stop = new AbortController();
 
@@ -81,7 +85,7 @@ export async function portForward([name, ...args]: string[], options: PortForwar
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", () => undefined);
       ports
-        .open(spec.remote)
+        .connect(spec.remote)
         .then((remote) => splice(socket, remote, stop.signal))
         .catch((error: unknown) => {
           if (stop.signal.aborted) return;
@@ -102,6 +106,7 @@ export async function portForward([name, ...args]: string[], options: PortForwar
     process.on("SIGTERM", onSignal);
   });
   stop.abort();
+  ports.close();
   for (const { server } of listening) server.close();
   for (const socket of sockets) socket.destroy();
   return 0;

@@ -4,6 +4,7 @@
 // connection, carries 200 MiB intact, wakes it again after a hibernation, and ends on Ctrl-C with 0.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +30,26 @@ spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cli-ssh", "-f",
 /** Client options a user keeps in ~/.ssh/config's `Host *`; the blocks themselves come from puck. */
 const userDefaults = (knownHosts: string) =>
   `Host *\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n`;
+
+/** A GET whose first bytes have come, paused; finish() reads on and gives the bytes received in all. */
+function startedDownload(url: string): Promise<{ finish: () => Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let received = 0;
+      const ended = new Promise<number>((done) => {
+        res.on("end", () => done(received));
+        res.on("error", () => done(received));
+        res.on("close", () => done(received));
+      });
+      res.once("data", (chunk: Buffer) => {
+        received += chunk.length;
+        res.pause();
+        res.on("data", (more: Buffer) => (received += more.length));
+        resolve({ finish: () => (res.resume(), ended) });
+      });
+    }).on("error", reject);
+  });
+}
 
 const activeAgain = () => waitFor(async () => (await phase()) === "Active", { timeoutMs: MINUTE, what: "web to be Active", describe: phase });
 
@@ -134,8 +155,14 @@ describe("puck port-forward", () => {
     expect(r, r.stderr).toMatchObject({ code: 0, stdout: `${sha}  -\n` });
   }, 6 * MINUTE);
 
-  it("after a hibernation, the next connection wakes the Sprite again", async () => {
+  it("a hibernation ends the open connections; the next connection wakes the Sprite again", async () => {
+    // A download that has started, then waits (its reader paused) while the Sprite hibernates.
+    const download = await startedDownload(url);
     await hibernate();
+    const deadline = new Promise<string>((resolve) => setTimeout(() => resolve("still open 20 s after the pod went"), 20_000).unref());
+    expect(await Promise.race([download.finish(), deadline])).toBeLessThan(BLOB_BYTES);
+    expect(forward.stderr()).toMatch(/puck: pod web-0 of Sprite web went away .*which ended its connections/);
+
     const again = await runClient("curl", ["-sS", "--max-time", "120", "-o", "/dev/null", url]);
     expect(again.code).not.toBe(0);
     await waitFor(() => connections() === 2, { timeoutMs: MINUTE, what: "the second refused connection's line", describe: () => forward.stderr() });
