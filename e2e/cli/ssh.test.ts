@@ -3,14 +3,15 @@
 // the same through the API server as a ProxyCommand, and a forward that wakes the Sprite on its first
 // connection, carries 200 MiB intact, wakes it again after a hibernation, and ends on Ctrl-C with 0.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { describeHostKey } from "../../gateway/host-key.js";
 import { runClient } from "../gateway/openssh.js";
-import { kubectl } from "../lib/cluster.js";
+import { kubeconfigWithToken, kubectl } from "../lib/cluster.js";
 import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { puck, puckOnPath, spawnPuck, type PuckProcess } from "../lib/puck-cli.js";
@@ -59,6 +60,12 @@ async function hibernate(): Promise<void> {
 }
 
 let knownHosts: string;
+/** This file's RoleBinding in puck-system: removed afterwards, since deleting the namespace does not. */
+const binding = () => `puck-gateway-user-${ns.name}`;
+
+afterAll(async () => {
+  await kubectl(["-n", "puck-system", "delete", "rolebinding", binding(), "--ignore-not-found"]);
+});
 
 beforeAll(async () => {
   await ensureGatewayServing();
@@ -103,6 +110,25 @@ describe("puck ssh-config", () => {
       resolve({ code: child.status ?? 255, stdout: child.stdout, stderr: child.stderr });
     });
     expect(r, r.stderr).toMatchObject({ code: 0, stdout: "300000\n" });
+  });
+
+  it("a user with only the Role puck-gateway-user reads the host key, and may not read its Secret", async () => {
+    // The Role as deploy/ installs it; bound to a service account of this file's namespace.
+    const docs = parseAllDocuments((await kubectl(["kustomize", "deploy"])).stdout).map((d) => d.toJSON() as { kind: string; metadata: { name: string } });
+    const role = docs.find((d) => d.kind === "Role" && d.metadata.name === "puck-gateway-user");
+    await kubectl(["apply", "-f", "-"], { input: JSON.stringify(role) });
+    await kubectl(["-n", ns.name, "create", "serviceaccount", "ssh-user"]);
+    await kubectl(["-n", "puck-system", "create", "rolebinding", binding(), "--role", "puck-gateway-user", `--serviceaccount=${ns.name}:ssh-user`]);
+    const token = (await kubectl(["-n", ns.name, "create", "token", "ssh-user", "--duration", "10m"])).stdout.trim();
+    const kc = await kubeconfigWithToken(join(dir, "ssh-user.kubeconfig"), token);
+    const r = await puck(["--kubeconfig", kc, "ssh-config", "--known-hosts"]);
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: readFileSync(knownHosts, "utf8") });
+    const canRead = await kubectl(["auth", "can-i", "get", "secret/puck-gateway-host-key", "-n", "puck-system", `--as=system:serviceaccount:${ns.name}:ssh-user`]).then(
+      (out) => out.stdout.trim(),
+      // "no" comes with exit code 1.
+      (error: Error) => String((error.cause as { stdout?: string }).stdout).trim(),
+    );
+    expect(canRead).toBe("no");
   });
 
   it("an unknown Sprite fails with one line naming it", async () => {
