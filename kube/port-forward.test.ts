@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { openPortForward, portForwardPath, PortForwardRefused, type ForwardSocketOpener } from "./port-forward.js";
+import { PassThrough } from "node:stream";
+import { openPortForward, portForwardPath, PortForwardRefused, splice, type ForwardSocketOpener } from "./port-forward.js";
 
 /** A WebSocket stand-in at the boundary: frames the test sends as the API server would, and what puck sent. */
 function fakeSocket() {
@@ -99,5 +100,29 @@ describe("openPortForward", () => {
     stream.resume();
     await new Promise<void>((resolve) => stream.end(resolve));
     expect(fake.socket.readyState).toBe(3);
+  });
+});
+
+describe("splice", () => {
+  it("closes the remote side at once when the local side closed before the splice began", async () => {
+    const fake = fakeSocket();
+    const remote = await openPortForward(fake.opener, { namespace: "n", pod: "p", port: 1 });
+    const local = new PassThrough();
+    local.destroy();
+    await splice(local, remote);
+    expect(fake.socket.readyState).toBe(3);
+  });
+
+  it("carries both ways and ends the local side when the remote one ends", async () => {
+    const fake = fakeSocket();
+    const remote = await openPortForward(fake.opener, { namespace: "n", pod: "p", port: 1 });
+    const local = new PassThrough();
+    const received: Buffer[] = [];
+    const done = splice(local, remote);
+    local.on("data", (c: Buffer) => received.push(c));
+    fake.frame(0, Buffer.concat([port(1), Buffer.from("pong")]));
+    fake.socket.close();
+    await done;
+    expect(Buffer.concat(received).toString()).toContain("pong");
   });
 });

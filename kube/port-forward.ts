@@ -135,7 +135,8 @@ export function splice(local: Duplex, remote: Duplex, signal?: AbortSignal): Pro
     remote.on("close", finish);
     local.on("end", finish);
     local.on("close", finish);
-    if (signal?.aborted) finish();
+    // A side that closed before the splice (a client gone while the Sprite woke) emits no more events.
+    if (signal?.aborted || local.destroyed || remote.destroyed) finish();
     else signal?.addEventListener("abort", finish, { once: true });
   });
 }
