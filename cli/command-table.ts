@@ -36,13 +36,14 @@ export interface CommandSpec<F extends Flags> {
 
 /** A table entry, its options' type checked against its flags by `command` and erased here. */
 export type CommandEntry = Omit<CommandSpec<Flags>, "load"> & {
+  load: () => Promise<unknown>;
   run: (args: string[], options: Record<string, unknown>, io: Io) => Promise<number>;
 };
 
 /** Checks that the module's function takes what the flags give, then runs it with what commander parsed. */
-function command<F extends Flags>({ load, ...spec }: CommandSpec<F>): CommandEntry {
+function command<F extends Flags>(spec: CommandSpec<F>): CommandEntry {
   // The one cast of options: commander built them from exactly these flags (and the global ones).
-  return { ...spec, run: async (args, options, io) => (await load())(args, options as OptionsOf<F> & GlobalOptions, io) };
+  return { ...spec, run: async (args, options, io) => (await spec.load())(args, options as OptionsOf<F> & GlobalOptions, io) };
 }
 
 export const COMMANDS: readonly CommandEntry[] = [

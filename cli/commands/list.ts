@@ -29,7 +29,7 @@ export async function list(_args: string[], options: ListOptions, io: Io): Promi
     const now = io.now();
     const rows = sprites.map((s) => withNamespace(all, s, listRow(s, now, wide)));
     const phase = all ? 2 : 1;
-    io.stdout.write(renderTable(headers(all, wide), rows, (r, c) => (c === phase ? phaseStyle(rows[r]?.[phase]) : undefined), out.paint));
+    out.table(headers(all, wide), rows, (r, c) => (c === phase ? phaseStyle(rows[r]?.[phase]) : undefined));
   }
   if (!options.watch) return 0;
   return watchList(target, result.metadata.resourceVersion, format, io);
@@ -58,16 +58,17 @@ async function watchList(
   const all = target.allNamespaces === true;
   const print = ({ type, object: sprite }: ObjectEvent<Sprite>) => {
     if (toData) {
-      io.stdout.write(toData({ type, object: sprite }));
+      out.text(toData({ type, object: sprite }));
       return;
     }
     if (format === "name") {
-      io.stdout.write(`${sprite.metadata.name}\n`);
+      out.line(sprite.metadata.name);
       return;
     }
     const row = withNamespace(all, sprite, listRow(sprite, io.now(), format === "wide"));
     if (type === "DELETED") row[all ? 2 : 1] = "Deleted";
-    io.stdout.write(renderTable(headers(all, format === "wide"), [row]).split("\n")[1] + "\n");
+    // The row alone, padded as under the header printed first.
+    out.line(renderTable(headers(all, format === "wide"), [row]).split("\n")[1]);
   };
   await followSprites(target, {
     resourceVersion,
