@@ -3,7 +3,7 @@ import type { ObjectEvent } from "../../kube/list-watch.js";
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { createOutput, dataFormatter, phaseStyle, renderTable, type DataFormat } from "../output.js";
-import { LIST_HEADERS, WIDE_HEADERS, byText, listRow, sortByName } from "../render-list.js";
+import { LIST_HEADERS, WIDE_HEADERS, byText, listName, listRow, sortByName } from "../render-list.js";
 import { followSprites, listSprites, type Target } from "../sprites.js";
 import { openTarget, type TargetOptions } from "../target.js";
 
@@ -21,7 +21,7 @@ export async function list(_args: string[], options: ListOptions, io: Io): Promi
     await out.data({ apiVersion: "v1", kind: "List", items: sprites }, format);
   } else if (format === "name") {
     // For scripts and shell completion: bare names, one a line.
-    for (const s of sprites) out.line(all ? `${s.metadata.namespace}/${s.metadata.name}` : s.metadata.name);
+    for (const s of sprites) out.line(listName(s, all));
   } else if (sprites.length === 0 && !options.watch) {
     out.note(`No Sprites ${all ? "in any namespace" : `in namespace ${target.namespace}`}. Create one with \`puck create NAME\`.`);
   } else {
@@ -62,7 +62,7 @@ async function watchList(
       return;
     }
     if (format === "name") {
-      out.line(sprite.metadata.name);
+      out.line(listName(sprite, all));
       return;
     }
     const row = withNamespace(all, sprite, listRow(sprite, io.now(), format === "wide"));
