@@ -36,14 +36,18 @@ export interface CommandSpec<F extends Flags> {
 
 /** A table entry, its options' type checked against its flags by `command` and erased here. */
 export type CommandEntry = Omit<CommandSpec<Flags>, "load"> & {
+  load: () => Promise<unknown>;
   run: (args: string[], options: Record<string, unknown>, io: Io) => Promise<number>;
 };
 
 /** Checks that the module's function takes what the flags give, then runs it with what commander parsed. */
-function command<F extends Flags>({ load, ...spec }: CommandSpec<F>): CommandEntry {
+function command<F extends Flags>(spec: CommandSpec<F>): CommandEntry {
   // The one cast of options: commander built them from exactly these flags (and the global ones).
-  return { ...spec, run: async (args, options, io) => (await load())(args, options as OptionsOf<F> & GlobalOptions, io) };
+  return { ...spec, run: async (args, options, io) => (await spec.load())(args, options as OptionsOf<F> & GlobalOptions, io) };
 }
+
+/** The argument of every command that acts on one Sprite. */
+const SPRITE: [string, string] = ["<name>", "the Sprite"];
 
 export const COMMANDS: readonly CommandEntry[] = [
   command({
@@ -80,7 +84,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "connect",
     description: "wake a Sprite if needed and open a shell in it, or run a command",
     arguments: [
-      ["<name>", "the Sprite"],
+      SPRITE,
       ["[command...]", "a command to run instead of a shell (after --)"],
     ],
     flags: {
@@ -97,7 +101,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   command({
     name: "wake",
     description: "wake a hibernating Sprite and wait until it is Active",
-    arguments: [["<name>", "the Sprite"]],
+    arguments: [SPRITE],
     flags: { wait: NO_WAIT, timeout: WAIT_TIMEOUT },
     completes: "sprite",
     load: async () => (await import("./commands/wake.js")).wake,
@@ -105,7 +109,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   command({
     name: "hibernate",
     description: "hibernate a Sprite now, whatever its activity (its storage is kept)",
-    arguments: [["<name>", "the Sprite"]],
+    arguments: [SPRITE],
     flags: { yes: YES },
     completes: "sprite",
     load: async () => (await import("./commands/hibernate.js")).hibernate,
@@ -113,7 +117,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   command({
     name: "keepawake",
     description: "keep a Sprite awake for a while, whatever its activity",
-    arguments: [["<name>", "the Sprite"]],
+    arguments: [SPRITE],
     flags: {
       for: valueFlag("--for <duration>", "how long, e.g. 2h or 90m"),
       until: valueFlag("--until <time>", "until this time (RFC 3339, e.g. 2026-01-01T18:00:00Z)"),
@@ -126,7 +130,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   command({
     name: "describe",
     description: "show a Sprite in detail: spec, status, sessions, why it is awake, recent events",
-    arguments: [["<name>", "the Sprite"]],
+    arguments: [SPRITE],
     flags: {},
     completes: "sprite",
     load: async () => (await import("./commands/describe.js")).describe,
@@ -134,7 +138,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   command({
     name: "delete",
     description: "delete a Sprite; its home volume is kept unless --purge",
-    arguments: [["<name>", "the Sprite"]],
+    arguments: [SPRITE],
     flags: { purge: switchFlag("--purge", "delete the home volume too (asks first)"), yes: YES },
     completes: "sprite",
     load: async () => (await import("./commands/delete.js")).deleteCommand,

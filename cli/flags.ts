@@ -1,7 +1,8 @@
 // The flags of puck's commands, each declared with the type its value has once commander parsed it,
 // and the flags several commands share declared once, so that they mean the same on every command.
 import { Option } from "commander";
-import { parseTimeout } from "./options.js";
+import { parseDuration } from "./duration.js";
+import { EXIT, PuckError } from "./errors.js";
 
 /** One flag: how to register it with commander, and (a type only) what its parsed value is. */
 export interface Flag<T> {
@@ -30,11 +31,19 @@ export const choiceFlag = <const C extends string>(flags: string, description: s
   option: () => new Option(flags, `${description}: ${choices.join(", ")}`).choices(choices),
 });
 
+/** A duration flag's value in milliseconds; anything else is a usage error naming the flag. */
+export function parseTimeout(value: string, flag: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new PuckError(`${flag} "${value}" is not a duration`, "use e.g. 90s, 5m or 1h", EXIT.usage);
+  return ms;
+}
+
 /** `--timeout <duration>`: milliseconds; a value that is not a duration is a usage error naming the flag. */
 export const durationFlag = (flags: string, description: string, fallback: string): Flag<number> => ({
   option: () => {
     const option = new Option(flags, description);
-    return option.default(parseTimeout(fallback, option.long), JSON.stringify(fallback)).argParser((value) => parseTimeout(value, option.long));
+    const name = option.long ?? flags;
+    return option.default(parseTimeout(fallback, name), JSON.stringify(fallback)).argParser((value) => parseTimeout(value, name));
   },
 });
 

@@ -13,6 +13,10 @@ export function hibernatesIn(sprite: Sprite, now: Date): string {
   return status.reason ? `(${status.reason})` : "-";
 }
 
+/** A Sprite as `-o name` prints it: with its namespace when the list spans every namespace (-A). */
+export const listName = (sprite: Sprite, allNamespaces: boolean) =>
+  allNamespaces ? `${sprite.metadata.namespace}/${sprite.metadata.name}` : sprite.metadata.name;
+
 export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
   const status = sprite.status ?? {};
   const awake = status.phase === "Active" || status.phase === "Starting";

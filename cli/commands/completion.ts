@@ -1,6 +1,7 @@
 // `puck completion bash|zsh|fish`: shell completion scripts for commands, flags and Sprite names.
 import { EXIT, PuckError } from "../errors.js";
 import type { Io } from "../io.js";
+import { createOutput } from "../output.js";
 
 /** What completion needs of a command (command-table.ts hands in its entries). */
 export interface Completable {
@@ -66,6 +67,6 @@ export const completion =
   async ([shell]: string[], _options: unknown, io: Io): Promise<number> => {
     const script = completionScript(shell ?? "", table);
     if (!script) throw new PuckError(`no completion for shell "${shell}"`, "use bash, zsh or fish", EXIT.usage);
-    io.stdout.write(script);
+    createOutput(io).text(script);
     return 0;
   };

@@ -4,7 +4,7 @@ import { EXIT, PuckError } from "../errors.js";
 import { execInPod, type ExecRequest } from "../exec-session.js";
 import { loadExecLibrary } from "../lazy-deps.js";
 import type { Io } from "../io.js";
-import { formatNotice } from "../output.js";
+import { createOutput } from "../output.js";
 import { explainSessionEnd, mayBeSpriteSide } from "../session-end.js";
 import { getSprite, type Target } from "../sprites.js";
 import { openTarget, type TargetOptions } from "../target.js";
@@ -76,7 +76,7 @@ async function exitCodeOf(target: Target, name: string, session: Session, io: Io
   if (!mayBeSpriteSide(outcome)) return outcome as number;
   const end = await explainSessionEnd(target, name, pod, session.startedMs).catch(() => undefined);
   if (end) {
-    io.stderr.write(formatNotice(io, end.text));
+    createOutput(io).notice(end.text);
     return EXIT.sessionEnded;
   }
   if (outcome !== "lost") return outcome;

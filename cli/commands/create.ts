@@ -11,8 +11,9 @@ import { openTarget, type TargetOptions } from "../target.js";
 import type { Target } from "../sprites.js";
 import { waitUntilReady } from "../wake.js";
 
-/** The Sprite's fields a flag may set; each is asked for on a terminal when missing. */
-type SpecFlags = Partial<Record<"image" | "storage" | "storageClass" | "idleTimeout" | "cpu" | "memory" | "cpuLimit" | "memoryLimit", string>>;
+/** The fields of the Sprite a flag of the same name sets. */
+const SPEC_FLAGS = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit"] as const;
+type SpecFlags = { [K in (typeof SPEC_FLAGS)[number]]?: string | undefined };
 
 export type CreateOptions = TargetOptions &
   SpecFlags & { authorizedKeys?: string | undefined; dryRun?: boolean | undefined; output?: DataFormat | undefined; wait: boolean; timeout: number };
@@ -44,8 +45,7 @@ export async function create([name]: string[], options: CreateOptions, io: Io): 
     }
   }
   const input: CreateInput = { namespace, ...(name ? { name } : {}), ...(authorizedKeys !== undefined ? { authorizedKeys } : {}) };
-  const flags = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit"] as const;
-  for (const flag of flags) {
+  for (const flag of SPEC_FLAGS) {
     const value = options[flag];
     if (value !== undefined) input[flag] = value;
   }

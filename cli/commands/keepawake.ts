@@ -14,13 +14,13 @@ export function keepAwakeUntil(options: KeepAwakeFlags, now: Date): string | nul
   if (given !== 1) throw new PuckError("give exactly one of --for DURATION, --until TIME or --off", "e.g. puck keepawake dev --for 2h", EXIT.usage);
   if (options.off === true) return null;
   if (options.for !== undefined) {
-    const ms = parseDuration(String(options.for));
-    if (ms === undefined || ms <= 0) throw new PuckError(`--for "${String(options.for)}" is not a duration`, "use e.g. 30m, 2h or 1d", EXIT.usage);
+    const ms = parseDuration(options.for);
+    if (ms === undefined || ms <= 0) throw new PuckError(`--for "${options.for}" is not a duration`, "use e.g. 30m, 2h or 1d", EXIT.usage);
     return new Date(now.getTime() + ms).toISOString();
   }
-  const until = Date.parse(String(options.until));
-  if (Number.isNaN(until)) throw new PuckError(`--until "${String(options.until)}" is not a time`, "use RFC 3339, e.g. 2026-01-01T18:00:00Z", EXIT.usage);
-  if (until <= now.getTime()) throw new PuckError(`--until "${String(options.until)}" is in the past`, "give a future time, or --off", EXIT.usage);
+  const until = Date.parse(options.until!);
+  if (Number.isNaN(until)) throw new PuckError(`--until "${options.until}" is not a time`, "use RFC 3339, e.g. 2026-01-01T18:00:00Z", EXIT.usage);
+  if (until <= now.getTime()) throw new PuckError(`--until "${options.until}" is in the past`, "give a future time, or --off", EXIT.usage);
   return new Date(until).toISOString();
 }
 

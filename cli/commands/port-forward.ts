@@ -5,7 +5,7 @@ import { PortForwardRefused, splice } from "../../kube/port-forward.js";
 import { EXIT, PuckError } from "../errors.js";
 import { parseForwardSpecs, type ForwardSpec } from "../forward-spec.js";
 import type { Io } from "../io.js";
-import { formatError, formatNotice } from "../output.js";
+import { createOutput, formatError } from "../output.js";
 import { SpritePorts } from "../sprite-ports.js";
 import { getSprite } from "../sprites.js";
 import { openTarget, type TargetOptions } from "../target.js";
@@ -70,16 +70,17 @@ export async function portForward([name, ...args]: string[], options: PortForwar
   // An unknown Sprite fails now, not at the first connection.
   await getSprite(target, name!);
   const listening = await listenAll(specs, address);
+  const out = createOutput(io);
   const ports = new SpritePorts(target, name!, {
     io,
     timeoutMs,
-    onPodGone: (pod) => io.stderr.write(formatNotice(io, `pod ${pod} of Sprite ${name} went away (the Sprite hibernated or restarted), which ended its connections; the next connection wakes it`)),
+    onPodGone: (pod) => out.notice(`pod ${pod} of Sprite ${name} went away (the Sprite hibernated or restarted), which ended its connections; the next connection wakes it`),
   });
   const sockets = new Set<Socket>();
   const stop = new AbortController();
 
   for (const { server, spec, port } of listening) {
-    io.stdout.write(`Forwarding ${address}:${port} -> ${name}:${spec.remote}\n`);
+    out.line(`Forwarding ${address}:${port} -> ${name}:${spec.remote}`);
     server.on("connection", (socket: Socket) => {
       sockets.add(socket);
       socket.on("close", () => sockets.delete(socket));

@@ -4,6 +4,7 @@ import type { SpriteRef } from "../../gateway/ssh-user.js";
 import { EXIT, PuckError } from "../errors.js";
 import { fetchHostKey, gatewayAddress, getGatewayService, GATEWAY_NAMESPACE } from "../gateway.js";
 import type { Io } from "../io.js";
+import { createOutput } from "../output.js";
 import { hostKeyAlias, proxyCommand, renderKnownHosts, renderSshConfig, type GatewayRoute } from "../ssh-config-render.js";
 import { getSprite, listSprites, type Target } from "../sprites.js";
 import { openTarget, selectionOf, type TargetOptions } from "../target.js";
@@ -40,13 +41,13 @@ export async function sshConfig(names: string[], options: SshConfigOptions, io: 
   const keyAlias = hostKeyAlias(target.client.access.server);
   if (options.knownHosts === true) {
     const key = await fetchHostKey(target);
-    io.stdout.write(renderKnownHosts(keyAlias, key.publicKey, key.fingerprint));
+    createOutput(io).text(renderKnownHosts(keyAlias, key.publicKey, key.fingerprint));
     return 0;
   }
   const [sprites, route] = await Promise.all([spritesFor(target, names), routeFor(target, options)]);
   if (sprites.length === 0) {
     throw new PuckError(`no Sprites in ${target.allNamespaces ? "any namespace" : `namespace ${target.namespace}`}`, "create one with `puck create NAME`, or name another namespace with -n");
   }
-  io.stdout.write(renderSshConfig(sprites, route, keyAlias));
+  createOutput(io).text(renderSshConfig(sprites, route, keyAlias));
   return 0;
 }
