@@ -21,7 +21,9 @@ async function listenAll(specs: readonly ForwardSpec[], address: string): Promis
   const listening: Listening[] = [];
   try {
     for (const spec of specs) {
-      const server = createServer({ noDelay: true, pauseOnConnect: true });
+      // A 1 MiB buffer per connection: with the default 16 KiB, every chunk from the API server
+      // (tens of KiB) fills it, and the pause and 'drain' after each one cost a download its speed.
+      const server = createServer({ noDelay: true, pauseOnConnect: true, highWaterMark: 1 << 20 });
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(spec.local, address, () => {
