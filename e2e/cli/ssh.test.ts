@@ -89,7 +89,7 @@ describe("puck ssh-config", () => {
   it("its block, used as it is by `ssh -F`, reaches the Sprite at the LoadBalancer's address", async () => {
     const address = await publishGatewayLoadBalancer();
     const block = await run(["ssh-config", "web"]);
-    expect(block.code, block.stderr).toBe(0);
+    expect(block, block.stderr).toMatchObject({ code: 0, stderr: "" });
     expect(block.stdout).toContain(`Host web.${ns.name}.puck\n  HostName ${address}\n  Port 2222\n  User web.${ns.name}\n`);
     const config = join(dir, "direct.config");
     writeFileSync(config, block.stdout + userDefaults(knownHosts));
