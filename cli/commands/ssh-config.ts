@@ -1,5 +1,6 @@
 // `puck ssh-config [NAME...]`: the ~/.ssh/config blocks that make `ssh dev.puck`, scp, rsync and
 // editors reach Sprites through the gateway; `--known-hosts` prints the gateway's known_hosts line.
+import { resolve } from "node:path";
 import type { SpriteRef } from "../../gateway/ssh-user.js";
 import type { Sprite } from "../../operator/api/index.js";
 import { EXIT, PuckError } from "../errors.js";
@@ -21,7 +22,15 @@ async function spritesFor(target: Target, names: readonly string[]): Promise<Spr
 const refOf = (target: Target) => (s: Sprite): SpriteRef => ({ namespace: s.metadata.namespace ?? target.namespace, name: s.metadata.name });
 
 async function routeFor(target: Target, options: SshConfigOptions): Promise<GatewayRoute> {
-  if (options.proxy === true) return { kind: "proxy", command: proxyCommand("puck", selectionOf(options)) };
+  if (options.proxy === true) {
+    // Pinned to this cluster: ssh runs the command later, from any directory, maybe after the
+    // current context changed.
+    const { kubeconfig, context = target.client.access.context } = selectionOf(options);
+    const pinned: { kubeconfig?: string; context?: string } = {};
+    if (kubeconfig) pinned.kubeconfig = resolve(kubeconfig);
+    if (context) pinned.context = context;
+    return { kind: "proxy", command: proxyCommand("puck", pinned) };
+  }
   const address = gatewayAddress(await getGatewayService(target));
   if (!address) {
     throw new PuckError(

@@ -100,7 +100,9 @@ describe("puck ssh-config", () => {
   it("with --proxy, ssh goes through `puck ssh-proxy` and the API server's port-forward", async () => {
     const block = await run(["ssh-config", "web", "--proxy"]);
     expect(block.code, block.stderr).toBe(0);
-    expect(block.stdout).toContain("  ProxyCommand puck ssh-proxy\n");
+    // Pinned to the context this run used, so that switching contexts later does not redirect it.
+    const context = (await kubectl(["config", "current-context"])).stdout.trim();
+    expect(block.stdout).toContain(`  ProxyCommand puck ssh-proxy --context ${context}\n`);
     expect(block.stdout).not.toContain("HostName");
     const config = join(dir, "proxy.config");
     writeFileSync(config, block.stdout + userDefaults(knownHosts));
