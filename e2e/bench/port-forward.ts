@@ -1,6 +1,6 @@
 // Benchmark: a 200 MiB download from a Sprite's port through `puck port-forward`, `kubectl
-// port-forward` and the gateway's `ssh -L`, in alternating rounds of the same run, each checked for
-// size. Target: puck and ssh -L at ≥ 0.8× kubectl's throughput (ratio of medians).
+// port-forward` and the gateway's `ssh -L` (the installed gateway, and this checkout's run here), in
+// alternating rounds of the same run, each checked for size. Target: puck and ssh -L at ≥ 0.8× kubectl's throughput (ratio of medians).
 // The Sprite runs busybox httpd; the operator runs here for the bench's own namespace, so no
 // in-cluster operator is needed; the installed gateway serves ssh -L.
 // Usage: npm run bench:port-forward [-- --rounds 5]
@@ -8,9 +8,13 @@ import { execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
+import ssh2 from "ssh2";
+import { KubeBackend } from "../../gateway/kube-backend.js";
+import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { childNames } from "../../operator/api/index.js";
-import { installCrd, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { installCrd, kubeClient, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK, spawnPuck } from "../lib/puck-cli.js";
@@ -69,12 +73,27 @@ try {
   stops.push(() => ssh.kill());
   await waitFor(() => download(sshPort).then(() => true, () => false), { timeoutMs: 60_000, what: "ssh -L to carry a download" });
 
-  const results: Record<string, number[]> = { puck: [], kubectl: [], ssh: [] };
-  const ports: Record<string, number> = { puck: puckPort, kubectl: kubectlPort, ssh: sshPort };
+  // The same through this checkout's gateway code, run here (the installed one runs the image's).
+  const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const gateway = createGatewayServer({ hostKey: hostKey.private, backend: new KubeBackend(await kubeClient()), defaultNamespace: ns.name, log: () => undefined });
+  await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+  stops.push(() => gateway.close());
+  const gatewayPort = (gateway.address() as AddressInfo).port;
+  writeFileSync(join(dir, "known_hosts.here"), `[127.0.0.1]:${gatewayPort} ${hostKey.public}\n`);
+  const herePort = await freePort();
+  const here = spawn("ssh", [
+    "-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts.here")}`, "-o", "BatchMode=yes",
+    "-o", "ExitOnForwardFailure=yes", "-N", "-p", String(gatewayPort), "-L", `127.0.0.1:${herePort}:localhost:8080`, `${NAME}@127.0.0.1`,
+  ]);
+  stops.push(() => here.kill());
+  await waitFor(() => download(herePort).then(() => true, () => false), { timeoutMs: 60_000, what: "ssh -L through the gateway run here to carry a download" });
+
+  const results: Record<string, number[]> = { puck: [], kubectl: [], ssh: [], here: [] };
+  const ports: Record<string, number> = { puck: puckPort, kubectl: kubectlPort, ssh: sshPort, here: herePort };
   await download(puckPort);
   await download(kubectlPort);
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? ["puck", "kubectl", "ssh"] : ["ssh", "kubectl", "puck"];
+    const order = r % 2 === 0 ? ["puck", "kubectl", "ssh", "here"] : ["here", "ssh", "kubectl", "puck"];
     for (const which of order) results[which]!.push(await download(ports[which]!));
   }
   const load = (await run("uptime")).stdout.trim();
@@ -84,6 +103,7 @@ try {
   console.log(`  kubectl port-forward            ${fmt(results.kubectl!)}`);
   console.log(`  puck port-forward               ${fmt(results.puck!)}  ${ratio("puck").toFixed(2)}× kubectl (target ≥ 0.8×: ${ratio("puck") >= 0.8 ? "met" : "MISSED"})`);
   console.log(`  ssh -L through the gateway      ${fmt(results.ssh!)}  ${ratio("ssh").toFixed(2)}× kubectl (target ≥ 0.8×: ${ratio("ssh") >= 0.8 ? "met" : "MISSED"})`);
+  console.log(`  ssh -L, this checkout's gateway ${fmt(results.here!)}  ${ratio("here").toFixed(2)}× kubectl (run here, not in its pod)`);
 } finally {
   for (const stop of stops) stop();
   await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));

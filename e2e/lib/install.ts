@@ -1,4 +1,5 @@
 // Puck installed in-cluster the way README tells a user (kubectl apply -k deploy), for the journeys.
+import { networkInterfaces } from "node:os";
 import { kubectl } from "./cluster.js";
 
 /** Applies deploy/, then restarts the operator and the gateway so they run the images this test run built. */
@@ -40,7 +41,10 @@ export async function ensureGatewayServing(): Promise<void> {
  * names. Returns that address.
  */
 export async function publishGatewayLoadBalancer(): Promise<string> {
-  const ip = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[0].status.addresses[?(@.type==\"InternalIP\")].address}"])).stdout.trim();
+  // The node this machine is (its kube-proxy serves the address here), when the cluster has several.
+  const addresses = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.addresses[?(@.type==\"InternalIP\")].address}"])).stdout.trim().split(/\s+/);
+  const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+  const ip = addresses.find((a) => local.has(a)) ?? addresses[0]!;
   const status = { status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } } };
   await kubectl(["-n", "puck-system", "patch", "service", "puck-gateway", "--subresource=status", "--type=merge", "-p", JSON.stringify(status)]);
   return ip;
