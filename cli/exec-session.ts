@@ -7,6 +7,7 @@ import { socketConfig } from "../kube/exec-socket.js";
 import type { Io } from "./io.js";
 import type { KubeClient } from "../kube/client.js";
 import { loadExecLibrary } from "./lazy-deps.js";
+import { openTerminalSession, SESSION_SIGNALS } from "./terminal-session.js";
 
 export interface ExecRequest {
   namespace: string;
@@ -45,8 +46,6 @@ export async function probeExec(client: KubeClient, target: Pick<ExecRequest, "n
   return ran;
 }
 
-const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
 /**
  * Runs the command and resolves with its exit code, or "lost" when the connection closed before the
  * command's status came (the caller finds out why: see session-end.ts).
@@ -62,32 +61,21 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
   const handler = new WebSocketHandler(kc, undefined, { stdin: stdin ?? inert, stdout: inert, stderr: inert } as never);
   const exec = new Exec(kc, handler);
 
-  const terminal = request.tty && io.stdin.isTTY === true && typeof io.stdin.setRawMode === "function";
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    if (terminal) io.stdin.setRawMode?.(false);
-    io.stdin.pause();
-  };
-  process.once("exit", restore);
-
   let status: ExecStatus | undefined;
   return new Promise<number | "lost">((resolve, reject) => {
-    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-    const onSignal = (signal: NodeJS.Signals) => {
-      cleanup();
-      resolve(SIGNAL_CODES[signal] ?? 1);
-    };
     let socket: { close(): void } | undefined;
+    // Resizes reach the remote terminal through client-node, which listens to stdout itself.
+    const session = openTerminalSession(io, {
+      raw: request.tty,
+      onSignal: (signal) => {
+        cleanup();
+        resolve(SESSION_SIGNALS[signal]);
+      },
+    });
     const cleanup = () => {
-      for (const s of signals) process.off(s, onSignal);
-      process.off("exit", restore);
-      restore();
+      session.end();
       socket?.close();
     };
-    for (const s of signals) process.on(s, onSignal);
-    if (terminal) io.stdin.setRawMode?.(true);
     exec
       .exec(
         request.namespace,

@@ -29,6 +29,10 @@ export function updateCell(sprite: Sprite, now: Date): string {
   return pending.reason === REASON.restartScheduled ? "restart" : "held";
 }
 
+/** A Sprite as `-o name` prints it: with its namespace when the list spans every namespace (-A). */
+export const listName = (sprite: Sprite, allNamespaces: boolean) =>
+  allNamespaces ? `${sprite.metadata.namespace}/${sprite.metadata.name}` : sprite.metadata.name;
+
 export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
   const status = sprite.status ?? {};
   const awake = status.phase === "Active" || status.phase === "Starting";

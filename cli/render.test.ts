@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Sprite, SpriteStatus } from "../operator/api/index.js";
 import { renderDescribe } from "./render-describe.js";
-import { listRow, hibernatesIn } from "./render-list.js";
+import { listName, listRow, hibernatesIn } from "./render-list.js";
 import { renderTopFrame } from "./render-top.js";
 import { renderTable } from "./output.js";
 
@@ -73,6 +73,12 @@ describe("list rows", () => {
   it("a hibernated Sprite keeps showing its last disk figures; a Sprite never reported shows none", () => {
     expect(listRow(sleeping, now, true)[9]).toBe("9.5G/10G (95%)");
     expect(listRow(idleWeb, now, true)[9]).toBe("-");
+  });
+
+  it("-o name names the namespace too when the list spans every namespace, watching or not", () => {
+    const web = { ...idleWeb, metadata: { ...idleWeb.metadata, namespace: "lab" } };
+    expect(listName(web, false)).toBe("web");
+    expect(listName(web, true)).toBe("lab/web");
   });
 
   it("an overdue hibernation reads now", () => {
