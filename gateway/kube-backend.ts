@@ -9,9 +9,10 @@ import type { KubeClient } from "../kube/client.js";
 import { isStatus, KubeError } from "../kube/errors.js";
 import { socketConfig } from "../kube/exec-socket.js";
 import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
-import { resourcePath } from "../kube/paths.js";
+import { CORE, resourcePath } from "../kube/paths.js";
 import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../operator/api/index.js";
 import { follow, WakeError, type WakeClient } from "../operator/api/wake.js";
+import { podSeen, sessionEnd, type SessionEnd } from "../operator/api/session-end.js";
 import { WakeFailed, type Program, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
 import type { SpriteRef } from "./ssh-user.js";
 
@@ -99,6 +100,19 @@ export class KubeBackend implements SpriteBackend {
       if (isStatus(error, 404)) throw new WakeFailed("the Sprite is gone");
       throw error;
     }
+  }
+
+  async explainEnd(ref: SpriteRef, sinceMs: number): Promise<SessionEnd | undefined> {
+    const orGone = <T>(read: Promise<T>) => read.catch((error: unknown) => {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    });
+    const podPath = resourcePath(CORE.pods, { namespace: ref.namespace, name: childNames(ref.name).pod });
+    const [sprite, pod] = await Promise.all([
+      orGone(this.client.request<Sprite>("GET", this.spritePath(ref))),
+      orGone(this.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>("GET", podPath)),
+    ]);
+    return sessionEnd(ref.name, sprite, podSeen(pod), sinceMs);
   }
 
   private async handler() {

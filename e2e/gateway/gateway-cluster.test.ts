@@ -14,6 +14,7 @@ import { kubeClient, kubeconfigPath, kubectl } from "../lib/cluster.js";
 import { ensureBundle } from "../lib/bundles.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { freePort } from "../lib/operator-process.js";
+import { puck } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { createSprite, getSprite, patchSpec } from "../operator/sprites.js";
@@ -78,10 +79,16 @@ describe("the gateway on the cluster", () => {
     expect(r).toEqual({ code: 4, stdout: "100000\n", stderr: "err\n" });
   });
 
-  it("gives a login shell in a terminal that follows a resize", async () => {
+  it("gives a login shell in a terminal that follows a resize, and that puck top shows as a terminal session", async () => {
     const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "dev@127.0.0.1"], { columns: 100, rows: 30 });
     try {
       await term.waitForText(/sprite@dev-0:~\$ $/m, 60_000, "the Sprite's bash prompt");
+      // The agent sees the gateway's exec as it sees `puck connect`'s: a terminal running bash.
+      let seen = "";
+      await waitFor(async () => {
+        seen = (await puck(["-n", ns.name, "top", "--once"])).stdout;
+        return /^dev\s+Active\s+1\s/m.test(seen) && /^\s+dev\s+terminal pts\/\d+ bash /m.test(seen);
+      }, { timeoutMs: 60_000, intervalMs: 1000, what: "puck top to show the ssh shell as dev's one terminal session", describe: () => seen });
       term.resize(120, 40);
       await waitFor(() => {
         if (/^40 120$/m.test(term.text())) return true;
@@ -109,7 +116,7 @@ describe("the gateway on the cluster", () => {
       .toEqual(Array(2).fill(spawnSync("sha256sum", [join(dir, "payload")], { encoding: "utf8" }).stdout.split(" ")[0]));
   });
 
-  it("ssh -L reaches a server on the Sprite's localhost through the pod's port-forward", async () => {
+  it("ssh -L and ssh -D reach a server on the Sprite's localhost through the pod's port-forward", async () => {
     // perl-base is in every Debian image: a one-line HTTP server on the Sprite's loopback.
     const server = String.raw`use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:8080", Listen => 5, ReuseAddr => 1) or die;
       while (my $c = $s->accept) { my $l; while (($l = <$c>) && $l ne "\r\n") {} print $c "HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\nfrom-sprite"; close $c }`;
@@ -133,6 +140,23 @@ describe("the gateway on the cluster", () => {
         return r.code === 0 && r.stdout === "from-sprite" ? r.stdout : undefined;
       }, { timeoutMs: 30_000, intervalMs: 500, what: "curl through ssh -L to answer from the Sprite", describe: async () => ({ last, tunnelErr, inside: await ssh(["curl -sS --max-time 3 http://127.0.0.1:8080/; ps -o pid,stat,args ax"]), events: events.slice(-3) }) });
       expect(body).toBe("from-sprite");
+      // ssh -D as VS Code uses it: a SOCKS proxy whose host names the Sprite resolves, not this machine.
+      const socksPort = await freePort();
+      const socks = spawn("ssh", [...sshOptions(), "-N", "-o", "ExitOnForwardFailure=yes", "-D", `127.0.0.1:${socksPort}`, "-p", String(port), "dev@127.0.0.1"]);
+      try {
+        const viaSocks = await waitFor(async () => {
+          const r = await run("curl", ["-sS", "--max-time", "5", "--socks5-hostname", `127.0.0.1:${socksPort}`, "http://localhost:8080/"]);
+          last = r;
+          return r.code === 0 ? r.stdout : undefined;
+        }, { timeoutMs: 30_000, intervalMs: 500, what: "curl through ssh -D to answer from the Sprite", describe: () => ({ last, events: events.slice(-3) }) });
+        expect(viaSocks).toBe("from-sprite");
+        // Only the Sprite's own localhost is reachable: another host is refused, not dialled.
+        const elsewhere = await run("curl", ["-sS", "--max-time", "5", "--socks5-hostname", `127.0.0.1:${socksPort}`, "http://example.invalid/"]);
+        expect(elsewhere.code).not.toBe(0);
+        expect(events.some((e) => e.startsWith("Forward refused") && e.includes("example.invalid:80"))).toBe(true);
+      } finally {
+        socks.kill();
+      }
     } finally {
       tunnel.kill();
       devServer.kill();
@@ -148,6 +172,45 @@ describe("the gateway on the cluster", () => {
       expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
     }
   });
+});
+
+describe("a session the Sprite ends", () => {
+  const MINUTE = 60_000;
+  const sleepyPhase = async () => (await getSprite(ns.name, "sleepy"))?.status?.phase;
+
+  beforeAll(async () => {
+    await createSprite(ns.name, "sleepy", { idleTimeoutMinutes: 1, authorizedKeys: [alicePub] });
+  });
+
+  it("a silent ssh shell ends with puck connect's line when the Sprite hibernates after its idle timeout, exit 255", async () => {
+    const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "sleepy@127.0.0.1"]);
+    ns.terminals.push(term);
+    await term.waitForText(/sprite@sleepy-0:~\$ $/m, 3 * MINUTE, "sleepy's bash prompt");
+    // Nobody types: the 1-minute idle timeout runs out, the operator hibernates it, its pod stops.
+    expect(await term.exited(4 * MINUTE)).toBe(255);
+    expect(term.text()).toContain("puck: Sprite sleepy hibernated after its idle timeout, which ended the session; `puck connect sleepy` wakes it.");
+    expect(await sleepyPhase()).toBe("Hibernating");
+  }, 8 * MINUTE);
+
+  it("a running ssh command ends with the line on stderr when the Sprite is hibernated on request, exit 255", async () => {
+    const client = spawn("ssh", [...sshOptions(), "-p", String(port), "sleepy@127.0.0.1", "echo started; exec sleep 600"]);
+    let stdout = "";
+    let stderr = "";
+    client.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    client.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    let exitCode: number | null | undefined;
+    client.once("exit", (code) => (exitCode = code));
+    try {
+      await waitFor(() => stdout === "started\n", { timeoutMs: 3 * MINUTE, what: "the command to start in sleepy", describe: () => ({ stdout, stderr, events: events.slice(-3) }) });
+      await patchSpec(ns.name, "sleepy", { hibernateRequestedAt: new Date().toISOString() });
+      const code = await waitFor(() => (exitCode === undefined ? undefined : { code: exitCode }), { timeoutMs: 2 * MINUTE, what: "ssh to end with the Sprite's hibernation", describe: () => ({ stdout, stderr }) });
+      expect(code.code).toBe(255);
+      expect(stderr).toBe("puck: Sprite sleepy hibernated on request, which ended the session; `puck connect sleepy` wakes it.\n");
+      expect(stdout).toBe("started\n");
+    } finally {
+      client.kill();
+    }
+  }, 6 * MINUTE);
 });
 
 describe("puck-gateway, the program", () => {

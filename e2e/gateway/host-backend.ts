@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import * as pty from "node-pty";
 import { WakeFailed, type RunRequest, type RunResult, type SpriteBackend } from "../../gateway/backend.js";
 import type { SpriteRef } from "../../gateway/ssh-user.js";
+import type { SessionEnd } from "../../operator/api/session-end.js";
 
 export const SFTP_SERVER = "/usr/lib/openssh/sftp-server";
 
@@ -65,6 +66,11 @@ export class HostBackend implements SpriteBackend {
         void drained.then(() => resolve(signal ? { exitSignal: signal.replace(/^SIG/, "") } : { exitCode: code ?? 255 }));
       }),
     );
+  }
+
+  async explainEnd(): Promise<SessionEnd | undefined> {
+    // Nothing here hibernates: a host "Sprite" never ends a session from its side.
+    return undefined;
   }
 
   forward(_ref: SpriteRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
