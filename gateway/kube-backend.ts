@@ -11,7 +11,8 @@ import { socketConfig } from "../kube/exec-socket.js";
 import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
 import { CORE, resourcePath } from "../kube/paths.js";
 import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../operator/api/index.js";
-import { follow, WakeError, type WakeClient } from "../operator/api/wake.js";
+import { follow, newPodProbe, WakeError, type WakeClient } from "../operator/api/wake.js";
+import { probeExec } from "../kube/exec-probe.js";
 import { podSeen, sessionEnd, type SessionEnd } from "../operator/api/session-end.js";
 import { WakeFailed, type Program, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
 import type { SpriteRef } from "./ssh-user.js";
@@ -69,9 +70,22 @@ export class KubeBackend implements SpriteBackend {
     }
   }
 
+  private readPod = (ref: SpriteRef, pod: string) =>
+    this.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>("GET", resourcePath(CORE.pods, { namespace: ref.namespace, name: pod }))
+      .then(podSeen, (error: unknown) => {
+        if (isStatus(error, 404)) return podSeen(undefined);
+        throw error;
+      });
+
   private wakeClient(ref: SpriteRef): WakeClient {
     const path = resourcePath(SPRITES, { namespace: ref.namespace });
     return {
+      // As `puck connect` does: a command that runs in the new pod makes the wake ready up to a
+      // second before the status says so; a session starts that much sooner.
+      probe: newPodProbe(
+        (pod) => this.readPod(ref, pod),
+        (pod) => probeExec([{ Exec }, { WebSocketHandler }], this.client, { namespace: ref.namespace, pod, container: MAIN_CONTAINER }),
+      ),
       requestWake: (name, at) =>
         this.client.request<Sprite>("PATCH", this.spritePath({ ...ref, name }), { body: { spec: { wakeRequestedAt: at.toISOString() } } }),
       get: (name) => this.client.request<Sprite>("GET", this.spritePath({ ...ref, name })),
@@ -103,16 +117,14 @@ export class KubeBackend implements SpriteBackend {
   }
 
   async explainEnd(ref: SpriteRef, sinceMs: number): Promise<SessionEnd | undefined> {
-    const orGone = <T>(read: Promise<T>) => read.catch((error: unknown) => {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    });
-    const podPath = resourcePath(CORE.pods, { namespace: ref.namespace, name: childNames(ref.name).pod });
     const [sprite, pod] = await Promise.all([
-      orGone(this.client.request<Sprite>("GET", this.spritePath(ref))),
-      orGone(this.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>("GET", podPath)),
+      this.client.request<Sprite>("GET", this.spritePath(ref)).catch((error: unknown) => {
+        if (isStatus(error, 404)) return undefined;
+        throw error;
+      }),
+      this.readPod(ref, childNames(ref.name).pod),
     ]);
-    return sessionEnd(ref.name, sprite, podSeen(pod), sinceMs);
+    return sessionEnd(ref.name, sprite, pod, sinceMs);
   }
 
   private async handler() {

@@ -201,7 +201,7 @@ async function benchRss(): Promise<void> {
 }
 
 try {
-  await puckCli(["create", NAME, "--image", "puck-sprite:dev", "--storage", "2Gi", "--memory", "1Gi", "--idle-timeout", "120", "--authorized-keys", join(dir, "key.pub")]);
+  await puckCli(["create", NAME, "--image", "puck-sprite:dev", "--storage", "2Gi", "--cpu", "10m", "--memory", "1Gi", "--idle-timeout", "120", "--authorized-keys", join(dir, "key.pub")]);
   const file = join(dir, `payload-${mib}m.bin`);
   const fd = openSync(file, "w");
   spawnSync("head", ["-c", `${mib}M`, "/dev/urandom"], { stdio: ["ignore", fd, "inherit"] });

@@ -176,36 +176,36 @@ describe("the gateway on the cluster", () => {
 
 describe("a session the Sprite ends", () => {
   const MINUTE = 60_000;
-  const sleepyPhase = async () => (await getSprite(ns.name, "sleepy"))?.status?.phase;
 
-  beforeAll(async () => {
-    await createSprite(ns.name, "sleepy", { idleTimeoutMinutes: 1, authorizedKeys: [alicePub] });
-  });
+  // dev itself, with a 1-minute idle timeout: on a shared cluster a second pod may not fit.
+  beforeAll(() => patchSpec(ns.name, "dev", { idleTimeoutMinutes: 1 }));
 
   it("a silent ssh shell ends with puck connect's line when the Sprite hibernates after its idle timeout, exit 255", async () => {
-    const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "sleepy@127.0.0.1"]);
+    const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "dev@127.0.0.1"]);
     ns.terminals.push(term);
-    await term.waitForText(/sprite@sleepy-0:~\$ $/m, 3 * MINUTE, "sleepy's bash prompt");
-    // Nobody types: the 1-minute idle timeout runs out, the operator hibernates it, its pod stops.
+    await term.waitForText(/sprite@dev-0:~\$ $/m, 3 * MINUTE, "dev's bash prompt");
+    // Nobody types: the idle timeout runs out, the operator hibernates dev, its pod stops.
     expect(await term.exited(4 * MINUTE)).toBe(255);
-    expect(term.text()).toContain("puck: Sprite sleepy hibernated after its idle timeout, which ended the session; `puck connect sleepy` wakes it.");
-    expect(await sleepyPhase()).toBe("Hibernating");
+    expect(term.text()).toContain("puck: Sprite dev hibernated after its idle timeout, which ended the session; `puck connect dev` wakes it.");
+    expect(await phase()).toBe("Hibernating");
   }, 8 * MINUTE);
 
   it("a running ssh command ends with the line on stderr when the Sprite is hibernated on request, exit 255", async () => {
-    const client = spawn("ssh", [...sshOptions(), "-p", String(port), "sleepy@127.0.0.1", "echo started; exec sleep 600"]);
+    const client = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", "echo started; exec sleep 600"]);
     let stdout = "";
     let stderr = "";
+    let exitCode: number | null | undefined;
     client.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     client.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    let exitCode: number | null | undefined;
     client.once("exit", (code) => (exitCode = code));
     try {
-      await waitFor(() => stdout === "started\n", { timeoutMs: 3 * MINUTE, what: "the command to start in sleepy", describe: () => ({ stdout, stderr, events: events.slice(-3) }) });
-      await patchSpec(ns.name, "sleepy", { hibernateRequestedAt: new Date().toISOString() });
-      const code = await waitFor(() => (exitCode === undefined ? undefined : { code: exitCode }), { timeoutMs: 2 * MINUTE, what: "ssh to end with the Sprite's hibernation", describe: () => ({ stdout, stderr }) });
-      expect(code.code).toBe(255);
-      expect(stderr).toBe("puck: Sprite sleepy hibernated on request, which ended the session; `puck connect sleepy` wakes it.\n");
+      await waitFor(() => stdout === "started\n", { timeoutMs: 3 * MINUTE, what: "the command to start in dev", describe: () => ({ stdout, stderr, events: events.slice(-3) }) });
+      await patchSpec(ns.name, "dev", { hibernateRequestedAt: new Date().toISOString() });
+      const ended = await waitFor(() => (exitCode === undefined ? undefined : { code: exitCode }), {
+        timeoutMs: 2 * MINUTE, what: "ssh to end with the Sprite's hibernation", describe: () => ({ stdout, stderr }),
+      });
+      expect(ended.code).toBe(255);
+      expect(stderr).toBe("puck: Sprite dev hibernated on request, which ended the session; `puck connect dev` wakes it.\n");
       expect(stdout).toBe("started\n");
     } finally {
       client.kill();

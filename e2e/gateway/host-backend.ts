@@ -18,6 +18,8 @@ export interface HostSprite {
   home: string;
   /** A wake that fails with this one-line reason. */
   failsToStart?: string;
+  /** What explainEnd says of a session that ended without its status or killed (as if it hibernated). */
+  endsSessions?: SessionEnd;
 }
 
 export class HostBackend implements SpriteBackend {
@@ -68,9 +70,8 @@ export class HostBackend implements SpriteBackend {
     );
   }
 
-  async explainEnd(): Promise<SessionEnd | undefined> {
-    // Nothing here hibernates: a host "Sprite" never ends a session from its side.
-    return undefined;
+  async explainEnd(ref: SpriteRef): Promise<SessionEnd | undefined> {
+    return this.sprite(ref).endsSessions;
   }
 
   forward(_ref: SpriteRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {

@@ -53,6 +53,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, "home-team"));
   backend.sprites.set("default/dev", { authorizedKeys: [`# alice\n${alice.publicLine}`, `restrict ${restricted.publicLine}`], home: join(dir, "home-dev") });
   backend.sprites.set("team/dev", { authorizedKeys: [alice.publicLine], home: join(dir, "home-team") });
+  backend.sprites.set("default/asleep", { authorizedKeys: [alice.publicLine], home: dir, endsSessions: { cause: "Hibernated", text: "Sprite asleep hibernated after its idle timeout, which ended the session; `puck connect asleep` wakes it." } });
   backend.sprites.set("default/broken", { authorizedKeys: [alice.publicLine], home: dir, failsToStart: 'image "nope:1" cannot be pulled' });
   gateway = createGatewayServer({
     hostKey: hostKey.private,
@@ -96,6 +97,32 @@ describe("commands: ssh dev@gw CMD", () => {
   it("a Sprite that cannot start says why in one line, with puck's exit code 3", async () => {
     const r = await ssh("broken", ["true"]);
     expect(r).toEqual({ code: 3, stdout: "", stderr: 'puck: Sprite broken cannot start: image "nope:1" cannot be pulled\n' });
+  });
+});
+
+describe("a session the Sprite ends", () => {
+  // Through Kubernetes a shell killed by the stopping pod reports 128 + the signal as its exit code:
+  // the host "Sprite" reports the same by exiting with it.
+  it("a command killed as a stopping pod kills it gets puck connect's line on stderr and exit 255", async () => {
+    const r = await ssh("asleep", ["echo started; exit 143"]);
+    expect(r).toEqual({ code: 255, stdout: "started\n", stderr: "puck: Sprite asleep hibernated after its idle timeout, which ended the session; `puck connect asleep` wakes it.\n" });
+  });
+
+  it("a shell in a terminal gets the line too, on its own line", async () => {
+    const term = openTerminal("ssh", [...sshOptions(alice.path), "-tt", "-p", String(port), "asleep@127.0.0.1"]);
+    try {
+      await term.waitForText(/host\$ $/m, 20_000, "the host shell's prompt");
+      term.write("exit 129\r");
+      expect(await term.exited(20_000)).toBe(255);
+      expect(term.text()).toMatch(/\npuck: Sprite asleep hibernated after its idle timeout, which ended the session; `puck connect asleep` wakes it.\n/);
+    } finally {
+      term.kill();
+    }
+  });
+
+  it("a killed command whose Sprite is as it was keeps its own status", async () => {
+    const r = await ssh("dev", ["exit 143"]);
+    expect(r).toEqual({ code: 143, stdout: "", stderr: "" });
   });
 });
 
