@@ -10,8 +10,8 @@ import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeBackend } from "../../gateway/kube-backend.js";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
-import { kubeClient, kubeconfigPath, kubectl } from "../lib/cluster.js";
-import { ensureBundle } from "../lib/bundles.js";
+import { kubeClient, kubectl } from "../lib/cluster.js";
+import { startGatewayProcess } from "../lib/gateway-process.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { freePort } from "../lib/operator-process.js";
 import { puck } from "../lib/puck-cli.js";
@@ -87,7 +87,7 @@ describe("the gateway on the cluster", () => {
       let seen = "";
       await waitFor(async () => {
         seen = (await puck(["-n", ns.name, "top", "--once"])).stdout;
-        return /^dev\s+Active\s+1\s/m.test(seen) && /^\s+dev\s+terminal pts\/\d+ bash /m.test(seen);
+        return /^dev\s+Active\s+1\s/m.test(seen) && /^\s+dev\s+terminal pts\/\d+ /m.test(seen);
       }, { timeoutMs: 60_000, intervalMs: 1000, what: "puck top to show the ssh shell as dev's one terminal session", describe: () => seen });
       term.resize(120, 40);
       await waitFor(() => {
@@ -214,26 +214,7 @@ describe("a session the Sprite ends", () => {
 });
 
 describe("puck-gateway, the program", () => {
-  /** Starts dist/gateway.js on a free port; resolves once it serves, with its log so far. */
-  async function startGateway(): Promise<{ port: number; log: () => string; stop: () => Promise<void> }> {
-    const listen = await freePort();
-    const child = spawn(process.execPath, [
-      await ensureBundle("gateway"), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
-      "--default-namespace", ns.name, "--host-key-namespace", ns.name,
-    ]);
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    await waitFor(() => output.includes("Serving SSH"), { timeoutMs: 30_000, what: "puck-gateway to serve", describe: () => output });
-    return {
-      port: listen,
-      log: () => output,
-      stop: () => new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-    };
-  }
+  const startGateway = () => startGatewayProcess(ns.name);
 
   it("keeps one host key across restarts, in its Secret, and logs its fingerprint, never the key", async () => {
     const first = await startGateway();
