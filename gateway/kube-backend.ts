@@ -14,6 +14,7 @@ import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../o
 import { follow, newPodProbe, WakeError, type WakeClient } from "../operator/api/wake.js";
 import { probeExec } from "../kube/exec-probe.js";
 import { podSeen, sessionEnd, type SessionEnd } from "../operator/api/session-end.js";
+import { holdBackWhileBuffered, writeHoldingBack, type FlowSocket } from "./flow.js";
 import { WakeFailed, type Program, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
 import type { SpriteRef } from "./ssh-user.js";
 
@@ -138,7 +139,9 @@ export class KubeBackend implements SpriteBackend {
     const tty = request.terminal !== undefined && request.program.kind !== "sftp";
     const env = { ...request.env, ...(tty ? { TERM: request.terminal!.term } : {}) };
     // client-node sends the window size from an output stream that has rows, columns and resize events.
-    const stdout = Object.assign(forward(request.stdout), tty ? { rows: request.terminal!.rows, columns: request.terminal!.cols } : {});
+    // The socket once open: output written before then has nothing to hold back yet.
+    const opened: { socket?: FlowSocket } = {};
+    const stdout = Object.assign(forward(request.stdout, () => opened.socket), tty ? { rows: request.terminal!.rows, columns: request.terminal!.cols } : {});
     if (tty) {
       request.onResize((size) => {
         stdout.rows = size.rows;
@@ -153,13 +156,15 @@ export class KubeBackend implements SpriteBackend {
       MAIN_CONTAINER,
       sessionCommand(request.program, env),
       stdout,
-      tty ? null : forward(request.stderr),
+      tty ? null : forward(request.stderr, () => opened.socket),
       request.stdin as Readable,
       tty,
       (s) => {
         status = s as ExecStatus;
       },
     );
+    opened.socket = socket;
+    holdBackWhileBuffered(request.stdin, socket);
     request.signal.addEventListener("abort", () => socket.close(), { once: true });
     await new Promise<void>((resolve) => {
       socket.on("close", () => resolve());
@@ -175,13 +180,14 @@ export class KubeBackend implements SpriteBackend {
     // Each port has a data stream (0) and an error stream (1); each starts with the port number.
     const skipPortNumber = [true, true];
     let failure = "";
+    const opened: { socket?: FlowSocket } = {};
     const socket = await handler.connect(path, null, (channel: number, data: Buffer) => {
       let body = data;
       if (skipPortNumber[channel]) {
         skipPortNumber[channel] = false;
         body = data.subarray(2);
       }
-      if (channel === 0 && body.length > 0) stream.write(body);
+      if (channel === 0 && body.length > 0) writeHoldingBack(stream, body, () => opened.socket);
       else if (channel === 1 && body.length > 0) {
         // The kubelet could not connect to the port (nothing listens there): this forward is over.
         failure += body.toString("utf8");
@@ -189,7 +195,9 @@ export class KubeBackend implements SpriteBackend {
       }
       return true;
     });
-    stream.on("data", (chunk: Buffer) => socket.send(Buffer.concat([Buffer.from([0]), chunk])));
+    opened.socket = socket;
+    stream.on("data", (chunk: Buffer) => socket.send(Buffer.concat([DATA_STREAM, chunk])));
+    holdBackWhileBuffered(stream, socket);
     stream.on("end", () => socket.close());
     stream.on("close", () => socket.close());
     signal.addEventListener("abort", () => socket.close(), { once: true });
@@ -202,11 +210,17 @@ export class KubeBackend implements SpriteBackend {
   }
 }
 
-/** A Writable that passes chunks to `target` without ever ending it: the SSH channel ends with its exit status. */
-function forward(target: NodeJS.WritableStream): Writable & { rows?: number; columns?: number } {
+/** The port-forward protocol's data stream: the first byte of every message to the pod. */
+const DATA_STREAM = Buffer.from([0]);
+
+/**
+ * A Writable that passes chunks to `target` without ever ending it (the SSH channel ends with its
+ * exit status); while the target is full, the socket the chunks come from is not read.
+ */
+function forward(target: Writable, socket: () => FlowSocket | undefined): Writable & { rows?: number; columns?: number } {
   return new Writable({
-    write(chunk, _encoding, done) {
-      if (target.write(chunk)) done();
+    write(chunk: Buffer, _encoding, done) {
+      if (writeHoldingBack(target, chunk, socket)) done();
       else target.once("drain", () => done());
     },
   });

@@ -139,6 +139,6 @@ async function runProgram(
     tell(`puck: the session in ${sprite.name} ended: ${lostBecause}`);
     return finish({ exitCode: EXIT_LOST });
   }
-  deps.log("Session ended", { program: program.kind, ...outcome });
+  deps.log("Session ended", { program: program.kind, ...outcome, wakeMs: since - started, runMs: Date.now() - since });
   finish(outcome);
 }

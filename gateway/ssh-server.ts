@@ -69,6 +69,9 @@ export function createGatewayServer(options: GatewayOptions): NetServer {
       if (admitted.attempts > 0) admission.failed(address, now());
     });
     socket.on("error", () => undefined);
+    // Small packets go out at once: keystrokes, and sftp's replies, which its client waits on before
+    // it sends more (Nagle's algorithm would hold each behind the client's delayed acknowledgement).
+    socket.setNoDelay(true);
     ssh.injectSocket(socket);
   });
 }

@@ -174,6 +174,9 @@ const rssMiB = (field: "VmRSS" | "VmHWM") => {
   return Number(/(\d+)/.exec(line)![1]) / 1024;
 };
 
+/** The gateway's RSS before any session: set once the Sprite is up. */
+let idleAtStart = 0;
+
 async function benchRss(): Promise<void> {
   const idle = rssMiB("VmRSS");
   const clients: ChildProcess[] = [];
@@ -194,7 +197,7 @@ async function benchRss(): Promise<void> {
     const typed = rssMiB("VmRSS");
     const peak = rssMiB("VmHWM");
     report(`gateway RSS (host process, node ${process.version}) (load ${load()}):`);
-    report(`  idle ${idle.toFixed(1)} MiB; ${shells} concurrent shells ${busy.toFixed(1)} MiB, after typing ${typed.toFixed(1)} MiB, peak so far ${peak.toFixed(1)} MiB (target ≤ 150: ${verdict(Math.max(idle, busy, typed) <= 150)})`);
+    report(`  idle ${idleAtStart.toFixed(1)} MiB at start, ${idle.toFixed(1)} MiB after the benchmarks before; ${shells} concurrent shells ${busy.toFixed(1)} MiB, after typing ${typed.toFixed(1)} MiB; peak so far ${peak.toFixed(1)} MiB (target ≤ 150: ${verdict(Math.max(idle, busy, typed, peak) <= 150)})`);
   } finally {
     for (const c of clients) c.kill();
   }
@@ -206,6 +209,7 @@ try {
   const fd = openSync(file, "w");
   spawnSync("head", ["-c", `${mib}M`, "/dev/urandom"], { stdio: ["ignore", fd, "inherit"] });
   closeSync(fd);
+  idleAtStart = rssMiB("VmRSS");
   console.log(`gateway: dist/gateway.js as a host process (pid ${gateway.pid}) with the test kubeconfig; operator: dist/operator.js host process`);
   if (only.has("exec")) await benchExec();
   if (only.has("sftp")) await benchSftp(file);
@@ -213,6 +217,7 @@ try {
   if (only.has("rss")) await benchRss();
   if (only.has("wake")) await benchWake();
   console.log(`\nsummary (uptime: ${load()}):\n${results.join("\n")}`);
+  if (process.argv.includes("--gateway-log")) console.log(gateway.log());
 } finally {
   await operator.stop().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   await gateway.stop();

@@ -124,7 +124,10 @@ describe("the gateway on the cluster", () => {
     const put = await run("scp", [...sshOptions(), "-P", String(port), join(dir, "server.pl"), "dev@127.0.0.1:server.pl"]);
     expect(put.code, put.stderr).toBe(0);
     // A dev server running in a session of its own, as it would in a terminal.
-    const devServer = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", "exec perl server.pl"]);
+    // It says its pid first: closing an exec's connection does not end its program, so the test does.
+    const devServer = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", "echo $$; exec perl server.pl"]);
+    let serverPid = "";
+    devServer.stdout.on("data", (d: Buffer) => (serverPid += d.toString()));
     await waitFor(async () => (await ssh(["grep -q '0100007F:1F90 .* 0A ' /proc/net/tcp && echo listening"])).stdout === "listening\n", {
       timeoutMs: 30_000, intervalMs: 500, what: "the Sprite's test server to listen on 8080",
     });
@@ -160,6 +163,7 @@ describe("the gateway on the cluster", () => {
     } finally {
       tunnel.kill();
       devServer.kill();
+      if (/^\d+\n/.test(serverPid)) await ssh([`kill ${serverPid.trim()}`]);
     }
   });
 
@@ -185,7 +189,10 @@ describe("a session the Sprite ends", () => {
     ns.terminals.push(term);
     await term.waitForText(/sprite@dev-0:~\$ $/m, 3 * MINUTE, "dev's bash prompt");
     // Nobody types: the idle timeout runs out, the operator hibernates dev, its pod stops.
-    expect(await term.exited(4 * MINUTE)).toBe(255);
+    const code = await term.exited(4 * MINUTE).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\npuck top:\n${(await puck(["-n", ns.name, "top", "--once"])).stdout}`);
+    });
+    expect(code).toBe(255);
     expect(term.text()).toContain("puck: Sprite dev hibernated after its idle timeout, which ended the session; `puck connect dev` wakes it.");
     expect(await phase()).toBe("Hibernating");
   }, 8 * MINUTE);
