@@ -1,6 +1,7 @@
 // Flow control between an SSH channel and a pod's WebSocket (exec or port-forward): the slower side
 // holds the faster one back, so a large transfer never piles up in the gateway's memory. client-node
 // writes and sends without looking at either side's buffer; these helpers add what it leaves out.
+import type { Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 
 /** The part of a `ws` WebSocket flow control uses. */
@@ -48,4 +49,25 @@ export function holdBackWhileBuffered(source: Readable, socket: FlowSocket): voi
     timer = setInterval(check, POLL_MS);
   });
   source.once("close", () => clearInterval(timer));
+}
+
+/**
+ * Gathers what is written to `socket` in one turn of the event loop into one system call: ssh2
+ * writes every SSH packet in three pieces (length, body, MAC or tag), which on a connection without
+ * Nagle's algorithm would each be a syscall and a TCP segment of their own.
+ */
+export function coalesceWrites(socket: Socket): void {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write(...args);
+  }) as Socket["write"];
 }

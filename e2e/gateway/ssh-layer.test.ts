@@ -138,6 +138,13 @@ describe("refusals look alike and leave the gateway serving", () => {
     expect((await ssh("dev", ["echo still-serving"])).stdout).toBe("still-serving\n");
   });
 
+  it("speaks AES-GCM only: a client that offers only a CTR cipher cannot connect", async () => {
+    const r = await ssh("dev", ["echo in"], { extra: ["-o", "Ciphers=aes128-ctr"] });
+    expect(r).toMatchObject({ code: 255, stdout: "" });
+    expect((await ssh("dev", ["echo in"], { extra: ["-o", "Ciphers=aes128-gcm@openssh.com"] })).stdout).toBe("in\n");
+    expect((await ssh("dev", ["echo still-serving"])).stdout).toBe("still-serving\n");
+  });
+
   it("offers no password or keyboard-interactive login", async () => {
     const r = await ssh("dev", ["true"], { extra: ["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive"] });
     expect(r.code).toBe(255);
