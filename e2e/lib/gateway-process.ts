@@ -1,4 +1,4 @@
-// Runs puck-gateway as built (dist/gateway.js) as a process on this machine, with the test
+// Runs puck-gateway as built (dist/gateway.js, with the image's Node flags) as a process on this machine, with the test
 // kubeconfig's rights: on a free port, serving one namespace's Sprites, its host key in a Secret there.
 import { spawn } from "node:child_process";
 import { ensureBundle } from "./bundles.js";
@@ -19,6 +19,8 @@ export interface GatewayProcess {
 export async function startGatewayProcess(namespace: string): Promise<GatewayProcess> {
   const listen = await freePort();
   const child = spawn(process.execPath, [
+    // As images/gateway/Dockerfile runs it.
+    "--max-old-space-size=64",
     await ensureBundle("gateway"), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
     "--default-namespace", namespace, "--host-key-namespace", namespace,
   ]);
