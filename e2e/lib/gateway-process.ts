@@ -1,5 +1,6 @@
-// Runs puck-gateway as built (dist/gateway.js, with the image's Node flags) as a process on this machine, with the test
-// kubeconfig's rights: on a free port, serving one namespace's Sprites, its host key in a Secret there.
+// Runs puck-gateway as built (dist/gateway.js, with the image's Node flags) as a process on this
+// machine, with the test kubeconfig's rights: on a free port, serving one namespace's Sprites, its
+// host key in a Secret there.
 import { spawn } from "node:child_process";
 import { ensureBundle } from "./bundles.js";
 import { kubeconfigPath } from "./cluster.js";
