@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { BATCH_BYTES, batchedInput, holdBackWhileBuffered, SOCKET_HIGH_WATER, writeHoldingBack, type FlowSocket } from "./flow.js";
+import { holdBackWhileBuffered, SOCKET_HIGH_WATER, writeHoldingBack, type FlowSocket } from "./flow.js";
 
 function fakeSocket(): FlowSocket & { paused: boolean; buffered: number } {
   return {
@@ -50,21 +50,5 @@ describe("holdBackWhileBuffered", () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(source.isPaused()).toBe(false);
     source.destroy();
-  });
-});
-
-describe("batchedInput", () => {
-  it("joins what arrives in one turn, up to BATCH_BYTES, and ends with its source", async () => {
-    const source = new PassThrough();
-    const chunks: number[] = [];
-    const out = batchedInput(source);
-    out.on("data", (c: Buffer) => chunks.push(c.length));
-    const ended = new Promise((r) => out.on("end", r));
-    for (let i = 0; i < 3; i++) source.write(Buffer.alloc(1000));
-    await new Promise((r) => setImmediate(r));
-    source.write(Buffer.alloc(BATCH_BYTES));
-    source.end(Buffer.alloc(10));
-    await ended;
-    expect(chunks).toEqual([3000, BATCH_BYTES, 10]);
   });
 });

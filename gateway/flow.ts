@@ -2,7 +2,7 @@
 // holds the faster one back, so a large transfer never piles up in the gateway's memory. client-node
 // writes and sends without looking at either side's buffer; these helpers add what it leaves out.
 import type { Socket } from "node:net";
-import { Readable, type Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** The part of a `ws` WebSocket flow control uses. */
 export interface FlowSocket {
@@ -70,37 +70,4 @@ export function coalesceWrites(socket: Socket): void {
     }
     return write(...args);
   }) as Socket["write"];
-}
-
-/** The largest message batchedInput makes: what arrived in one turn, up to this. */
-export const BATCH_BYTES = 256 * 1024;
-
-/**
- * A readable copy of `source` whose chunks are what arrived in one turn of the event loop, joined
- * (up to BATCH_BYTES): an SSH channel delivers 32 KiB packets, and each chunk becomes a WebSocket
- * message that the API server and the kubelet each handle on its own, so fewer, larger ones move a
- * transfer faster. Its reader (client-node) takes every chunk at once; holding back is left to
- * holdBackWhileBuffered on the source.
- */
-export function batchedInput(source: Readable): Readable {
-  const out = new Readable({ read: () => undefined });
-  let pending: Buffer[] = [];
-  let size = 0;
-  const flush = () => {
-    if (size === 0) return;
-    out.push(pending.length === 1 ? pending[0] : Buffer.concat(pending, size));
-    pending = [];
-    size = 0;
-  };
-  source.on("data", (chunk: Buffer) => {
-    if (size === 0) process.nextTick(flush);
-    pending.push(chunk);
-    size += chunk.length;
-    if (size >= BATCH_BYTES) flush();
-  });
-  source.once("end", () => {
-    flush();
-    out.push(null);
-  });
-  return out;
 }

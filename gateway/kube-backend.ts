@@ -1,7 +1,7 @@
 // The gateway's SpriteBackend on the cluster: keys read from the Sprite, the shared wake path
 // (operator/api/wake.ts), programs run over the exec WebSocket and forwards over the port-forward
 // WebSocket of the Sprite's pod — all with the gateway's own service account.
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { Writable } from "node:stream";
 import { Exec } from "@kubernetes/client-node/dist/exec.js";
 import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
@@ -14,7 +14,7 @@ import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../o
 import { follow, newPodProbe, WakeError, type WakeClient } from "../operator/api/wake.js";
 import { probeExec } from "../kube/exec-probe.js";
 import { podSeen, sessionEnd, type SessionEnd } from "../operator/api/session-end.js";
-import { batchedInput, holdBackWhileBuffered, writeHoldingBack, type FlowSocket } from "./flow.js";
+import { holdBackWhileBuffered, writeHoldingBack, type FlowSocket } from "./flow.js";
 import { WakeFailed, type Program, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
 import type { SpriteRef } from "./ssh-user.js";
 
@@ -160,7 +160,7 @@ export class KubeBackend implements SpriteBackend {
       sessionCommand(request.program, env),
       stdout,
       tty ? null : forward(request.stderr, () => opened.socket),
-      batchedInput(request.stdin),
+      request.stdin as Readable,
       tty,
       (s) => {
         status = s as ExecStatus;
