@@ -101,6 +101,16 @@ describe("createProcScanner on a fake /proc", () => {
     expect(scanner.scan({ refresh: false })[0]?.cmdline).toBe("bash");
   });
 
+  it("leaves out the runtime setting up an exec (runc init) until it becomes the program", () => {
+    proc = fakeProc();
+    proc.add(47, statLine(47, "runc:[2:INIT]", { ppid: 0 }), "runc\0init\0");
+    const scanner = createProcScanner({ procRoot: proc.root });
+    expect(scanner.scan()).toEqual([]);
+    writeFileSync(join(proc.root, "47", "stat"), statLine(47, "bash", { ppid: 0, tty: 34816, tpgid: 47 }));
+    writeFileSync(join(proc.root, "47", "cmdline"), "bash\0-l\0");
+    expect(scanner.scan({ refresh: false })[0]).toMatchObject({ pid: 47, cmdline: "bash -l", ttyNr: 34816 });
+  });
+
   it("fails with the path when /proc has no boot time", () => {
     proc = fakeProc();
     writeFileSync(join(proc.root, "stat"), "cpu 1\n");

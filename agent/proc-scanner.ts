@@ -36,6 +36,8 @@ export interface ProcessInfo {
 export const CLOCK_TICKS_PER_SECOND = 100;
 const PF_KTHREAD = 0x00200000;
 const MAX_CMDLINE = 256;
+/** runc's own stages, as it names them for `ps`: runc:[0:PARENT], runc:[1:CHILD], runc:[2:INIT]. */
+const RUNTIME_SETUP = /^runc:\[\d:[A-Z]+\]$/;
 
 interface Cached {
   startTicks: number;
@@ -113,6 +115,11 @@ function readProcess(procRoot: string, pid: number, bootTimeMs: number, cache: M
   }
   const stat = parseStat(statText);
   if (!stat) return undefined;
+  // The runtime still setting up a container or an exec in it (`runc init`, its comm "runc:[2:INIT]"):
+  // not yet the program it is about to become. Counted now, a shell opened by `kubectl exec -t` would
+  // be reported as an exec session named "runc init", and its becoming a terminal, the same count of
+  // sessions, would wait for the next heartbeat. Left out (and uncached), it is read anew next scan.
+  if (RUNTIME_SETUP.test(stat.comm)) return undefined;
   let cached = cache.get(pid);
   if (!cached || cached.startTicks !== stat.startTicks || cached.comm !== stat.comm || cached.cmdlinePending) {
     try {

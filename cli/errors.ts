@@ -1,6 +1,7 @@
 // Typed user-facing errors and the mapping from Kubernetes API failures to one line of cause and fix.
 import { AccessError } from "../kube/access.js";
 import { KubeError, LOCAL_REASON } from "../kube/errors.js";
+import { EXIT_SESSION_ENDED } from "../operator/api/session-end.js";
 
 export const EXIT = {
   failure: 1,
@@ -13,7 +14,7 @@ export const EXIT = {
    * The Sprite ended the session (it hibernated, was deleted, or its pod stopped); puck says which.
    * As ssh does when the remote end goes away: the command's own code is unknown.
    */
-  sessionEnded: 255,
+  sessionEnded: EXIT_SESSION_ENDED,
 } as const;
 
 /** An error the user can act on: printed as one line and a hint, never with a stack. */

@@ -8,6 +8,7 @@ import type { Io } from "./io.js";
 import type { KubeClient } from "../kube/client.js";
 import { loadExecLibrary } from "./lazy-deps.js";
 import { openTerminalSession, SESSION_SIGNALS } from "./terminal-session.js";
+import { probeExec as probeOnce } from "../kube/exec-probe.js";
 
 export interface ExecRequest {
   namespace: string;
@@ -20,31 +21,9 @@ export interface ExecRequest {
 
 
 
-/**
- * Runs `true` in the container, without stdin, and says whether it ran: how a wake learns the main
- * container can take a command before any status says so. Every failure (pod not there, container
- * not started, no permission) is a plain false.
- */
-export async function probeExec(client: KubeClient, target: Pick<ExecRequest, "namespace" | "pod" | "container">): Promise<boolean> {
-  const [{ Exec }, { WebSocketHandler }] = await loadExecLibrary();
-  const kc = socketConfig(client);
-  // The API server wants at least one stream: stdout, whose output (none) goes nowhere.
-  const inert = { end: () => undefined, pause: () => undefined, write: () => true };
-  const exec = new Exec(kc, new WebSocketHandler(kc, undefined, { stdin: inert, stdout: inert, stderr: inert } as never));
-  let ran = false;
-  try {
-    const socket = await exec.exec(target.namespace, target.pod, target.container, ["true"], inert as never, null, null, false, (status) => {
-      ran = (status as ExecStatus).status === "Success";
-    });
-    await new Promise<void>((resolve) => {
-      socket.on("close", () => resolve());
-      socket.on("error", () => resolve());
-    });
-  } catch {
-    return false;
-  }
-  return ran;
-}
+/** Runs `true` in the container and says whether it ran (kube/exec-probe.ts). */
+export const probeExec = async (client: KubeClient, target: Pick<ExecRequest, "namespace" | "pod" | "container">): Promise<boolean> =>
+  probeOnce(await loadExecLibrary(), client, target);
 
 /**
  * Runs the command and resolves with its exit code, or "lost" when the connection closed before the

@@ -3,11 +3,7 @@
 import { sessionEnd, type SessionEnd } from "../operator/api/session-end.js";
 import { findSprite, podPresence, type Target } from "./sprites.js";
 
-/** Exit codes of a shell killed by a signal (SIGHUP, SIGKILL, SIGTERM): how a stopping pod ends it. */
-const KILLED = new Set([129, 137, 143]);
-
-/** Whether a session's outcome could be the Sprite's doing, and so worth asking the cluster about. */
-export const mayBeSpriteSide = (outcome: number | "lost") => outcome === "lost" || KILLED.has(outcome);
+export { mayBeSpriteSide } from "../operator/api/session-end.js";
 
 /** The Sprite-side cause of the end, or undefined when the Sprite and its pod are as they were. */
 export async function explainSessionEnd(target: Target, name: string, pod: string, sinceMs: number): Promise<SessionEnd | undefined> {

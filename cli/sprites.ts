@@ -4,6 +4,7 @@ import { isStatus } from "../kube/errors.js";
 import { listWatch, type ObjectEvent } from "../kube/list-watch.js";
 import { CORE, resourcePath } from "../kube/paths.js";
 import { SPRITES, type Sprite, type SpriteSpec } from "../operator/api/index.js";
+import { podSeen, type PodSeen } from "../operator/api/session-end.js";
 import { toPuckError, type ErrorContext } from "./errors.js";
 
 export interface Target {
@@ -64,16 +65,14 @@ export async function findSprite(t: Target, name: string): Promise<Sprite | unde
 }
 
 /** Whether a pod exists, is being deleted, and when it was made: what tells a stopped pod from a live one. */
-export async function podPresence(t: Target, pod: string): Promise<{ exists: boolean; deleting?: boolean; createdMs?: number }> {
+export async function podPresence(t: Target, pod: string): Promise<PodSeen> {
   try {
-    const found = await t.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>(
+    return podSeen(await t.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>(
       "GET",
       resourcePath(CORE.pods, { namespace: t.namespace, name: pod }),
-    );
-    const created = Date.parse(found.metadata.creationTimestamp ?? "");
-    return { exists: true, deleting: found.metadata.deletionTimestamp !== undefined, ...(Number.isNaN(created) ? {} : { createdMs: created }) };
+    ));
   } catch (error) {
-    if (isStatus(error, 404)) return { exists: false };
+    if (isStatus(error, 404)) return podSeen(undefined);
     throw toPuckError(error, { action: `get pod ${pod}`, verb: "get", resource: "pods", namespace: t.namespace, server: t.client.access.server });
   }
 }

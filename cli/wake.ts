@@ -1,7 +1,7 @@
 // puck's side of the shared wake (operator/api/wake.ts): its client over puck's API calls, progress
 // from the pod's events, and failures turned into one line of cause and fix.
 import { MAIN_CONTAINER, childNames, type Sprite } from "../operator/api/index.js";
-import { follow, wakeVerdict, WakeError, type WakeClient, type WakeVerdict } from "../operator/api/wake.js";
+import { follow, newPodProbe, wakeVerdict, WakeError, type WakeClient, type WakeVerdict } from "../operator/api/wake.js";
 import { EXIT, PuckError } from "./errors.js";
 import type { Io } from "./io.js";
 import { createProgress, type Progress } from "./output.js";
@@ -16,32 +16,11 @@ export interface WakeOptions {
   probe?: boolean;
 }
 
-/**
- * A command runs in the woken Sprite's new pod: not one still terminating after the hibernation (a
- * pod made before the wake), whose container may answer for a few more seconds.
- */
-function newPodProber(target: Target) {
-  // Once a pod is seen to be the new one, later probes skip the read: a pod is not made again under
-  // the same wake without being deleted first, and then the exec fails anyway.
-  let confirmed: string | undefined;
-  return async (sprite: Sprite): Promise<boolean> => {
-    const pod = sprite.status?.podName ?? childNames(sprite.metadata.name).pod;
-    const woke = Date.parse(sprite.status?.wokeAt ?? "");
-    const key = `${pod}@${sprite.status?.wokeAt}`;
-    if (confirmed !== key) {
-      const seen = await podPresence(target, pod);
-      if (!seen.exists || seen.deleting || seen.createdMs === undefined || Number.isNaN(woke)) return false;
-      // Creation times have whole seconds.
-      if (seen.createdMs < Math.floor(woke / 1000) * 1000) return false;
-      confirmed = key;
-    }
-    return probeExec(target.client, { namespace: target.namespace, pod, container: MAIN_CONTAINER });
-  };
-}
-
 export function wakeClient(target: Target, options: { probe?: boolean } = {}): WakeClient {
   return {
-    ...(options.probe ? { probe: newPodProber(target) } : {}),
+    ...(options.probe
+      ? { probe: newPodProbe((pod) => podPresence(target, pod), (pod) => probeExec(target.client, { namespace: target.namespace, pod, container: MAIN_CONTAINER })) }
+      : {}),
     requestWake: (name, at) => patchSpec(target, name, { wakeRequestedAt: at.toISOString() }),
     get: (name) => getSprite(target, name),
     watch: (name, resourceVersion, onEvent, signal) =>

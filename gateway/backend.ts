@@ -2,6 +2,7 @@
 // run in it and connections to its ports. The Kubernetes implementation lives beside it; the SSH
 // layer knows nothing of Kubernetes.
 import type { Duplex, Readable, Writable } from "node:stream";
+import type { SessionEnd } from "../operator/api/session-end.js";
 import type { SpriteRef } from "./ssh-user.js";
 
 export interface TerminalSize {
@@ -49,6 +50,11 @@ export interface SpriteBackend {
   /** Wakes the Sprite (or joins a wake under way) and resolves once a program can run in it. */
   wake(ref: SpriteRef, progress: (step: string) => void, signal: AbortSignal): Promise<void>;
   run(ref: SpriteRef, request: RunRequest): Promise<RunResult>;
+  /**
+   * Why a session that began at `sinceMs` ended from the Sprite's side (it hibernated, was deleted,
+   * its pod stopped), or undefined when the Sprite and its pod are as they were.
+   */
+  explainEnd(ref: SpriteRef, sinceMs: number): Promise<SessionEnd | undefined>;
   /** Connects `stream` to the port on the Sprite's localhost until either side ends. */
   forward(ref: SpriteRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void>;
 }

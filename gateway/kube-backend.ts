@@ -10,9 +10,12 @@ import { isStatus, KubeError } from "../kube/errors.js";
 import { socketConfig } from "../kube/exec-socket.js";
 import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
 import { openPortForward, splice } from "../kube/port-forward.js";
-import { resourcePath } from "../kube/paths.js";
+import { CORE, resourcePath } from "../kube/paths.js";
 import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../operator/api/index.js";
-import { follow, WakeError, type WakeClient } from "../operator/api/wake.js";
+import { follow, newPodProbe, WakeError, type WakeClient } from "../operator/api/wake.js";
+import { probeExec } from "../kube/exec-probe.js";
+import { podSeen, sessionEnd, type SessionEnd } from "../operator/api/session-end.js";
+import { holdBackWhileBuffered, writeHoldingBack, type FlowSocket } from "./flow.js";
 import { WakeFailed, type Program, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
 import type { SpriteRef } from "./ssh-user.js";
 
@@ -69,9 +72,22 @@ export class KubeBackend implements SpriteBackend {
     }
   }
 
+  private readPod = (ref: SpriteRef, pod: string) =>
+    this.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>("GET", resourcePath(CORE.pods, { namespace: ref.namespace, name: pod }))
+      .then(podSeen, (error: unknown) => {
+        if (isStatus(error, 404)) return podSeen(undefined);
+        throw error;
+      });
+
   private wakeClient(ref: SpriteRef): WakeClient {
     const path = resourcePath(SPRITES, { namespace: ref.namespace });
     return {
+      // As `puck connect` does: a command that runs in the new pod makes the wake ready up to a
+      // second before the status says so; a session starts that much sooner.
+      probe: newPodProbe(
+        (pod) => this.readPod(ref, pod),
+        (pod) => probeExec([{ Exec }, { WebSocketHandler }], this.client, { namespace: ref.namespace, pod, container: MAIN_CONTAINER }),
+      ),
       requestWake: (name, at) =>
         this.client.request<Sprite>("PATCH", this.spritePath({ ...ref, name }), { body: { spec: { wakeRequestedAt: at.toISOString() } } }),
       get: (name) => this.client.request<Sprite>("GET", this.spritePath({ ...ref, name })),
@@ -102,9 +118,23 @@ export class KubeBackend implements SpriteBackend {
     }
   }
 
+  async explainEnd(ref: SpriteRef, sinceMs: number): Promise<SessionEnd | undefined> {
+    const [sprite, pod] = await Promise.all([
+      this.client.request<Sprite>("GET", this.spritePath(ref)).catch((error: unknown) => {
+        if (isStatus(error, 404)) return undefined;
+        throw error;
+      }),
+      this.readPod(ref, childNames(ref.name).pod),
+    ]);
+    return sessionEnd(ref.name, sprite, pod, sinceMs);
+  }
+
   private async handler() {
     const config = socketConfig(this.client);
-    return { config, handler: new WebSocketHandler(config) };
+    // The handler's own streams default to the process's: on a v5 close frame it would end the
+    // gateway's stdout (its log). The session's streams are passed to exec() instead.
+    const inert = { end: () => undefined, pause: () => undefined };
+    return { config, handler: new WebSocketHandler(config, undefined, { stdin: inert, stdout: inert, stderr: inert } as never) };
   }
 
   async run(ref: SpriteRef, request: RunRequest): Promise<RunResult> {
@@ -113,7 +143,9 @@ export class KubeBackend implements SpriteBackend {
     const tty = request.terminal !== undefined && request.program.kind !== "sftp";
     const env = { ...request.env, ...(tty ? { TERM: request.terminal!.term } : {}) };
     // client-node sends the window size from an output stream that has rows, columns and resize events.
-    const stdout = Object.assign(forward(request.stdout), tty ? { rows: request.terminal!.rows, columns: request.terminal!.cols } : {});
+    // The socket once open: output written before then has nothing to hold back yet.
+    const opened: { socket?: FlowSocket } = {};
+    const stdout = Object.assign(forward(request.stdout, () => opened.socket), tty ? { rows: request.terminal!.rows, columns: request.terminal!.cols } : {});
     if (tty) {
       request.onResize((size) => {
         stdout.rows = size.rows;
@@ -128,13 +160,15 @@ export class KubeBackend implements SpriteBackend {
       MAIN_CONTAINER,
       sessionCommand(request.program, env),
       stdout,
-      tty ? null : forward(request.stderr),
+      tty ? null : forward(request.stderr, () => opened.socket),
       request.stdin as Readable,
       tty,
       (s) => {
         status = s as ExecStatus;
       },
     );
+    opened.socket = socket;
+    holdBackWhileBuffered(request.stdin, socket);
     request.signal.addEventListener("abort", () => socket.close(), { once: true });
     await new Promise<void>((resolve) => {
       socket.on("close", () => resolve());
@@ -151,11 +185,14 @@ export class KubeBackend implements SpriteBackend {
   }
 }
 
-/** A Writable that passes chunks to `target` without ever ending it: the SSH channel ends with its exit status. */
-function forward(target: NodeJS.WritableStream): Writable & { rows?: number; columns?: number } {
+/**
+ * A Writable that passes chunks to `target` without ever ending it (the SSH channel ends with its
+ * exit status); while the target is full, the socket the chunks come from is not read.
+ */
+function forward(target: Writable, socket: () => FlowSocket | undefined): Writable & { rows?: number; columns?: number } {
   return new Writable({
-    write(chunk, _encoding, done) {
-      if (target.write(chunk)) done();
+    write(chunk: Buffer, _encoding, done) {
+      if (writeHoldingBack(target, chunk, socket)) done();
       else target.once("drain", () => done());
     },
   });

@@ -3,7 +3,8 @@
 // the program ended with exit-status or exit-signal.
 import { EventEmitter } from "node:events";
 import type { ServerChannel, Session } from "ssh2";
-import { WakeFailed, type Program, type SpriteBackend, type Terminal, type TerminalSize } from "./backend.js";
+import { EXIT_SESSION_ENDED, mayBeSpriteSide } from "../operator/api/session-end.js";
+import { WakeFailed, type Program, type RunResult, type SpriteBackend, type Terminal, type TerminalSize } from "./backend.js";
 import type { Authenticated } from "./authenticator.js";
 
 /** Variables a client may set in the Sprite, as OpenSSH's default AcceptEnv allows. */
@@ -11,7 +12,7 @@ const PASSED_ENV = /^(LANG|LC_[A-Z]+|TERM|COLORTERM)$/;
 
 /** Exit status of a session whose Sprite could not start, as `puck connect` uses it. */
 export const EXIT_NOT_STARTED = 3;
-/** Exit status of a session that ended without its program's status (the pod went away). */
+/** Exit status of a session that ended without its program's status, for a reason the Sprite does not explain (the connection to the cluster dropped). */
 export const EXIT_LOST = 255;
 
 export interface SessionDeps {
@@ -99,8 +100,11 @@ async function runProgram(
   const abort = () => controller.abort();
   deps.signal.addEventListener("abort", abort, { once: true });
   channel.on("close", abort);
+  const since = Date.now();
+  let outcome: RunResult | "lost";
+  let lostBecause = "";
   try {
-    const result = await deps.backend.run(sprite, {
+    outcome = await deps.backend.run(sprite, {
       program,
       ...(terminal ? { terminal } : {}),
       env,
@@ -110,17 +114,31 @@ async function runProgram(
       onResize: (listener) => resizes.on("resize", listener),
       signal: controller.signal,
     });
-    deps.log("Session ended", { program: program.kind, ...result });
-    finish(result);
   } catch (error) {
-    deps.log("Session failed", { program: program.kind, error: (error as Error).message });
-    if (!controller.signal.aborted) {
-      const line = `puck: the session in ${sprite.name} ended: ${(error as Error).message}`;
-      if (terminal) channel.write(`\r\n${line}\r\n`);
-      else channel.stderr.write(`${line}\n`);
-      finish({ exitCode: EXIT_LOST });
-    }
+    lostBecause = (error as Error).message;
+    deps.log("Session failed", { program: program.kind, error: lostBecause });
+    outcome = "lost";
   } finally {
     deps.signal.removeEventListener("abort", abort);
   }
+  // The client went away first: nobody is left to tell.
+  if (controller.signal.aborted) return;
+  // A line for the person at the other end, on stderr: a terminal in raw mode needs its carriage return.
+  const tell = (line: string) => channel.stderr.write(terminal ? `\r\n${line}\r\n` : `${line}\n`);
+  const code = outcome === "lost" ? "lost" : "exitCode" in outcome ? outcome.exitCode : undefined;
+  if (code !== undefined && mayBeSpriteSide(code)) {
+    // The same question and the same line as `puck connect`: did the Sprite end it, and how to come back.
+    const end = await deps.backend.explainEnd(sprite, since).catch(() => undefined);
+    if (end) {
+      deps.log("Session ended by the Sprite", { program: program.kind, cause: end.cause });
+      tell(`puck: ${end.text}`);
+      return finish({ exitCode: EXIT_SESSION_ENDED });
+    }
+  }
+  if (outcome === "lost") {
+    tell(`puck: the session in ${sprite.name} ended: ${lostBecause}`);
+    return finish({ exitCode: EXIT_LOST });
+  }
+  deps.log("Session ended", { program: program.kind, ...outcome, wakeMs: since - started, runMs: Date.now() - since });
+  finish(outcome);
 }

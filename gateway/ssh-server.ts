@@ -8,6 +8,7 @@ import { Admission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits } from "./adm
 import { GATEWAY_ALGORITHMS } from "./algorithms.js";
 import { decideAttempt, KeyLookup, type Authenticated } from "./authenticator.js";
 import type { SpriteBackend } from "./backend.js";
+import { coalesceWrites } from "./flow.js";
 import { handleSession } from "./session.js";
 
 const { Server } = ssh2;
@@ -69,6 +70,10 @@ export function createGatewayServer(options: GatewayOptions): NetServer {
       if (admitted.attempts > 0) admission.failed(address, now());
     });
     socket.on("error", () => undefined);
+    // Small packets go out at once: keystrokes, and sftp's replies, which its client waits on before
+    // it sends more (Nagle's algorithm would hold each behind the client's delayed acknowledgement).
+    socket.setNoDelay(true);
+    coalesceWrites(socket);
     ssh.injectSocket(socket);
   });
 }

@@ -10,10 +10,11 @@ import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeBackend } from "../../gateway/kube-backend.js";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
-import { kubeClient, kubeconfigPath, kubectl } from "../lib/cluster.js";
-import { ensureBundle } from "../lib/bundles.js";
+import { kubeClient, kubectl } from "../lib/cluster.js";
+import { startGatewayProcess } from "../lib/gateway-process.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { freePort } from "../lib/operator-process.js";
+import { puck } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { createSprite, getSprite, patchSpec } from "../operator/sprites.js";
@@ -78,10 +79,16 @@ describe("the gateway on the cluster", () => {
     expect(r).toEqual({ code: 4, stdout: "100000\n", stderr: "err\n" });
   });
 
-  it("gives a login shell in a terminal that follows a resize", async () => {
+  it("gives a login shell in a terminal that follows a resize, and that puck top shows as a terminal session", async () => {
     const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "dev@127.0.0.1"], { columns: 100, rows: 30 });
     try {
       await term.waitForText(/sprite@dev-0:~\$ $/m, 60_000, "the Sprite's bash prompt");
+      // The agent sees the gateway's exec as it sees `puck connect`'s: a terminal running bash.
+      let seen = "";
+      await waitFor(async () => {
+        seen = (await puck(["-n", ns.name, "top", "--once"])).stdout;
+        return /^dev\s+Active\s+1\s/m.test(seen) && /^\s+dev\s+terminal pts\/\d+ /m.test(seen);
+      }, { timeoutMs: 60_000, intervalMs: 1000, what: "puck top to show the ssh shell as dev's one terminal session", describe: () => seen });
       term.resize(120, 40);
       await waitFor(() => {
         if (/^40 120$/m.test(term.text())) return true;
@@ -109,7 +116,7 @@ describe("the gateway on the cluster", () => {
       .toEqual(Array(2).fill(spawnSync("sha256sum", [join(dir, "payload")], { encoding: "utf8" }).stdout.split(" ")[0]));
   });
 
-  it("ssh -L reaches a server on the Sprite's localhost through the pod's port-forward", async () => {
+  it("ssh -L and ssh -D reach a server on the Sprite's localhost through the pod's port-forward", async () => {
     // perl-base is in every Debian image: a one-line HTTP server on the Sprite's loopback.
     const server = String.raw`use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:8080", Listen => 5, ReuseAddr => 1) or die;
       while (my $c = $s->accept) { my $l; while (($l = <$c>) && $l ne "\r\n") {} print $c "HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\nfrom-sprite"; close $c }`;
@@ -117,7 +124,10 @@ describe("the gateway on the cluster", () => {
     const put = await run("scp", [...sshOptions(), "-P", String(port), join(dir, "server.pl"), "dev@127.0.0.1:server.pl"]);
     expect(put.code, put.stderr).toBe(0);
     // A dev server running in a session of its own, as it would in a terminal.
-    const devServer = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", "exec perl server.pl"]);
+    // It says its pid first: closing an exec's connection does not end its program, so the test does.
+    const devServer = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", "echo $$; exec perl server.pl"]);
+    let serverPid = "";
+    devServer.stdout.on("data", (d: Buffer) => (serverPid += d.toString()));
     await waitFor(async () => (await ssh(["grep -q '0100007F:1F90 .* 0A ' /proc/net/tcp && echo listening"])).stdout === "listening\n", {
       timeoutMs: 30_000, intervalMs: 500, what: "the Sprite's test server to listen on 8080",
     });
@@ -133,9 +143,27 @@ describe("the gateway on the cluster", () => {
         return r.code === 0 && r.stdout === "from-sprite" ? r.stdout : undefined;
       }, { timeoutMs: 30_000, intervalMs: 500, what: "curl through ssh -L to answer from the Sprite", describe: async () => ({ last, tunnelErr, inside: await ssh(["curl -sS --max-time 3 http://127.0.0.1:8080/; ps -o pid,stat,args ax"]), events: events.slice(-3) }) });
       expect(body).toBe("from-sprite");
+      // ssh -D as VS Code uses it: a SOCKS proxy whose host names the Sprite resolves, not this machine.
+      const socksPort = await freePort();
+      const socks = spawn("ssh", [...sshOptions(), "-N", "-o", "ExitOnForwardFailure=yes", "-D", `127.0.0.1:${socksPort}`, "-p", String(port), "dev@127.0.0.1"]);
+      try {
+        const viaSocks = await waitFor(async () => {
+          const r = await run("curl", ["-sS", "--max-time", "5", "--socks5-hostname", `127.0.0.1:${socksPort}`, "http://localhost:8080/"]);
+          last = r;
+          return r.code === 0 ? r.stdout : undefined;
+        }, { timeoutMs: 30_000, intervalMs: 500, what: "curl through ssh -D to answer from the Sprite", describe: () => ({ last, events: events.slice(-3) }) });
+        expect(viaSocks).toBe("from-sprite");
+        // Only the Sprite's own localhost is reachable: another host is refused, not dialled.
+        const elsewhere = await run("curl", ["-sS", "--max-time", "5", "--socks5-hostname", `127.0.0.1:${socksPort}`, "http://example.invalid/"]);
+        expect(elsewhere.code).not.toBe(0);
+        expect(events.some((e) => e.startsWith("Forward refused") && e.includes("example.invalid:80"))).toBe(true);
+      } finally {
+        socks.kill();
+      }
     } finally {
       tunnel.kill();
       devServer.kill();
+      if (/^\d+\n/.test(serverPid)) await ssh([`kill ${serverPid.trim()}`]);
     }
   });
 
@@ -150,27 +178,50 @@ describe("the gateway on the cluster", () => {
   });
 });
 
+describe("a session the Sprite ends", () => {
+  const MINUTE = 60_000;
+
+  // dev itself, with a 1-minute idle timeout: on a shared cluster a second pod may not fit.
+  beforeAll(() => patchSpec(ns.name, "dev", { idleTimeoutMinutes: 1 }));
+
+  it("a silent ssh shell ends with puck connect's line when the Sprite hibernates after its idle timeout, exit 255", async () => {
+    const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "dev@127.0.0.1"]);
+    ns.terminals.push(term);
+    await term.waitForText(/sprite@dev-0:~\$ $/m, 3 * MINUTE, "dev's bash prompt");
+    // Nobody types: the idle timeout runs out, the operator hibernates dev, its pod stops.
+    const code = await term.exited(4 * MINUTE).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\npuck top:\n${(await puck(["-n", ns.name, "top", "--once"])).stdout}`);
+    });
+    expect(code).toBe(255);
+    expect(term.text()).toContain("puck: Sprite dev hibernated after its idle timeout, which ended the session; `puck connect dev` wakes it.");
+    expect(await phase()).toBe("Hibernating");
+  }, 8 * MINUTE);
+
+  it("a running ssh command ends with the line on stderr when the Sprite is hibernated on request, exit 255", async () => {
+    const client = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", "echo started; exec sleep 600"]);
+    let stdout = "";
+    let stderr = "";
+    let exitCode: number | null | undefined;
+    client.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    client.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    client.once("exit", (code) => (exitCode = code));
+    try {
+      await waitFor(() => stdout === "started\n", { timeoutMs: 3 * MINUTE, what: "the command to start in dev", describe: () => ({ stdout, stderr, events: events.slice(-3) }) });
+      await patchSpec(ns.name, "dev", { hibernateRequestedAt: new Date().toISOString() });
+      const ended = await waitFor(() => (exitCode === undefined ? undefined : { code: exitCode }), {
+        timeoutMs: 2 * MINUTE, what: "ssh to end with the Sprite's hibernation", describe: () => ({ stdout, stderr }),
+      });
+      expect(ended.code).toBe(255);
+      expect(stderr).toBe("puck: Sprite dev hibernated on request, which ended the session; `puck connect dev` wakes it.\n");
+      expect(stdout).toBe("started\n");
+    } finally {
+      client.kill();
+    }
+  }, 6 * MINUTE);
+});
+
 describe("puck-gateway, the program", () => {
-  /** Starts dist/gateway.js on a free port; resolves once it serves, with its log so far. */
-  async function startGateway(): Promise<{ port: number; log: () => string; stop: () => Promise<void> }> {
-    const listen = await freePort();
-    const child = spawn(process.execPath, [
-      await ensureBundle("gateway"), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
-      "--default-namespace", ns.name, "--host-key-namespace", ns.name,
-    ]);
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    await waitFor(() => output.includes("Serving SSH"), { timeoutMs: 30_000, what: "puck-gateway to serve", describe: () => output });
-    return {
-      port: listen,
-      log: () => output,
-      stop: () => new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-    };
-  }
+  const startGateway = () => startGatewayProcess(ns.name);
 
   it("keeps one host key across restarts, in its Secret, and logs its fingerprint, never the key", async () => {
     const first = await startGateway();

@@ -8,6 +8,7 @@ import type { Duplex } from "node:stream";
 import * as pty from "node-pty";
 import { WakeFailed, type RunRequest, type RunResult, type SpriteBackend } from "../../gateway/backend.js";
 import type { SpriteRef } from "../../gateway/ssh-user.js";
+import type { SessionEnd } from "../../operator/api/session-end.js";
 
 export const SFTP_SERVER = "/usr/lib/openssh/sftp-server";
 
@@ -17,6 +18,8 @@ export interface HostSprite {
   home: string;
   /** A wake that fails with this one-line reason. */
   failsToStart?: string;
+  /** What explainEnd says of a session that ended without its status or killed (as if it hibernated). */
+  endsSessions?: SessionEnd;
 }
 
 export class HostBackend implements SpriteBackend {
@@ -65,6 +68,10 @@ export class HostBackend implements SpriteBackend {
         void drained.then(() => resolve(signal ? { exitSignal: signal.replace(/^SIG/, "") } : { exitCode: code ?? 255 }));
       }),
     );
+  }
+
+  async explainEnd(ref: SpriteRef): Promise<SessionEnd | undefined> {
+    return this.sprite(ref).endsSessions;
   }
 
   forward(_ref: SpriteRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {

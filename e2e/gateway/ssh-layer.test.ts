@@ -53,6 +53,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, "home-team"));
   backend.sprites.set("default/dev", { authorizedKeys: [`# alice\n${alice.publicLine}`, `restrict ${restricted.publicLine}`], home: join(dir, "home-dev") });
   backend.sprites.set("team/dev", { authorizedKeys: [alice.publicLine], home: join(dir, "home-team") });
+  backend.sprites.set("default/asleep", { authorizedKeys: [alice.publicLine], home: dir, endsSessions: { cause: "Hibernated", text: "Sprite asleep hibernated after its idle timeout, which ended the session; `puck connect asleep` wakes it." } });
   backend.sprites.set("default/broken", { authorizedKeys: [alice.publicLine], home: dir, failsToStart: 'image "nope:1" cannot be pulled' });
   gateway = createGatewayServer({
     hostKey: hostKey.private,
@@ -99,6 +100,32 @@ describe("commands: ssh dev@gw CMD", () => {
   });
 });
 
+describe("a session the Sprite ends", () => {
+  // Through Kubernetes a shell killed by the stopping pod reports 128 + the signal as its exit code:
+  // the host "Sprite" reports the same by exiting with it.
+  it("a command killed as a stopping pod kills it gets puck connect's line on stderr and exit 255", async () => {
+    const r = await ssh("asleep", ["echo started; exit 143"]);
+    expect(r).toEqual({ code: 255, stdout: "started\n", stderr: "puck: Sprite asleep hibernated after its idle timeout, which ended the session; `puck connect asleep` wakes it.\n" });
+  });
+
+  it("a shell in a terminal gets the line too, on its own line", async () => {
+    const term = openTerminal("ssh", [...sshOptions(alice.path), "-tt", "-p", String(port), "asleep@127.0.0.1"]);
+    try {
+      await term.waitForText(/host\$ $/m, 20_000, "the host shell's prompt");
+      term.write("exit 129\r");
+      expect(await term.exited(20_000)).toBe(255);
+      expect(term.text()).toMatch(/\npuck: Sprite asleep hibernated after its idle timeout, which ended the session; `puck connect asleep` wakes it.\n/);
+    } finally {
+      term.kill();
+    }
+  });
+
+  it("a killed command whose Sprite is as it was keeps its own status", async () => {
+    const r = await ssh("dev", ["exit 143"]);
+    expect(r).toEqual({ code: 143, stdout: "", stderr: "" });
+  });
+});
+
 describe("refusals look alike and leave the gateway serving", () => {
   it.each([
     ["a key not in the Sprite", "dev", () => mallory.path],
@@ -108,6 +135,13 @@ describe("refusals look alike and leave the gateway serving", () => {
     const r = await ssh(user, ["true"], { key: key() });
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
+    expect((await ssh("dev", ["echo still-serving"])).stdout).toBe("still-serving\n");
+  });
+
+  it("speaks AES-GCM only: a client that offers only a CTR cipher cannot connect", async () => {
+    const r = await ssh("dev", ["echo in"], { extra: ["-o", "Ciphers=aes128-ctr"] });
+    expect(r).toMatchObject({ code: 255, stdout: "" });
+    expect((await ssh("dev", ["echo in"], { extra: ["-o", "Ciphers=aes128-gcm@openssh.com"] })).stdout).toBe("in\n");
     expect((await ssh("dev", ["echo still-serving"])).stdout).toBe("still-serving\n");
   });
 

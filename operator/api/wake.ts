@@ -2,8 +2,9 @@
 // request, then follow the Sprite until a command can run in it, it fails to start, or time runs out.
 // Self-contained on purpose: the client is injected, so any program can use it (it moves into the shared
 // Kubernetes layer once that exists).
-import { CONDITION, REASON, type Sprite } from "./group.js";
+import { CONDITION, REASON, childNames, type Sprite } from "./group.js";
 import type { SpriteStatus } from "./sprite-schema.js";
+import type { PodSeen } from "./session-end.js";
 
 export type WakeVerdict =
   | { state: "ready" }
@@ -70,6 +71,30 @@ export interface WakeClient {
    * may exec learns it sooner by trying. Never throws; every failure is "not yet".
    */
   probe?(sprite: Sprite): Promise<boolean>;
+}
+
+/**
+ * A probe (WakeClient.probe) that tries a command only in the woken Sprite's new pod, never in one
+ * still terminating after the hibernation (made before the wake), whose container may answer for a
+ * few more seconds. `readPod` reads the pod; `tryCommand` runs a command in its main container.
+ */
+export function newPodProbe(readPod: (pod: string) => Promise<PodSeen>, tryCommand: (pod: string) => Promise<boolean>): (sprite: Sprite) => Promise<boolean> {
+  // Once a pod is seen to be the new one, later probes skip the read: a pod is not made again under
+  // the same wake without being deleted first, and then the command fails anyway.
+  let confirmed: string | undefined;
+  return async (sprite) => {
+    const pod = sprite.status?.podName ?? childNames(sprite.metadata.name).pod;
+    const woke = Date.parse(sprite.status?.wokeAt ?? "");
+    const key = `${pod}@${sprite.status?.wokeAt}`;
+    if (confirmed !== key) {
+      const seen = await readPod(pod);
+      if (!seen.exists || seen.deleting || seen.createdMs === undefined || Number.isNaN(woke)) return false;
+      // Creation times have whole seconds.
+      if (seen.createdMs < Math.floor(woke / 1000) * 1000) return false;
+      confirmed = key;
+    }
+    return tryCommand(pod);
+  };
 }
 
 /** The wake did not end ready: the Sprite failed to start, went away, or time ran out. */

@@ -1,0 +1,47 @@
+// Runs puck-gateway as built (dist/gateway.js, with the image's Node flags) as a process on this
+// machine, with the test kubeconfig's rights: on a free port, serving one namespace's Sprites, its
+// host key in a Secret there.
+import { spawn } from "node:child_process";
+import { ensureBundle } from "./bundles.js";
+import { kubeconfigPath } from "./cluster.js";
+import { freePort } from "./operator-process.js";
+import { waitFor } from "./wait.js";
+
+export interface GatewayProcess {
+  port: number;
+  pid: number;
+  /** Its output so far (JSON log lines). */
+  log(): string;
+  /** SIGTERM; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts dist/gateway.js (rebuilt when stale); resolves once it serves SSH. */
+export async function startGatewayProcess(namespace: string): Promise<GatewayProcess> {
+  const listen = await freePort();
+  const child = spawn(process.execPath, [
+    // As images/gateway/Dockerfile runs it.
+    "--max-old-space-size=64",
+    await ensureBundle("gateway"), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
+    "--default-namespace", namespace, "--host-key-namespace", namespace,
+  ]);
+  let output = "";
+  let exited = false;
+  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  child.once("exit", () => (exited = true));
+  await waitFor(() => {
+    if (exited) throw new Error(`puck-gateway exited: ${output}`);
+    return output.includes("Serving SSH");
+  }, { timeoutMs: 30_000, what: "puck-gateway to serve", describe: () => output });
+  return {
+    port: listen,
+    pid: child.pid!,
+    log: () => output,
+    stop: () => new Promise((resolve) => {
+      if (exited) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    }),
+  };
+}
