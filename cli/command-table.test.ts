@@ -49,10 +49,12 @@ describe("the command table", () => {
     expect((await parsed(["-n", "lab", name])).options.namespace).toBe("lab");
   });
 
-  it("hands a command typed values: durations in milliseconds, --no-wait as wait: false", async () => {
+  it("hands a command typed values: durations in milliseconds, --no-wait as wait: false, repeated flags as a list", async () => {
     expect((await parsed(["wake", "dev"])).options).toMatchObject({ timeout: 300_000, wait: true });
     expect((await parsed(["wake", "dev", "--timeout", "90s", "--no-wait"])).options).toMatchObject({ timeout: 90_000, wait: false });
     await expect(parsed(["connect", "dev", "--timeout", "soon"])).rejects.toThrow(/--timeout "soon" is not a duration/);
+    expect((await parsed(["create", "dev"])).options.tolerate).toEqual([]);
+    expect((await parsed(["create", "dev", "--tolerate", "a=b:NoSchedule", "--tolerate", "c"])).options.tolerate).toEqual(["a=b:NoSchedule", "c"]);
   });
 
   it("passes connect's remote command as the arguments after the name", async () => {
