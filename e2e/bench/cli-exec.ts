@@ -18,6 +18,10 @@ const NAME = "exec-bench";
 const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
 const compareAt = process.argv.indexOf("--compare");
 const other = compareAt > 0 ? process.argv[compareAt + 1] : undefined;
+// Node reads every certificate of NODE_EXTRA_CA_CERTS at its first TLS connection (kubectl never
+// does): where the bench's environment sets it, puck is also timed without it, as a labelled line.
+const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+const envWithoutExtraCa: NodeJS.ProcessEnv = { ...env, NODE_EXTRA_CA_CERTS: undefined };
 
 await ensurePuckBuilt();
 await installPuck();
@@ -25,9 +29,9 @@ const ns = await makeNamespace("bench-cli-exec");
 try {
   await run(process.execPath, [PUCK, "-n", ns.name, "create", NAME, "--image", "puck-sprite:dev", "--storage", "1Gi", "--idle-timeout", "120"], { env });
   const pod = childNames(NAME).pod;
-  const viaPuck = async (bin = PUCK) => {
+  const viaPuck = async (bin = PUCK, withEnv: NodeJS.ProcessEnv = env) => {
     const start = now();
-    await run(process.execPath, [bin, "-n", ns.name, "connect", NAME, "--", "true"], { env });
+    await run(process.execPath, [bin, "-n", ns.name, "connect", NAME, "--", "true"], { env: withEnv });
     return now() - start;
   };
   const viaKubectl = async () => {
@@ -42,12 +46,14 @@ try {
   const puckTimes: number[] = [];
   const kubectlTimes: number[] = [];
   const otherTimes: number[] = [];
+  const noExtraCaTimes: number[] = [];
   for (let r = 0; r < runs; r++) {
-    const order = other ? ["puck", "kubectl", "other"] : ["puck", "kubectl"];
+    const order = ["puck", "kubectl", ...(other ? ["other"] : []), ...(extraCa ? ["no-extra-ca"] : [])];
     for (const which of r % 2 === 0 ? order : order.reverse()) {
       await randomPause(maxPauseMs);
       if (which === "puck") puckTimes.push(await viaPuck());
       else if (which === "other") otherTimes.push(await viaPuck(other));
+      else if (which === "no-extra-ca") noExtraCaTimes.push(await viaPuck(PUCK, envWithoutExtraCa));
       else kubectlTimes.push(await viaKubectl());
     }
   }
@@ -56,6 +62,10 @@ try {
   console.log(`  ${summary(`puck connect ${NAME} -- true`, puckTimes)}`);
   console.log(`  ${summary(`kubectl exec ${pod} -c sprite -- true`, kubectlTimes)}`);
   if (other) console.log(`  ${summary(`${other} (compared)`, otherTimes)}  ratio ${(median(otherTimes) / median(kubectlTimes)).toFixed(2)}×`);
+  if (extraCa) {
+    const label = `puck connect, NODE_EXTRA_CA_CERTS unset`;
+    console.log(`  ${summary(label, noExtraCaTimes)}  ratio ${(median(noExtraCaTimes) / median(kubectlTimes)).toFixed(2)}× (this environment sets it to ${extraCa})`);
+  }
   console.log(`  ratio of medians ${ratio.toFixed(2)}× (target ≤ 1.2×: ${ratio <= 1.2 ? "met" : "MISSED"})`);
 } finally {
   await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
