@@ -5,12 +5,15 @@ import { statSync } from "node:fs";
 import * as pty from "node-pty";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sprite } from "../operator/api/index.js";
-import { waitFor } from "../e2e/lib/wait.js";
+import { waitFor } from "./testing/wait-for.js";
 import { createAgentLoop, type TickResult } from "./agent-loop.js";
 import type { Verdict } from "./aggregate.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
-import { makeLogger } from "./logger.js";
+import { makeLogger, type Logger } from "./logger.js";
+import { createProcessSource } from "./process-source.js";
 import { createProcScanner } from "./proc-scanner.js";
+import { createPublisher } from "./publisher.js";
+import { createTerminalWarner } from "./terminal-warner.js";
 
 const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"] = {}): Sprite => ({
   apiVersion: "puck.sandwich.labs/v1alpha1",
@@ -22,21 +25,8 @@ const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"]
 function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite; cpuWindowMs?: number } = {}) {
   const published: Verdict[] = [];
   const logs: string[] = [];
-  const loop = createAgentLoop({
-    log: makeLogger({ level: "debug", write: (l) => logs.push(l) }),
-    now: () => Date.now() + (options.clockOffsetMs?.() ?? 0),
-    agentStartMs: Date.now(),
-    scanner: createProcScanner(),
-    cpu: createCpuSampler(defaultUsageSource(200)),
-    // On the host the test process stands in for the container runtime: its children are sessions.
-    classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
-    procRoot: "/proc",
-    sprite: () => options.sprite ?? sprite(30),
-    keepAwake: () => ({ absent: true }),
-    publish: async (v) => void published.push(v),
-    heartbeatMs: 60_000,
-    cpuWindowMs: options.cpuWindowMs ?? 2000,
-  });
+  const now = () => Date.now() + (options.clockOffsetMs?.() ?? 0);
+  const loop = realLoop({ log: makeLogger({ level: "debug", write: (l) => logs.push(l) }), now, sprite: () => options.sprite ?? sprite(30), published, cpuWindowMs: options.cpuWindowMs ?? 2000 });
   let last: TickResult | undefined;
   /** Ticks until `check` holds, at most `timeoutMs`; fails showing the last verdict. */
   const until = (what: string, check: (v: Verdict) => boolean, timeoutMs = 8000) =>
@@ -48,6 +38,30 @@ function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite; cpuW
       { what, timeoutMs, intervalMs: 200, describe: () => ({ report: last?.verdict.report, activeSessions: last?.verdict.activeSessions }) },
     );
   return { loop, published, logs, until };
+}
+
+/** The real sources over the real /proc; only the publish is captured. */
+function realLoop(o: { log: Logger; now: () => number; sprite: () => Sprite; published: Verdict[]; cpuWindowMs: number }) {
+  return createAgentLoop({
+    log: o.log,
+    now: o.now,
+    agentStartMs: Date.now(),
+    processes: createProcessSource({
+      log: o.log,
+      now: o.now,
+      scanner: createProcScanner(),
+      cpu: createCpuSampler(defaultUsageSource(200)),
+      // On the host the test process stands in for the container runtime: its children are sessions.
+      classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
+      procRoot: "/proc",
+      cpuWindowMs: o.cpuWindowMs,
+    }),
+    procRoot: "/proc",
+    sprite: o.sprite,
+    keepAwake: () => ({ absent: true }),
+    warner: createTerminalWarner({ log: o.log }),
+    publisher: createPublisher({ sink: async (v) => void o.published.push(v), heartbeatMs: 60_000, log: o.log }),
+  });
 }
 
 const cleanups: (() => void)[] = [];
@@ -168,20 +182,7 @@ describe("the hibernation warning", () => {
     let hibernatesAt: string | undefined = undefined;
     const withStatus = (): Sprite => ({ ...sprite(30), status: hibernatesAt ? { hibernatesAt } : {} });
     const published: Verdict[] = [];
-    const loop = createAgentLoop({
-      log: makeLogger({ level: "error", write: () => {} }),
-      now: Date.now,
-      agentStartMs: Date.now(),
-      scanner: createProcScanner(),
-      cpu: createCpuSampler(defaultUsageSource(200)),
-      classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
-      procRoot: "/proc",
-      sprite: withStatus,
-      keepAwake: () => ({ absent: true }),
-      publish: async (v) => void published.push(v),
-      heartbeatMs: 60_000,
-      cpuWindowMs: 2000,
-    });
+    const loop = realLoop({ log: makeLogger({ level: "error", write: () => {} }), now: Date.now, sprite: withStatus, published, cpuWindowMs: 2000 });
     const session = (v: Verdict | undefined) => v?.report.sessions?.find((s) => s.pid === term.pid);
     const before = await waitFor(async () => session((await loop.tick())?.verdict), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
 

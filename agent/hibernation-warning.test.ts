@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activityExcludingOwnWrite, expectedHibernation, warningDue, warningText } from "./warn.js";
+import { activityExcludingOwnWrite, expectedHibernation, warningDue, warningText } from "./hibernation-warning.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const MIN = 60_000;

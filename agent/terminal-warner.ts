@@ -1,0 +1,53 @@
+// Writes the hibernation warning to the Sprite's terminals, once per planned hibernation, and keeps
+// its own writes from counting as the terminals' activity.
+import { activityExcludingOwnWrite, warningDue, warningText, type OwnWrite } from "./hibernation-warning.js";
+import type { Logger } from "./logger.js";
+import { writeToTerminal as writeTerminal } from "./tty-stat.js";
+
+/** What the warner needs of a terminal: where to write, and its activity time as read. */
+export interface WarnableTerminal {
+  key: string;
+  ttyNr: number;
+  tty: string;
+  pid: number;
+  fdPath?: string;
+  lastActivityMs?: number;
+}
+
+export interface TerminalWarner {
+  /** The terminal's activity time, not counting the warner's own write to it. */
+  activityExcludingOwn(key: string, rawMs: number): number;
+  /** Forgets terminals that are gone. */
+  keepOnly(keys: ReadonlySet<string>): void;
+  /** Warns every terminal it can reach when the planned hibernation is near and not yet warned of. */
+  warnIfDue(hibernatesAtMs: number | undefined, nowMs: number, idleTimeoutMinutes: number, terminals: readonly WarnableTerminal[]): void;
+}
+
+export function createTerminalWarner(options: { log: Logger; writeToTerminal?: typeof writeTerminal }): TerminalWarner {
+  const { log } = options;
+  const writeToTerminal = options.writeToTerminal ?? writeTerminal;
+  const ownWrites = new Map<string, OwnWrite>();
+  let warnedForMs: number | undefined;
+  return {
+    activityExcludingOwn: (key, rawMs) => activityExcludingOwnWrite(rawMs, ownWrites.get(key)),
+    keepOnly(keys) {
+      for (const key of ownWrites.keys()) if (!keys.has(key)) ownWrites.delete(key);
+    },
+    warnIfDue(hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals) {
+      if (hibernatesAtMs === undefined || !warningDue(hibernatesAtMs, nowMs, idleTimeoutMinutes, warnedForMs)) return;
+      warnedForMs = hibernatesAtMs;
+      const text = warningText(hibernatesAtMs, nowMs);
+      for (const t of terminals) {
+        if (!t.fdPath) continue;
+        try {
+          // The write moves the terminal's time: remember where it left it, to tell it from the user's.
+          const after = writeToTerminal(t.fdPath, t.ttyNr, text);
+          if (after) ownWrites.set(t.key, { beforeMs: t.lastActivityMs ?? nowMs, afterMs: Math.max(after.atimeMs, after.mtimeMs) });
+          log.info("Warned terminal of hibernation", { tty: t.tty, pid: t.pid, hibernatesAt: new Date(hibernatesAtMs).toISOString() });
+        } catch (error) {
+          log.warn("Failed to warn terminal", { tty: t.tty, pid: t.pid, error });
+        }
+      }
+    },
+  };
+}
