@@ -5,6 +5,7 @@ import { aggregate, type Verdict } from "./aggregate.js";
 import { expectedHibernation } from "./hibernation-warning.js";
 import { keepAwakeExpiryNotice, type KeepAwake } from "./keep-awake.js";
 import type { Logger } from "./logger.js";
+import type { NetworkSource } from "./network-source.js";
 import type { ProcessSource } from "./process-source.js";
 import type { Publisher, PublishReason } from "./publisher.js";
 import { readTerminals } from "./terminal-source.js";
@@ -21,6 +22,8 @@ export interface LoopDeps {
   keepAwake: () => KeepAwake;
   warner: TerminalWarner;
   publisher: Publisher;
+  /** The network namespace's traffic; absent where the agent shares none with the Sprite (a host run). */
+  network?: NetworkSource;
   terminalTimes?: typeof readTerminalTimes;
 }
 
@@ -57,10 +60,11 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       const idleTimeoutMinutes = sprite?.spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default;
 
       const observed = await deps.processes.observe(nowMs, sprite?.spec.activity);
+      const network = deps.network?.observe(nowMs, observed.refreshed);
       const { seen, busy, userOf } = observed;
       const terminals = readTerminals(seen.terminals, userOf, deps.procRoot, deps.terminalTimes).map((t) => ({
         ...t,
-        ...(t.times ? { lastActivityMs: deps.warner.activityExcludingOwn(t.key, Math.max(t.times.atimeMs, t.times.mtimeMs)) } : {}),
+        ...(t.times ? { lastInputMs: t.times.atimeMs, lastOutputMs: deps.warner.outputExcludingOwn(t.key, t.times.mtimeMs) } : {}),
       }));
       deps.warner.keepOnly(new Set(terminals.map((t) => t.key)));
       const keepAwake = deps.keepAwake();
@@ -82,13 +86,15 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
         ...(wakeRequestedMs !== undefined ? { wakeRequestedMs } : {}),
         ...(seen.mainInit ? { mainStartMs: seen.mainInit.startTimeMs } : {}),
         ...(observed.disk ? { disk: observed.disk } : {}),
+        ...(network ? { network } : {}),
       });
       lastActiveMs = verdict.lastActiveMs;
 
       const hibernatesAtMs = expectedHibernation({
         ...optional("hibernatesAtMs", timeOf(sprite?.status?.hibernatesAt)),
         activeTerminals: verdict.report.sessions?.filter((x) => x.kind === "terminal" && x.active).length ?? 0,
-        unknownTerminal: terminals.some((t) => t.lastActivityMs === undefined),
+        unknownTerminal: terminals.some((t) => t.times === undefined),
+        networkActive: verdict.report.network?.active ?? false,
         execs: seen.execs.length,
         busy: busy.length,
         ...optional("lastActiveMs", verdict.lastActiveMs),

@@ -12,6 +12,7 @@ import { readConfig } from "./config.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
 import { watchKeepAwake } from "./keep-awake-watcher.js";
 import { isLogLevel, makeLogger, type Logger } from "./logger.js";
+import { createNetworkSource } from "./network-source.js";
 import { createProcessSource } from "./process-source.js";
 import { createProcScanner } from "./proc-scanner.js";
 import { createPublisher } from "./publisher.js";
@@ -82,6 +83,9 @@ async function main(): Promise<void> {
     sprite: () => sprite,
     keepAwake: () => keepAwake.current(),
     warner: createTerminalWarner({ log }),
+    // In a pod the agent shares the Sprite's network namespace, so its counters are the Sprite's; on
+    // a host (tests) they would be the whole machine's, so there is no network evidence there.
+    ...(config.sessionParentPid === 0 ? { network: createNetworkSource(join(config.procRoot, "self", "net", "dev")) } : {}),
     publisher: createPublisher({ sink: createStatusSink(client, config.namespace, config.spriteName), heartbeatMs: config.heartbeatMs, log }),
   });
   const ticker = createTicker(() => loop.tick(), config.scanIntervalMs);

@@ -109,6 +109,37 @@ describe("terminals from node-pty", () => {
   });
 });
 
+describe("watching is not working", () => {
+  it("a terminal that only prints (watch date) stays dated by its last input; typing moves it", async () => {
+    const { until } = makeLoop();
+    // The kernel moves a terminal's atime when a program reads input from it and its mtime when one
+    // writes to it, in 8-second steps: a printing loop moves only the mtime.
+    const printer = pty.spawn("sh", ["-c", "while :; do date; sleep 1; done"], { env: { PATH: process.env.PATH ?? "" } });
+    cleanups.push(() => printer.kill());
+    const session = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === printer.pid);
+    const opened = await until("the printing terminal", (v) => session(v) !== undefined);
+    const openedAt = Date.parse(session(opened)!.lastActivityTime!);
+    await waitFor(() => statSync(`/proc/${printer.pid}/fd/1`).mtimeMs > openedAt, { what: "the output to move the terminal's mtime", timeoutMs: 20_000, intervalMs: 250 });
+    const printed = await until("a scan after the output", () => true);
+    expect(Date.parse(session(printed)!.lastActivityTime!)).toBe(openedAt);
+
+    // Input is read by the shell: it counts.
+    const typist = pty.spawn("sh", [], { env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
+    cleanups.push(() => typist.kill());
+    const typed = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === typist.pid);
+    const first = await until("the typist's terminal", (v) => typed(v) !== undefined);
+    const firstAt = Date.parse(typed(first)!.lastActivityTime!);
+    await until(
+      "typing to move the terminal's time",
+      (v) => {
+        typist.write("true\r");
+        return Date.parse(typed(v)?.lastActivityTime ?? "0") > firstAt;
+      },
+      20_000,
+    );
+  });
+});
+
 describe("processes without a terminal", () => {
   it("counts a running child as an exec session while it runs", async () => {
     const { until } = makeLoop();

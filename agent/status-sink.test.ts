@@ -8,14 +8,14 @@ const base = { nowMs: NOW, agentStartMs: NOW - 1000, idleTimeoutMinutes: 30, ter
 describe("statusPatch", () => {
   it("clears the keep-alive with null when there is none: a merge patch would keep the old one", () => {
     const patch = statusPatch(aggregate(base));
-    expect(patch.status.activity).toMatchObject({ keepAwakeUntil: null, sessions: [], busyProcesses: [], cpuPercent: 1, processCount: 4 });
+    expect(patch.status.activity).toMatchObject({ keepAwakeUntil: null, sessions: [], busyProcesses: [], cpuPercent: 1, processCount: 4, network: null });
     expect(patch.status.activeSessions).toBe(0);
     expect("lastActiveTime" in patch.status).toBe(false);
   });
 
   it("carries the count, the last activity and the keep-alive", () => {
     const patch = statusPatch(
-      aggregate({ ...base, keepAwakeUntilMs: NOW + 60_000, terminals: [{ tty: "pts/0", user: "u", command: "bash", pid: 5, startTimeMs: NOW - 5000, lastActivityMs: NOW - 2000 }] }),
+      aggregate({ ...base, keepAwakeUntilMs: NOW + 60_000, terminals: [{ tty: "pts/0", user: "u", command: "bash", pid: 5, pids: [5], startTimeMs: NOW - 5000, lastInputMs: NOW - 2000 }] }),
     );
     expect(patch.status).toMatchObject({ activeSessions: 1, lastActiveTime: "2026-01-01T11:59:58.000Z", activity: { keepAwakeUntil: "2026-01-01T12:01:00.000Z" } });
   });

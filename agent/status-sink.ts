@@ -15,6 +15,7 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
     keepAwakeUntil: verdict.report.keepAwakeUntil ?? null,
     cpuPercent: verdict.report.cpuPercent ?? 0,
     processCount: verdict.report.processCount ?? 0,
+    network: verdict.report.network ?? null,
   };
   return {
     status: {

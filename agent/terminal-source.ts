@@ -1,11 +1,12 @@
 // Reads each terminal session's identity and times: its /dev name, user, foreground command, and
-// when it last saw input or output.
+// when it last saw input (atime: the kernel moves it when a program reads the terminal) and output
+// (mtime: moved by writes), verified with real ptys and tmux in agent/real-processes.test.ts.
 import type { TerminalSeen } from "./aggregate.js";
 import type { TerminalGroup } from "./classify.js";
 import { ttyName } from "./proc-scanner.js";
 import { terminalPath, terminalTimes as readTerminalTimes, type TerminalTimes } from "./tty-stat.js";
 
-export type TerminalReading = Omit<TerminalSeen, "lastActivityMs"> & {
+export type TerminalReading = Omit<TerminalSeen, "lastInputMs" | "lastOutputMs"> & {
   key: string;
   ttyNr: number;
   /** An fd path that reaches the terminal (to warn it); absent when none could be read. */
@@ -31,6 +32,7 @@ export function readTerminals(
       command: group.foreground.cmdline,
       pid: group.leader.pid,
       startTimeMs: group.leader.startTimeMs,
+      pids: group.pids,
       ...(times ? { times, fdPath: times.fdPath } : {}),
     };
   });

@@ -4,19 +4,19 @@ import { activityExcludingOwnWrite, warningDue, warningText, type OwnWrite } fro
 import type { Logger } from "./logger.js";
 import { writeToTerminal as writeTerminal } from "./tty-stat.js";
 
-/** What the warner needs of a terminal: where to write, and its activity time as read. */
+/** What the warner needs of a terminal: where to write, and its output time as read. */
 export interface WarnableTerminal {
   key: string;
   ttyNr: number;
   tty: string;
   pid: number;
   fdPath?: string;
-  lastActivityMs?: number;
+  lastOutputMs?: number;
 }
 
 export interface TerminalWarner {
-  /** The terminal's activity time, not counting the warner's own write to it. */
-  activityExcludingOwn(key: string, rawMs: number): number;
+  /** The terminal's output time (mtime), not counting the warner's own write to it. */
+  outputExcludingOwn(key: string, rawMs: number): number;
   /** Forgets terminals that are gone. */
   keepOnly(keys: ReadonlySet<string>): void;
   /** Warns every terminal it can reach when the planned hibernation is near and not yet warned of. */
@@ -29,7 +29,7 @@ export function createTerminalWarner(options: { log: Logger; writeToTerminal?: t
   const ownWrites = new Map<string, OwnWrite>();
   let warnedForMs: number | undefined;
   return {
-    activityExcludingOwn: (key, rawMs) => activityExcludingOwnWrite(rawMs, ownWrites.get(key)),
+    outputExcludingOwn: (key, rawMs) => activityExcludingOwnWrite(rawMs, ownWrites.get(key)),
     keepOnly(keys) {
       for (const key of ownWrites.keys()) if (!keys.has(key)) ownWrites.delete(key);
     },
@@ -40,9 +40,9 @@ export function createTerminalWarner(options: { log: Logger; writeToTerminal?: t
       for (const t of terminals) {
         if (!t.fdPath) continue;
         try {
-          // The write moves the terminal's time: remember where it left it, to tell it from the user's.
+          // The write moves the terminal's output time: remember where it left it, to tell it from the user's.
           const after = writeToTerminal(t.fdPath, t.ttyNr, text);
-          if (after) ownWrites.set(t.key, { beforeMs: t.lastActivityMs ?? nowMs, afterMs: Math.max(after.atimeMs, after.mtimeMs) });
+          if (after) ownWrites.set(t.key, { beforeMs: t.lastOutputMs ?? nowMs, afterMs: after.mtimeMs });
           log.info("Warned terminal of hibernation", { tty: t.tty, pid: t.pid, hibernatesAt: new Date(hibernatesAtMs).toISOString() });
         } catch (error) {
           log.warn("Failed to warn terminal", { tty: t.tty, pid: t.pid, error });

@@ -74,6 +74,7 @@ export const REASON = {
   sessionActive: "SessionActive",
   execRunning: "ExecRunning",
   processBusy: "ProcessBusy",
+  networkActive: "NetworkActive",
   keepAwake: "KeepAwake",
   idleTimeoutPending: "IdleTimeoutPending",
   activityUnknown: "ActivityUnknown",
