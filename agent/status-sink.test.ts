@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { aggregate } from "./aggregate.js";
-import { statusPatch } from "./status-sink.js";
+import { droppedActivityFields, statusPatch } from "./status-sink.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const base = { nowMs: NOW, agentStartMs: NOW - 1000, idleTimeoutMinutes: 30, terminals: [], execs: [], busy: [], cpuPercent: 1.4, processCount: 4 };
@@ -29,5 +29,13 @@ describe("statusPatch", () => {
     const disk = { usedBytes: 5, totalBytes: 10, availableBytes: 5 };
     expect(statusPatch(aggregate({ ...base, disk })).status.disk).toEqual(disk);
     expect("disk" in statusPatch(aggregate(base)).status).toBe(false);
+  });
+
+  it("names the report fields an older CRD pruned, and none when all were kept", () => {
+    const patch = statusPatch(aggregate({ ...base, network: { movingNow: true, lastMovedMs: NOW - 1000, windowMs: 300_000, bytes: 5 } }));
+    const stored = (activity: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Sprite", metadata: {}, spec: { image: "x" }, status: { activity } }) as never;
+    const { network: _network, ...withoutNetwork } = patch.status.activity as Record<string, unknown>;
+    expect(droppedActivityFields(patch, stored(withoutNetwork))).toEqual(["network"]);
+    expect(droppedActivityFields(patch, stored(patch.status.activity as Record<string, unknown>))).toEqual([]);
   });
 });

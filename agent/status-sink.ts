@@ -1,7 +1,7 @@
 // Publishes the activity report as a merge patch on the Sprite's status subresource.
 import type { KubeClient } from "../kube/client.js";
 import { resourcePath } from "../kube/paths.js";
-import { SPRITES, type ActivityReport, type SpriteStatus } from "../operator/api/index.js";
+import { SPRITES, type ActivityReport, type Sprite, type SpriteStatus } from "../operator/api/index.js";
 import type { Verdict } from "./aggregate.js";
 
 /** The merge patch for a verdict. A merge patch keeps keys it does not mention: null clears them. */
@@ -28,12 +28,27 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
   };
 }
 
-export function createStatusSink(client: KubeClient, namespace: string, name: string) {
+/**
+ * The report fields the API server did not keep: a CRD older than the agent prunes fields it does
+ * not know (status.activity.network, say), silently — and the operator then acts without them.
+ */
+export function droppedActivityFields(sent: ReturnType<typeof statusPatch>, stored: Sprite | undefined): string[] {
+  const activity = (sent.status.activity ?? {}) as Record<string, unknown>;
+  const kept = (stored?.status?.activity ?? {}) as Record<string, unknown>;
+  return Object.keys(activity).filter((key) => activity[key] !== null && !(key in kept));
+}
+
+/** `onDropped` hears of report fields the API server did not keep (see droppedActivityFields). */
+export function createStatusSink(client: KubeClient, namespace: string, name: string, onDropped?: (fields: string[]) => void) {
   return async (verdict: Verdict): Promise<void> => {
+    const patch = statusPatch(verdict);
+    let stored: Sprite;
     try {
-      await client.request("PATCH", resourcePath(SPRITES, { namespace, name, subresource: "status" }), { body: statusPatch(verdict) });
+      stored = await client.request<Sprite>("PATCH", resourcePath(SPRITES, { namespace, name, subresource: "status" }), { body: patch });
     } catch (error) {
       throw new Error(`patch status of Sprite ${namespace}/${name}`, { cause: error });
     }
+    const dropped = droppedActivityFields(patch, stored);
+    if (dropped.length > 0) onDropped?.(dropped);
   };
 }
