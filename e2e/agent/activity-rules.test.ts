@@ -133,11 +133,13 @@ it("a slow download printing its progress keeps the Sprite awake, and the forwar
   const late = downloading.slice(-10);
   expect(late.some((s) => s.activity?.network?.active === true), JSON.stringify(story())).toBe(true);
   expect(late.some((s) => s.activity?.sessions?.some((x) => x.kind === "terminal" && x.command.startsWith("curl") && x.active)), JSON.stringify(story())).toBe(true);
+  // The download ends; without more traffic the Sprite would sleep a minute later (a network gone
+  // quiet stops counting exactly when the timeout since its last data runs out).
+  const port = await forward();
   await execIn("tmux kill-session -t download");
-  await untilStatus("the idle countdown after the download", (s) => s.reason === "IdleTimeoutPending", 3 * MINUTE);
+  const downloadEndedMs = Date.now();
 
   // A forward carrying data: a 256 KiB page every 3 s through kubectl port-forward.
-  const port = await forward();
   let fetching = true;
   let fetched = 0;
   const loop = (async () => {
@@ -155,6 +157,9 @@ it("a slow download printing its progress keeps the Sprite awake, and the forwar
   }
   expect(fetched).toBeGreaterThan(10 * 256 * 1024);
   expect(forwarding.slice(-10).some((s) => s.reason === "NetworkActive"), JSON.stringify(story())).toBe(true);
+  // Awake a minute and more past the download's end: the forward's data, not the download's.
+  const lastMoved = Math.max(...forwarding.map((s) => Date.parse(s.activity?.network?.lastMovedTime ?? "") || 0));
+  expect(lastMoved - downloadEndedMs, JSON.stringify(story())).toBeGreaterThan(MINUTE);
 
   // The same forward left open, one connection open on it and nothing moving: the Sprite sleeps.
   const idle: Socket = connect(port, "127.0.0.1");
