@@ -64,12 +64,6 @@ async function main(): Promise<void> {
       log.warn("Could not read the agent's cgroup; its own container's processes may count", { error });
     }
   }
-  let droppedWarned = "";
-  const warnDropped = (fields: string[]) => {
-    if (fields.join() === droppedWarned) return;
-    droppedWarned = fields.join();
-    log.warn("The API server dropped report fields: the Sprite CRD is older than this agent; apply deploy/crd.yaml", { fields });
-  };
   const loop = createAgentLoop({
     log,
     now: Date.now,
@@ -92,7 +86,7 @@ async function main(): Promise<void> {
     // In a pod the agent shares the Sprite's network namespace, so its counters are the Sprite's; on
     // a host (tests) they would be the whole machine's, so there is no network evidence there.
     ...(config.sessionParentPid === 0 ? { network: createNetworkSource(join(config.procRoot, "self", "net", "dev")) } : {}),
-    publisher: createPublisher({ sink: createStatusSink(client, config.namespace, config.spriteName, warnDropped), heartbeatMs: config.heartbeatMs, log }),
+    publisher: createPublisher({ sink: createStatusSink(client, config.namespace, config.spriteName, log), heartbeatMs: config.heartbeatMs, log }),
   });
   const ticker = createTicker(() => loop.tick(), config.scanIntervalMs);
   const kick = () => ticker.kick();

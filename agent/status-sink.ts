@@ -3,6 +3,7 @@ import type { KubeClient } from "../kube/client.js";
 import { resourcePath } from "../kube/paths.js";
 import { SPRITES, type ActivityReport, type Sprite, type SpriteStatus } from "../operator/api/index.js";
 import type { Verdict } from "./aggregate.js";
+import type { Logger } from "./logger.js";
 
 /** The merge patch for a verdict. A merge patch keeps keys it does not mention: null clears them. */
 export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof SpriteStatus, unknown>> } {
@@ -38,8 +39,9 @@ export function droppedActivityFields(sent: ReturnType<typeof statusPatch>, stor
   return Object.keys(activity).filter((key) => activity[key] !== null && !(key in kept));
 }
 
-/** `onDropped` hears of report fields the API server did not keep (see droppedActivityFields). */
-export function createStatusSink(client: KubeClient, namespace: string, name: string, onDropped?: (fields: string[]) => void) {
+/** Patches the status; warns once per set of report fields the API server did not keep. */
+export function createStatusSink(client: KubeClient, namespace: string, name: string, log: Logger) {
+  let warned = "";
   return async (verdict: Verdict): Promise<void> => {
     const patch = statusPatch(verdict);
     let stored: Sprite;
@@ -49,6 +51,9 @@ export function createStatusSink(client: KubeClient, namespace: string, name: st
       throw new Error(`patch status of Sprite ${namespace}/${name}`, { cause: error });
     }
     const dropped = droppedActivityFields(patch, stored);
-    if (dropped.length > 0) onDropped?.(dropped);
+    if (dropped.length > 0 && dropped.join() !== warned) {
+      warned = dropped.join();
+      log.warn("The API server dropped report fields: the Sprite CRD is older than this agent; apply deploy/crd.yaml", { fields: dropped });
+    }
   };
 }
