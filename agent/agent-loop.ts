@@ -1,4 +1,5 @@
-// The agent's loop: connects the sources, the pure aggregator, the terminal warner and the publisher.
+// The agent's loop: connects the sources, the pure aggregator, the terminal warner (hibernation and
+// restart) and the publisher.
 // It holds no rules of its own; each tick reads, decides, warns and publishes if due.
 import { IDLE_TIMEOUT_MINUTES, type Sprite } from "../operator/api/index.js";
 import { aggregate, type Verdict } from "./aggregate.js";
@@ -101,7 +102,8 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
         ...optional("keepAwakeUntilMs", Math.max(keepAwakeUntilMs ?? 0, timeOf(sprite?.spec.keepAwakeUntil) ?? 0) || undefined),
         idleTimeoutMinutes,
       });
-      deps.warner.warnIfDue(hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
+      deps.warner.warnIfDue("hibernation", hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
+      deps.warner.warnIfDue("restart", timeOf(sprite?.status?.restartsAt), nowMs, idleTimeoutMinutes, terminals);
 
       const published = await deps.publisher.publishIfDue(verdict, nowMs);
       return { verdict, ...(published ? { published } : {}) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activityExcludingOwnWrite, expectedHibernation, warningDue, warningText } from "./hibernation-warning.js";
+import { activityExcludingOwnWrite, expectedHibernation, restartWarningText, warningDue, warningText } from "./hibernation-warning.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const MIN = 60_000;
@@ -21,6 +21,14 @@ describe("warningDue", () => {
     const text = warningText(NOW + 5 * MIN, NOW);
     expect(text).toContain("12:05 UTC (in 5 min)");
     expect(text).toContain("keepawake 1h");
+    expect(text.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("warns of a restart for the user's change: when, why, and that the home is kept, on one line", () => {
+    const text = restartWarningText(NOW + 2 * MIN, NOW);
+    expect(text).toContain("restarts at 12:02 UTC (in 2 min)");
+    expect(text).toContain("image or resources");
+    expect(text).toContain("home directory is kept");
     expect(text.trim().split("\n")).toHaveLength(1);
   });
 });

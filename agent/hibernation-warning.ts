@@ -1,22 +1,28 @@
-// Before hibernation, warns every attached terminal — and keeps that warning from counting as activity.
+// Before hibernation, or a restart the user's change needs, warns every attached terminal — and keeps
+// that warning from counting as activity.
+import { warningLeadMs } from "../operator/api/index.js";
 
-/** Warn this long before hibernation: five minutes, or half the idle timeout when that is shorter. */
-export function warningLeadMs(idleTimeoutMinutes: number): number {
-  return Math.min(5 * 60_000, (idleTimeoutMinutes * 60_000) / 2);
-}
-
-/** Whether terminals should be warned now about the hibernation planned at `hibernatesAtMs`. */
+/** Whether terminals should be warned now about the hibernation (or restart) planned at `hibernatesAtMs`. */
 export function warningDue(hibernatesAtMs: number | undefined, nowMs: number, idleTimeoutMinutes: number, warnedForMs: number | undefined): boolean {
   if (hibernatesAtMs === undefined || hibernatesAtMs === warnedForMs) return false;
   const left = hibernatesAtMs - nowMs;
   return left > 0 && left <= warningLeadMs(idleTimeoutMinutes);
 }
 
+/** What the terminals are warned of: the Sprite going to sleep, or its pod restarting (status.restartsAt). */
+export type WarningKind = "hibernation" | "restart";
+
+const when = (atMs: number, nowMs: number) =>
+  `${new Date(atMs).toISOString().slice(11, 16)} UTC (in ${Math.max(1, Math.round((atMs - nowMs) / 60_000))} min)`;
+
+// \r\n around each: the line starts at column 0 even in the middle of the user's prompt, as wall does.
 export function warningText(hibernatesAtMs: number, nowMs: number): string {
-  const at = new Date(hibernatesAtMs).toISOString().slice(11, 16);
-  const minutes = Math.max(1, Math.round((hibernatesAtMs - nowMs) / 60_000));
-  // \r\n around it: the line starts at column 0 even in the middle of the user's prompt, as wall does.
-  return `\r\n*** Puck: this Sprite hibernates at ${at} UTC (in ${minutes} min) unless it is used. To stay awake, type something or run: keepawake 1h ***\r\n`;
+  return `\r\n*** Puck: this Sprite hibernates at ${when(hibernatesAtMs, nowMs)} unless it is used. To stay awake, type something or run: keepawake 1h ***\r\n`;
+}
+
+/** A restart cannot be put off by activity: it applies a change someone made to the Sprite's spec. */
+export function restartWarningText(restartsAtMs: number, nowMs: number): string {
+  return `\r\n*** Puck: this Sprite restarts at ${when(restartsAtMs, nowMs)} to apply a change to its image or resources; the sessions in it end then, your home directory is kept. ***\r\n`;
 }
 
 /** The terminal's times before and after the agent's own write. */

@@ -22,11 +22,12 @@ const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"]
   spec: { image: "x", idleTimeoutMinutes, activity },
 });
 
-function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite; cpuWindowMs?: number } = {}) {
+function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite | (() => Sprite); cpuWindowMs?: number } = {}) {
   const published: Verdict[] = [];
   const logs: string[] = [];
   const now = () => Date.now() + (options.clockOffsetMs?.() ?? 0);
-  const loop = realLoop({ log: makeLogger({ level: "debug", write: (l) => logs.push(l) }), now, sprite: () => options.sprite ?? sprite(30), published, cpuWindowMs: options.cpuWindowMs ?? 2000 });
+  const spriteNow = () => (typeof options.sprite === "function" ? options.sprite() : (options.sprite ?? sprite(30)));
+  const loop = realLoop({ log: makeLogger({ level: "debug", write: (l) => logs.push(l) }), now, sprite: spriteNow, published, cpuWindowMs: options.cpuWindowMs ?? 2000 });
   let last: TickResult | undefined;
   /** Ticks until `check` holds, at most `timeoutMs`; fails showing the last verdict. */
   const until = (what: string, check: (v: Verdict) => boolean, timeoutMs = 8000) =>
@@ -234,5 +235,27 @@ describe("the hibernation warning", () => {
     const later = await loop.tick();
     expect(session(later?.verdict)?.lastActivityTime).toBe(justBefore.lastActivityTime);
     expect(screen.split("hibernates at").length - 1).toBe(1);
+  });
+});
+
+describe("the restart warning", () => {
+  it("writes one line to a real terminal when the operator schedules a restart for the user's change", async () => {
+    const term = pty.spawn("sh", [], { env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
+    cleanups.push(() => term.kill());
+    let screen = "";
+    term.onData((d) => (screen += d));
+    let restartsAt: string | undefined = undefined;
+    const { loop } = makeLoop({ sprite: (): Sprite => ({ ...sprite(30), status: restartsAt ? { restartsAt } : {} }) });
+    const session = (r: TickResult | undefined) => r?.verdict.report.sessions?.find((s) => s.pid === term.pid);
+    await waitFor(async () => session(await loop.tick()), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
+    await loop.tick();
+    expect(screen).not.toContain("restarts at");
+
+    restartsAt = new Date(Date.now() + 20_000).toISOString();
+    await loop.tick();
+    await waitFor(() => screen.includes("restarts at"), { what: "the restart warning on the screen", timeoutMs: 5000, describe: () => screen });
+    expect(screen).toContain("image or resources");
+    await loop.tick();
+    expect(screen.split("restarts at").length - 1).toBe(1);
   });
 });

@@ -22,7 +22,19 @@ describe("buildSprite", () => {
     });
   });
 
+  it("places it on a node and tolerates taints: with a value Equal, without one Exists", () => {
+    const { sprite, problems } = buildSprite({ name: "dev", namespace: "ns", node: "node-b", tolerate: ["puck.sandwich.labs/e2e-node=node-b:NoSchedule", "dedicated"] });
+    expect(problems).toEqual([]);
+    expect(sprite?.spec.nodeSelector).toEqual({ "kubernetes.io/hostname": "node-b" });
+    expect(sprite?.spec.tolerations).toEqual([
+      { key: "puck.sandwich.labs/e2e-node", operator: "Equal", value: "node-b", effect: "NoSchedule" },
+      { key: "dedicated", operator: "Exists" },
+    ]);
+  });
+
   it.each([
+    ["a node name with a space", { node: "node b" }, /--node "node b" is not a node name/],
+    ["a taint with an unknown effect", { tolerate: ["dedicated=sprites:Never"] }, /--tolerate "dedicated=sprites:Never" is not a taint: use KEY\[=VALUE\]\[:EFFECT\]/],
     ["a missing name", { name: undefined }, /a name is required/],
     ["an uppercase name", { name: "Dev" }, /name "Dev" is invalid/],
     ["a name ending with a dash", { name: "dev-" }, /name "dev-" is invalid/],

@@ -26,6 +26,26 @@ export interface CreateInput {
   memoryLimit?: string;
   /** The authorized_keys file's text, already read. */
   authorizedKeys?: string;
+  /** The node to run on (its kubernetes.io/hostname label). */
+  node?: string;
+  /** Node taints to tolerate, each KEY[=VALUE][:EFFECT]. */
+  tolerate?: string[];
+}
+
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const TOLERATION = /^([A-Za-z0-9][-A-Za-z0-9_./]*)(?:=([-A-Za-z0-9_.]*))?(?::(NoSchedule|PreferNoSchedule|NoExecute))?$/;
+type Toleration = NonNullable<SpriteSpec["tolerations"]>[number];
+
+/** A taint to tolerate, KEY[=VALUE][:EFFECT], as a toleration: Equal with a value, else Exists. */
+export function parseToleration(text: string): Toleration | undefined {
+  const match = TOLERATION.exec(text);
+  if (!match || match[1]!.length > 316) return undefined;
+  const [, key, value, effect] = match;
+  return {
+    key: key!,
+    ...(value !== undefined ? { operator: "Equal" as const, value } : { operator: "Exists" as const }),
+    ...(effect ? { effect: effect as Toleration["effect"] & string } : {}),
+  };
 }
 
 const SUFFIX: Record<string, number> = {
@@ -102,8 +122,18 @@ export function buildSprite(input: CreateInput): { sprite?: Sprite; problems: st
     else if (keys.length > 64) problems.push(`--authorized-keys: ${keys.length} keys; the limit is 64`);
   }
 
+  if (input.node !== undefined && !LABEL_VALUE.test(input.node)) problems.push(`--node "${input.node}" is not a node name: give a node's name as \`kubectl get nodes\` lists it`);
+  const tolerations: Toleration[] = [];
+  for (const text of input.tolerate ?? []) {
+    const toleration = parseToleration(text);
+    if (toleration) tolerations.push(toleration);
+    else problems.push(`--tolerate "${text}" is not a taint: use KEY[=VALUE][:EFFECT], e.g. dedicated=sprites:NoSchedule`);
+  }
+
   if (problems.length > 0) return { problems };
   const spec: SpriteSpec = { image };
+  if (input.node !== undefined) spec.nodeSelector = { "kubernetes.io/hostname": input.node };
+  if (tolerations.length > 0) spec.tolerations = tolerations;
   if (input.storage !== undefined) spec.storageSize = input.storage;
   if (input.storageClass !== undefined) spec.storageClassName = input.storageClass;
   if (idleTimeoutMinutes !== undefined) spec.idleTimeoutMinutes = idleTimeoutMinutes;

@@ -7,6 +7,7 @@ import { socketConfig } from "../kube/exec-socket.js";
 import type { Io } from "./io.js";
 import type { KubeClient } from "../kube/client.js";
 import { loadExecLibrary } from "./lazy-deps.js";
+import { openTerminalSession, SESSION_SIGNALS } from "./terminal-session.js";
 
 export interface ExecRequest {
   namespace: string;
@@ -26,7 +27,7 @@ export interface ExecRequest {
  */
 export async function probeExec(client: KubeClient, target: Pick<ExecRequest, "namespace" | "pod" | "container">): Promise<boolean> {
   const [{ Exec }, { WebSocketHandler }] = await loadExecLibrary();
-  const kc = socketConfig(client.access, await client.credentials());
+  const kc = socketConfig(client);
   // The API server wants at least one stream: stdout, whose output (none) goes nowhere.
   const inert = { end: () => undefined, pause: () => undefined, write: () => true };
   const exec = new Exec(kc, new WebSocketHandler(kc, undefined, { stdin: inert, stdout: inert, stderr: inert } as never));
@@ -45,15 +46,13 @@ export async function probeExec(client: KubeClient, target: Pick<ExecRequest, "n
   return ran;
 }
 
-const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-
 /**
  * Runs the command and resolves with its exit code, or "lost" when the connection closed before the
  * command's status came (the caller finds out why: see session-end.ts).
  */
 export async function execInPod(client: KubeClient, request: ExecRequest, io: Io): Promise<number | "lost"> {
   const [{ Exec }, { WebSocketHandler }] = await loadExecLibrary();
-  const kc = socketConfig(client.access, await client.credentials());
+  const kc = socketConfig(client);
   const stdout = io.stdout as unknown as Writable;
   const stderr = io.stderr as unknown as Writable;
   const stdin = request.stdin ? (io.stdin as unknown as Readable) : null;
@@ -62,32 +61,21 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
   const handler = new WebSocketHandler(kc, undefined, { stdin: stdin ?? inert, stdout: inert, stderr: inert } as never);
   const exec = new Exec(kc, handler);
 
-  const terminal = request.tty && io.stdin.isTTY === true && typeof io.stdin.setRawMode === "function";
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    if (terminal) io.stdin.setRawMode?.(false);
-    io.stdin.pause();
-  };
-  process.once("exit", restore);
-
   let status: ExecStatus | undefined;
   return new Promise<number | "lost">((resolve, reject) => {
-    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-    const onSignal = (signal: NodeJS.Signals) => {
-      cleanup();
-      resolve(SIGNAL_CODES[signal] ?? 1);
-    };
     let socket: { close(): void } | undefined;
+    // Resizes reach the remote terminal through client-node, which listens to stdout itself.
+    const session = openTerminalSession(io, {
+      raw: request.tty,
+      onSignal: (signal) => {
+        cleanup();
+        resolve(SESSION_SIGNALS[signal]);
+      },
+    });
     const cleanup = () => {
-      for (const s of signals) process.off(s, onSignal);
-      process.off("exit", restore);
-      restore();
+      session.end();
       socket?.close();
     };
-    for (const s of signals) process.on(s, onSignal);
-    if (terminal) io.stdin.setRawMode?.(true);
     exec
       .exec(
         request.namespace,

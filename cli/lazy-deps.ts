@@ -7,6 +7,7 @@ import type * as Yaml from "yaml";
 import type promptsType from "prompts";
 import type * as ExecTypes from "@kubernetes/client-node/dist/exec.js";
 import type * as HandlerTypes from "@kubernetes/client-node/dist/web-socket-handler.js";
+import type Ssh2 from "ssh2";
 
 const load = <T>(specifier: string) => import(specifier) as Promise<T>;
 
@@ -25,3 +26,6 @@ export const loadExecLibrary = () => {
   const base = "@kubernetes/client-node/dist/";
   return Promise.all([load<ExecModule>(`${base}exec.js`), load<HandlerModule>(`${base}web-socket-handler.js`)]);
 };
+
+/** ssh2, for reading the gateway's host key in an SSH handshake (`puck ssh-config --known-hosts`). */
+export const loadSsh2 = async () => (await load<{ default: typeof Ssh2 }>(["ssh", "2"].join(""))).default;

@@ -22,6 +22,12 @@ export interface Output {
   paint(style: Style, text: string): string;
   /** A line on stdout. */
   line(text?: string): void;
+  /** Text already rendered and ending in a newline (a page, a frame, a YAML document): on stdout as it is. */
+  text(block: string): void;
+  /** A table on stdout; `style` colours a cell. */
+  table(headers: string[], rows: string[][], style?: (row: number, column: number, text: string) => Style | undefined): void;
+  /** Something that happened to the user's session (not an error of theirs), on stderr. */
+  notice(text: string): void;
   /** Progress and notes for people go to stderr, so stdout stays clean for scripts. */
   note(text: string): void;
   success(text: string): void;
@@ -39,6 +45,9 @@ export function createOutput(io: Io): Output {
     color,
     paint,
     line: (text = "") => void io.stdout.write(`${text}\n`),
+    text: (block) => void io.stdout.write(block),
+    table: (headers, rows, style) => void io.stdout.write(renderTable(headers, rows, style, paint)),
+    notice: (text) => void io.stderr.write(formatNotice(io, text)),
     note: (text) => void io.stderr.write(`${text}\n`),
     success: (text) => void io.stderr.write(`${paintErr("green", "✓")} ${text}\n`),
     warn: (text) => void io.stderr.write(`${paintErr("yellow", "warning:")} ${text}\n`),
@@ -58,13 +67,13 @@ export async function dataFormatter(format: DataFormat, stream = true): Promise<
   return (value) => `${stream ? "---\n" : ""}${yaml.stringify(value, { lineWidth: 0 })}`;
 }
 
-/** The error line main.ts prints: cause, then the fix. */
 /** One line about something that happened to the user's session (not an error of theirs). */
 export function formatNotice(io: Io, text: string): string {
   const color = wantsColor(io.stderr, io.env);
   return `${color ? kleur.yellow("puck:") : "puck:"} ${text}\n`;
 }
 
+/** The error line main.ts prints: cause, then the fix. */
 export function formatError(io: Io, message: string, hint?: string): string {
   const color = wantsColor(io.stderr, io.env);
   const head = color ? kleur.red("error:") : "error:";
@@ -109,6 +118,15 @@ export function phaseStyle(phase: string | undefined): Style | undefined {
     default:
       return undefined;
   }
+}
+
+/** A full-screen view (puck top): the terminal's alternate screen, redrawn whole, cursor hidden. */
+export function fullScreen(io: Io) {
+  return {
+    enter: () => void io.stdout.write("\x1b[?1049h\x1b[?25l"),
+    leave: () => void io.stdout.write("\x1b[?25h\x1b[?1049l"),
+    redraw: (frame: string) => void io.stdout.write(`\x1b[H\x1b[2J${frame}`),
+  };
 }
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

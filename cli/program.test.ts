@@ -55,6 +55,20 @@ describe("runCli", () => {
     expect((error as PuckError).message).toMatch(/3 problems:[\s\S]*name "Bad"[\s\S]*--storage "huge"[\s\S]*--idle-timeout "never"/);
   });
 
+  it("port-forward refuses a bad [LOCAL:]REMOTE before touching the cluster", async () => {
+    const error = await runCli(["port-forward", "dev", "8080", "web", "--kubeconfig", "/nonexistent"], captureIo()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PuckError);
+    expect((error as PuckError).exitCode).toBe(2);
+    expect((error as PuckError).message).toBe(`"web" is not a port forward`);
+  });
+
+  it("port-forward needs a port, ssh-config --known-hosts takes nothing else: usage errors", async () => {
+    expect(await runCli(["port-forward", "dev"], captureIo())).toBe(2);
+    const error = await runCli(["ssh-config", "dev", "--known-hosts", "--kubeconfig", "/nonexistent"], captureIo()).catch((e: unknown) => e);
+    expect((error as PuckError).exitCode).toBe(2);
+    expect((error as PuckError).message).toMatch(/--known-hosts prints the gateway's key alone/);
+  });
+
   it("completion prints a script for each shell, and refuses others", async () => {
     for (const shell of ["bash", "zsh", "fish"]) {
       const io = captureIo();

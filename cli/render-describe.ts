@@ -1,7 +1,8 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import { DISK_PRESSURE_PERCENT, formatBytes, networkSummary, usedPercent, type Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, REASON, formatBytes, networkSummary, usedPercent, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
+import { pendingUpdate } from "./render-list.js";
 import { eventTime, type KubeEvent } from "./sprites.js";
 
 const field = (label: string, value: string | number | undefined) => `${`${label}:`.padEnd(22)}${value ?? "-"}`;
@@ -22,6 +23,15 @@ export function hibernationSummary(sprite: Sprite, now: Date): string {
   }
   if (s.phase === "Active") return `not while it is busy (${s.reason ?? "unknown reason"})`;
   return "-";
+}
+
+/** Whether a new pod template waits, and until when or what, in words. */
+export function updateSummary(sprite: Sprite, now: Date): string | undefined {
+  const pending = pendingUpdate(sprite);
+  if (!pending) return undefined;
+  if (pending.restartsAt) return `pending: the pod restarts in ${timeUntil(pending.restartsAt, now)} (${pending.restartsAt}) to apply the change to its spec`;
+  if (pending.reason === REASON.restartScheduled) return `pending: ${pending.message}`;
+  return `pending, held until nobody uses the Sprite or it hibernates (${pending.reason}): ${pending.message}`;
 }
 
 export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): string {
@@ -48,6 +58,8 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
   out.push(indent(field("Phase", s.phase ?? "Pending")));
   out.push(indent(field("Reason", s.reason ? `${s.reason}${s.message ? `: ${s.message}` : ""}` : undefined)));
   out.push(indent(field("Hibernates", hibernationSummary(sprite, now))));
+  const update = updateSummary(sprite, now);
+  if (update) out.push(indent(field("Update", update)));
   out.push(indent(field("Pod", s.podName)));
   out.push(indent(field("Active sessions", s.activeSessions)));
   out.push(indent(field("Last active", s.lastActiveTime ? `${s.lastActiveTime} (${ageSince(s.lastActiveTime, now)} ago)` : undefined)));

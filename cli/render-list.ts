@@ -1,9 +1,9 @@
 // The rows of `puck list`: pure functions of the Sprites and the clock.
-import { formatDisk, type Sprite } from "../operator/api/index.js";
+import { CONDITION, REASON, formatDisk, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
 
 export const LIST_HEADERS = ["NAME", "PHASE", "SESSIONS", "LAST-ACTIVE", "HIBERNATES-IN", "AGE"];
-export const WIDE_HEADERS = [...LIST_HEADERS, "REASON", "IMAGE", "STORAGE", "DISK", "POD"];
+export const WIDE_HEADERS = [...LIST_HEADERS, "REASON", "IMAGE", "STORAGE", "DISK", "POD", "UPDATE"];
 
 /** When the Sprite will hibernate: a countdown, or why it will not ("-" once hibernated). */
 export function hibernatesIn(sprite: Sprite, now: Date): string {
@@ -12,6 +12,26 @@ export function hibernatesIn(sprite: Sprite, now: Date): string {
   if (status.hibernatesAt) return timeUntil(status.hibernatesAt, now);
   return status.reason ? `(${status.reason})` : "-";
 }
+
+/** The operator's UpdatePending condition while it is True: a new pod template waits. */
+export function pendingUpdate(sprite: Sprite): { reason: string; message: string; restartsAt?: string } | undefined {
+  const c = sprite.status?.conditions?.find((x) => x.type === CONDITION.updatePending);
+  if (c?.status !== "True") return undefined;
+  const restartsAt = c.reason === REASON.restartScheduled ? sprite.status?.restartsAt : undefined;
+  return { reason: c.reason, message: c.message ?? "", ...(restartsAt ? { restartsAt } : {}) };
+}
+
+/** The UPDATE column: "held" while Puck's change waits for an idle Sprite, the restart countdown for the user's. */
+export function updateCell(sprite: Sprite, now: Date): string {
+  const pending = pendingUpdate(sprite);
+  if (!pending) return "-";
+  if (pending.restartsAt) return `restart in ${timeUntil(pending.restartsAt, now)}`;
+  return pending.reason === REASON.restartScheduled ? "restart" : "held";
+}
+
+/** A Sprite as `-o name` prints it: with its namespace when the list spans every namespace (-A). */
+export const listName = (sprite: Sprite, allNamespaces: boolean) =>
+  allNamespaces ? `${sprite.metadata.namespace}/${sprite.metadata.name}` : sprite.metadata.name;
 
 export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
   const status = sprite.status ?? {};
@@ -33,6 +53,7 @@ export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
     // The agent's last figures: still true while the Sprite sleeps, since nothing writes then.
     status.disk ? formatDisk(status.disk) : "-",
     awake ? (status.podName ?? "-") : "-",
+    updateCell(sprite, now),
   ];
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Sprite, SpriteStatus } from "../operator/api/index.js";
 import { renderDescribe } from "./render-describe.js";
-import { listRow, hibernatesIn } from "./render-list.js";
+import { listName, listRow, hibernatesIn } from "./render-list.js";
 import { renderTopFrame } from "./render-top.js";
 import { renderTable } from "./output.js";
 
@@ -50,11 +50,35 @@ describe("list rows", () => {
   });
 
   it("wide rows add the reason, image, storage, disk use and pod", () => {
-    expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "3.0G/10G (30%)", "dev-0"]);
+    expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "3.0G/10G (30%)", "dev-0", "-"]);
+  });
+  it("wide rows mark a pending update: held for Puck's own change, a countdown for the user's", () => {
+    const pending = (reason: string, restartsAt?: string) =>
+      sprite("dev", {
+        ...busyDev.status,
+        ...(restartsAt ? { restartsAt } : {}),
+        conditions: [{ type: "UpdatePending", status: "True", reason, message: "waits", lastTransitionTime: "2026-01-01T11:00:00Z" }],
+      });
+    expect(listRow(pending("HeldWhileInUse"), now, true)[11]).toBe("held");
+    expect(listRow(pending("RestartScheduled", "2026-01-01T12:02:00Z"), now, true)[11]).toBe("restart in 2m");
+    expect(renderDescribe(pending("HeldWhileInUse"), [], now)).toMatch(/Update: +pending, held until nobody uses the Sprite or it hibernates \(HeldWhileInUse\): waits/);
+    expect(renderDescribe(pending("RestartScheduled", "2026-01-01T12:02:00Z"), [], now)).toMatch(/Update: +pending: the pod restarts in 2m/);
+    // A restart scheduled where the API server dropped status.restartsAt (a CRD older than the operator).
+    expect(listRow(pending("RestartScheduled"), now, true)[11]).toBe("restart");
+    expect(renderDescribe(pending("RestartScheduled"), [], now)).toMatch(/Update: +pending: waits/);
+    const applied = sprite("dev", { ...busyDev.status, conditions: [{ type: "UpdatePending", status: "False", reason: "UpToDate", lastTransitionTime: "2026-01-01T11:00:00Z" }] });
+    expect(listRow(applied, now, true)[11]).toBe("-");
+    expect(renderDescribe(applied, [], now)).not.toContain("Update:");
   });
   it("a hibernated Sprite keeps showing its last disk figures; a Sprite never reported shows none", () => {
     expect(listRow(sleeping, now, true)[9]).toBe("9.5G/10G (95%)");
     expect(listRow(idleWeb, now, true)[9]).toBe("-");
+  });
+
+  it("-o name names the namespace too when the list spans every namespace, watching or not", () => {
+    const web = { ...idleWeb, metadata: { ...idleWeb.metadata, namespace: "lab" } };
+    expect(listName(web, false)).toBe("web");
+    expect(listName(web, true)).toBe("lab/web");
   });
 
   it("an overdue hibernation reads now", () => {

@@ -1,20 +1,24 @@
 // Turns the global flags (--kubeconfig, --context, -n) into a client for the selected cluster.
 import { createKubeClient } from "../kube/client.js";
+import type { GlobalOptions } from "./flags.js";
 import { loadKubeconfig, type Selection } from "../kube/kubeconfig.js";
 import { toPuckError } from "./errors.js";
 import type { Io } from "./io.js";
 import { loadYaml } from "./lazy-deps.js";
 import type { Target } from "./sprites.js";
 
-export function selectionOf(options: Record<string, unknown>): Selection {
+/** The flags that pick the cluster and namespace: the global ones, and -A where a command takes it. */
+export type TargetOptions = GlobalOptions & { allNamespaces?: boolean | undefined };
+
+export function selectionOf(options: TargetOptions): Selection {
   const selection: Selection = {};
-  if (typeof options.kubeconfig === "string") selection.kubeconfig = options.kubeconfig;
-  if (typeof options.context === "string") selection.context = options.context;
-  if (typeof options.namespace === "string") selection.namespace = options.namespace;
+  if (options.kubeconfig !== undefined) selection.kubeconfig = options.kubeconfig;
+  if (options.context !== undefined) selection.context = options.context;
+  if (options.namespace !== undefined) selection.namespace = options.namespace;
   return selection;
 }
 
-export async function openTarget(options: Record<string, unknown>, io: Io): Promise<Target> {
+export async function openTarget(options: TargetOptions, io: Io): Promise<Target> {
   let access;
   try {
     // yaml is loaded from node_modules, not bundled: see lazy-deps.ts.

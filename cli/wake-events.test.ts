@@ -43,6 +43,11 @@ describe("failureCause and failureHint", () => {
       /the image has no \/bin\/sh/,
     ],
     ["a webhook refusal names the webhook", 'FailedCreate: admission webhook "deny.example.com" denied the request: no', /admission webhook/],
+    [
+      "a Sprite whose node is down says to bring the node back, though its text says not ready",
+      "its home volume lives on node b, which is not ready (Kubelet stopped posting node status) (pod event NodeNotReady: Node is not ready)",
+      /bring that node back/,
+    ],
   ])("%s", (_name, text, hint) => {
     expect(failureHint("dev", text)).toMatch(hint);
   });

@@ -1,7 +1,8 @@
 // What the pod's events say while a Sprite wakes: the progress note, and the cause and fix of a failure.
 import { eventTime, type KubeEvent } from "./sprites.js";
 
-const NOISE = new Set(["MissingClusterDNS", "DNSConfigForming"]);
+// NodeNotReady: the Sprite's own NodeNotReady condition already names the node and says why.
+const NOISE = new Set(["MissingClusterDNS", "DNSConfigForming", "NodeNotReady"]);
 
 /** The pod event that best explains a failure to start (the latest warning), as "Reason: message". */
 export function failureCause(events: KubeEvent[]): string | undefined {
@@ -34,6 +35,8 @@ export function failureHint(name: string, text: string): string {
     return `the namespace's ResourceQuota or LimitRange refuses the pod: raise it, or give the Sprite --cpu/--memory that fit (\`kubectl describe quota,limitrange\`)`;
   if (/\/bin\/sh.*(no such file|not found)|executable file not found/i.test(text))
     return "the image has no /bin/sh: a Sprite image needs a POSIX shell (busybox is enough)";
+  if (/lives on node|runs on node/.test(text))
+    return `bring that node back (its kubelet must report Ready), then \`puck connect ${name}\` again; \`kubectl get nodes\` shows its state`;
   if (/admission webhook/i.test(text)) return `an admission webhook refuses the pod; see \`puck describe ${name}\``;
   if (/ImagePull|ErrImage|InvalidImageName|pull/i.test(text))
     return `check the image (\`puck describe ${name}\`); it must exist and be pullable by the cluster's nodes`;

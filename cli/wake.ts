@@ -1,9 +1,10 @@
 // puck's side of the shared wake (operator/api/wake.ts): its client over puck's API calls, progress
 // from the pod's events, and failures turned into one line of cause and fix.
 import { MAIN_CONTAINER, childNames, type Sprite } from "../operator/api/index.js";
-import { follow, WakeError, type WakeClient, type WakeVerdict } from "../operator/api/wake.js";
+import { follow, wakeVerdict, WakeError, type WakeClient, type WakeVerdict } from "../operator/api/wake.js";
 import { EXIT, PuckError } from "./errors.js";
-import type { Progress } from "./output.js";
+import type { Io } from "./io.js";
+import { createProgress, type Progress } from "./output.js";
 import { probeExec } from "./exec-session.js";
 import { getSprite, listEvents, patchSpec, podPresence, watchSprites, type Target } from "./sprites.js";
 import { failureCause, failureHint, podEventNote } from "./wake-events.js";
@@ -51,6 +52,25 @@ export function wakeClient(target: Target, options: { probe?: boolean } = {}): W
 
 /** Writes the wake request; the answer says whether the Sprite is awake already. */
 export const requestWake = (target: Target, name: string, now: Date): Promise<Sprite> => wakeClient(target).requestWake(name, now);
+
+/**
+ * Writes the wake request and, unless its answer says the Sprite is awake already, follows it with
+ * progress on stderr until a command can run in it. Always written, even to an awake Sprite: it stops
+ * a hibernation decided just now, and its answer tells whether there is anything to wait for.
+ */
+export async function wakeAndWait(target: Target, name: string, options: { io: Io; timeoutMs: number; probe?: boolean }): Promise<Sprite> {
+  const patched = await requestWake(target, name, options.io.now());
+  if (wakeVerdict(patched, patched.metadata.generation ?? 0).state === "ready") return patched;
+  const progress = createProgress(options.io, `Waking ${name}`);
+  let sprite: Sprite;
+  try {
+    sprite = await waitUntilReady(target, patched, { timeoutMs: options.timeoutMs, progress, probe: options.probe === true });
+  } finally {
+    progress.stop();
+  }
+  progress.done(`Sprite ${name} is awake`);
+  return sprite;
+}
 
 /** Follows a woken (or created) Sprite until a command can run in it; throws a PuckError otherwise. */
 export async function waitUntilReady(target: Target, patched: Sprite, options: WakeOptions): Promise<Sprite> {

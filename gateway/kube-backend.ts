@@ -9,6 +9,7 @@ import type { KubeClient } from "../kube/client.js";
 import { isStatus, KubeError } from "../kube/errors.js";
 import { socketConfig } from "../kube/exec-socket.js";
 import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
+import { openPortForward, splice } from "../kube/port-forward.js";
 import { resourcePath } from "../kube/paths.js";
 import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../operator/api/index.js";
 import { follow, WakeError, type WakeClient } from "../operator/api/wake.js";
@@ -102,7 +103,7 @@ export class KubeBackend implements SpriteBackend {
   }
 
   private async handler() {
-    const config = socketConfig(this.client.access, await this.client.credentials());
+    const config = socketConfig(this.client);
     return { config, handler: new WebSocketHandler(config) };
   }
 
@@ -145,34 +146,8 @@ export class KubeBackend implements SpriteBackend {
 
   async forward(ref: SpriteRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
     const { handler } = await this.handler();
-    const path = `/api/v1/namespaces/${encodeURIComponent(ref.namespace)}/pods/${childNames(ref.name).pod}/portforward?ports=${port}`;
-    // Each port has a data stream (0) and an error stream (1); each starts with the port number.
-    const skipPortNumber = [true, true];
-    let failure = "";
-    const socket = await handler.connect(path, null, (channel: number, data: Buffer) => {
-      let body = data;
-      if (skipPortNumber[channel]) {
-        skipPortNumber[channel] = false;
-        body = data.subarray(2);
-      }
-      if (channel === 0 && body.length > 0) stream.write(body);
-      else if (channel === 1 && body.length > 0) {
-        // The kubelet could not connect to the port (nothing listens there): this forward is over.
-        failure += body.toString("utf8");
-        return false;
-      }
-      return true;
-    });
-    stream.on("data", (chunk: Buffer) => socket.send(Buffer.concat([Buffer.from([0]), chunk])));
-    stream.on("end", () => socket.close());
-    stream.on("close", () => socket.close());
-    signal.addEventListener("abort", () => socket.close(), { once: true });
-    await new Promise<void>((resolve) => {
-      if (socket.readyState === socket.CLOSED) resolve();
-      socket.on("close", () => resolve());
-    });
-    stream.end();
-    if (failure) throw new Error(failure.trim());
+    const remote = await openPortForward(handler, { namespace: ref.namespace, pod: childNames(ref.name).pod, port });
+    await splice(stream, remote, signal);
   }
 }
 

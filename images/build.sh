@@ -8,7 +8,7 @@
 #   IMAGE: operator, agent, gateway, sprite; debian and node (the plain bases, stand-ins for stock images
 #   that tests use); busybox and debian-user (more stand-ins: an alpine-like busybox-only image, and
 #   Debian with a non-root user of uid 2000); default: all
-#   --load local: the e2e cluster's containerd; k3s: `k3s ctr images import`; auto: whichever exists.
+#   --load local: the e2e cluster's containerd, on every node; k3s: `k3s ctr images import`; auto: whichever exists.
 set -euo pipefail
 shopt -s inherit_errexit
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -139,7 +139,12 @@ load_image() {
   local image=$1 archive
   case "$load" in
     none) return 0 ;;
-    local) archive=$(save "$image"); ctr_ -n k8s.io images import "$archive" >/dev/null; rm -f "$archive" ;;
+    local)
+      # Every node of the local cluster: the first, and each extra node that is up (node.sh).
+      archive=$(save "$image")
+      local sock
+      for sock in $(node_sockets); do ctr --address "$sock" -n k8s.io images import "$archive" >/dev/null; done
+      rm -f "$archive" ;;
     k3s) archive=$(save "$image"); k3s ctr images import "$archive" >/dev/null; rm -f "$archive" ;;
     *) die "unknown --load '$load': use auto, local, k3s or none" ;;
   esac

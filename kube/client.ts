@@ -75,6 +75,12 @@ export interface KubeClient {
   watch<T = KubeObject>(path: string, query: Query | undefined, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal, options?: WatchOptions): Promise<void>;
   /** The credentials currently presented (the exec WebSocket of the CLI presents the same). */
   credentials(): Promise<Credentials>;
+  /**
+   * The keep-alive agent requests go through, for the current credentials: a WebSocket (exec,
+   * port-forward) opened through it upgrades a connection an earlier request left open, instead of
+   * paying for a new TCP and TLS handshake.
+   */
+  connectionAgent(): Promise<HttpAgent>;
 }
 
 export interface ClientOptions {
@@ -195,6 +201,7 @@ export function createKubeClient(access: ClusterAccess, options: ClientOptions =
   return {
     access,
     credentials: () => creds.get(),
+    connectionAgent: async () => agentFor(await creds.get()),
 
     async request<T>(verb: Verb, path: string, opts: RequestOptions = {}): Promise<T> {
       try {

@@ -26,6 +26,8 @@ export const CORE = {
   rolebindings: { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings" },
   leases: { group: "coordination.k8s.io", version: "v1", plural: "leases" },
   storageclasses: { group: "storage.k8s.io", version: "v1", plural: "storageclasses" },
+  nodes: { group: "", version: "v1", plural: "nodes" },
+  persistentvolumes: { group: "", version: "v1", plural: "persistentvolumes" },
 } as const satisfies Record<string, ResourceType>;
 
 export interface PathParts {

@@ -2,6 +2,7 @@
 import { LABELS, PHASES, type Sprite } from "./api/index.js";
 import { FAILED_CREATE_SELECTOR, eventSpriteKey } from "./create-failure.js";
 import { MANAGED_SELECTOR } from "./desired-objects.js";
+import { nodeReadinessWatch } from "./node-watch.js";
 import type { ObjectCache } from "./ensure.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
 import type { Metrics } from "./metrics.js";
@@ -56,6 +57,8 @@ export class Controller {
   private spriteWatch: ResourceWatch | undefined;
   /** FailedCreate events of StatefulSets: admission refusing a Sprite's pod leaves no other trace. */
   private failedCreateWatch: ResourceWatch | undefined;
+  /** Nodes: their readiness (operator/node-watch.ts). */
+  private nodeWatch: ResourceWatch | undefined;
   private workers: Promise<void>[] = [];
   private running = false;
 
@@ -73,7 +76,7 @@ export class Controller {
     ]);
     metrics.addGauge("puck_sprites", "Sprites by phase, as last seen.", () => this.spritesByPhase());
     metrics.addGauge("puck_watch_synced", "Whether each watch has listed and is watching.", () =>
-      this.watches.map((w, i) => ({ labels: { resource: i === 0 ? "sprites" : (CHILD_RESOURCES[i - 1] ?? "events") }, value: w.synced ? 1 : 0 })),
+      this.watches.map((w) => ({ labels: { resource: w.resource }, value: w.synced ? 1 : 0 })),
     );
     metrics.addGauge("puck_leading", "Whether this replica reconciles (1) or stands by (0).", () => [
       { labels: {}, value: this.running ? 1 : 0 },
@@ -84,7 +87,7 @@ export class Controller {
   private readonly cache: ObjectCache = {
     get: (resource, namespace, name) => {
       const i = CHILD_RESOURCES.indexOf(resource);
-      const watch = i >= 0 ? this.watches[i + 1] : undefined;
+      const watch = resource === "nodes" ? this.nodeWatch : i >= 0 ? this.watches[i + 1] : undefined;
       if (!watch?.synced) return undefined;
       return watch.get(namespace, name) ?? null;
     },
@@ -143,6 +146,9 @@ export class Controller {
       metrics,
     );
     this.watches.push(this.failedCreateWatch);
+    const pods = () => this.watches[CHILD_RESOURCES.indexOf("pods") + 1]?.objects ?? [];
+    this.nodeWatch = nodeReadinessWatch(client, options.resyncMs, pods, ownerKey, (key) => queue.add(key), log, metrics);
+    this.watches.push(this.nodeWatch);
     for (const watch of this.watches) void watch.run();
     this.workers = Array.from({ length: options.workers }, () => this.work(queue));
   }

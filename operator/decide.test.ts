@@ -166,3 +166,22 @@ describe("decide", () => {
     expect(v.hibernatesAt?.toISOString()).toBe(want.hibernatesAt);
   });
 });
+
+describe("decide: idle, the evidence a change Puck makes on its own waits for", () => {
+  const idleOf = (status: SpriteStatus, specPatch: Partial<SpriteSpec> = {}) => decide({ spec: { ...spec, ...specPatch }, status, podReady: true }, NOW, config).idle;
+
+  it("is a fresh report of no session, no busy process and no keep-alive", () => {
+    expect(idleOf({ ...idleStatus, lastActiveTime: at(-300) })).toBe(true);
+    expect(idleOf(idleStatus)).toBe(true);
+  });
+
+  it.each([
+    ["an active session", { ...idleStatus, activeSessions: 1 }, {}],
+    ["a busy process", { ...idleStatus, activity: report(-30, { busyProcesses: [{ pid: 3, command: "make", cpuPercent: 90, reason: "Cpu" as const }] }) }, {}],
+    ["a keep-alive", idleStatus, { keepAwakeUntil: at(3600) }],
+    ["a stale report (unknown is never idle)", { ...idleStatus, activity: report(-151) }, {}],
+    ["no report since waking", { wokeAt: at(-10) }, {}],
+  ])("is not %s", (_, status, specPatch) => {
+    expect(idleOf(status, specPatch)).toBe(false);
+  });
+});

@@ -16,13 +16,13 @@ export interface DecideConfig {
   idleTimeoutScale: number;
 }
 
-export interface FreshnessVerdict {
+export interface Freshness {
   status: "True" | "False";
   reason: string;
   message: string;
 }
 
-export interface Verdict {
+export interface Decision {
   replicas: 0 | 1;
   phase: Phase;
   reason: string;
@@ -35,7 +35,12 @@ export interface Verdict {
   hibernate: boolean;
   /** The Sprite wakes now (or starts for the first time): status.wokeAt becomes now. */
   wake: boolean;
-  activityFresh: FreshnessVerdict;
+  /**
+   * A fresh report says nobody uses the Sprite: no session, no busy process, no keep-alive — the
+   * evidence hibernation needs. Changes Puck makes on its own wait for it (operator/rollout.ts).
+   */
+  idle: boolean;
+  activityFresh: Freshness;
 }
 
 const time = (text: string | undefined): number | undefined => {
@@ -61,13 +66,25 @@ export function isNewWakeRequest(spec: SpriteSpec, status: SpriteStatus): boolea
   return W !== undefined && W !== time(status.observedWakeRequestedAt);
 }
 
-const asleepFreshness: FreshnessVerdict = {
+const asleepFreshness: Freshness = {
   status: "False",
   reason: REASON.hibernated,
   message: "The Sprite is hibernating: no agent runs.",
 };
 
-export function decide(observed: Observed, now: Date, config: DecideConfig): Verdict {
+/** A Sprite being deleted: no replicas, whatever its activity. */
+export const TERMINATING: Decision = {
+  replicas: 0,
+  phase: "Terminating",
+  reason: REASON.terminating,
+  message: "Deleting the Sprite.",
+  hibernate: false,
+  wake: false,
+  idle: false,
+  activityFresh: { status: "False", reason: REASON.agentNotReporting, message: "The Sprite is being deleted." },
+};
+
+export function decide(observed: Observed, now: Date, config: DecideConfig): Decision {
   const { spec, status } = observed;
   const nowMs = now.getTime();
   const W = time(spec.wakeRequestedAt);
@@ -84,6 +101,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
         message: "Waking on request.",
         hibernate: false,
         wake: true,
+        idle: false,
         activityFresh: { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." },
       };
     }
@@ -94,6 +112,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
       message: hibernateRequested ? "Hibernating on request." : "Hibernating after the idle timeout.",
       hibernate: false,
       wake: false,
+      idle: false,
       activityFresh: asleepFreshness,
     };
   }
@@ -106,6 +125,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
       message: "Hibernating on request.",
       hibernate: true,
       wake: false,
+      idle: false,
       activityFresh: asleepFreshness,
     };
   }
@@ -123,7 +143,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
   const reportedSinceWake = reportTime !== undefined && reportTime >= wokeAt;
   const staleAt = reportTime === undefined ? undefined : reportTime + config.staleAfterMs;
   const fresh = reportedSinceWake && nowMs <= staleAt!;
-  const base = { replicas: 1 as const, phase: awakePhase, hibernate: false, wake };
+  const base = { replicas: 1 as const, phase: awakePhase, hibernate: false, wake, idle: false };
 
   if (!fresh) {
     return {
@@ -138,7 +158,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
     };
   }
 
-  const freshness: FreshnessVerdict = { status: "True", reason: REASON.agentReporting, message: "The agent reports regularly." };
+  const freshness: Freshness = { status: "True", reason: REASON.agentReporting, message: "The agent reports regularly." };
   // Recheck when the report goes stale, so the ActivityFresh condition flips on time.
   const stay = { ...base, activityFresh: freshness, recheckAt: new Date(staleAt!) };
   const sessions = status.activity?.sessions?.filter((s) => s.active) ?? [];
@@ -163,6 +183,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
     }
     return {
       ...stay,
+      idle: true,
       recheckAt,
       hibernatesAt: new Date(deadline),
       reason: REASON.idleTimeoutPending,
@@ -176,6 +197,7 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Ver
     message: "Hibernating after the idle timeout.",
     hibernate: true,
     wake: false,
+    idle: true,
     activityFresh: asleepFreshness,
   };
 }

@@ -113,6 +113,18 @@ describe("desired objects", () => {
     expect(pod.volumes.map((v) => v.name)).toEqual(["home", "agent-token"]);
   });
 
+  it("the pod goes where the Sprite's nodeSelector and tolerations say, and names neither when it says nothing", () => {
+    const placed: Sprite = {
+      ...sprite,
+      spec: { ...sprite.spec, nodeSelector: { "kubernetes.io/hostname": "b" }, tolerations: [{ key: "dedicated", operator: "Equal", value: "sprites", effect: "NoSchedule" }] },
+    };
+    const pod = desiredStatefulSet(placed, 1, { agentImage: "puck-agent:dev" }).spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ "kubernetes.io/hostname": "b" });
+    expect(pod.tolerations).toEqual([{ key: "dedicated", operator: "Equal", value: "sprites", effect: "NoSchedule" }]);
+    const plain = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }).spec.template.spec;
+    expect("nodeSelector" in plain || "tolerations" in plain).toBe(false);
+  });
+
   it("the Service is headless and selects the pod", () => {
     expect(desiredService(sprite)).toEqual({
       apiVersion: "v1",

@@ -97,6 +97,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
           automountServiceAccountToken: false,
           serviceAccountName: names.serviceAccount,
           terminationGracePeriodSeconds: 5,
+          ...placement(sprite.spec),
           // Before anything else: the home belongs to the user the shell runs as (operator/home-setup.ts).
           // Empty rather than absent: ensure() changes only what the desired object names.
           initContainers: homeSetup ? homeInitContainers(sprite.spec.image) : [],
@@ -123,6 +124,14 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
         },
       },
     },
+  };
+}
+
+/** Where the pod may run, as the Sprite asks: absent fields stay absent (ensure() compares what is named). */
+export function placement(spec: Sprite["spec"]) {
+  return {
+    ...(spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? { nodeSelector: spec.nodeSelector } : {}),
+    ...(spec.tolerations && spec.tolerations.length > 0 ? { tolerations: spec.tolerations } : {}),
   };
 }
 

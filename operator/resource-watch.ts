@@ -45,6 +45,10 @@ export class ResourceWatch {
     private readonly metrics: Metrics,
   ) {}
 
+  get resource(): ResourceName {
+    return this.options.resource;
+  }
+
   get objects(): IterableIterator<KubeObject> {
     return this.known.values();
   }

@@ -14,6 +14,8 @@ export const RESOURCES = {
   rolebindings: CORE.rolebindings,
   leases: CORE.leases,
   storageclasses: CORE.storageclasses,
+  nodes: CORE.nodes,
+  persistentvolumes: CORE.persistentvolumes,
 } as const;
 
 export type ResourceName = keyof typeof RESOURCES;

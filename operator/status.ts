@@ -1,7 +1,9 @@
-// The part of a Sprite's status the operator owns: computed from a verdict, diffed into a merge patch.
-import { CONDITION, REASON, type Condition, type Phase, type SpriteStatus } from "./api/index.js";
+// The part of a Sprite's status the operator owns: computed from its decision, diffed into a merge patch.
+import { CONDITION, REASON, type Condition, type SpriteStatus } from "./api/index.js";
 import { deepEqual } from "./compare.js";
 import { setCondition } from "./conditions.js";
+import type { Decision } from "./decide.js";
+import type { Rollout } from "./rollout.js";
 import { diskPressureCondition } from "./disk-pressure.js";
 
 /** Fields the operator writes; the agent owns activeSessions, lastActiveTime and activity. */
@@ -13,6 +15,7 @@ export const OPERATOR_FIELDS = [
   "reason",
   "message",
   "hibernatesAt",
+  "restartsAt",
   "wokeAt",
   "hibernatedAt",
   "homeSetUpAt",
@@ -34,26 +37,30 @@ export interface PodView {
 export interface StatusInput {
   current: SpriteStatus;
   generation: number;
-  phase: Phase;
-  reason: string;
-  message: string;
-  replicas: 0 | 1;
+  /** What decide() made of this reconcile (or TERMINATING), as it made it. */
+  decision: Pick<Decision, "replicas" | "phase" | "reason" | "message" | "activityFresh" | "hibernatesAt">;
+  /** Said after the decision's message, e.g. why the home volume could not grow. */
+  note?: string;
+  /** Whether the StatefulSet took the desired pod template (ensureChildren); unknown before it ran. */
+  rollout?: Rollout;
   podName: string;
   pod: PodView;
-  activityFresh: { status: "True" | "False"; reason: string; message: string };
-  hibernatesAt?: Date;
   wokeAt?: string;
   hibernatedAt?: string;
   homeSetUpAt?: string;
-  terminating?: boolean;
   /** spec.wakeRequestedAt as read by the reconcile that writes this status. */
   wakeRequestedAt?: string;
 }
 
-export function readyCondition(input: Pick<StatusInput, "replicas" | "pod" | "terminating">): Omit<Condition, "lastTransitionTime" | "observedGeneration"> {
-  if (input.terminating) return { type: CONDITION.ready, status: "False", reason: REASON.terminating, message: "The Sprite is being deleted." };
-  if (input.replicas === 0) return { type: CONDITION.ready, status: "False", reason: REASON.hibernated, message: "The Sprite is hibernating." };
+const isTerminating = (input: Pick<StatusInput, "decision">): boolean => input.decision.phase === "Terminating";
+
+export function readyCondition(input: Pick<StatusInput, "decision" | "pod">): Omit<Condition, "lastTransitionTime" | "observedGeneration"> {
+  if (isTerminating(input)) return { type: CONDITION.ready, status: "False", reason: REASON.terminating, message: "The Sprite is being deleted." };
+  if (input.decision.replicas === 0) return { type: CONDITION.ready, status: "False", reason: REASON.hibernated, message: "The Sprite is hibernating." };
   if (input.pod.ready) return { type: CONDITION.ready, status: "True", reason: REASON.podReady, message: "The pod is up." };
+  if (input.pod.failing?.reason === REASON.nodeNotReady) {
+    return { type: CONDITION.ready, status: "False", reason: REASON.nodeNotReady, message: input.pod.failing.message };
+  }
   if (input.pod.failing) {
     return { type: CONDITION.ready, status: "False", reason: REASON.podFailing, message: `${input.pod.failing.reason}: ${input.pod.failing.message}` };
   }
@@ -63,19 +70,25 @@ export function readyCondition(input: Pick<StatusInput, "replicas" | "pod" | "te
 /** The operator's fields as they should be now. Times are kept from `current` unless given. */
 export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorStatus {
   const g = input.generation;
+  const { decision } = input;
   let conditions = setCondition(input.current.conditions, { ...readyCondition(input), observedGeneration: g }, now);
-  conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...input.activityFresh, observedGeneration: g }, now);
+  conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...decision.activityFresh, observedGeneration: g }, now);
   const disk = diskPressureCondition(input.current.disk, g);
   if (disk) conditions = setCondition(conditions, disk, now);
+  const update = updatePendingCondition(input.rollout, input.current.conditions);
+  if (update) conditions = setCondition(conditions, { ...update, observedGeneration: g }, now);
   const status: OperatorStatus = {
-    phase: input.terminating ? "Terminating" : input.phase,
+    phase: decision.phase,
     observedGeneration: g,
     conditions,
-    reason: input.terminating ? REASON.terminating : input.reason,
-    message: input.terminating ? "Deleting the Sprite." : input.message,
+    reason: decision.reason,
+    message: input.note ? `${decision.message} ${input.note}` : decision.message,
   };
-  if (input.replicas === 1 && !input.terminating) status.podName = input.podName;
-  if (input.hibernatesAt && !input.terminating) status.hibernatesAt = input.hibernatesAt.toISOString();
+  if (decision.replicas === 1) status.podName = input.podName;
+  if (decision.hibernatesAt) status.hibernatesAt = decision.hibernatesAt.toISOString();
+  // Kept as recorded until the rollout is known again: the restart time must not move.
+  const restartsAt = input.rollout ? (input.rollout.action === "hold" ? input.rollout.restartsAt?.toISOString() : undefined) : input.current.restartsAt;
+  if (restartsAt) status.restartsAt = restartsAt;
   const wokeAt = input.wokeAt ?? input.current.wokeAt;
   const hibernatedAt = input.hibernatedAt ?? input.current.hibernatedAt;
   if (wokeAt) status.wokeAt = wokeAt;
@@ -86,13 +99,24 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   return status;
 }
 
+/**
+ * True while a new pod template waits (why, in the reason); False once it is applied. A Sprite that
+ * never had a pending update has no such condition at all.
+ */
+export function updatePendingCondition(rollout: Rollout | undefined, conditions: Condition[] | undefined): Omit<Condition, "lastTransitionTime" | "observedGeneration"> | undefined {
+  if (!rollout) return undefined;
+  if (rollout.action === "hold") return { type: CONDITION.updatePending, status: "True", reason: rollout.reason, message: rollout.message };
+  if (!conditions?.some((c) => c.type === CONDITION.updatePending)) return undefined;
+  return { type: CONDITION.updatePending, status: "False", reason: REASON.upToDate, message: "The pod runs the current template." };
+}
+
 const same = (a: unknown, b: unknown): boolean => deepEqual(a ?? null, b ?? null);
 
 /**
  * A merge patch of only the operator's fields that differ (null removes one), or undefined when
  * nothing changed — so an agent report that changes nothing the operator sees costs no write.
  */
-export function statusPatch(current: SpriteStatus, desired: OperatorStatus): Record<string, unknown> | undefined {
+export function operatorStatusChanges(current: SpriteStatus, desired: OperatorStatus): Record<string, unknown> | undefined {
   const patch: Record<string, unknown> = {};
   for (const field of OPERATOR_FIELDS) {
     if (!same(current[field], desired[field])) patch[field] = desired[field] ?? null;

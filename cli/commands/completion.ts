@@ -1,14 +1,25 @@
 // `puck completion bash|zsh|fish`: shell completion scripts for commands, flags and Sprite names.
 import { EXIT, PuckError } from "../errors.js";
 import type { Io } from "../io.js";
-import { COMMANDS } from "../program.js";
+import { createOutput } from "../output.js";
 
+/** What completion needs of a command (command-table.ts hands in its entries). */
+export interface Completable {
+  name: string;
+  /** What its first argument completes to. */
+  completes?: "sprite" | "shell";
+}
+
+const SHELLS = ["bash", "zsh", "fish"];
 // Sprite names come from `puck list -o name` only when the shell asks, so completion stays instant.
 const NAMES = "puck list -o name 2>/dev/null";
 const GLOBAL_FLAGS = "--kubeconfig --context --namespace -n --help --version";
 
-export function completionScript(shell: string): string | undefined {
-  const commands = COMMANDS.join(" ");
+export function completionScript(shell: string, table: readonly Completable[]): string | undefined {
+  const commands = table.map((c) => c.name).join(" ");
+  const completing = (kind: Completable["completes"]) => table.filter((c) => c.completes === kind).map((c) => c.name);
+  const [ofSprite, ofShell] = [completing("sprite"), completing("shell")];
+  const shells = SHELLS.join(" ");
   switch (shell) {
     case "bash":
       return `# puck bash completion: source <(puck completion bash)
@@ -17,8 +28,8 @@ _puck() {
   if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=($(compgen -W "${commands}" -- "$cur")); return; fi
   case "$cur" in -*) COMPREPLY=($(compgen -W "${GLOBAL_FLAGS} $(puck "$cmd" --help 2>/dev/null | grep -o -- '--[a-z-]*' | sort -u)" -- "$cur")); return;; esac
   case "$cmd" in
-    completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur"));;
-    connect|wake|hibernate|keepawake|describe|delete) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$(${NAMES})" -- "$cur"));;
+    ${ofShell.join("|")}) COMPREPLY=($(compgen -W "${shells}" -- "$cur"));;
+    ${ofSprite.join("|")}) [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$(${NAMES})" -- "$cur"));;
   esac
 }
 complete -F _puck puck
@@ -29,8 +40,8 @@ complete -F _puck puck
 _puck() {
   if (( CURRENT == 2 )); then compadd ${commands}; return; fi
   case "$words[2]" in
-    completion) compadd bash zsh fish;;
-    connect|wake|hibernate|keepawake|describe|delete) (( CURRENT == 3 )) && compadd $(${NAMES});;
+    ${ofShell.join("|")}) compadd ${shells};;
+    ${ofSprite.join("|")}) (( CURRENT == 3 )) && compadd $(${NAMES});;
   esac
 }
 compdef _puck puck
@@ -39,8 +50,8 @@ compdef _puck puck
       return `# puck fish completion: puck completion fish > ~/.config/fish/completions/puck.fish
 complete -c puck -f
 complete -c puck -n __fish_use_subcommand -a "${commands}"
-complete -c puck -n "__fish_seen_subcommand_from completion" -a "bash zsh fish"
-complete -c puck -n "__fish_seen_subcommand_from connect wake hibernate keepawake describe delete" -a "(${NAMES})"
+complete -c puck -n "__fish_seen_subcommand_from ${ofShell.join(" ")}" -a "${shells}"
+complete -c puck -n "__fish_seen_subcommand_from ${ofSprite.join(" ")}" -a "(${NAMES})"
 complete -c puck -l kubeconfig -r
 complete -c puck -l context -x
 complete -c puck -s n -l namespace -x
@@ -50,9 +61,12 @@ complete -c puck -s n -l namespace -x
   }
 }
 
-export async function completion([shell]: string[], _options: Record<string, unknown>, io: Io): Promise<number> {
-  const script = completionScript(shell ?? "");
-  if (!script) throw new PuckError(`no completion for shell "${shell}"`, "use bash, zsh or fish", EXIT.usage);
-  io.stdout.write(script);
-  return 0;
-}
+/** The command, for the commands of this table. */
+export const completion =
+  (table: readonly Completable[]) =>
+  async ([shell]: string[], _options: unknown, io: Io): Promise<number> => {
+    const script = completionScript(shell ?? "", table);
+    if (!script) throw new PuckError(`no completion for shell "${shell}"`, "use bash, zsh or fish", EXIT.usage);
+    createOutput(io).text(script);
+    return 0;
+  };

@@ -1,16 +1,14 @@
 // `puck connect NAME [-- CMD...]`: wake the Sprite if needed, then a login shell or a command in it.
 import { HOME_DIR, MAIN_CONTAINER, childNames, type Sprite } from "../../operator/api/index.js";
-import { wakeVerdict } from "../../operator/api/wake.js";
 import { EXIT, PuckError } from "../errors.js";
 import { execInPod, type ExecRequest } from "../exec-session.js";
 import { loadExecLibrary } from "../lazy-deps.js";
 import type { Io } from "../io.js";
-import { createProgress, formatNotice } from "../output.js";
-import { parseTimeout } from "../options.js";
+import { createOutput } from "../output.js";
 import { explainSessionEnd, mayBeSpriteSide } from "../session-end.js";
 import { getSprite, type Target } from "../sprites.js";
-import { openTarget } from "../target.js";
-import { requestWake, waitUntilReady } from "../wake.js";
+import { openTarget, type TargetOptions } from "../target.js";
+import { wakeAndWait, waitUntilReady } from "../wake.js";
 
 /** A login shell in the home directory: bash when the image has it, else sh. */
 export const LOGIN_SHELL = [
@@ -22,25 +20,15 @@ export const LOGIN_SHELL = [
 /** Tries to open the session before giving up on a pod that is gone or not ready for it. */
 const EXEC_ATTEMPTS = 5;
 
-export async function connect([name, ...command]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
-  const timeoutMs = parseTimeout(options.timeout);
+export type ConnectOptions = TargetOptions & { tty?: boolean | undefined; stdin?: boolean | undefined; timeout: number };
+
+export async function connect([name, ...command]: string[], options: ConnectOptions, io: Io): Promise<number> {
+  const timeoutMs = options.timeout;
   const target = await openTarget(options, io);
   // client-node's exec parts take tens of milliseconds to load: do it while the request travels.
   const library = loadExecLibrary();
   library.catch(() => undefined);
-  // Always write the wake request, even to an awake Sprite: it stops a hibernation decided just now,
-  // and its answer tells whether the Sprite is awake already (then there is nothing to wait for).
-  const patched = await requestWake(target, name!, io.now());
-  let sprite = patched;
-  if (wakeVerdict(patched, patched.metadata.generation ?? 0).state !== "ready") {
-    const progress = createProgress(io, `Waking ${name}`);
-    try {
-      sprite = await waitUntilReady(target, patched, { timeoutMs, progress, probe: true });
-    } finally {
-      progress.stop();
-    }
-    progress.done(`Sprite ${name} is awake`);
-  }
+  const sprite = await wakeAndWait(target, name!, { io, timeoutMs, probe: true });
   const interactive = command.length === 0;
   const tty = interactive ? io.stdin.isTTY === true : options.tty === true;
   const session = await openSession(target, sprite, { timeoutMs, io }, (pod) => ({
@@ -88,7 +76,7 @@ async function exitCodeOf(target: Target, name: string, session: Session, io: Io
   if (!mayBeSpriteSide(outcome)) return outcome as number;
   const end = await explainSessionEnd(target, name, pod, session.startedMs).catch(() => undefined);
   if (end) {
-    io.stderr.write(formatNotice(io, end.text));
+    createOutput(io).notice(end.text);
     return EXIT.sessionEnded;
   }
   if (outcome !== "lost") return outcome;

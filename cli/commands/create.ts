@@ -6,21 +6,25 @@ import { buildSprite, DEFAULT_IMAGE, nameProblem, type CreateInput } from "../cr
 import { EXIT, PuckError } from "../errors.js";
 import type { Io } from "../io.js";
 import { createOutput, createProgress, type DataFormat } from "../output.js";
-import { parseTimeout } from "../options.js";
 import { createSprite } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 import type { Target } from "../sprites.js";
 import { waitUntilReady } from "../wake.js";
 
-const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+/** The fields of the Sprite a flag of the same name sets. */
+const SPEC_FLAGS = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit", "node"] as const;
+type SpecFlags = { [K in (typeof SPEC_FLAGS)[number]]?: string | undefined };
 
-export async function create([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export type CreateOptions = TargetOptions &
+  SpecFlags & { tolerate: string[]; authorizedKeys?: string | undefined; dryRun?: boolean | undefined; output?: DataFormat | undefined; wait: boolean; timeout: number };
+
+export async function create([name]: string[], options: CreateOptions, io: Io): Promise<number> {
   const out = createOutput(io);
-  const timeoutMs = parseTimeout(options.timeout);
+  const timeoutMs = options.timeout;
   const dryRun = options.dryRun === true;
   if (options.output && !dryRun) throw new PuckError("-o only applies with --dry-run", "add --dry-run to print the Sprite instead of creating it", EXIT.usage);
   let authorizedKeys: string | undefined;
-  const keysFile = str(options.authorizedKeys);
+  const keysFile = options.authorizedKeys;
   const problems: string[] = [];
   if (keysFile !== undefined) {
     try {
@@ -31,7 +35,7 @@ export async function create([name]: string[], options: Record<string, unknown>,
   }
   // Without -n and a kubeconfig, --dry-run still works: it needs no cluster.
   let target: Target | undefined;
-  let namespace = str(options.namespace) ?? "default";
+  let namespace = options.namespace ?? "default";
   if (!dryRun || !options.namespace) {
     try {
       target = await openTarget(options, io);
@@ -41,11 +45,11 @@ export async function create([name]: string[], options: Record<string, unknown>,
     }
   }
   const input: CreateInput = { namespace, ...(name ? { name } : {}), ...(authorizedKeys !== undefined ? { authorizedKeys } : {}) };
-  const flags = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit"] as const;
-  for (const flag of flags) {
-    const value = str(options[flag]);
+  for (const flag of SPEC_FLAGS) {
+    const value = options[flag];
     if (value !== undefined) input[flag] = value;
   }
+  if (options.tolerate.length > 0) input.tolerate = options.tolerate;
   if (canAsk(io) && !dryRun) await askMissing(io, input);
   const built = buildSprite(input);
   problems.push(...built.problems);
@@ -57,7 +61,7 @@ export async function create([name]: string[], options: Record<string, unknown>,
     );
   }
   if (dryRun) {
-    await out.data(built.sprite, (str(options.output) ?? "yaml") as DataFormat);
+    await out.data(built.sprite, options.output ?? "yaml");
     return 0;
   }
   const created = await createSprite(target!, built.sprite);

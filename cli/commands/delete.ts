@@ -5,9 +5,9 @@ import { EXIT, PuckError } from "../errors.js";
 import type { Io } from "../io.js";
 import { createOutput } from "../output.js";
 import { deleteSprite, getSprite, patchSpec } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
-export async function deleteCommand([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function deleteCommand([name]: string[], options: TargetOptions & { purge?: boolean | undefined; yes?: boolean | undefined }, io: Io): Promise<number> {
   const target = await openTarget(options, io);
   const out = createOutput(io);
   const sprite = await getSprite(target, name!);

@@ -1,11 +1,12 @@
 // `puck describe NAME`: everything about one Sprite, and the recent events of it and its pod.
 import { childNames } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
+import { createOutput } from "../output.js";
 import { renderDescribe } from "../render-describe.js";
 import { byEventTime, getSprite, listEvents } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
-export async function describe([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function describe([name]: string[], options: TargetOptions, io: Io): Promise<number> {
   const target = await openTarget(options, io);
   const sprite = await getSprite(target, name!);
   const pod = sprite.status?.podName ?? childNames(name!).pod;
@@ -15,6 +16,6 @@ export async function describe([name]: string[], options: Record<string, unknown
     listEvents(target, "Pod", pod).catch(() => []),
   ]);
   const events = [...own, ...ofPod].sort(byEventTime);
-  io.stdout.write(renderDescribe(sprite, events, io.now()));
+  createOutput(io).text(renderDescribe(sprite, events, io.now()));
   return 0;
 }

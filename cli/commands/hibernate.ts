@@ -4,9 +4,9 @@ import { EXIT, PuckError } from "../errors.js";
 import type { Io } from "../io.js";
 import { createOutput } from "../output.js";
 import { getSprite, patchSpec } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
-export async function hibernate([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function hibernate([name]: string[], options: TargetOptions & { yes?: boolean | undefined }, io: Io): Promise<number> {
   const target = await openTarget(options, io);
   const out = createOutput(io);
   const sprite = await getSprite(target, name!);

@@ -3,13 +3,16 @@ import type { ObjectEvent } from "../../kube/list-watch.js";
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
 import { createOutput, dataFormatter, phaseStyle, renderTable, type DataFormat } from "../output.js";
-import { LIST_HEADERS, WIDE_HEADERS, byText, listRow, sortByName } from "../render-list.js";
+import { LIST_HEADERS, WIDE_HEADERS, byText, listName, listRow, sortByName } from "../render-list.js";
 import { followSprites, listSprites, type Target } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
 
-export async function list(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+type ListFormat = "wide" | "name" | DataFormat;
+export type ListOptions = TargetOptions & { output?: ListFormat | undefined; watch?: boolean | undefined };
+
+export async function list(_args: string[], options: ListOptions, io: Io): Promise<number> {
   const out = createOutput(io);
-  const format = options.output as "wide" | "name" | DataFormat | undefined;
+  const format = options.output;
   const target = await openTarget(options, io);
   const result = await listSprites(target);
   const all = target.allNamespaces === true;
@@ -18,7 +21,7 @@ export async function list(_args: string[], options: Record<string, unknown>, io
     await out.data({ apiVersion: "v1", kind: "List", items: sprites }, format);
   } else if (format === "name") {
     // For scripts and shell completion: bare names, one a line.
-    for (const s of sprites) out.line(all ? `${s.metadata.namespace}/${s.metadata.name}` : s.metadata.name);
+    for (const s of sprites) out.line(listName(s, all));
   } else if (sprites.length === 0 && !options.watch) {
     out.note(`No Sprites ${all ? "in any namespace" : `in namespace ${target.namespace}`}. Create one with \`puck create NAME\`.`);
   } else {
@@ -26,7 +29,7 @@ export async function list(_args: string[], options: Record<string, unknown>, io
     const now = io.now();
     const rows = sprites.map((s) => withNamespace(all, s, listRow(s, now, wide)));
     const phase = all ? 2 : 1;
-    io.stdout.write(renderTable(headers(all, wide), rows, (r, c) => (c === phase ? phaseStyle(rows[r]?.[phase]) : undefined), out.paint));
+    out.table(headers(all, wide), rows, (r, c) => (c === phase ? phaseStyle(rows[r]?.[phase]) : undefined));
   }
   if (!options.watch) return 0;
   return watchList(target, result.metadata.resourceVersion, format, io);
@@ -45,7 +48,7 @@ const sortByNamespace = (sprites: Sprite[]) =>
 async function watchList(
   target: Target,
   resourceVersion: string | undefined,
-  format: "wide" | "name" | DataFormat | undefined,
+  format: ListFormat | undefined,
   io: Io,
 ): Promise<number> {
   const out = createOutput(io);
@@ -55,16 +58,17 @@ async function watchList(
   const all = target.allNamespaces === true;
   const print = ({ type, object: sprite }: ObjectEvent<Sprite>) => {
     if (toData) {
-      io.stdout.write(toData({ type, object: sprite }));
+      out.text(toData({ type, object: sprite }));
       return;
     }
     if (format === "name") {
-      io.stdout.write(`${sprite.metadata.name}\n`);
+      out.line(listName(sprite, all));
       return;
     }
     const row = withNamespace(all, sprite, listRow(sprite, io.now(), format === "wide"));
     if (type === "DELETED") row[all ? 2 : 1] = "Deleted";
-    io.stdout.write(renderTable(headers(all, format === "wide"), [row]).split("\n")[1] + "\n");
+    // The row alone, padded as under the header printed first.
+    out.line(renderTable(headers(all, format === "wide"), [row]).split("\n")[1]);
   };
   await followSprites(target, {
     resourceVersion,

@@ -1,20 +1,18 @@
 // `puck top`: a live view of every Sprite's activity, kept current by a watch and redrawn in place.
 import type { Sprite } from "../../operator/api/index.js";
 import type { Io } from "../io.js";
+import { createOutput, fullScreen } from "../output.js";
 import { renderTopFrame, spriteKey } from "../render-top.js";
 import { followSprites, listSprites, type Target } from "../sprites.js";
-import { openTarget } from "../target.js";
+import { openTarget, type TargetOptions } from "../target.js";
+import { openTerminalSession } from "../terminal-session.js";
 
-const ENTER_SCREEN = "\x1b[?1049h\x1b[?25l";
-const LEAVE_SCREEN = "\x1b[?25h\x1b[?1049l";
-const HOME_CLEAR = "\x1b[H\x1b[2J";
-
-export async function top(_args: string[], options: Record<string, unknown>, io: Io): Promise<number> {
+export async function top(_args: string[], options: TargetOptions & { once?: boolean | undefined }, io: Io): Promise<number> {
   const target = await openTarget(options, io);
   const first = await listSprites(target);
   const live = options.once !== true && io.stdout.isTTY === true;
   if (!live) {
-    io.stdout.write(renderTopFrame({ namespace: target.namespace, allNamespaces: target.allNamespaces === true, sprites: first.items, now: io.now() }));
+    createOutput(io).text(renderTopFrame({ namespace: target.namespace, allNamespaces: target.allNamespaces === true, sprites: first.items, now: io.now() }));
     return 0;
   }
   return liveView(target, first.items, first.metadata.resourceVersion, io);
@@ -24,42 +22,30 @@ async function liveView(target: Target, initial: Sprite[], resourceVersion: stri
   // Keyed by namespace/name: with -A, two namespaces may each hold a Sprite of the same name.
   const sprites = new Map(initial.map((s) => [spriteKey(s), s]));
   const abort = new AbortController();
+  const screen = fullScreen(io);
   let footer = "q or Ctrl-C to quit";
   const draw = () =>
-    io.stdout.write(
-      HOME_CLEAR +
-        renderTopFrame({
-          namespace: target.namespace,
-          allNamespaces: target.allNamespaces === true,
-          sprites: [...sprites.values()],
-          now: io.now(),
-          columns: io.stdout.columns ?? 120,
-          footer,
-        }),
+    screen.redraw(
+      renderTopFrame({
+        namespace: target.namespace,
+        allNamespaces: target.allNamespaces === true,
+        sprites: [...sprites.values()],
+        now: io.now(),
+        columns: io.stdout.columns ?? 120,
+        footer,
+      }),
     );
-
-  const raw = io.stdin.isTTY === true && typeof io.stdin.setRawMode === "function";
-  let restored = false;
-  const restore = () => {
-    if (restored) return;
-    restored = true;
-    if (raw) io.stdin.setRawMode?.(false);
-    io.stdin.pause();
-    io.stdout.write(LEAVE_SCREEN);
-  };
   const quit = () => abort.abort();
-  const onKey = (data: Buffer | string) => {
-    const text = data.toString();
-    if (text === "q" || text === "Q" || text.includes("\x03")) quit();
-  };
-  process.once("exit", restore);
-  for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(s, quit);
-  io.stdout.write(ENTER_SCREEN);
-  if (raw) io.stdin.setRawMode?.(true);
-  io.stdin.on("data", onKey);
-  io.stdin.resume();
-  const onResize = () => draw();
-  io.stdout.on?.("resize", onResize);
+  const session = openTerminalSession(io, {
+    raw: true,
+    screen,
+    onInput: (data) => {
+      const text = data.toString();
+      if (text === "q" || text === "Q" || text.includes("\x03")) quit();
+    },
+    onResize: draw,
+    onSignal: quit,
+  });
   // The countdowns move with the clock, not only with the watch.
   const ticker = setInterval(draw, 1000);
   draw();
@@ -87,11 +73,7 @@ async function liveView(target: Target, initial: Sprite[], resourceVersion: stri
     });
   } finally {
     clearInterval(ticker);
-    io.stdin.off("data", onKey);
-    io.stdout.off?.("resize", onResize);
-    for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, quit);
-    process.off("exit", restore);
-    restore();
+    session.end();
   }
   return 0;
 }

@@ -1,12 +1,11 @@
 // `puck wake NAME`: request a wake and wait, with progress, until the Sprite is Active.
 import type { Io } from "../io.js";
 import { createOutput, createProgress } from "../output.js";
-import { openTarget } from "../target.js";
-import { parseTimeout } from "../options.js";
+import { openTarget, type TargetOptions } from "../target.js";
 import { requestWake, waitUntilReady } from "../wake.js";
 
-export async function wake([name]: string[], options: Record<string, unknown>, io: Io): Promise<number> {
-  const timeoutMs = parseTimeout(options.timeout);
+export async function wake([name]: string[], options: TargetOptions & { wait: boolean; timeout: number }, io: Io): Promise<number> {
+  const timeoutMs = options.timeout;
   const target = await openTarget(options, io);
   const out = createOutput(io);
   const patched = await requestWake(target, name!, io.now());

@@ -98,6 +98,21 @@ describe("puck with the operator", () => {
     expect(plain.output()).not.toMatch(/\x1b\[3\dm/);
   });
 
+  it("list -A -w -o name names a Sprite that arrives as namespace/name, like the first listing", async () => {
+    const watch = spawn(process.execPath, [PUCK, "list", "-A", "-w", "-o", "name"], { env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
+    let watched = "";
+    watch.stdout.on("data", (d: Buffer) => (watched += d.toString()));
+    try {
+      await waitFor(() => watched.includes(`${ns.name}/box\n`), { what: "the first listing", timeoutMs: 20_000, describe: () => watched });
+      expect((await run(["create", "named", "--no-wait"])).code).toBe(0);
+      await waitFor(() => watched.includes(`${ns.name}/named\n`), { what: "the new Sprite as namespace/name", timeoutMs: 20_000, describe: () => watched });
+      expect(watched).not.toMatch(/^named$/m);
+    } finally {
+      watch.kill("SIGINT");
+    }
+    expect((await run(["delete", "named"])).code).toBe(0);
+  });
+
   it("-- CMD streams stdout and stderr separately and passes the exit code through", async () => {
     const result = await run(["connect", "box", "--", "sh", "-c", "echo to-out; echo to-err >&2; exit 5"]);
     expect(result.code).toBe(5);

@@ -40,6 +40,17 @@ DATASTORE=kine
 KINE_DB=$PUCK_STATE/db/state.db
 CONTAINERD_SOCK=$PUCK_RUN/containerd/containerd.sock
 PAUSE_IMAGE=puck.local/pause:1
+# Extra nodes (node.sh) keep their state under $NODES_STATE/NAME and their runtime files under
+# $NODES_RUN/NAME; their pods' cgroups live under /puck-node-NAME, apart from the first node's kubepods.
+NODES_STATE=$PUCK_STATE/nodes
+NODES_RUN=$PUCK_RUN/nodes
+NODE_CGROUP_PREFIX=puck-node-
+# The host ends of extra nodes' veth pairs: puckn1, puckn2...
+NODE_LINK_PREFIX=puckn
+# The comment on the host's iptables rules an extra node adds (its egress masquerade).
+NODE_RULE_COMMENT=puck-node-
+# What the command lines of every extra node's containerd and shims contain (extended regex).
+EXTRA_NODE_PATTERN="$NODES_STATE/[^/]+/containerd/config.toml|containerd-shim.*$NODES_RUN/"
 # Every process the cluster starts runs one of these; down.sh finds leftovers of killed runs by them.
 DAEMONS=(kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver kine etcd containerd)
 
@@ -83,6 +94,101 @@ render_manifest() {
 }
 
 ctr_() { ctr --address "$CONTAINERD_SOCK" "$@"; }
+
+# node_sockets: the containerd socket of every node that runs here: the first node's, then each
+# extra node's (node.sh) that is up.
+node_sockets() {
+  local s
+  [ -S "$CONTAINERD_SOCK" ] && echo "$CONTAINERD_SOCK"
+  for s in "$NODES_RUN"/*/containerd/containerd.sock; do
+    [ -S "$s" ] && echo "$s"
+  done
+  return 0
+}
+
+# write_cni_config FILE SUBNET IPAM_DIR: a node's CNI network: a bridge puck0 (in the node's network
+# namespace) handing out addresses of SUBNET, masquerading what leaves it.
+write_cni_config() {
+  cat >"$1" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "puck",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "puck0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$2" }]], "routes": [{ "dst": "0.0.0.0/0" }],
+                "dataDir": "$3" }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
+  ]
+}
+EOF
+}
+
+# write_containerd_config FILE ROOT STATE SOCKET CNI_CONF_DIR [CRI_LINE]: a node's containerd, with
+# its own root, state and socket; CRI_LINE is one more setting of the CRI plugin.
+write_containerd_config() {
+  cat >"$1" <<EOF
+version = 2
+root = "$2"
+state = "$3"
+[grpc]
+  address = "$4"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  enable_unprivileged_ports = true
+  # This machine lacks CAP_SYS_RESOURCE: lowering oom_score_adj below containerd's own would fail.
+  restrict_oom_score_adj = true${6:+
+  $6}
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$5"
+EOF
+}
+
+# write_kubelet_config FILE CA_FILE CERT_DIR SOCKET [YAML]: a node's kubelet, serving with
+# CERT_DIR/kubelet.{crt,key}; YAML adds settings (an extra node's cgroup root, taints, log dir).
+write_kubelet_config() {
+  # Pods of dnsPolicy Default, CoreDNS among them, get the node's resolvers. A loopback stub resolver
+  # (systemd-resolved's 127.0.0.53) is out of a pod's reach: its upstream list is used instead, as
+  # k3s does.
+  local resolv_conf=/etc/resolv.conf
+  if grep -qE '^nameserver[[:space:]]+127\.' /etc/resolv.conf && [ -f /run/systemd/resolve/resolv.conf ]; then
+    resolv_conf=/run/systemd/resolve/resolv.conf
+  fi
+  cat >"$1" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication:
+  anonymous: { enabled: false }
+  webhook: { enabled: true }
+  x509: { clientCAFile: "$2" }
+authorization: { mode: Webhook }
+cgroupDriver: cgroupfs
+containerRuntimeEndpoint: unix://$4
+failSwapOn: false
+tlsCertFile: "$3/kubelet.crt"
+tlsPrivateKeyFile: "$3/kubelet.key"
+resolvConf: $resolv_conf
+clusterDNS: ["$CLUSTER_DNS"]
+clusterDomain: $CLUSTER_DOMAIN
+# A test node on a shared disk: evict only when truly out of room.
+evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%" }
+imageGCHighThresholdPercent: 100
+serializeImagePulls: false
+syncFrequency: 10s
+fileCheckFrequency: 10s
+nodeStatusUpdateFrequency: 10s
+EOF
+  if [ -n "${5-}" ]; then printf '%s\n' "$5" >>"$1"; fi
+}
 
 # Installs the Debian packages the cluster runs on, when any is missing.
 ensure_host_packages() {
@@ -157,8 +263,9 @@ cluster_healthy() {
   [ -f "$PUCK_RUN/kube-apiserver.cmd" ] || return 1
   [ -x "$PUCK_STATE/bin/kubectl" ] || return 1
   "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get --raw /readyz >/dev/null 2>&1 || return 1
-  "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get nodes \
-    -o jsonpath='{.items[0].status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+  # This machine's node (up.sh names it after the host): an extra node (node.sh) may be down.
+  "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" --request-timeout 5s get node "$(hostname | tr '[:upper:]' '[:lower:]')" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
 }
 
 # kill_cluster_processes SIGNAL: the daemons (by pid file, then by our binaries and our containerd's
@@ -169,13 +276,32 @@ kill_cluster_processes() {
     pid=$(cat "$PUCK_RUN/$d.pid" 2>/dev/null || true)
     [ -n "$pid" ] && kill "-$signal" "$pid" 2>/dev/null || true
   done
-  pkill "-$signal" -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml" 2>/dev/null || true
-  pkill -9 -f "containerd-shim.*$CONTAINERD_SOCK" 2>/dev/null || true
+  pkill "-$signal" -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml|$EXTRA_NODE_PATTERN" 2>/dev/null || true
+  pkill -9 -f "containerd-shim.*$CONTAINERD_SOCK|containerd-shim.*$NODES_RUN/" 2>/dev/null || true
   for root in /sys/fs/cgroup/*/; do
-    for cg in "$root"kubepods*; do
+    for cg in "$root"kubepods* "$root$NODE_CGROUP_PREFIX"*; do
       [ -d "$cg" ] || continue
       find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
     done
+  done
+}
+
+# forget_host_names REGEX: removes the lines of /etc/hosts an extra node added (node.sh) that match.
+forget_host_names() {
+  grep -q -- "$1" /etc/hosts 2>/dev/null || return 0
+  # Rewritten in place: /etc/hosts may be a bind mount that cannot be replaced.
+  local kept
+  kept=$(grep -v -- "$1" /etc/hosts)
+  printf '%s\n' "$kept" >/etc/hosts
+}
+
+# unmount_under PREFIX...: every mount whose path starts with one of the PREFIXes, deepest first.
+unmount_under() {
+  local _ m mounts
+  for _ in 1 2 3; do
+    mounts=$(awk -v prefixes="$*" 'BEGIN { n = split(prefixes, p, " ") } { for (i = 1; i <= n; i++) if (index($2, p[i]) == 1) { print $2; break } }' /proc/self/mounts | sort -r)
+    [ -z "$mounts" ] && break
+    for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
   done
 }
 
@@ -183,32 +309,35 @@ kill_cluster_processes() {
 # including what a killed run or a power cut left behind (pod cgroups, mounts, network namespaces,
 # the bridge, iptables rules, runtime state, IP allocations). Keeps all data.
 stop_cluster() {
-  local _ mounts m t root cg
+  local _ t root cg
   kill_cluster_processes TERM
   for _ in $(seq 1 20); do
-    pgrep -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml" >/dev/null || break
+    pgrep -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml|$EXTRA_NODE_PATTERN" >/dev/null || break
     sleep 0.25
   done
   kill_cluster_processes KILL
   for root in /sys/fs/cgroup/*/; do
-    for cg in "$root"kubepods*; do
+    for cg in "$root"kubepods* "$root$NODE_CGROUP_PREFIX"*; do
       [ -d "$cg" ] || continue
       # Leaves first: a cgroup can only be removed once it has no children.
       find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     done
   done
-  # Mounts under our state, deepest first (pod volumes, container rootfs); the CNI's namespaces.
-  for _ in 1 2 3; do
-    mounts=$(awk -v a="$PUCK_STATE/" -v b="$PUCK_RUN/" 'index($2, a) == 1 || index($2, b) == 1 || $2 ~ "^/run/netns/cni-" { print $2 }' /proc/self/mounts | sort -r)
-    [ -z "$mounts" ] && break
-    for m in $mounts; do umount -l "$m" 2>/dev/null || true; done
-  done
+  # Mounts under our state (pod volumes, container rootfs); the CNI's namespaces.
+  unmount_under "$PUCK_STATE/" "$PUCK_RUN/" /run/netns/cni-
   rm -f /run/netns/cni-* 2>/dev/null || true
   ip link del puck0 2>/dev/null || true
+  # Extra nodes' network namespaces (bind mounts under $NODES_RUN, unmounted above) go with their
+  # veth pairs, bridges and rules; a host end left by a namespace still held goes here.
+  local link
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -E "^${NODE_LINK_PREFIX}[0-9]+\$"); do
+    ip link del "$link" 2>/dev/null || true
+  done
+  forget_host_names " # ${NODE_RULE_COMMENT}[-a-z0-9]*\$"
   if command -v iptables-save >/dev/null; then
     for t in nat filter mangle; do
-      if iptables-save -t "$t" 2>/dev/null | grep -qE 'KUBE-|CNI-'; then
-        iptables-save -t "$t" | grep -vE 'KUBE-|CNI-' | iptables-restore -T "$t" 2>/dev/null || true
+      if iptables-save -t "$t" 2>/dev/null | grep -qE "KUBE-|CNI-|$NODE_RULE_COMMENT"; then
+        iptables-save -t "$t" | grep -vE "KUBE-|CNI-|$NODE_RULE_COMMENT" | iptables-restore -T "$t" 2>/dev/null || true
       fi
     done
   fi

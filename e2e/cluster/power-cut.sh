@@ -11,7 +11,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ "$(id -u)" = 0 ] || die "the power-cut simulation needs root: run as root"
 kill_cluster_processes KILL
 for _ in $(seq 1 40); do
-  pgrep -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml|containerd-shim.*$CONTAINERD_SOCK" >/dev/null || break
+  pgrep -f "$PUCK_CACHE/bin/|$PUCK_STATE/containerd/config.toml|containerd-shim.*$CONTAINERD_SOCK|$EXTRA_NODE_PATTERN" >/dev/null || break
   sleep 0.25
 done
 log "Power cut: every cluster process was killed"

@@ -44,44 +44,10 @@ bash "$here/kubeconfigs.sh" "$PUCK_STATE" "$node_name"
 # --- host networking -------------------------------------------------------------------------
 sysctl -qw net.ipv4.ip_forward=1
 [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] && sysctl -qw net.bridge.bridge-nf-call-iptables=1
-cat >"$PUCK_STATE/cni/net.d/10-puck.conflist" <<EOF
-{
-  "cniVersion": "1.0.0",
-  "name": "puck",
-  "plugins": [
-    {
-      "type": "bridge", "bridge": "puck0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
-      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$POD_CIDR" }]], "routes": [{ "dst": "0.0.0.0/0" }],
-                "dataDir": "$PUCK_STATE/cni/ipam" }
-    },
-    { "type": "portmap", "capabilities": { "portMappings": true } }
-  ]
-}
-EOF
+write_cni_config "$PUCK_STATE/cni/net.d/10-puck.conflist" "$POD_CIDR" "$PUCK_STATE/cni/ipam"
 
 # --- containerd ------------------------------------------------------------------------------
-cat >"$PUCK_STATE/containerd/config.toml" <<EOF
-version = 2
-root = "$PUCK_STATE/containerd/root"
-state = "$PUCK_RUN/containerd"
-[grpc]
-  address = "$CONTAINERD_SOCK"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE_IMAGE"
-  enable_unprivileged_ports = true
-  # This machine lacks CAP_SYS_RESOURCE: lowering oom_score_adj below containerd's own would fail.
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "$PUCK_STATE/cni/net.d"
-EOF
+write_containerd_config "$PUCK_STATE/containerd/config.toml" "$PUCK_STATE/containerd/root" "$PUCK_RUN/containerd" "$CONTAINERD_SOCK" "$PUCK_STATE/cni/net.d"
 start_daemon containerd containerd --config "$PUCK_STATE/containerd/config.toml"
 wait_until 30 "containerd to answer" ctr --address "$CONTAINERD_SOCK" version
 bash "$here/images.sh" pause "$bin/pause"
@@ -118,6 +84,7 @@ start_daemon kube-apiserver "$bin/kube-apiserver" \
   --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
   --client-ca-file "$pki/ca.crt" --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
   --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+  --kubelet-preferred-address-types InternalIP,ExternalIP,Hostname \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --profiling=false --v=1
@@ -138,37 +105,7 @@ start_daemon kube-scheduler "$bin/kube-scheduler" \
   --leader-elect=false --bind-address 127.0.0.1 --profiling=false --v=1
 
 # --- node --------------------------------------------------------------------------------------
-# Pods of dnsPolicy Default, CoreDNS among them, get the node's resolvers. A loopback stub resolver
-# (systemd-resolved's 127.0.0.53) is out of a pod's reach: its upstream list is used instead, as
-# k3s does.
-resolv_conf=/etc/resolv.conf
-if grep -qE '^nameserver[[:space:]]+127\.' /etc/resolv.conf && [ -f /run/systemd/resolve/resolv.conf ]; then
-  resolv_conf=/run/systemd/resolve/resolv.conf
-fi
-cat >"$PUCK_STATE/kubelet/config.yaml" <<EOF
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-authentication:
-  anonymous: { enabled: false }
-  webhook: { enabled: true }
-  x509: { clientCAFile: "$pki/ca.crt" }
-authorization: { mode: Webhook }
-cgroupDriver: cgroupfs
-containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
-failSwapOn: false
-tlsCertFile: "$pki/kubelet.crt"
-tlsPrivateKeyFile: "$pki/kubelet.key"
-resolvConf: $resolv_conf
-clusterDNS: ["$CLUSTER_DNS"]
-clusterDomain: $CLUSTER_DOMAIN
-# A test node on a shared disk: evict only when truly out of room.
-evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%" }
-imageGCHighThresholdPercent: 100
-serializeImagePulls: false
-syncFrequency: 10s
-fileCheckFrequency: 10s
-nodeStatusUpdateFrequency: 10s
-EOF
+write_kubelet_config "$PUCK_STATE/kubelet/config.yaml" "$pki/ca.crt" "$pki" "$CONTAINERD_SOCK"
 # Pods started from here on are this run's: what the add-ons' readiness is judged against.
 node_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 start_daemon kubelet "$bin/kubelet" --config "$PUCK_STATE/kubelet/config.yaml" \

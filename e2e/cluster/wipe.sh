@@ -12,7 +12,8 @@ keep_images=0
 [ "$(id -u)" = 0 ] || die "wiping the local cluster needs root: run as root"
 stop_cluster
 rm -rf "$PUCK_STATE/etcd" "$PUCK_STATE/db" "$PUCK_STATE/kubelet" "$PUCK_STATE/storage" "$PUCK_STATE/pki" \
-  "$PUCK_STATE"/*.kubeconfig "$PUCK_STATE/kubeconfig" "$PUCK_STATE/logs" "$PUCK_STATE/cni" "$LAYOUT_FILE" "$PUCK_OWNER_FILE"
+  "$PUCK_STATE"/*.kubeconfig "$PUCK_STATE/kubeconfig" "$PUCK_STATE/logs" "$PUCK_STATE/cni" "$LAYOUT_FILE" "$PUCK_OWNER_FILE" \
+  "$NODES_STATE"
 if [ "$keep_images" = 0 ]; then
   rm -rf "$PUCK_STATE/containerd"
 fi

@@ -35,6 +35,7 @@ describe("deploy/", () => {
       "Deployment/puck-operator",
       "Namespace/puck-system",
       "Role/puck-gateway-host-key",
+      "Role/puck-gateway-user",
       "Role/puck-operator-leader-election",
       "RoleBinding/puck-gateway-host-key",
       "RoleBinding/puck-operator-leader-election",
@@ -63,6 +64,15 @@ describe("deploy/", () => {
     expect(secretRules).toEqual([
       { apiGroups: [""], resources: ["secrets"], resourceNames: ["puck-gateway-host-key"], verbs: ["get"] },
       { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
+    ]);
+  });
+
+  it("lets SSH users read the gateway's Service by name and port-forward, never exec or read Secrets", () => {
+    const role = ofKind("Role").find((r) => r.metadata.name === "puck-gateway-user")!;
+    expect(role.rules).toEqual([
+      { apiGroups: [""], resources: ["services"], resourceNames: ["puck-gateway"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["list"] },
+      { apiGroups: [""], resources: ["pods/portforward"], verbs: ["create", "get"] },
     ]);
   });
 

@@ -1,7 +1,7 @@
 // Access to the local test cluster for e2e tests: its kubeconfig, kubectl, and throwaway namespaces.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { promisify } from "node:util";
 import { createKubeClient, type ClientOptions, type KubeClient } from "../../kube/client.js";
@@ -108,4 +108,13 @@ export async function apiStatusWithToken(token: string, method: string, path: st
     req.on("error", reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/** Writes a kubeconfig for the test cluster that authenticates with `token` alone: exactly that identity's rights. */
+export async function kubeconfigWithToken(path: string, token: string): Promise<string> {
+  const { parse, stringify } = await import("yaml");
+  const config = parse(readFileSync(kubeconfigPath(), "utf8")) as { users: { user: Record<string, unknown> }[] };
+  for (const user of config.users) user.user = { token };
+  writeFileSync(path, stringify(config), { mode: 0o600 });
+  return path;
 }

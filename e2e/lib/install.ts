@@ -1,4 +1,5 @@
 // Puck installed in-cluster the way README tells a user (kubectl apply -k deploy), for the journeys.
+import { networkInterfaces } from "node:os";
 import { kubectl } from "./cluster.js";
 
 /** Applies deploy/, then restarts the operator and the gateway so they run the images this test run built. */
@@ -17,4 +18,34 @@ export async function installPuck(): Promise<void> {
  */
 export async function stopInClusterOperator(): Promise<void> {
   await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+}
+
+/**
+ * The installed SSH gateway, serving: installed as README says when it is not (the in-cluster operator
+ * then stopped again: tests run operators of their own), else scaled up. Another file's cleanup may
+ * scale it down: tests that use it run it under their own beforeAll.
+ */
+export async function ensureGatewayServing(): Promise<void> {
+  const installed = await kubectl(["-n", "puck-system", "get", "deployment/puck-gateway", "-o", "name"]).then(() => true, () => false);
+  if (!installed) {
+    await installPuck();
+    await stopInClusterOperator();
+  }
+  await kubectl(["-n", "puck-system", "scale", "deployment/puck-gateway", "--replicas=1"]);
+  await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 });
+}
+
+/**
+ * Gives the gateway's LoadBalancer Service the address k3s's ServiceLB would (the node's own):
+ * this cluster has no load-balancer controller, and kube-proxy serves whatever address the status
+ * names. Returns that address.
+ */
+export async function publishGatewayLoadBalancer(): Promise<string> {
+  // The node this machine is (its kube-proxy serves the address here), when the cluster has several.
+  const addresses = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.addresses[?(@.type==\"InternalIP\")].address}"])).stdout.trim().split(/\s+/);
+  const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+  const ip = addresses.find((a) => local.has(a)) ?? addresses[0]!;
+  const status = { status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } } };
+  await kubectl(["-n", "puck-system", "patch", "service", "puck-gateway", "--subresource=status", "--type=merge", "-p", JSON.stringify(status)]);
+  return ip;
 }

@@ -1,6 +1,6 @@
 // Drives the built `puck` (dist/puck.js) for e2e tests: as a plain process, or in a real terminal.
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ensureBundle } from "./bundles.js";
 import { kubeconfigPath, kubectl } from "./cluster.js";
@@ -65,4 +65,35 @@ export function puckInTerminal(args: string[], options: { env?: Record<string, s
     rows: options.rows,
     env: { KUBECONFIG: kubeconfigPath(), ...options.env },
   });
+}
+
+export interface PuckProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (or the signal's name) once the process is gone. */
+  exited: Promise<number | string>;
+}
+
+/** Starts puck as a long-running process (port-forward), its output collected as it comes. */
+export function spawnPuck(args: string[], options: { env?: Record<string, string> } = {}): PuckProcess {
+  const child = spawn(process.execPath, [PUCK, ...args], {
+    cwd: root,
+    env: { ...process.env, KUBECONFIG: kubeconfigPath(), NO_COLOR: "", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString("utf8")));
+  const exited = new Promise<number | string>((resolvePromise) => child.on("exit", (code, signal) => resolvePromise(code ?? signal ?? -1)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** A directory with a `puck` that runs this build: for a ProxyCommand that names `puck`, as a user's config does. */
+export function puckOnPath(dir: string): string {
+  const bin = join(dir, "bin");
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "puck"), `#!/bin/sh\nexec '${process.execPath}' '${PUCK}' "$@"\n`, { mode: 0o755 });
+  return `${bin}:${process.env.PATH ?? ""}`;
 }

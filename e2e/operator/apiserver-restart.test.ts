@@ -36,9 +36,9 @@ it("after the API server restarts, new Sprites are made and hand-deleted childre
     },
   );
   const metrics = await (await fetch(operator.metricsUrl)).text();
-  // Every watch (Sprites, seven kinds of children, StatefulSets' FailedCreate events) listed again
-  // and is watching.
-  expect(metricValue(metrics, "puck_watch_synced")).toBe(9);
+  // Every watch (Sprites, seven kinds of children, StatefulSets' FailedCreate events, Nodes) listed
+  // again and is watching.
+  expect(metricValue(metrics, "puck_watch_synced")).toBe(10);
   // Same process all along: the operator never logged its own shutdown.
   expect(operator.logs()).not.toContain("Stopping operator");
 });

@@ -63,6 +63,8 @@ export const CONDITION = {
   diskPressure: "DiskPressure",
   /** The home volume claim was deleted by hand while the Sprite existed (a record: it stays True). */
   homeVolumeLost: "HomeVolumeLost",
+  /** The pod runs an older template than the operator wants: True while the change waits (see reason). */
+  updatePending: "UpdatePending",
 } as const;
 
 /** Percent of the home volume in use from which the Sprite warns (event and DiskPressure condition). */
@@ -85,6 +87,8 @@ export const REASON = {
   podReady: "PodReady",
   podStarting: "PodStarting",
   podFailing: "PodFailing",
+  /** The node the pod runs on, or its home volume lives on, is not ready (or is gone). */
+  nodeNotReady: "NodeNotReady",
   hibernated: "Hibernated",
   terminating: "Terminating",
   // ActivityFresh condition.
@@ -98,6 +102,12 @@ export const REASON = {
   // HomeVolumeLost condition and event.
   homeVolumeLost: "HomeVolumeLost",
   homeVolumeDeleting: "HomeVolumeDeleting",
+  // UpdatePending condition, and its events.
+  /** A change Puck made on its own (agent image, its defaults) waits until nobody uses the Sprite. */
+  heldWhileInUse: "HeldWhileInUse",
+  /** A change the user asked for applies at status.restartsAt, after the terminals were warned. */
+  restartScheduled: "RestartScheduled",
+  upToDate: "UpToDate",
   // Events.
   created: "Created",
   woke: "Woke",

@@ -84,6 +84,21 @@ export const spriteSpecSchema = object(
       "Set to now to hibernate the Sprite whatever its activity; a later wake request undoes it.",
     ),
     keepAwakeUntil: dateTime("The Sprite stays awake until this time, whatever its activity."),
+    nodeSelector: map(string({ maxLength: 63 }), {
+      description:
+        "Node labels the Sprite's pod must match, as a pod's nodeSelector (e.g. kubernetes.io/hostname: node-b). The home volume is made on the node the first pod runs on and keeps the Sprite there after: a selector that leaves that node out makes the pod unschedulable.",
+      maxProperties: 16,
+    }),
+    tolerations: array(
+      object({
+        key: string({ maxLength: 316 }),
+        operator: enumOf(["Exists", "Equal"] as const),
+        value: string({ maxLength: 63 }),
+        effect: enumOf(["NoSchedule", "PreferNoSchedule", "NoExecute"] as const),
+        tolerationSeconds: integer({ format: "int64" }),
+      }),
+      { description: "Taints of nodes the Sprite's pod may run on, as a pod's tolerations (e.g. a node kept for Sprites).", maxItems: 16 },
+    ),
     purgeStorageOnDelete: boolean({
       description: "When true, deleting the Sprite deletes its home volume too. By default the volume is kept.",
     }),
@@ -190,6 +205,9 @@ export const spriteStatusSchema = object({
   reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
   message: string({ description: "The reason, for humans." }),
   hibernatesAt: dateTime("When the Sprite hibernates if nothing else happens; unset while activity holds it awake."),
+  restartsAt: dateTime(
+    "When the operator replaces the awake Sprite's pod to apply a change to its spec (image, resources); terminals are warned before. Unset when none is scheduled.",
+  ),
   wokeAt: dateTime("When the Sprite last woke (scaled to 1)."),
   hibernatedAt: dateTime("When the Sprite last hibernated (scaled to 0)."),
   homeSetUpAt: dateTime(

@@ -20,6 +20,7 @@ describe("wakeVerdict", () => {
     ["a hibernated Sprite that saw the request is scaling up", sprite({ phase: "Hibernating", observedGeneration: 2 }), { state: "waiting", step: "scaling up" }],
     ["a starting pod without a message", sprite({ phase: "Starting", observedGeneration: 3, conditions: [ready("False", "PodStarting")] }), { state: "waiting", step: "starting the pod" }],
     ["PodFailing fails fast with its message", sprite({ phase: "Starting", observedGeneration: 2, conditions: [ready("False", "PodFailing", "ImagePullBackOff: nope:latest")] }), { state: "failed", reason: "PodFailing", message: "ImagePullBackOff: nope:latest" }],
+    ["NodeNotReady fails fast with its message: the node must come back first", sprite({ ...awake, observedGeneration: 2, conditions: [ready("False", "NodeNotReady", "its home volume lives on node b, which is not ready")] }), { state: "failed", reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" }],
     ["a stale PodFailing from before the request is not believed", sprite({ phase: "Starting", observedGeneration: 1, conditions: [ready("False", "PodFailing", "old")] }), { state: "waiting", step: "waiting for the operator" }],
     ["a Sprite being deleted fails", sprite({ phase: "Active" }, 2, { deletionTimestamp: "2026-01-01T00:00:00Z" }), { state: "failed", reason: "Terminating", message: "the Sprite is being deleted" }],
   ])("%s", (_name, input, expected) => {

@@ -40,7 +40,7 @@ export function wakeVerdict(sprite: Sprite, minGeneration: number): WakeVerdict 
   const ready = status.conditions?.find((c) => c.type === CONDITION.ready);
   if (status.phase === "Active" && ready?.status === "True" && !isAsleep(status)) return { state: "ready" };
   if ((status.observedGeneration ?? 0) < minGeneration) return { state: "waiting", step: "waiting for the operator" };
-  if (ready?.status === "False" && ready.reason === REASON.podFailing) {
+  if (ready?.status === "False" && (ready.reason === REASON.podFailing || ready.reason === REASON.nodeNotReady)) {
     return { state: "failed", reason: ready.reason, message: ready.message ?? "the pod is failing" };
   }
   if (status.phase === "Hibernating") return { state: "waiting", step: "scaling up" };
