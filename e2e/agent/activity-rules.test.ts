@@ -49,13 +49,16 @@ const untilStatus = (what: string, check: (s: SpriteStatus) => boolean, timeoutM
     return check(s) ? s : undefined;
   }, { what, timeoutMs, intervalMs: 2000, describe: story });
 
-/** Checks every 2 s for `forMs` that the Sprite stays awake; returns the statuses seen. */
+/**
+ * Checks every 2 s for `forMs` that the Sprite does not hibernate; returns the statuses seen. (Its
+ * pod may lose readiness for a moment on a loaded node — phase Starting — which is no hibernation.)
+ */
 async function staysAwake(what: string, forMs: number): Promise<SpriteStatus[]> {
   const statuses: SpriteStatus[] = [];
   const end = Date.now() + forMs;
   while (Date.now() < end) {
     const s = await status();
-    if (s.phase !== "Active") throw new Error(`${what}: the Sprite left Active (${s.phase}, ${s.reason}); last seen: ${JSON.stringify(story(), null, 2)}`);
+    if (s.phase === "Hibernating") throw new Error(`${what}: the Sprite hibernated (${s.reason}); last seen: ${JSON.stringify(story(), null, 2)}`);
     statuses.push(s);
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
