@@ -103,7 +103,9 @@ beforeAll(async () => {
   const files = { apiVersion: "v1", kind: "Pod", metadata: { name: "files", namespace: ns.name }, spec: { containers: [{ name: "files", image: SPRITE_IMAGE, imagePullPolicy: "IfNotPresent", command: ["perl", "-e", server("0.0.0.0:8080", 64 * 1024 * 1024, 250)] }] } };
   await kubectl(["create", "-f", "-"], { input: JSON.stringify(files) });
   await createSprite(ns.name, NAME, { idleTimeoutMinutes: 1 });
-  await untilStatus("the Sprite to be Active with a report", (s) => s.phase === "Active" && s.activity?.reportTime !== undefined, 3 * MINUTE);
+  // On a loaded node the pod may take most of the minute to start, and the Sprite sleep right after
+  // its first report: each test wakes it first.
+  await untilStatus("the agent's first report", (s) => s.activity?.reportTime !== undefined, 3 * MINUTE);
   await kubectl(["wait", "--for=condition=Ready", "pod/files", "-n", ns.name, "--timeout=120s"], { timeoutMs: 130_000 });
 }, 6 * MINUTE);
 
@@ -114,6 +116,7 @@ afterAll(async () => {
 }, 3 * MINUTE);
 
 it("watching is not working: a `watch date` in a detached tmux lets the Sprite hibernate", async () => {
+  await wake();
   await execIn("tmux new -d -s watching 'watch -n 2 date'");
   await untilStatus("the watch's terminal in the report", (s) => s.activity?.sessions?.some((x) => x.kind === "terminal" && x.command.startsWith("watch")) === true, MINUTE);
   const slept = await untilStatus("the Sprite to hibernate with the watch running", (s) => s.phase === "Hibernating", 4 * MINUTE);
