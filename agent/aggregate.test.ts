@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { aggregate, decisionKey, publishReason, type Observation } from "./aggregate.js";
+import { aggregate, decisionKey, publishReason, terminalActivityMs, type Observation, type TerminalSeen } from "./aggregate.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const MIN = 60_000;
@@ -13,14 +13,20 @@ const base: Observation = {
   cpuPercent: 0,
   processCount: 3,
 };
-const terminal = (lastActivityMs: number | undefined, pid = 10) => ({
+/** A terminal last typed in at `lastInputMs` (its output no later). */
+const terminal = (lastInputMs: number | undefined, pid = 10): TerminalSeen => ({
   tty: `pts/${pid}`,
   user: "sprite",
   command: "bash",
   pid,
   startTimeMs: NOW - 60 * MIN,
-  ...(lastActivityMs !== undefined ? { lastActivityMs } : {}),
+  pids: [pid],
+  ...(lastInputMs !== undefined ? { lastInputMs, lastOutputMs: lastInputMs } : {}),
 });
+/** A terminal nobody typed in for an hour that printed `outputAgoMs` ago: `watch date` in a detached tmux. */
+const printing = (outputAgoMs: number, pid = 10): TerminalSeen => ({ ...terminal(NOW - 60 * MIN, pid), lastOutputMs: NOW - outputAgoMs });
+const moving = { movingNow: true, lastMovedMs: NOW - 1000, windowMs: 5 * MIN, bytes: 3_400_000 };
+const quietNetwork = { movingNow: false, lastMovedMs: NOW - 40 * MIN, windowMs: 5 * MIN, bytes: 20_000 };
 
 describe("aggregate", () => {
   const cases: { name: string; obs: Partial<Observation>; activeSessions: number; lastActiveMs?: number; keepAwake?: string }[] = [
@@ -54,7 +60,20 @@ describe("aggregate", () => {
       lastActiveMs: NOW - 2 * MIN,
     },
   ];
-  for (const c of cases) {
+  const watching: typeof cases = [
+    { name: "output alone is not activity: a `watch date` nobody typed in for an hour is idle", obs: { terminals: [printing(2000)] }, activeSessions: 0, lastActiveMs: NOW - 60 * MIN },
+    {
+      name: "output counts while one of the terminal's processes is busy (a build that prints and burns CPU)",
+      obs: { terminals: [{ ...printing(2000, 10), pids: [10, 11] }], busy: [{ pid: 11, user: "sprite", command: "cc", cpuPercent: 95, reason: "Cpu" }] },
+      activeSessions: 1,
+      lastActiveMs: NOW,
+    },
+    { name: "output counts while data moves on the network (a download printing its progress)", obs: { terminals: [printing(2000)], network: moving }, activeSessions: 1, lastActiveMs: NOW - 1000 },
+    { name: "output does not count once the network is quiet", obs: { terminals: [printing(2000)], network: quietNetwork }, activeSessions: 0, lastActiveMs: NOW - 40 * MIN },
+    { name: "a busy process elsewhere does not make a watching terminal active", obs: { terminals: [printing(2000, 10)], busy: [{ pid: 99, user: "sprite", command: "cc", cpuPercent: 95, reason: "Cpu" }] }, activeSessions: 0, lastActiveMs: NOW },
+    { name: "data moved on the network within the idle timeout is activity", obs: { network: moving }, activeSessions: 0, lastActiveMs: NOW - 1000 },
+  ];
+  for (const c of [...cases, ...watching]) {
     it(c.name, () => {
       const v = aggregate({ ...base, ...c.obs });
       expect(v.activeSessions).toBe(c.activeSessions);
@@ -70,6 +89,31 @@ describe("aggregate", () => {
     expect(v.report.sessions).toHaveLength(16);
     expect(v.activeSessions).toBe(2);
     expect(v.report.sessions?.slice(0, 2).map((s) => s.pid)).toEqual([19, 20]);
+  });
+});
+
+describe("terminalActivityMs", () => {
+  it("takes the input time, and the output time only while the terminal's work works", () => {
+    const t: TerminalSeen = { ...terminal(NOW - 10 * MIN), lastOutputMs: NOW - MIN };
+    expect(terminalActivityMs(t, new Set(), false)).toBe(NOW - 10 * MIN);
+    expect(terminalActivityMs(t, new Set([10]), false)).toBe(NOW - MIN);
+    expect(terminalActivityMs(t, new Set(), true)).toBe(NOW - MIN);
+    expect(terminalActivityMs(terminal(undefined), new Set(), true)).toBeUndefined();
+  });
+});
+
+describe("the network report", () => {
+  it("says how much moved and keeps the Sprite awake while data moved within the idle timeout", () => {
+    expect(aggregate({ ...base, network: moving }).report.network).toEqual({ windowSeconds: 300, bytes: 3_400_000, lastMovedTime: "2026-01-01T11:59:59.000Z", active: true });
+    expect(aggregate({ ...base, network: quietNetwork }).report.network).toMatchObject({ active: false, bytes: 20_000 });
+    const never = aggregate({ ...base, network: { movingNow: false, windowMs: 5 * MIN, bytes: 900 } });
+    expect(never.report.network).toEqual({ windowSeconds: 300, bytes: 900, active: false });
+    expect(never.lastActiveMs).toBeUndefined();
+  });
+
+  it("publishes at once when the network starts or stops keeping the Sprite awake", () => {
+    expect(decisionKey(aggregate({ ...base, network: moving }))).not.toBe(decisionKey(aggregate({ ...base, network: quietNetwork })));
+    expect(decisionKey(aggregate({ ...base, network: moving }))).toBe(decisionKey(aggregate({ ...base, network: { ...moving, bytes: 9_000_000 } })));
   });
 });
 

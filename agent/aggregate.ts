@@ -1,5 +1,6 @@
 // The pure heart of the agent: turns what the sources saw into the activity report and says when to publish it.
-import { underDiskPressure, type ActivityReport, type BusyProcess, type DiskUsage, type SpriteSession } from "../operator/api/index.js";
+import { underDiskPressure, type ActivityReport, type BusyProcess, type DiskUsage, type NetworkActivity, type SpriteSession } from "../operator/api/index.js";
+import type { NetworkSeen } from "./network-activity.js";
 
 export const MAX_SESSIONS = 16;
 
@@ -9,8 +10,14 @@ export interface TerminalSeen {
   command: string;
   pid: number;
   startTimeMs: number;
-  /** Last input or output on the terminal; undefined when the agent could not read it. */
-  lastActivityMs?: number;
+  /**
+   * Last input read from the terminal (its atime) and last output written to it (its mtime, the
+   * agent's own warning left out); both undefined when the agent could not read them.
+   */
+  lastInputMs?: number;
+  lastOutputMs?: number;
+  /** The terminal's processes: output counts while one of them is busy. */
+  pids: number[];
 }
 
 export interface ExecSeen {
@@ -42,6 +49,8 @@ export interface Observation {
   wakeRequestedMs?: number;
   /** The home volume's filesystem, when it could be read. */
   disk?: DiskUsage;
+  /** The network namespace's traffic; undefined where the agent reads none (a host run). */
+  network?: NetworkSeen;
 }
 
 export interface Verdict {
@@ -60,16 +69,43 @@ const iso = (ms: number) => new Date(ms).toISOString();
 // Not localeCompare: ISO times sort as plain text, and ICU's collator would cost the agent memory.
 const compareText = (a = "", b = "") => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * When a terminal was last used, as far as keeping the Sprite awake goes. Watching is not working:
+ * input (someone typed) always counts; output alone counts only while the work behind it works —
+ * one of the terminal's processes is busy (a build), or data moves on the network (a download
+ * printing its progress). A `watch date` in a detached tmux only writes, so it lets the Sprite sleep.
+ * Undefined when the terminal's times could not be read.
+ */
+export function terminalActivityMs(t: TerminalSeen, busyPids: ReadonlySet<number>, networkMoving: boolean): number | undefined {
+  if (t.lastInputMs === undefined && t.lastOutputMs === undefined) return undefined;
+  const working = networkMoving || t.pids.some((pid) => busyPids.has(pid));
+  const output = working ? (t.lastOutputMs ?? -Infinity) : -Infinity;
+  return Math.max(t.lastInputMs ?? -Infinity, output);
+}
+
+/** The network's part of the report: data moved within the idle timeout keeps the Sprite awake. */
+export function networkReport(network: NetworkSeen, nowMs: number, idleMs: number): NetworkActivity {
+  const active = network.lastMovedMs !== undefined && nowMs - network.lastMovedMs <= idleMs;
+  return {
+    windowSeconds: Math.round(network.windowMs / 1000),
+    bytes: network.bytes,
+    ...(network.lastMovedMs !== undefined ? { lastMovedTime: iso(network.lastMovedMs) } : {}),
+    active,
+  };
+}
+
 export function aggregate(o: Observation): Verdict {
   const idleMs = o.idleTimeoutMinutes * 60_000;
   const sessions: SpriteSession[] = [];
   const activity: number[] = [];
   if (o.previousLastActiveMs !== undefined) activity.push(o.previousLastActiveMs);
+  const busyPids = new Set(o.busy.map((b) => b.pid));
 
   for (const t of o.terminals) {
+    const lastActivityMs = terminalActivityMs(t, busyPids, o.network?.movingNow ?? false);
     // A terminal whose times cannot be read counts as active: unknown is never idle.
-    const active = t.lastActivityMs === undefined || o.nowMs - t.lastActivityMs <= idleMs;
-    if (t.lastActivityMs !== undefined) activity.push(Math.min(t.lastActivityMs, o.nowMs));
+    const active = lastActivityMs === undefined || o.nowMs - lastActivityMs <= idleMs;
+    if (lastActivityMs !== undefined) activity.push(Math.min(lastActivityMs, o.nowMs));
     else activity.push(o.nowMs);
     sessions.push({
       kind: "terminal",
@@ -78,7 +114,7 @@ export function aggregate(o: Observation): Verdict {
       command: t.command,
       pid: t.pid,
       startTime: iso(t.startTimeMs),
-      lastActivityTime: iso(t.lastActivityMs ?? o.nowMs),
+      lastActivityTime: iso(lastActivityMs ?? o.nowMs),
       active,
     });
   }
@@ -96,6 +132,8 @@ export function aggregate(o: Observation): Verdict {
     });
   }
   if (o.busy.length > 0) activity.push(o.nowMs);
+  const network = o.network ? networkReport(o.network, o.nowMs, idleMs) : undefined;
+  if (o.network?.lastMovedMs !== undefined) activity.push(Math.min(o.network.lastMovedMs, o.nowMs));
   const wakeRequestedMs = o.wakeRequestedMs === undefined ? undefined : Math.min(o.wakeRequestedMs, o.nowMs);
   if (wakeRequestedMs !== undefined) activity.push(wakeRequestedMs);
 
@@ -116,6 +154,7 @@ export function aggregate(o: Observation): Verdict {
     cpuPercent: Math.round(o.cpuPercent),
     processCount: o.processCount,
     ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntil: iso(keepAwakeUntilMs) } : {}),
+    ...(network ? { network } : {}),
   };
   return {
     report,
@@ -139,6 +178,7 @@ export function decisionKey(v: Verdict): string {
   return JSON.stringify({
     sessions: v.activeSessions,
     busy: (v.report.busyProcesses?.length ?? 0) > 0,
+    network: v.report.network?.active ?? false,
     keepAwake: v.keepAwakeUntilMs ?? null,
     wake: v.wakeRequestedMs ?? null,
     disk,

@@ -1,4 +1,5 @@
 // Reads the keep-alive file a user writes with `keepawake`: an RFC 3339 time to stay awake until.
+import type { Logger } from "./logger.js";
 
 export type KeepAwake = { untilMs: number } | { ignored: string } | { absent: true };
 
@@ -18,4 +19,14 @@ export function parseKeepAwake(text: string | undefined, nowMs: number): KeepAwa
   if (Number.isNaN(untilMs)) return { ignored: `"${value.slice(0, 64)}" is not a valid date` };
   if (untilMs <= nowMs) return { ignored: `it expired at ${new Date(untilMs).toISOString()}` };
   return { untilMs };
+}
+
+/** Logs once when a keep-alive that was in force runs out; call it on every tick. */
+export function keepAwakeExpiryNotice(log: Logger) {
+  let inForce = false;
+  return (untilMs: number | undefined, nowMs: number): void => {
+    const now = untilMs !== undefined && untilMs > nowMs;
+    if (inForce && !now) log.info("Keep-alive expired", { until: untilMs !== undefined ? new Date(untilMs).toISOString() : undefined });
+    inForce = now;
+  };
 }

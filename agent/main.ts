@@ -5,15 +5,22 @@ import { AccessError, serverAccess, type ClusterAccess } from "../kube/access.js
 import { createKubeClient } from "../kube/client.js";
 import { inClusterAccess } from "../kube/in-cluster.js";
 import type { Sprite } from "../operator/api/index.js";
+import { sleep } from "../kube/backoff.js";
 import { createAgentLoop } from "./agent-loop.js";
 import { readDiskUsage } from "./disk-usage.js";
 import { readConfig } from "./config.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
 import { watchKeepAwake } from "./keep-awake-watcher.js";
 import { isLogLevel, makeLogger, type Logger } from "./logger.js";
+import { createNetworkSource } from "./network-source.js";
+import { createProcessSource } from "./process-source.js";
 import { createProcScanner } from "./proc-scanner.js";
+import { createPublisher } from "./publisher.js";
 import { createStatusSink } from "./status-sink.js";
 import { watchSprite } from "./sprite-watcher.js";
+import { supervise } from "./supervisor.js";
+import { createTerminalWarner } from "./terminal-warner.js";
+import { createTicker } from "./ticker.js";
 
 /** CPU must stay above the threshold over this window (on average) to count as busy. */
 const CPU_WINDOW_MS = 10_000;
@@ -61,19 +68,28 @@ async function main(): Promise<void> {
     log,
     now: Date.now,
     agentStartMs,
-    scanner: createProcScanner({ procRoot: config.procRoot }),
-    cpu: createCpuSampler(defaultUsageSource(config.scanIntervalMs)),
-    classifyOptions: { selfPid: process.pid, sessionParentPid: config.sessionParentPid, ...(ownCgroup !== undefined ? { ownCgroup } : {}) },
+    processes: createProcessSource({
+      log,
+      now: Date.now,
+      scanner: createProcScanner({ procRoot: config.procRoot }),
+      cpu: createCpuSampler(defaultUsageSource(config.scanIntervalMs)),
+      classifyOptions: { selfPid: process.pid, sessionParentPid: config.sessionParentPid, ...(ownCgroup !== undefined ? { ownCgroup } : {}) },
+      procRoot: config.procRoot,
+      cpuWindowMs: CPU_WINDOW_MS,
+      refreshMs: REFRESH_MS,
+      disk: () => readDiskUsage(config.homeDir),
+    }),
     procRoot: config.procRoot,
     sprite: () => sprite,
     keepAwake: () => keepAwake.current(),
-    publish: createStatusSink(client, config.namespace, config.spriteName),
-    heartbeatMs: config.heartbeatMs,
-    cpuWindowMs: CPU_WINDOW_MS,
-    refreshMs: REFRESH_MS,
-    disk: () => readDiskUsage(config.homeDir),
+    warner: createTerminalWarner({ log }),
+    // In a pod the agent shares the Sprite's network namespace, so its counters are the Sprite's; on
+    // a host (tests) they would be the whole machine's, so there is no network evidence there.
+    ...(config.sessionParentPid === 0 ? { network: createNetworkSource(join(config.procRoot, "self", "net", "dev")) } : {}),
+    publisher: createPublisher({ sink: createStatusSink(client, config.namespace, config.spriteName, log), heartbeatMs: config.heartbeatMs, log }),
   });
-  const kick = () => void loop.tick().catch((error: unknown) => log.error("Tick failed", { error }));
+  const ticker = createTicker(() => loop.tick(), config.scanIntervalMs);
+  const kick = () => ticker.kick();
   const keepAwake = watchKeepAwake({ homeDir: config.homeDir, log, now: Date.now, onChange: kick });
 
   let firstSprite = true;
@@ -98,10 +114,9 @@ async function main(): Promise<void> {
   log.info("Started agent", { pid: process.pid, api: access.server, homeDir: config.homeDir, scanIntervalMs: config.scanIntervalMs });
   // The first report goes out at once, before the Sprite is even read: an empty report is the
   // truth at start, and it tells the operator the agent is up.
-  kick();
-  const timer = setInterval(kick, config.scanIntervalMs);
+  // A failed publish ends the run; the one supervisor restarts it with backoff (1 s … 30 s).
+  void supervise("activity", (s) => ticker.run(s), { log, signal, sleep });
   signal.addEventListener("abort", () => {
-    clearInterval(timer);
     log.info("Stopped agent");
     // Open keep-alive HTTPS sockets would hold the process: exit once the watcher is closed.
     void keepAwake.close().finally(() => process.exit(0));

@@ -5,12 +5,15 @@ import { statSync } from "node:fs";
 import * as pty from "node-pty";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sprite } from "../operator/api/index.js";
-import { waitFor } from "../e2e/lib/wait.js";
+import { waitFor } from "./testing/wait-for.js";
 import { createAgentLoop, type TickResult } from "./agent-loop.js";
 import type { Verdict } from "./aggregate.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
-import { makeLogger } from "./logger.js";
+import { makeLogger, type Logger } from "./logger.js";
+import { createProcessSource } from "./process-source.js";
 import { createProcScanner } from "./proc-scanner.js";
+import { createPublisher } from "./publisher.js";
+import { createTerminalWarner } from "./terminal-warner.js";
 
 const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"] = {}): Sprite => ({
   apiVersion: "puck.sandwich.labs/v1alpha1",
@@ -22,21 +25,9 @@ const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"]
 function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite | (() => Sprite); cpuWindowMs?: number } = {}) {
   const published: Verdict[] = [];
   const logs: string[] = [];
-  const loop = createAgentLoop({
-    log: makeLogger({ level: "debug", write: (l) => logs.push(l) }),
-    now: () => Date.now() + (options.clockOffsetMs?.() ?? 0),
-    agentStartMs: Date.now(),
-    scanner: createProcScanner(),
-    cpu: createCpuSampler(defaultUsageSource(200)),
-    // On the host the test process stands in for the container runtime: its children are sessions.
-    classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
-    procRoot: "/proc",
-    sprite: () => (typeof options.sprite === "function" ? options.sprite() : (options.sprite ?? sprite(30))),
-    keepAwake: () => ({ absent: true }),
-    publish: async (v) => void published.push(v),
-    heartbeatMs: 60_000,
-    cpuWindowMs: options.cpuWindowMs ?? 2000,
-  });
+  const now = () => Date.now() + (options.clockOffsetMs?.() ?? 0);
+  const spriteNow = () => (typeof options.sprite === "function" ? options.sprite() : (options.sprite ?? sprite(30)));
+  const loop = realLoop({ log: makeLogger({ level: "debug", write: (l) => logs.push(l) }), now, sprite: spriteNow, published, cpuWindowMs: options.cpuWindowMs ?? 2000 });
   let last: TickResult | undefined;
   /** Ticks until `check` holds, at most `timeoutMs`; fails showing the last verdict. */
   const until = (what: string, check: (v: Verdict) => boolean, timeoutMs = 8000) =>
@@ -48,6 +39,30 @@ function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite | (()
       { what, timeoutMs, intervalMs: 200, describe: () => ({ report: last?.verdict.report, activeSessions: last?.verdict.activeSessions }) },
     );
   return { loop, published, logs, until };
+}
+
+/** The real sources over the real /proc; only the publish is captured. */
+function realLoop(o: { log: Logger; now: () => number; sprite: () => Sprite; published: Verdict[]; cpuWindowMs: number }) {
+  return createAgentLoop({
+    log: o.log,
+    now: o.now,
+    agentStartMs: Date.now(),
+    processes: createProcessSource({
+      log: o.log,
+      now: o.now,
+      scanner: createProcScanner(),
+      cpu: createCpuSampler(defaultUsageSource(200)),
+      // On the host the test process stands in for the container runtime: its children are sessions.
+      classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
+      procRoot: "/proc",
+      cpuWindowMs: o.cpuWindowMs,
+    }),
+    procRoot: "/proc",
+    sprite: o.sprite,
+    keepAwake: () => ({ absent: true }),
+    warner: createTerminalWarner({ log: o.log }),
+    publisher: createPublisher({ sink: async (v) => void o.published.push(v), heartbeatMs: 60_000, log: o.log }),
+  });
 }
 
 const cleanups: (() => void)[] = [];
@@ -92,6 +107,37 @@ describe("terminals from node-pty", () => {
     term.kill();
     const closed = await until("the closed terminal to disappear", (v) => session(v) === undefined);
     expect(closed.report.sessions?.some((s) => s.pid === term.pid)).toBe(false);
+  });
+});
+
+describe("watching is not working", () => {
+  it("a terminal that only prints (watch date) stays dated by its last input; typing moves it", async () => {
+    const { until } = makeLoop();
+    // The kernel moves a terminal's atime when a program reads input from it and its mtime when one
+    // writes to it, in 8-second steps: a printing loop moves only the mtime.
+    const printer = pty.spawn("sh", ["-c", "while :; do date; sleep 1; done"], { env: { PATH: process.env.PATH ?? "" } });
+    cleanups.push(() => printer.kill());
+    const session = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === printer.pid);
+    const opened = await until("the printing terminal", (v) => session(v) !== undefined);
+    const openedAt = Date.parse(session(opened)!.lastActivityTime!);
+    await waitFor(() => statSync(`/proc/${printer.pid}/fd/1`).mtimeMs > openedAt, { what: "the output to move the terminal's mtime", timeoutMs: 20_000, intervalMs: 250 });
+    const printed = await until("a scan after the output", () => true);
+    expect(Date.parse(session(printed)!.lastActivityTime!)).toBe(openedAt);
+
+    // Input is read by the shell: it counts.
+    const typist = pty.spawn("sh", [], { env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
+    cleanups.push(() => typist.kill());
+    const typed = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === typist.pid);
+    const first = await until("the typist's terminal", (v) => typed(v) !== undefined);
+    const firstAt = Date.parse(typed(first)!.lastActivityTime!);
+    await until(
+      "typing to move the terminal's time",
+      (v) => {
+        typist.write("true\r");
+        return Date.parse(typed(v)?.lastActivityTime ?? "0") > firstAt;
+      },
+      20_000,
+    );
   });
 });
 
@@ -168,20 +214,7 @@ describe("the hibernation warning", () => {
     let hibernatesAt: string | undefined = undefined;
     const withStatus = (): Sprite => ({ ...sprite(30), status: hibernatesAt ? { hibernatesAt } : {} });
     const published: Verdict[] = [];
-    const loop = createAgentLoop({
-      log: makeLogger({ level: "error", write: () => {} }),
-      now: Date.now,
-      agentStartMs: Date.now(),
-      scanner: createProcScanner(),
-      cpu: createCpuSampler(defaultUsageSource(200)),
-      classifyOptions: { selfPid: -1, sessionParentPid: process.pid },
-      procRoot: "/proc",
-      sprite: withStatus,
-      keepAwake: () => ({ absent: true }),
-      publish: async (v) => void published.push(v),
-      heartbeatMs: 60_000,
-      cpuWindowMs: 2000,
-    });
+    const loop = realLoop({ log: makeLogger({ level: "error", write: () => {} }), now: Date.now, sprite: withStatus, published, cpuWindowMs: 2000 });
     const session = (v: Verdict | undefined) => v?.report.sessions?.find((s) => s.pid === term.pid);
     const before = await waitFor(async () => session((await loop.tick())?.verdict), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
 

@@ -1,8 +1,9 @@
 // Publishes the activity report as a merge patch on the Sprite's status subresource.
 import type { KubeClient } from "../kube/client.js";
 import { resourcePath } from "../kube/paths.js";
-import { SPRITES, type ActivityReport, type SpriteStatus } from "../operator/api/index.js";
+import { SPRITES, type ActivityReport, type Sprite, type SpriteStatus } from "../operator/api/index.js";
 import type { Verdict } from "./aggregate.js";
+import type { Logger } from "./logger.js";
 
 /** The merge patch for a verdict. A merge patch keeps keys it does not mention: null clears them. */
 export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof SpriteStatus, unknown>> } {
@@ -15,6 +16,7 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
     keepAwakeUntil: verdict.report.keepAwakeUntil ?? null,
     cpuPercent: verdict.report.cpuPercent ?? 0,
     processCount: verdict.report.processCount ?? 0,
+    network: verdict.report.network ?? null,
   };
   return {
     status: {
@@ -27,12 +29,31 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
   };
 }
 
-export function createStatusSink(client: KubeClient, namespace: string, name: string) {
+/**
+ * The report fields the API server did not keep: a CRD older than the agent prunes fields it does
+ * not know (status.activity.network, say), silently — and the operator then acts without them.
+ */
+export function droppedActivityFields(sent: ReturnType<typeof statusPatch>, stored: Sprite | undefined): string[] {
+  const activity = (sent.status.activity ?? {}) as Record<string, unknown>;
+  const kept = (stored?.status?.activity ?? {}) as Record<string, unknown>;
+  return Object.keys(activity).filter((key) => activity[key] !== null && !(key in kept));
+}
+
+/** Patches the status; warns once per set of report fields the API server did not keep. */
+export function createStatusSink(client: KubeClient, namespace: string, name: string, log: Logger) {
+  let warned = "";
   return async (verdict: Verdict): Promise<void> => {
+    const patch = statusPatch(verdict);
+    let stored: Sprite;
     try {
-      await client.request("PATCH", resourcePath(SPRITES, { namespace, name, subresource: "status" }), { body: statusPatch(verdict) });
+      stored = await client.request<Sprite>("PATCH", resourcePath(SPRITES, { namespace, name, subresource: "status" }), { body: patch });
     } catch (error) {
       throw new Error(`patch status of Sprite ${namespace}/${name}`, { cause: error });
+    }
+    const dropped = droppedActivityFields(patch, stored);
+    if (dropped.length > 0 && dropped.join() !== warned) {
+      warned = dropped.join();
+      log.warn("The API server dropped report fields: the Sprite CRD is older than this agent; apply deploy/crd.yaml", { fields: dropped });
     }
   };
 }

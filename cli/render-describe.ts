@@ -1,5 +1,5 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import { DISK_PRESSURE_PERCENT, REASON, formatBytes, usedPercent, type Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, REASON, formatBytes, networkSummary, usedPercent, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
 import { pendingUpdate } from "./render-list.js";
@@ -64,6 +64,11 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
   out.push(indent(field("Active sessions", s.activeSessions)));
   out.push(indent(field("Last active", s.lastActiveTime ? `${s.lastActiveTime} (${ageSince(s.lastActiveTime, now)} ago)` : undefined)));
   if (s.activity?.cpuPercent !== undefined) out.push(indent(field("CPU", `${s.activity.cpuPercent}% of a core, ${s.activity.processCount ?? "?"} processes`)));
+  const network = s.activity?.network;
+  if (network) {
+    const moved = network.lastMovedTime ? `, data last moved ${ageSince(network.lastMovedTime, now)} ago` : "";
+    out.push(indent(field("Network", `${networkSummary(network)}${moved}${network.active ? " (keeps it awake)" : ""}`)));
+  }
   if (s.disk) {
     const percent = usedPercent(s.disk);
     const warn = percent >= DISK_PRESSURE_PERCENT ? " — almost full: free some space or grow it (spec.storageSize)" : "";

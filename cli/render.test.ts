@@ -111,6 +111,11 @@ describe("describe", () => {
     expect(text).toMatch(pattern);
   });
 
+  it("shows how much data moved on the network, and whether it keeps the Sprite awake", () => {
+    const status = { ...busyDev.status, activity: { ...busyDev.status?.activity, reportTime: "2026-01-01T11:59:50Z", network: { active: true, bytes: 3_355_443, windowSeconds: 300, lastMovedTime: "2026-01-01T11:59:40Z" } } };
+    expect(renderDescribe({ ...busyDev, status }, [], now)).toMatch(/Network:\s+3\.2M in the last 5 min, data last moved 20s ago \(keeps it awake\)\n/);
+  });
+
   it("an idle Sprite says when it hibernates", () => {
     expect(renderDescribe(idleWeb, [], now)).toMatch(/Hibernates:\s+in 25m \(2026-01-01T12:25:00Z\) unless there is activity/);
   });

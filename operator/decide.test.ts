@@ -64,6 +64,16 @@ const cases: Case[] = [
     want: { replicas: 1, reason: "ProcessBusy" },
   },
   {
+    name: "data moving on the network (a forward carrying data, a download) keeps it awake",
+    status: { ...idleStatus, activity: report(-30, { network: { active: true, bytes: 3_400_000, windowSeconds: 300, lastMovedTime: at(-40) } }) },
+    want: { replicas: 1, reason: "NetworkActive", recheckAt: at(120) },
+  },
+  {
+    name: "a network that moved nothing within the idle timeout (an idle open forward) does not",
+    status: { ...idleStatus, activity: report(-30, { network: { active: false, bytes: 12_000, windowSeconds: 300 } }) },
+    want: { replicas: 0, reason: "Idle", hibernate: true },
+  },
+  {
     name: "spec.keepAwakeUntil in the future keeps it awake, without a hibernatesAt",
     spec: { keepAwakeUntil: at(3600) },
     status: idleStatus,

@@ -1,5 +1,5 @@
 // The operator's one decision: how many replicas a Sprite should have now, and why. Pure.
-import { IDLE_TIMEOUT_MINUTES, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "./api/index.js";
+import { IDLE_TIMEOUT_MINUTES, networkSummary, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "./api/index.js";
 import { isAsleep } from "./api/wake.js";
 
 export interface Observed {
@@ -171,6 +171,10 @@ export function decide(observed: Observed, now: Date, config: DecideConfig): Dec
   if ((status.activity?.busyProcesses?.length ?? 0) > 0) {
     const top = status.activity!.busyProcesses![0]!;
     return { ...stay, reason: REASON.processBusy, message: `Staying awake: a process is busy (${top.command}).` };
+  }
+  const network = status.activity?.network;
+  if (network?.active) {
+    return { ...stay, reason: REASON.networkActive, message: `Staying awake: data moves on the network (${networkSummary(network)}).` };
   }
   if (nowMs < deadline) {
     const recheckAt = new Date(Math.min(deadline, staleAt!));

@@ -35,7 +35,8 @@ describe("the agent on a host against the real API server", () => {
     const parent = spawn("sleep", ["600"], { stdio: "ignore" });
     cleanups.push(() => parent.kill());
     agent = await startHostAgent({ namespace: ns.name, name: "late", apiUrl: proxy.url, sessionParentPid: parent.pid! });
-    await waitFor(() => /Failed to publish activity.*HTTP 404/.test(agent!.logs()) || undefined, { what: "a failed publish to the missing Sprite", timeoutMs: 10_000, describe: agent.logs });
+    // A failed publish ends the activity loop; its supervisor logs it and restarts it with backoff.
+    await waitFor(() => /Loop activity failed; restarting.*patch status.*HTTP 404/.test(agent!.logs()) || undefined, { what: "a failed publish to the missing Sprite", timeoutMs: 10_000, describe: agent.logs });
     expect(agent.child.exitCode).toBeNull();
 
     await createSprite(ns.name, "late", { idleTimeoutMinutes: 30 });

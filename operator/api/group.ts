@@ -76,6 +76,7 @@ export const REASON = {
   sessionActive: "SessionActive",
   execRunning: "ExecRunning",
   processBusy: "ProcessBusy",
+  networkActive: "NetworkActive",
   keepAwake: "KeepAwake",
   idleTimeoutPending: "IdleTimeoutPending",
   activityUnknown: "ActivityUnknown",

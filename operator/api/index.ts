@@ -3,4 +3,5 @@ export * from "./group.js";
 export * from "./sprite-schema.js";
 export * from "./disk.js";
 export { crd } from "./crd.js";
+export * from "./network.js";
 export * from "./warning.js";

@@ -114,7 +114,9 @@ const session = object(
     command: string({ maxLength: 256 }),
     pid: integer(),
     startTime: dateTime("When the session's first process started."),
-    lastActivityTime: dateTime("When the session's terminal last saw input or output (the start time for exec)."),
+    lastActivityTime: dateTime(
+      "When the session's terminal last saw input, or output while its work was busy or data moved on the network (the report time for exec).",
+    ),
     active: boolean({ description: "Whether the session currently keeps the Sprite awake." }),
   },
   { required: ["kind", "command", "pid", "active"] },
@@ -131,6 +133,21 @@ const busyProcess = object(
   { required: ["pid", "command", "cpuPercent", "reason"] },
 );
 
+const networkActivity = object(
+  {
+    windowSeconds: integer({ description: "The window `bytes` covers, in seconds." }),
+    bytes: integer({
+      description:
+        "Bytes moved in the Sprite's network namespace over the window: on loopback (where forwarded connections — ssh -L, puck port-forward, kubectl port-forward — arrive) and on its other interfaces, the agent's own API traffic included.",
+      format: "int64",
+      minimum: 0,
+    }),
+    lastMovedTime: dateTime("When data last moved beyond the agent's own trickle (see README, Activity)."),
+    active: boolean({ description: "Whether data moved within the idle timeout: it keeps the Sprite awake." }),
+  },
+  { required: ["active"] },
+);
+
 export const activityReportSchema = object(
   {
     reportTime: dateTime("When the agent made this report: the operator trusts only fresh reports."),
@@ -143,6 +160,7 @@ export const activityReportSchema = object(
     keepAwakeUntil: dateTime("A keep-alive set from inside the Sprite (keepawake), while it lasts."),
     cpuPercent: integer({ description: "CPU use of all the Sprite's processes, percent of one core." }),
     processCount: integer(),
+    network: networkActivity,
   },
   { required: ["reportTime"] },
 );
@@ -179,7 +197,7 @@ export const spriteStatusSchema = object({
   // Written by the agent:
   activeSessions: integer({ description: "Sessions that currently keep the Sprite awake." }),
   lastActiveTime: dateTime(
-    "Last activity the agent saw: terminal input or output, an exec, a busy process, or a connect (a new spec.wakeRequestedAt).",
+    "Last activity the agent saw: terminal input (or output while its work is busy or data moves), an exec, a busy process, data moving on the network, or a connect (a new spec.wakeRequestedAt).",
   ),
   activity: activityReportSchema,
   disk: diskUsageSchema,
@@ -224,6 +242,7 @@ export type SpriteStatus = TypeOf<typeof spriteStatusSchema>;
 export type ActivityReport = TypeOf<typeof activityReportSchema>;
 export type SpriteSession = NonNullable<ActivityReport["sessions"]>[number];
 export type BusyProcess = NonNullable<ActivityReport["busyProcesses"]>[number];
+export type NetworkActivity = NonNullable<ActivityReport["network"]>;
 export type Condition = NonNullable<SpriteStatus["conditions"]>[number];
 export type Phase = (typeof PHASES)[number];
 export type DiskUsage = TypeOf<typeof diskUsageSchema>;

@@ -48,6 +48,8 @@ export interface HibernationOutlook {
   unknownTerminal: boolean;
   execs: number;
   busy: number;
+  /** Data moved on the network within the idle timeout: like a terminal, it stops counting when that runs out. */
+  networkActive: boolean;
   /** The latest activity, as published in lastActiveTime. */
   lastActiveMs?: number;
   /** Keep-alives, from the keep-awake file and from the Sprite's spec. */
@@ -57,13 +59,13 @@ export interface HibernationOutlook {
 
 /**
  * When the Sprite will hibernate if nothing else happens. The operator plans it (hibernatesAt) only
- * once no session is active — but a silent terminal stops being active exactly when the idle
- * timeout since its last activity runs out, and the Sprite then hibernates at once. So while only
+ * once no session is active — but a silent terminal (or a network gone quiet) stops being active
+ * exactly when the idle timeout since its last activity runs out, and the Sprite then hibernates at once. So while only
  * terminals hold it awake, the agent predicts the same moment itself (lastActiveTime + timeout,
  * as the operator computes it), to warn those terminals in time.
  */
 export function expectedHibernation(o: HibernationOutlook): number | undefined {
   if (o.hibernatesAtMs !== undefined) return o.hibernatesAtMs;
-  if (o.execs > 0 || o.busy > 0 || o.activeTerminals === 0 || o.unknownTerminal || o.lastActiveMs === undefined) return undefined;
+  if (o.execs > 0 || o.busy > 0 || (o.activeTerminals === 0 && !o.networkActive) || o.unknownTerminal || o.lastActiveMs === undefined) return undefined;
   return Math.max(o.lastActiveMs + o.idleTimeoutMinutes * 60_000, o.keepAwakeUntilMs ?? 0);
 }

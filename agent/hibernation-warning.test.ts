@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activityExcludingOwnWrite, expectedHibernation, restartWarningText, warningDue, warningText } from "./warn.js";
+import { activityExcludingOwnWrite, expectedHibernation, restartWarningText, warningDue, warningText } from "./hibernation-warning.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const MIN = 60_000;
@@ -44,7 +44,7 @@ describe("activityExcludingOwnWrite", () => {
 });
 
 describe("expectedHibernation", () => {
-  const base = { activeTerminals: 1, unknownTerminal: false, execs: 0, busy: 0, lastActiveMs: NOW - 20 * MIN, idleTimeoutMinutes: 30 };
+  const base = { activeTerminals: 1, unknownTerminal: false, execs: 0, busy: 0, networkActive: false, lastActiveMs: NOW - 20 * MIN, idleTimeoutMinutes: 30 };
   const cases: { name: string; o: Partial<Parameters<typeof expectedHibernation>[0]>; want: number | undefined }[] = [
     { name: "the operator's plan wins when it has one", o: { hibernatesAtMs: NOW + 3 * MIN }, want: NOW + 3 * MIN },
     { name: "a silent terminal alone: the timeout since the last activity", o: {}, want: NOW + 10 * MIN },
@@ -52,6 +52,7 @@ describe("expectedHibernation", () => {
     { name: "a busy process means no hibernation is planned", o: { busy: 1 }, want: undefined },
     { name: "a terminal whose times are unknown cannot be predicted", o: { unknownTerminal: true }, want: undefined },
     { name: "without terminals the operator plans it", o: { activeTerminals: 0 }, want: undefined },
+    { name: "a network gone quiet stops counting like a silent terminal", o: { activeTerminals: 0, networkActive: true }, want: NOW + 10 * MIN },
     { name: "a longer keep-alive postpones it", o: { keepAwakeUntilMs: NOW + 60 * MIN }, want: NOW + 60 * MIN },
   ];
   for (const c of cases) it(c.name, () => expect(expectedHibernation({ ...base, ...c.o })).toBe(c.want));
