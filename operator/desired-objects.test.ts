@@ -63,7 +63,10 @@ describe("desired objects", () => {
       image: "debian:12",
       imagePullPolicy: "IfNotPresent",
       command: ["/bin/sh", "-c", KEEP_RUNNING_SCRIPT],
-      env: [{ name: "HOME", value: "/home/sprite" }],
+      env: [
+        { name: "HOME", value: "/home/sprite" },
+        { name: "SPRITE_NAME", value: "dev" },
+      ],
       workingDir: "/home/sprite",
       volumeMounts: [{ name: "home", mountPath: "/home/sprite" }],
       resources: { limits: { memory: "1Gi" }, requests: { cpu: "100m" } },

@@ -109,7 +109,12 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
               image: sprite.spec.image,
               imagePullPolicy: "IfNotPresent",
               command: ["/bin/sh", "-c", KEEP_RUNNING_SCRIPT],
-              env: [{ name: "HOME", value: HOME_DIR }],
+              // SPRITE_NAME: the name a person knows the machine by; the default image's prompt shows it
+              // (the host name is NAME-0: README says why).
+              env: [
+                { name: "HOME", value: HOME_DIR },
+                { name: "SPRITE_NAME", value: name },
+              ],
               workingDir: HOME_DIR,
               volumeMounts: [{ name: HOME_VOLUME, mountPath: HOME_DIR }],
               resources: mainResources(sprite.spec.resources),

@@ -82,7 +82,7 @@ describe("the gateway on the cluster", () => {
   it("gives a login shell in a terminal that follows a resize, and that puck top shows as a terminal session", async () => {
     const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "dev@127.0.0.1"], { columns: 100, rows: 30 });
     try {
-      await term.waitForText(/sprite@dev-0:~\$ $/m, 60_000, "the Sprite's bash prompt");
+      await term.waitForText(/sprite@dev:~\$ $/m, 60_000, "the Sprite's bash prompt");
       // The agent sees the gateway's exec as it sees `puck connect`'s: a terminal running bash.
       let seen = "";
       await waitFor(async () => {
@@ -187,7 +187,7 @@ describe("a session the Sprite ends", () => {
   it("a silent ssh shell ends with puck connect's line when the Sprite hibernates after its idle timeout, exit 255", async () => {
     const term = openTerminal("ssh", [...sshOptions(), "-tt", "-p", String(port), "dev@127.0.0.1"]);
     ns.terminals.push(term);
-    await term.waitForText(/sprite@dev-0:~\$ $/m, 3 * MINUTE, "dev's bash prompt");
+    await term.waitForText(/sprite@dev:~\$ $/m, 3 * MINUTE, "dev's bash prompt");
     // Nobody types: the idle timeout runs out, the operator hibernates dev, its pod stops.
     const code = await term.exited(4 * MINUTE).catch(async (error: unknown) => {
       throw new Error(`${(error as Error).message}\npuck top:\n${(await puck(["-n", ns.name, "top", "--once"])).stdout}`);

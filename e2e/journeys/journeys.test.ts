@@ -94,7 +94,8 @@ describe.concurrent("journeys that wait on idle timeouts", () => {
     record(j, "create (until Active)", t);
     const term = puckInTerminal(["-n", ns.name, "connect", "j1"]);
     try {
-      await term.waitForText(/\$ $/m, 60_000, "a shell prompt");
+      // The prompt names the Sprite (SPRITE_NAME), not the pod's host name j1-0.
+      await term.waitForText(/sprite@j1:~\$ $/m, 60_000, "a shell prompt naming the Sprite");
       term.write("echo journey-one-$((6 * 7)) > ~/proof && exit\r");
       expect(await term.exited(30_000)).toBe(0);
     } finally {
