@@ -139,25 +139,29 @@ describe.concurrent("journeys that wait on idle timeouts", () => {
     expect(after).toBeGreaterThanOrEqual(40);
   }, 10 * MINUTE);
 
-  it("3. a forgotten silent terminal does not keep it awake; a terminal that prints does", async () => {
-    const j = "3-silent-vs-printing";
-    await Promise.all([create("j3-silent"), create("j3-printing")]);
+  it("3. a forgotten terminal does not keep it awake, silent or printing; one whose work prints and burns CPU does", async () => {
+    const j = "3-forgotten-vs-working";
+    await Promise.all([create("j3-silent"), create("j3-printing"), create("j3-working")]);
     const silent = puckInTerminal(["-n", ns.name, "connect", "j3-silent"]);
     const printing = puckInTerminal(["-n", ns.name, "connect", "j3-printing"]);
+    const working = puckInTerminal(["-n", ns.name, "connect", "j3-working"]);
     try {
-      await silent.waitForText(/\$ $/m, 60_000, "a shell prompt");
-      await printing.waitForText(/\$ $/m, 60_000, "a shell prompt");
+      await Promise.all([silent, printing, working].map((term) => term.waitForText(/\$ $/m, 60_000, "a shell prompt")));
+      // Output alone is not someone working (a `watch` nobody reads); output from work that burns CPU is.
       printing.write("while true; do date; sleep 5; done\r");
+      // One long-lived process (the agent measures CPU per process): ~0.7 s of sums, a line, 1 s asleep.
+      working.write("awk 'BEGIN { while (1) { for (i = 0; i < 20000000; i++) x += i; print \"step\", ++n; fflush(); system(\"sleep 1\") } }'\r");
       const t = Date.now();
-      await waitPhase("j3-silent", "Hibernating", 4 * MINUTE);
-      record(j, "silent terminal attached -> Hibernating", t);
-      // The printing one has outlived its timeout by the time the silent one slept; check a while more.
-      await staysActive("j3-printing", Math.max(0, 75_000 - (Date.now() - t)));
-      expect((await view("j3-printing")).activeSessions).toBeGreaterThanOrEqual(1);
-      record(j, "printing terminal kept it Active for", t);
+      await Promise.all([waitPhase("j3-silent", "Hibernating", 4 * MINUTE), waitPhase("j3-printing", "Hibernating", 4 * MINUTE)]);
+      record(j, "silent and printing terminals attached -> Hibernating", t);
+      // The working one has outlived its timeout by the time the others slept; check a while more.
+      await staysActive("j3-working", Math.max(0, 75_000 - (Date.now() - t)));
+      expect((await view("j3-working")).activeSessions).toBeGreaterThanOrEqual(1);
+      record(j, "working terminal kept it Active for", t);
     } finally {
       silent.kill();
       printing.kill();
+      working.kill();
     }
   }, 8 * MINUTE);
 
