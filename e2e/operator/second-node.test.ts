@@ -115,6 +115,20 @@ describe("a Sprite on a second node", () => {
 
   it("connects again once the node is back, with the home as it was", async () => {
     console.log(`node.sh up ${NODE} (again) took ${await node("up")} ms`);
+    // Back means back as the cluster sees it: the kubelet has posted Ready again and the operator has
+    // taken the Sprite's NodeNotReady away. Until then puck connect rightly fails fast with it.
+    await waitFor(
+      async () => {
+        const { stdout } = await kubectl(["get", "node", NODE, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`]);
+        return stdout.trim() === "True" ? true : undefined;
+      },
+      { what: `node ${NODE} Ready again`, timeoutMs: 120_000, intervalMs: 500 },
+    );
+    await waitFor(async () => ((await readyCondition())?.reason !== "NodeNotReady" ? true : undefined), {
+      what: `Sprite ${SPRITE} no longer NodeNotReady`,
+      timeoutMs: 60_000,
+      describe: () => describeSprite(ns!.name, SPRITE),
+    });
     const result = await puck(["-n", ns!.name, "connect", SPRITE, "--", "cat", "kept.txt"], { timeoutMs: 180_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe("kept");
