@@ -79,7 +79,14 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
             return;
           }
           const outcome = outcomeOf(status);
-          if ("error" in outcome) {
+          // The kubelet refused to start the command (the pod or container not running there yet, as
+          // after its node came back): nothing ran, so the caller may wait and try again — unless
+          // piped input was already sent, which a second try would not see again.
+          if ("error" in outcome && NOT_STARTED.test(outcome.error) && (!request.stdin || request.tty)) {
+            const failure = new PuckError(`could not open a session in ${request.pod}: ${outcome.error}`, "run the command again (`puck describe` shows the Sprite's state)");
+            failure.retryable = true;
+            reject(failure);
+          } else if ("error" in outcome) {
             const hint = outcome.code === 127 ? "check the command's name; it runs in the Sprite's PATH" : undefined;
             reject(new PuckError(`command failed in ${request.pod}: ${outcome.error}`, hint, outcome.code));
           }
@@ -96,6 +103,9 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
       });
   });
 }
+
+/** How the kubelet says it never started the command: its pod or container is not running there. */
+const NOT_STARTED = /unable to upgrade connection: (pod does not exist|container not found)/;
 
 /** A failed WebSocket upgrade says only "Unexpected server response: 403": give it a cause and a fix. */
 function execOpenError(error: unknown, request: ExecRequest): unknown {

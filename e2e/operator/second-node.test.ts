@@ -124,8 +124,9 @@ describe("a Sprite on a second node", () => {
       },
       { what: `node ${NODE} Ready again`, timeoutMs: 120_000, intervalMs: 500 },
     );
-    await waitFor(async () => ((await readyCondition())?.reason !== "NodeNotReady" ? true : undefined), {
-      what: `Sprite ${SPRITE} no longer NodeNotReady`,
+    // ...and the pod's containers run again (the kubelet remakes them after its restart).
+    await waitFor(async () => ((await readyCondition())?.status === "True" ? true : undefined), {
+      what: `Sprite ${SPRITE} Ready again after its node came back`,
       timeoutMs: 60_000,
       describe: () => describeSprite(ns!.name, SPRITE),
     });
