@@ -41,6 +41,10 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
   const exec = new Exec(kc, handler);
 
   let status: ExecStatus | undefined;
+  let inputSent = false;
+  const noteInput = () => {
+    inputSent = true;
+  };
   return new Promise<number | "lost">((resolve, reject) => {
     let socket: { close(): void } | undefined;
     // Resizes reach the remote terminal through client-node, which listens to stdout itself.
@@ -71,7 +75,11 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
       )
       .then((ws) => {
         socket = ws;
+        // Whether any input went out: the handler reads stdin from the socket's opening on, and no
+        // data event can come between that and this callback.
+        stdin?.once("data", noteInput);
         ws.on("close", () => {
+          stdin?.off("data", noteInput);
           cleanup();
           // No status: the connection closed under the command (its pod stopped, the network went).
           if (!status) {
@@ -81,11 +89,9 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
           const outcome = outcomeOf(status);
           // The kubelet refused to start the command (the pod or container not running there yet, as
           // after its node came back): nothing ran, so the caller may wait and try again — unless
-          // piped input was already sent, which a second try would not see again.
-          if ("error" in outcome && NOT_STARTED.test(outcome.error) && (!request.stdin || request.tty)) {
-            const failure = new PuckError(`could not open a session in ${request.pod}: ${outcome.error}`, "run the command again (`puck describe` shows the Sprite's state)");
-            failure.retryable = true;
-            reject(failure);
+          // input was already sent, which a second try would not see again.
+          if ("error" in outcome && NOT_STARTED.test(outcome.error) && !inputSent) {
+            reject(new SessionNotStarted(`could not open a session in ${request.pod}: ${outcome.error}`, "run the command again (`puck describe` shows the Sprite's state)"));
           } else if ("error" in outcome) {
             const hint = outcome.code === 127 ? "check the command's name; it runs in the Sprite's PATH" : undefined;
             reject(new PuckError(`command failed in ${request.pod}: ${outcome.error}`, hint, outcome.code));
@@ -102,6 +108,11 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
         reject(execOpenError(error, request));
       });
   });
+}
+
+/** The kubelet did not start the command (nothing ran): trying again is safe. */
+export class SessionNotStarted extends PuckError {
+  override retryable = true;
 }
 
 /** How the kubelet says it never started the command: its pod or container is not running there. */

@@ -1,7 +1,7 @@
 // `puck connect NAME [-- CMD...]`: wake the Sprite if needed, then a login shell or a command in it.
 import { HOME_DIR, MAIN_CONTAINER, childNames, type Sprite } from "../../operator/api/index.js";
 import { EXIT, PuckError } from "../errors.js";
-import { execInPod, type ExecRequest } from "../exec-session.js";
+import { execInPod, SessionNotStarted, type ExecRequest } from "../exec-session.js";
 import { loadExecLibrary } from "../lazy-deps.js";
 import type { Io } from "../io.js";
 import { createOutput } from "../output.js";
@@ -19,6 +19,7 @@ export const LOGIN_SHELL = [
 
 /** Tries to open the session before giving up on a pod that is gone or not ready for it. */
 const EXEC_ATTEMPTS = 5;
+const NOT_STARTED_PATIENCE_MS = 60_000;
 
 export type ConnectOptions = TargetOptions & { tty?: boolean | undefined; stdin?: boolean | undefined; timeout: number };
 
@@ -57,14 +58,19 @@ interface Session {
 async function openSession(target: Target, ready: Sprite, options: { timeoutMs: number; io: Io }, request: (pod: string) => ExecRequest): Promise<Session> {
   const deadline = Date.now() + options.timeoutMs;
   let sprite = ready;
+  const firstTry = Date.now();
   for (let attempt = 1; ; attempt++) {
     const pod = sprite.status?.podName ?? childNames(sprite.metadata.name).pod;
     const startedMs = options.io.now().getTime();
     try {
       return { outcome: await execInPod(target.client, request(pod), options.io), pod, startedMs };
     } catch (error) {
-      if (!(error instanceof PuckError && error.retryable) || attempt >= EXEC_ATTEMPTS || Date.now() >= deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100 * attempt));
+      if (!(error instanceof PuckError && error.retryable) || Date.now() >= deadline) throw error;
+      // A command the kubelet has not started (its containers being remade) is worth waiting for
+      // longer than a pod that is gone: up to NOT_STARTED_PATIENCE_MS, every half second.
+      const notStarted = error instanceof SessionNotStarted && Date.now() - firstTry < NOT_STARTED_PATIENCE_MS;
+      if (attempt >= EXEC_ATTEMPTS && !notStarted) throw error;
+      await new Promise((r) => setTimeout(r, notStarted ? 500 : 100 * attempt));
       sprite = await waitUntilReady(target, await getSprite(target, sprite.metadata.name), { timeoutMs: Math.max(1, deadline - Date.now()) });
     }
   }

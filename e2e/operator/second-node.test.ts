@@ -124,9 +124,10 @@ describe("a Sprite on a second node", () => {
       },
       { what: `node ${NODE} Ready again`, timeoutMs: 120_000, intervalMs: 500 },
     );
-    // ...and the pod's containers run again (the kubelet remakes them after its restart).
-    await waitFor(async () => ((await readyCondition())?.status === "True" ? true : undefined), {
-      what: `Sprite ${SPRITE} Ready again after its node came back`,
+    // The kubelet remakes the pod's containers after its restart: puck connect waits for them itself
+    // (before, it reported "unable to upgrade connection: pod does not exist" as the command's failure).
+    await waitFor(async () => ((await readyCondition())?.reason !== "NodeNotReady" ? true : undefined), {
+      what: `Sprite ${SPRITE} no longer NodeNotReady`,
       timeoutMs: 60_000,
       describe: () => describeSprite(ns!.name, SPRITE),
     });
