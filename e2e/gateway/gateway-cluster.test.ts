@@ -71,7 +71,9 @@ describe("the gateway on the cluster", () => {
     const r = await ssh(["echo woke; hostname; pwd"]);
     console.log(`[gateway] ssh dev@gw from hibernation -> command done: ${Date.now() - started} ms`);
     expect(r, events.slice(-5).join("\n")).toMatchObject({ code: 0, stdout: "woke\ndev-0\n/home/sprite\n" });
-    expect(await phase()).toBe("Active");
+    // The session may start up to a second before the operator's status says Active (the gateway
+    // probes the new pod, as puck connect does); the status must follow.
+    await waitFor(async () => (await phase()) === "Active", { timeoutMs: 30_000, what: "Sprite dev to be Active after the ssh wake", describe: () => getSprite(ns.name, "dev") });
   });
 
   it("keeps stdout and stderr apart, passes stdin to its end, and returns the exit code", async () => {

@@ -63,7 +63,8 @@ it("ssh through the installed gateway wakes a hibernated Sprite, with the host k
   ]);
   console.log(`[gateway journey] ssh to a hibernated Sprite through the installed gateway: ${Date.now() - started} ms`);
   expect(r, r.stderr).toMatchObject({ code: 0, stdout: "from-dev-0\n" });
-  expect(await phase("dev")).toBe("Active");
+  // The session may start up to a second before the status says Active; the status must follow.
+  await waitFor(async () => (await phase("dev")) === "Active", { timeoutMs: 30_000, what: "dev to be Active after the ssh wake" });
   const logs = (await kubectl(["-n", "puck-system", "logs", "deployment/puck-gateway"])).stdout;
   expect(logs).toContain(hostKey.fingerprint);
   expect(logs).not.toMatch(/PRIVATE KEY/);
