@@ -41,7 +41,7 @@ export KUBECONFIG
 /var/lib/puck-e2e/bin/kubectl -n puck-system scale deployment/puck-operator --replicas=0 >/dev/null 2>&1 || true
 bash images/build.sh --load local
 status=0
-vitest run --project cluster --reporter=default --reporter=json --outputFile.json="$reports/cluster.json" || status=$?
+vitest run --project 'cluster*' --reporter=default --reporter=json --outputFile.json="$reports/cluster.json" || status=$?
 
 # One plain closing line that any CI reads: the totals of both runs.
 node -e '
