@@ -1,5 +1,5 @@
 // One frame of `puck top`: every Sprite's sessions, busy processes, CPU and countdown, as text.
-import { formatDisk, type Sprite } from "../operator/api/index.js";
+import { formatDisk, networkSummary, type Sprite } from "../operator/api/index.js";
 import { ageSince } from "./duration.js";
 import { renderTable } from "./output.js";
 import { byText, hibernatesIn } from "./render-list.js";
@@ -46,6 +46,8 @@ export function activityLines(sprite: Sprite, now: Date): string[] {
   for (const p of activity.busyProcesses ?? []) {
     lines.push(`  ${sprite.metadata.name}  busy ${p.command} (pid ${p.pid}, ${p.cpuPercent}% cpu, ${p.reason})`);
   }
+  // Only when it counts: data moving (a download, a forward in use) is what keeps the Sprite awake.
+  if (activity.network?.active) lines.push(`  ${sprite.metadata.name}  network ${networkSummary(activity.network)} (keeps it awake)`);
   return lines;
 }
 

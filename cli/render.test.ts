@@ -146,6 +146,11 @@ describe("top frame", () => {
     expect(frame).toContain("dev terminal pts/0 bash (pid 42, idle 2m)");
     expect(frame).toContain("dev  busy make -j2 (pid 77, 95% cpu, Cpu)");
   });
+  it("names the network traffic that keeps a Sprite awake, and not traffic that does not", () => {
+    const withNetwork = (active: boolean) => ({ ...busyDev, status: { ...busyDev.status, activity: { ...busyDev.status?.activity, reportTime: "2026-01-01T11:59:50Z", network: { active, bytes: 3_355_443, windowSeconds: 60 } } } });
+    expect(renderTopFrame({ namespace: "lab", sprites: [withNetwork(true)], now })).toContain("dev  network 3.2M in the last 1 min (keeps it awake)");
+    expect(renderTopFrame({ namespace: "lab", sprites: [withNetwork(false)], now })).not.toContain("network");
+  });
   it("ends with the footer", () => expect(frame.trimEnd().endsWith("q or Ctrl-C to quit")).toBe(true));
   it("cuts lines to the terminal width so the frame redraws in place", () => {
     const narrow = renderTopFrame({ namespace: "lab", sprites: [busyDev], now, columns: 20 });
