@@ -3,7 +3,7 @@
 // exec WebSocket. The gateway runs here as a process with the admin kubeconfig; the operator too.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import type { AddressInfo, Server } from "node:net";
+import { connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ssh2 from "ssh2";
@@ -218,6 +218,44 @@ describe("a session the Sprite ends", () => {
       expect(stdout).toBe("started\n");
     } finally {
       client.kill();
+    }
+  }, 6 * MINUTE);
+
+  it("a connection open through ssh -L is ended when the Sprite hibernates, as puck port-forward ends its own", async () => {
+    // A server on the Sprite's loopback that accepts and then says nothing: the connection stays open.
+    const silent = `use IO::Socket::INET; my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:8081", Listen => 5, ReuseAddr => 1) or die; my @c; while (my $c = $s->accept) { push @c, $c }`;
+    const server = spawn("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", `exec perl -e '${silent}'`]);
+    const local = await freePort();
+    const tunnel = spawn("ssh", [...sshOptions(), "-N", "-o", "ExitOnForwardFailure=yes", "-L", `${local}:localhost:8081`, "-p", String(port), "dev@127.0.0.1"]);
+    let connection: Socket | undefined;
+    try {
+      await waitFor(async () => (await ssh(["grep -q '0100007F:1F91 .* 0A ' /proc/net/tcp && echo listening"])).stdout === "listening\n", {
+        timeoutMs: 3 * MINUTE, intervalMs: 500, what: "the silent server to listen on the Sprite's 8081",
+      });
+      // Open through the tunnel, and accepted on the Sprite's side: the forward is up.
+      const closed = { at: 0 };
+      connection = await waitFor(async () => {
+        const socket = await new Promise<Socket | undefined>((resolve) => {
+          const s = connect(local, "127.0.0.1", () => resolve(s)).once("error", () => resolve(undefined));
+        });
+        return socket;
+      }, { timeoutMs: 30_000, intervalMs: 500, what: "a connection through ssh -L" });
+      connection.once("close", () => (closed.at = Date.now()));
+      connection.on("error", () => undefined);
+      await waitFor(async () => (await ssh(["grep -q ':1F91 0100007F:.* 01 ' /proc/net/tcp && echo accepted"])).stdout === "accepted\n", {
+        timeoutMs: 30_000, intervalMs: 500, what: "the Sprite's server to hold the forwarded connection",
+      });
+      const hibernated = Date.now();
+      await patchSpec(ns.name, "dev", { hibernateRequestedAt: new Date().toISOString() });
+      await waitFor(() => closed.at > 0, {
+        timeoutMs: MINUTE, what: "the forwarded connection to close after the Sprite hibernated",
+        describe: async () => ({ phase: await phase(), pods: (await kubectl(["get", "pods", "-n", ns.name, "-o", "name"])).stdout, events: events.slice(-3) }),
+      });
+      console.log(`[gateway] ssh -L connection ended ${closed.at - hibernated} ms after the hibernation request`);
+    } finally {
+      connection?.destroy();
+      tunnel.kill();
+      server.kill();
     }
   }, 6 * MINUTE);
 });
