@@ -29,6 +29,16 @@ export function updateCell(sprite: Sprite, now: Date): string {
   return pending.reason === REASON.restartScheduled ? "restart" : "held";
 }
 
+/**
+ * The REASON column: why the Sprite is as it is; a node that is down wins, since it is what the user
+ * must act on (a hibernating Sprite keeps why it hibernated in status.reason, and cannot wake now).
+ */
+export function reasonCell(sprite: Sprite): string {
+  const ready = sprite.status?.conditions?.find((c) => c.type === CONDITION.ready);
+  if (ready?.status === "False" && ready.reason === REASON.nodeNotReady) return REASON.nodeNotReady;
+  return sprite.status?.reason ?? "-";
+}
+
 /** A Sprite as `-o name` prints it: with its namespace when the list spans every namespace (-A). */
 export const listName = (sprite: Sprite, allNamespaces: boolean) =>
   allNamespaces ? `${sprite.metadata.namespace}/${sprite.metadata.name}` : sprite.metadata.name;
@@ -47,7 +57,7 @@ export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
   if (!wide) return row;
   return [
     ...row,
-    status.reason ?? "-",
+    reasonCell(sprite),
     sprite.spec.image,
     sprite.spec.storageSize ?? "-",
     // The agent's last figures: still true while the Sprite sleeps, since nothing writes then.

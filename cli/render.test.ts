@@ -52,6 +52,14 @@ describe("list rows", () => {
   it("wide rows add the reason, image, storage, disk use and pod", () => {
     expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "3.0G/10G (30%)", "dev-0", "-"]);
   });
+  it("a wide row names a node that is down as the reason, over why the Sprite hibernated", () => {
+    const stranded = sprite("old", {
+      ...sleeping.status,
+      conditions: [{ type: "Ready", status: "False", reason: "NodeNotReady", message: "The Sprite is hibernating and cannot wake until its node is back: …", lastTransitionTime: "2026-01-01T11:30:00Z" }],
+    });
+    expect(listRow(stranded, now, true)[6]).toBe("NodeNotReady");
+    expect(listRow(sleeping, now, true)[6]).toBe("Idle");
+  });
   it("wide rows mark a pending update: held for Puck's own change, a countdown for the user's", () => {
     const pending = (reason: string, restartsAt?: string) =>
       sprite("dev", {

@@ -147,7 +147,8 @@ export class Controller {
     );
     this.watches.push(this.failedCreateWatch);
     const pods = () => this.watches[CHILD_RESOURCES.indexOf("pods") + 1]?.objects ?? [];
-    this.nodeWatch = nodeReadinessWatch(client, options.resyncMs, pods, ownerKey, (key) => queue.add(key), log, metrics);
+    const sprites = () => this.spriteWatch?.objects ?? [];
+    this.nodeWatch = nodeReadinessWatch(client, options.resyncMs, pods, sprites, ownerKey, (key) => queue.add(key), log, metrics);
     this.watches.push(this.nodeWatch);
     for (const watch of this.watches) void watch.run();
     this.workers = Array.from({ length: options.workers }, () => this.work(queue));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/client.js";
-import { homeNode, kubeletSaysReady, nodeNotReady, nodeReadinessChanged, spritesOnNode, volumeNode } from "./home-node.js";
+import { hibernatingSprites, homeNode, kubeletSaysReady, nodeNotReady, nodeReadinessChanged, spritesOnNode, volumeNode } from "./home-node.js";
 
 const pinned = (...values: string[]): KubeObject => ({
   metadata: { name: "pvc-1" },
@@ -59,6 +59,10 @@ describe("nodeReadinessChanged and spritesOnNode", () => {
   it("the Sprites whose pods the node holds, by the pods' owner key", () => {
     const pods = [pod("b"), pod("c"), pod("b"), pod()].map((p, i) => ({ ...p, metadata: { name: `s${i}-0`, namespace: "ns" } }));
     expect(spritesOnNode(pods, "b", (p) => `ns/${p.metadata.name.replace(/-0$/, "")}`)).toEqual(["ns/s0", "ns/s2"]);
+  });
+  it("every hibernating Sprite, which has no pod to tell its node by", () => {
+    const sprite = (name: string, phase?: string) => ({ metadata: { name, namespace: "ns" }, ...(phase ? { status: { phase } } : {}) }) as KubeObject;
+    expect(hibernatingSprites([sprite("a", "Hibernating"), sprite("b", "Active"), sprite("c"), sprite("d", "Hibernating")])).toEqual(["ns/a", "ns/d"]);
   });
 });
 

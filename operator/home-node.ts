@@ -74,3 +74,15 @@ export function spritesOnNode(pods: Iterable<KubeObject>, node: string, ownerKey
   }
   return keys;
 }
+
+/**
+ * The keys of hibernating Sprites: their home volume's node is known only by reading each volume, so
+ * a node's change brings them all to a reconcile (a homelab has a few nodes, changing rarely).
+ */
+export function hibernatingSprites(sprites: Iterable<KubeObject>): string[] {
+  const keys: string[] = [];
+  for (const sprite of sprites) {
+    if ((sprite as KubeObject & { status?: { phase?: string } }).status?.phase === "Hibernating") keys.push(`${sprite.metadata.namespace}/${sprite.metadata.name}`);
+  }
+  return keys;
+}

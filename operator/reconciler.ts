@@ -62,7 +62,8 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   const podObject = await readChild(deps, "pods", namespace, childNames(name).pod);
   let pod = podView(podObject, now, current.activity?.mainStartTime);
   const decision = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, deps.config);
-  if (decision.replicas === 1) pod = await withHomeNode({ get: (path) => readObject(deps.client, path), cache: deps.cache }, namespace, name, podObject, pod);
+  // Awake or asleep, a Sprite whose node is down says so: asleep, it could not wake until the node is back.
+  pod = await withHomeNode({ get: (path) => readObject(deps.client, path), cache: deps.cache }, namespace, name, podObject, pod);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
     generation: sprite.metadata.generation ?? 0,

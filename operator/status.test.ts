@@ -37,10 +37,22 @@ describe("readyCondition", () => {
       in: input({ pod: { exists: true, ready: false, failing: { reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" } } }),
       want: ["False", "NodeNotReady"],
     },
-        { name: "deletion wins", in: input({}, TERMINATING), want: ["False", "Terminating"] },
+    {
+      name: "a hibernating Sprite whose node is down says it cannot wake",
+      in: input({ pod: { exists: false, ready: false, failing: { reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" } } }, { replicas: 0 }),
+      want: ["False", "NodeNotReady"],
+    },
+    { name: "deletion wins", in: input({}, TERMINATING), want: ["False", "Terminating"] },
   ])("$name", ({ in: i, want }) => {
     const c = readyCondition(i);
     expect([c.status, c.reason]).toEqual(want);
+  });
+
+  it("names the node a hibernating Sprite waits for", () => {
+    const failing = { reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" };
+    expect(readyCondition(input({ pod: { exists: false, ready: false, failing } }, { replicas: 0 })).message).toBe(
+      "The Sprite is hibernating and cannot wake until its node is back: its home volume lives on node b, which is not ready.",
+    );
   });
 });
 

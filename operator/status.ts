@@ -56,7 +56,12 @@ const isTerminating = (input: Pick<StatusInput, "decision">): boolean => input.d
 
 export function readyCondition(input: Pick<StatusInput, "decision" | "pod">): Omit<Condition, "lastTransitionTime" | "observedGeneration"> {
   if (isTerminating(input)) return { type: CONDITION.ready, status: "False", reason: REASON.terminating, message: "The Sprite is being deleted." };
-  if (input.decision.replicas === 0) return { type: CONDITION.ready, status: "False", reason: REASON.hibernated, message: "The Sprite is hibernating." };
+  if (input.decision.replicas === 0) {
+    if (input.pod.failing?.reason === REASON.nodeNotReady) {
+      return { type: CONDITION.ready, status: "False", reason: REASON.nodeNotReady, message: `The Sprite is hibernating and cannot wake until its node is back: ${input.pod.failing.message}.` };
+    }
+    return { type: CONDITION.ready, status: "False", reason: REASON.hibernated, message: "The Sprite is hibernating." };
+  }
   if (input.pod.ready) return { type: CONDITION.ready, status: "True", reason: REASON.podReady, message: "The pod is up." };
   if (input.pod.failing?.reason === REASON.nodeNotReady) {
     return { type: CONDITION.ready, status: "False", reason: REASON.nodeNotReady, message: input.pod.failing.message };

@@ -1,7 +1,8 @@
 // A Sprite on a second node, as a multi-node homelab has them: placed there by its nodeSelector and
 // tolerations (puck create --node --tolerate), pinned there by its local home volume. When that node goes down, the Sprite's status
 // and `puck connect` say so at once (NodeNotReady, naming the node) instead of leaving connect to
-// spin; when it comes back, connect works and the home is as it was.
+// spin; a hibernated Sprite there says it cannot wake, before anyone tries; when the node comes
+// back, connect works and the home is as it was.
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
@@ -34,8 +35,10 @@ async function node(action: "up" | "down" | "remove"): Promise<number> {
 
 let ns: { name: string; remove: () => Promise<void> } | undefined;
 let operator: OperatorProcess | undefined;
-let volume: string | undefined;
+const volumes: string[] = [];
 const SPRITE = "far";
+/** Hibernated on the same node before it goes down. */
+const ASLEEP = "asleep";
 
 beforeAll(async () => {
   await Promise.all([installCrd(), ensurePuckBuilt()]);
@@ -51,8 +54,7 @@ afterAll(async () => {
   await step(() => node("up"));
   if (operator) await step(() => operator!.stop());
   if (ns) await step(() => ns!.remove());
-  if (volume) {
-    const pv = volume;
+  for (const pv of volumes) {
     await step(() => waitFor(async () => !(await getObject("persistentvolume", "", pv)), { what: `volume ${pv} to be deleted`, timeoutMs: 90_000 }));
   }
   await step(() => node("remove"));
@@ -61,26 +63,34 @@ afterAll(async () => {
   if (errors.length > 0) throw errors[0];
 }, 420_000);
 
-const readyCondition = async () => (await getSprite(ns!.name, SPRITE))?.status?.conditions?.find((c) => c.type === "Ready");
+const readyCondition = async (name = SPRITE) => (await getSprite(ns!.name, name))?.status?.conditions?.find((c) => c.type === "Ready");
+const homeVolume = async (name: string) => (await getObject<{ spec: { volumeName?: string } }>("pvc", ns!.name, `${name}-home`))?.spec.volumeName;
 
 describe("a Sprite on a second node", () => {
   it("runs on the node its nodeSelector names, with its home volume there", async () => {
     // Other test files install the CRD of their own checkouts: until this one's is everywhere,
     // install it again just before the Sprite that uses its placement fields is made.
     await installCrd();
-    const created = await puck(["-n", ns!.name, "create", SPRITE, "--storage", "1Gi", "--image", SPRITE_IMAGE, "--node", NODE, "--tolerate", `${TAINT_KEY}=${NODE}:NoSchedule`], {
-      timeoutMs: 180_000,
-    });
+    const create = (name: string) =>
+      puck(["-n", ns!.name, "create", name, "--storage", "1Gi", "--image", SPRITE_IMAGE, "--node", NODE, "--tolerate", `${TAINT_KEY}=${NODE}:NoSchedule`], { timeoutMs: 180_000 });
+    const [created, asleep] = await Promise.all([create(SPRITE), create(ASLEEP)]);
     expect(created.code, created.stderr).toBe(0);
+    expect(asleep.code, asleep.stderr).toBe(0);
+    expect((await puck(["-n", ns!.name, "hibernate", ASLEEP])).code).toBe(0);
     const result = await puck(["-n", ns!.name, "connect", SPRITE, "--", "sh", "-c", "echo kept > ~/kept.txt && echo written"], { timeoutMs: 60_000 });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe("written");
     const pod = await getObject<{ spec: { nodeName?: string } }>("pod", ns!.name, `${SPRITE}-0`);
     expect(pod?.spec.nodeName).toBe(NODE);
-    const claim = await getObject<{ spec: { volumeName?: string } }>("pvc", ns!.name, `${SPRITE}-home`);
-    volume = claim?.spec.volumeName;
-    const pv = await getObject<{ spec: { nodeAffinity?: unknown } }>("persistentvolume", "", volume ?? "");
-    expect(JSON.stringify(pv?.spec.nodeAffinity)).toContain(NODE);
+    for (const name of [SPRITE, ASLEEP]) {
+      const volume = await homeVolume(name);
+      if (volume) volumes.push(volume);
+      const pv = await getObject<{ spec: { nodeAffinity?: unknown } }>("persistentvolume", "", volume ?? "");
+      expect(JSON.stringify(pv?.spec.nodeAffinity), `${name}'s home volume`).toContain(NODE);
+    }
+    await waitFor(async () => (await getSprite(ns!.name, ASLEEP))?.status?.phase === "Hibernating" && !(await getObject("pod", ns!.name, `${ASLEEP}-0`)), {
+      what: `Sprite ${ASLEEP} hibernated, its pod gone`, timeoutMs: 60_000, describe: () => describeSprite(ns!.name, ASLEEP),
+    });
     // The operator watches Nodes: a pod whose kubelet has not yet reported it Ready is left
     // untouched when its node goes silent, and only the node's change can tell its Sprite.
     const metrics = await (await fetch(operator!.metricsUrl)).text();
@@ -111,6 +121,17 @@ describe("a Sprite on a second node", () => {
     expect(result.stderr).toMatch(/hint: bring that node back/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(took).toBeLessThan(20_000);
+
+    // The hibernated one, which has no pod for the node's failure to show on, says so before anyone
+    // tries to wake it; and puck list names the node's state as its reason.
+    const asleep = await waitFor(async () => {
+      const c = await readyCondition(ASLEEP);
+      return c?.reason === "NodeNotReady" ? c : undefined;
+    }, { what: `Sprite ${ASLEEP} Ready=False/NodeNotReady while hibernating`, timeoutMs: 30_000, intervalMs: 1000, describe: () => describeSprite(ns!.name, ASLEEP) });
+    expect(asleep.message).toMatch(new RegExp(`^The Sprite is hibernating and cannot wake until its node is back: its home volume lives on node ${NODE}, which is not ready`));
+    expect((await getSprite(ns!.name, ASLEEP))?.status?.phase).toBe("Hibernating");
+    const listed = await puck(["-n", ns!.name, "list", "-o", "wide"]);
+    expect(listed.stdout).toMatch(new RegExp(`^${ASLEEP}\\s+Hibernating\\s.*\\sNodeNotReady\\s`, "m"));
   }, 240_000);
 
   it("connects again once the node is back, with the home as it was", async () => {
@@ -140,5 +161,12 @@ describe("a Sprite on a second node", () => {
       describe: () => describeSprite(ns!.name, SPRITE),
     });
     expect(ready).toBe(true);
+    // The hibernated one hears the node is back, and stays asleep.
+    const asleep = await waitFor(async () => {
+      const c = await readyCondition(ASLEEP);
+      return c?.reason === "Hibernated" ? c : undefined;
+    }, { what: `Sprite ${ASLEEP} back to Ready=False/Hibernated`, timeoutMs: 30_000, describe: () => describeSprite(ns!.name, ASLEEP) });
+    expect(asleep.message).toBe("The Sprite is hibernating.");
+    expect((await getSprite(ns!.name, ASLEEP))?.status?.phase).toBe("Hibernating");
   }, 240_000);
 });
