@@ -1,15 +1,16 @@
 // Benchmark: a command in an awake Sprite. `puck connect NAME -- true` against `kubectl exec POD -- true`
-// on the same pod, in alternating pairs with random pauses; Puck as installed (the in-cluster operator).
-// Target: ratio of medians ≤ 1.2×.
-// Usage (shared cluster: one in-cluster operator at a time):
-//   flock /tmp/puck-install.lock npm run bench:cli-exec [-- --runs 15 --max-pause-ms 300 --compare OTHER/dist/puck.js]
+// on the same pod, in alternating pairs with random pauses. Target: ratio of medians ≤ 1.2×.
+// The operator runs here for the bench's own namespace (it makes the Sprite; an exec into an awake
+// one never involves it), so no in-cluster operator is installed and the bench can share a cluster.
+// Usage: npm run bench:cli-exec [-- --runs 15 --max-pause-ms 300 --compare OTHER/dist/puck.js]
 // --compare times another build of puck in the same rounds (e.g. main's), as a third line.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
-import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
-import { deleteSprites, ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { argument, installPuck, median, now, randomPause, stopInstalledOperator, summary } from "./installed.js";
+import { installCrd, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { startOperator } from "../lib/operator-process.js";
+import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { argument, median, now, randomPause, summary } from "./installed.js";
 
 const run = promisify(execFile);
 const runs = argument("--runs", 15);
@@ -23,9 +24,9 @@ const other = compareAt > 0 ? process.argv[compareAt + 1] : undefined;
 const extraCa = process.env.NODE_EXTRA_CA_CERTS;
 const envWithoutExtraCa: NodeJS.ProcessEnv = { ...env, NODE_EXTRA_CA_CERTS: undefined };
 
-await ensurePuckBuilt();
-await installPuck();
+await Promise.all([ensurePuckBuilt(), installCrd()]);
 const ns = await makeNamespace("bench-cli-exec");
+const operator = await startOperator({ namespace: ns.name });
 try {
   await run(process.execPath, [PUCK, "-n", ns.name, "create", NAME, "--image", "puck-sprite:dev", "--storage", "1Gi", "--idle-timeout", "120"], { env });
   const pod = childNames(NAME).pod;
@@ -68,7 +69,7 @@ try {
   }
   console.log(`  ratio of medians ${ratio.toFixed(2)}× (target ≤ 1.2×: ${ratio <= 1.2 ? "met" : "MISSED"})`);
 } finally {
-  await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  // Deletes the Sprites first: their finalizer needs the operator.
+  await operator.stop().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   await ns.remove().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-  await stopInstalledOperator().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
 }
