@@ -5,7 +5,7 @@
 // in-cluster operator is needed; the installed gateway serves ssh -L. With --local-only the installed
 // gateway is left alone (not installed, not scaled): only this checkout's gateway, run here, is measured.
 // Beside each throughput, the CPU seconds per download of the process doing the forwarding.
-// Usage: npm run bench:port-forward [-- --rounds 5] [-- --local-only]
+// Usage: npm run bench:port-forward [-- --rounds 5] [-- --local-only] [-- --baseline OTHER/dist/gateway.js]
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +23,7 @@ import { argument, median } from "./installed.js";
 const run = promisify(execFile);
 const rounds = argument("--rounds", 5);
 const localOnly = process.argv.includes("--local-only");
+const baselineBundle = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : undefined;
 const NAME = "pf-bench";
 const BYTES = 200 * 1024 * 1024;
 const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
@@ -83,18 +84,24 @@ try {
   }
 
   // The same through this checkout's gateway, run here as its image runs it (the bundle, the image's
-  // Node flags; PUCK_GATEWAY_NODE picks the image's Node version): a process of its own, whose CPU is its own.
-  const gateway = await startGatewayProcess(ns.name);
-  stops.push(() => void gateway.stop());
-  const scan = await run("ssh-keyscan", ["-t", "ed25519", "-p", String(gateway.port), "127.0.0.1"]);
-  writeFileSync(join(dir, "known_hosts.here"), scan.stdout);
-  const herePort = await freePort();
-  const here = spawn("ssh", [
-    "-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts.here")}`, "-o", "BatchMode=yes",
-    "-o", "ExitOnForwardFailure=yes", "-N", "-p", String(gateway.port), "-L", `127.0.0.1:${herePort}:localhost:8080`, `${NAME}@127.0.0.1`,
-  ]);
-  stops.push(() => here.kill());
-  await waitFor(() => download(herePort).then(() => true, () => false), { timeoutMs: 60_000, what: "ssh -L through the gateway run here to carry a download" });
+  // Node flags; PUCK_GATEWAY_NODE picks the image's Node version): a process of its own, whose CPU is
+  // its own. --baseline BUNDLE adds another build of it (say, main's) to compare in the same run.
+  const forwardThrough = async (bundle: string | undefined, label: string) => {
+    const gateway = await startGatewayProcess(ns.name, bundle);
+    stops.push(() => void gateway.stop());
+    const knownHosts = join(dir, `known_hosts.${label}`);
+    writeFileSync(knownHosts, (await run("ssh-keyscan", ["-t", "ed25519", "-p", String(gateway.port), "127.0.0.1"])).stdout);
+    const port = await freePort();
+    const client = spawn("ssh", [
+      "-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes",
+      "-o", "ExitOnForwardFailure=yes", "-N", "-p", String(gateway.port), "-L", `127.0.0.1:${port}:localhost:8080`, `${NAME}@127.0.0.1`,
+    ]);
+    stops.push(() => client.kill());
+    await waitFor(() => download(port).then(() => true, () => false), { timeoutMs: 60_000, what: `ssh -L through the ${label} gateway run here to carry a download` });
+    return { which: label, port, cpu: () => cpuSecondsOf(gateway.pid), clientCpu: () => cpuSecondsOf(client.pid!) };
+  };
+  const here = await forwardThrough(undefined, "here");
+  const baseline = baselineBundle ? await forwardThrough(baselineBundle, "baseline") : undefined;
 
   // Each path's forwarder and the CPU it uses: the installed gateway's runs in its pod, unmeasured here.
   // ssh -L has a forwarder on this side too, the ssh client (deciphering): its CPU beside.
@@ -102,7 +109,8 @@ try {
     { which: "puck", port: puckPort, cpu: () => cpuSecondsOf(viaPuck.child.pid!) },
     { which: "kubectl", port: kubectlPort, cpu: () => cpuSecondsOf(kubectl.pid!) },
     ...(sshPort === undefined ? [] : [{ which: "ssh", port: sshPort }]),
-    { which: "here", port: herePort, cpu: () => cpuSecondsOf(gateway.pid), clientCpu: () => cpuSecondsOf(here.pid!) },
+    here,
+    ...(baseline ? [baseline] : []),
   ];
   const results = new Map(paths.map((p) => [p.which, { speeds: [] as number[], cpu: [] as number[], clientCpu: [] as number[] }]));
   await download(puckPort);
@@ -129,6 +137,7 @@ try {
   console.log(`  puck port-forward               ${fmt("puck")}  ${against("puck")}`);
   if (sshPort !== undefined) console.log(`  ssh -L through the gateway      ${fmt("ssh")}  ${against("ssh")}`);
   console.log(`  ssh -L, this checkout's gateway ${fmt("here")}  ${against("here")} (run here, not in its pod)`);
+  if (baseline) console.log(`  ssh -L, the baseline gateway    ${fmt("baseline")}  ${against("baseline")} (${baselineBundle})`);
 } finally {
   for (const stop of stops) stop();
   await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));

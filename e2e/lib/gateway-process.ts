@@ -17,15 +17,16 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts dist/gateway.js (rebuilt when stale); resolves once it serves SSH. It runs on this Node,
- * or on the one PUCK_GATEWAY_NODE names (a benchmark of the image's Node version, which may differ).
+ * Starts dist/gateway.js (rebuilt when stale), or another build of it a benchmark compares;
+ * resolves once it serves SSH. It runs on this Node, or on the one PUCK_GATEWAY_NODE names (a
+ * benchmark of the image's Node version, which may differ).
  */
-export async function startGatewayProcess(namespace: string): Promise<GatewayProcess> {
+export async function startGatewayProcess(namespace: string, bundle?: string): Promise<GatewayProcess> {
   const listen = await freePort();
   const child = spawn(process.env.PUCK_GATEWAY_NODE || process.execPath, [
     // As images/gateway/Dockerfile runs it.
     "--max-old-space-size=64",
-    await ensureBundle("gateway"), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
+    bundle ?? (await ensureBundle("gateway")), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
     "--default-namespace", namespace, "--host-key-namespace", namespace,
   ]);
   let output = "";
