@@ -84,8 +84,8 @@ try {
   }
 
   // The same through this checkout's gateway, run here as its image runs it (the bundle, the image's
-  // Node flags; PUCK_GATEWAY_NODE picks the image's Node version): a process of its own, whose CPU is
-  // its own. --baseline BUNDLE adds another build of it (say, main's) to compare in the same run.
+  // Node flags, and under npm its Node version): a process of its own, whose CPU is its own.
+  // --baseline BUNDLE adds another build of it (say, main's) to compare in the same run.
   const forwardThrough = async (bundle: string | undefined, label: string) => {
     const gateway = await startGatewayProcess(ns.name, bundle);
     stops.push(() => void gateway.stop());

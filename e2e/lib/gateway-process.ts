@@ -17,13 +17,13 @@ export interface GatewayProcess {
 }
 
 /**
- * Starts dist/gateway.js (rebuilt when stale), or another build of it a benchmark compares;
- * resolves once it serves SSH. It runs on this Node, or on the one PUCK_GATEWAY_NODE names (a
- * benchmark of the image's Node version, which may differ).
+ * Starts dist/gateway.js (rebuilt when stale), or another build of it a benchmark compares; resolves
+ * once it serves SSH. It runs on this process's Node: under npm (and npx), the project's Node 24
+ * from node_modules, the image's version.
  */
 export async function startGatewayProcess(namespace: string, bundle?: string): Promise<GatewayProcess> {
   const listen = await freePort();
-  const child = spawn(process.env.PUCK_GATEWAY_NODE || process.execPath, [
+  const child = spawn(process.execPath, [
     // As images/gateway/Dockerfile runs it.
     "--max-old-space-size=64",
     bundle ?? (await ensureBundle("gateway")), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
