@@ -10,6 +10,7 @@ import { decideAttempt, KeyLookup, type Authenticated } from "./authenticator.js
 import type { SpriteBackend } from "./backend.js";
 import { coalesceWrites } from "./flow.js";
 import { handleSession } from "./session.js";
+import { keyedCiphers } from "./ssh2-cipher-keys.js";
 
 const { Server } = ssh2;
 
@@ -30,6 +31,7 @@ export interface GatewayOptions {
 const LOCAL_DESTINATIONS = new Set(["localhost", "127.0.0.1", "::1", "0:0:0:0:0:0:0:1"]);
 
 export function createGatewayServer(options: GatewayOptions): NetServer {
+  keyedCiphers();
   const admission = new Admission(options.limits ?? DEFAULT_ADMISSION_LIMITS);
   const now = options.now ?? Date.now;
   // ssh2 announces a connection only once the client's version line arrived: the gateway owns the

@@ -9,8 +9,9 @@
 // and the operator too (dist/operator.js, watching only the bench's namespace): no shared in-cluster
 // image is touched. Usage:
 //   npm run bench:gateway [-- --runs 10 --wake-runs 10 --transfer-runs 10 --mib 200 --shells 50 --only exec,wake,sftp,forward,rss]
+//   [-- --baseline OTHER/dist/gateway.js] (sftp through another build of the gateway too, in the same rounds)
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -50,6 +51,10 @@ const operator = await startOperator({ namespace: ns.name });
 const gateway = await startGatewayProcess(ns.name);
 const knownHosts = join(dir, "known_hosts");
 writeFileSync(knownHosts, (await run("ssh-keyscan", ["-t", "ed25519", "-p", String(gateway.port), "127.0.0.1"])).stdout);
+// --baseline BUNDLE: another build of the gateway (say, main's), for sftp to compare in the same run.
+const baselineAt = process.argv.indexOf("--baseline");
+const baseline = baselineAt > 0 ? await startGatewayProcess(ns.name, process.argv[baselineAt + 1]) : undefined;
+if (baseline) appendFileSync(knownHosts, (await run("ssh-keyscan", ["-t", "ed25519", "-p", String(baseline.port), "127.0.0.1"])).stdout);
 const sshOptions = pinnedOptions(join(dir, "key"), knownHosts);
 const ssh = (args: string[]) => run("ssh", [...sshOptions, "-p", String(gateway.port), ...args], { maxBuffer: 16 * 1024 * 1024 });
 const k = (args: string[]) => run(kubectlPath(), ["-n", ns.name, ...args], { env, maxBuffer: 16 * 1024 * 1024 });
@@ -62,17 +67,22 @@ const timed = async (f: () => Promise<unknown>) => {
 
 /** Alternates a and b (who goes first swaps every pair), with a random pause before each. */
 async function pairs(count: number, a: () => Promise<number>, b: () => Promise<number>, before?: () => Promise<void>, maxPauseMs = 300) {
-  const as: number[] = [];
-  const bs: number[] = [];
+  const [as, bs] = await rounds(count, [a, b], before, maxPauseMs);
+  return { as: as!, bs: bs! };
+}
+
+/** Each of `runs` once per round, in an order that turns every round: the samples of each. */
+async function rounds(count: number, runs: (() => Promise<number>)[], before?: () => Promise<void>, maxPauseMs = 300) {
+  const samples = runs.map(() => [] as number[]);
   for (let r = 0; r < count; r++) {
-    for (const which of r % 2 === 0 ? ["a", "b"] : ["b", "a"]) {
+    for (let i = 0; i < runs.length; i++) {
+      const which = (r + i) % runs.length;
       await before?.();
       await randomPause(maxPauseMs);
-      if (which === "a") as.push(await a());
-      else bs.push(await b());
+      samples[which]!.push(await runs[which]!());
     }
   }
-  return { as, bs };
+  return samples;
 }
 
 const verdict = (met: boolean) => (met ? "met" : "MISSED");
@@ -120,9 +130,10 @@ async function benchSftp(file: string): Promise<void> {
   writeFileSync(batch, `put ${file} up-sftp.bin\n`);
   const viaSftp = () => timed(() => run("sftp", [...sshOptions, "-P", String(gateway.port), "-b", batch, `${NAME}@127.0.0.1`]));
   const viaCp = () => timed(() => k(["cp", "-c", "sprite", file, `${POD}:/home/sprite/up-cp.bin`]));
+  const viaBaseline = () => timed(() => run("sftp", [...sshOptions, "-P", String(baseline!.port), "-b", batch, `${NAME}@127.0.0.1`]));
   await viaSftp();
   await viaCp();
-  const { as, bs } = await pairs(transferRuns, viaSftp, viaCp);
+  const [as, bs, cs] = (await rounds(transferRuns, baseline ? [viaSftp, viaCp, viaBaseline] : [viaSftp, viaCp])) as [number[], number[], number[]?];
   const sums = (await ssh([`${NAME}@127.0.0.1`, "sha256sum up-sftp.bin up-cp.bin | cut -d' ' -f1"])).stdout.split("\n").filter(Boolean);
   const local = spawnSync("sha256sum", [file], { encoding: "utf8" }).stdout.split(" ")[0];
   const ratio = median(bs) / median(as);
@@ -130,6 +141,7 @@ async function benchSftp(file: string): Promise<void> {
   report(`  ${throughputSummary("sftp put through the gateway", as)}`);
   report(`  ${throughputSummary("kubectl cp", bs)}`);
   report(`  throughput ratio of medians ${ratio.toFixed(2)}× (target ≥ 0.8×: ${verdict(ratio >= 0.8)})`);
+  if (cs) report(`  ${throughputSummary("sftp put through the baseline gateway", cs)}  ${(median(bs) / median(cs)).toFixed(2)}× kubectl cp`);
 }
 
 /** A one-file HTTP server on the Sprite's loopback (perl-base is in every Debian image). */
@@ -221,6 +233,7 @@ try {
 } finally {
   await operator.stop().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   await gateway.stop();
+  await baseline?.stop();
   await ns.remove().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,19 +2,18 @@
 // port-forward` and the gateway's `ssh -L` (the installed gateway, and this checkout's run here), in
 // alternating rounds of the same run, each checked for size. Target: puck and ssh -L at ≥ 0.8× kubectl's throughput (ratio of medians).
 // The Sprite runs busybox httpd; the operator runs here for the bench's own namespace, so no
-// in-cluster operator is needed; the installed gateway serves ssh -L.
-// Usage: npm run bench:port-forward [-- --rounds 5]
+// in-cluster operator is needed; the installed gateway serves ssh -L. With --local-only the installed
+// gateway is left alone (not installed, not scaled): only this checkout's gateway, run here, is measured.
+// Beside each throughput, the CPU seconds per download of the process doing the forwarding.
+// Usage: npm run bench:port-forward [-- --rounds 5] [-- --local-only] [-- --baseline OTHER/dist/gateway.js]
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
-import ssh2 from "ssh2";
-import { KubeBackend } from "../../gateway/kube-backend.js";
-import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { childNames } from "../../operator/api/index.js";
-import { installCrd, kubeClient, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { installCrd, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { startGatewayProcess } from "../lib/gateway-process.js";
 import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK, spawnPuck } from "../lib/puck-cli.js";
@@ -23,6 +22,8 @@ import { argument, median } from "./installed.js";
 
 const run = promisify(execFile);
 const rounds = argument("--rounds", 5);
+const localOnly = process.argv.includes("--local-only");
+const baselineBundle = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : undefined;
 const NAME = "pf-bench";
 const BYTES = 200 * 1024 * 1024;
 const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
@@ -38,12 +39,19 @@ async function download(port: number): Promise<number> {
   return BYTES / 1024 / 1024 / seconds!;
 }
 
+/** CPU seconds a child process has used so far (user + system, from /proc). */
+function cpuSecondsOf(pid: number): number {
+  // Fields after the command name's closing parenthesis: utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Waits for a "… 127.0.0.1:PORT …" line from a forwarder and returns the port. */
 const portFrom = (text: () => string, pattern: RegExp, what: string) =>
   waitFor(() => pattern.exec(text())?.[1], { timeoutMs: 60_000, what, describe: text }).then(Number);
 
 await ensurePuckBuilt();
-await Promise.all([installCrd(), ensureGatewayServing()]);
+await Promise.all([installCrd(), localOnly ? undefined : ensureGatewayServing()]);
 const ns = await makeNamespace("bench-pf");
 const operator = await startOperator({ namespace: ns.name });
 const stops: (() => void)[] = [];
@@ -62,48 +70,74 @@ try {
   stops.push(() => kubectl.kill("SIGINT"));
   const kubectlPort = await portFrom(() => kubectlOut, /127\.0\.0\.1:(\d+) ->/, "kubectl port-forward's line");
 
-  // ssh -L through the gateway, as `puck ssh-config` sets it up.
-  await publishGatewayLoadBalancer();
-  const config = join(dir, "config");
-  const knownHosts = join(dir, "known_hosts");
-  writeFileSync(knownHosts, (await puck(["ssh-config", "--known-hosts"])).stdout);
-  writeFileSync(config, (await puck(["ssh-config", NAME])).stdout + `Host *\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  BatchMode yes\n  LogLevel ERROR\n`);
-  const sshPort = await freePort();
-  const ssh = spawn("ssh", ["-F", config, "-N", "-o", "ExitOnForwardFailure=yes", "-L", `127.0.0.1:${sshPort}:localhost:8080`, `${NAME}.${ns.name}.puck`]);
-  stops.push(() => ssh.kill());
-  await waitFor(() => download(sshPort).then(() => true, () => false), { timeoutMs: 60_000, what: "ssh -L to carry a download" });
+  // ssh -L through the installed gateway, as `puck ssh-config` sets it up.
+  const sshPort = localOnly ? undefined : await freePort();
+  if (sshPort !== undefined) {
+    await publishGatewayLoadBalancer();
+    const config = join(dir, "config");
+    const knownHosts = join(dir, "known_hosts");
+    writeFileSync(knownHosts, (await puck(["ssh-config", "--known-hosts"])).stdout);
+    writeFileSync(config, (await puck(["ssh-config", NAME])).stdout + `Host *\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  BatchMode yes\n  LogLevel ERROR\n`);
+    const ssh = spawn("ssh", ["-F", config, "-N", "-o", "ExitOnForwardFailure=yes", "-L", `127.0.0.1:${sshPort}:localhost:8080`, `${NAME}.${ns.name}.puck`]);
+    stops.push(() => ssh.kill());
+    await waitFor(() => download(sshPort).then(() => true, () => false), { timeoutMs: 60_000, what: "ssh -L to carry a download" });
+  }
 
-  // The same through this checkout's gateway code, run here (the installed one runs the image's).
-  const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
-  const gateway = createGatewayServer({ hostKey: hostKey.private, backend: new KubeBackend(await kubeClient()), defaultNamespace: ns.name, log: () => undefined });
-  await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
-  stops.push(() => gateway.close());
-  const gatewayPort = (gateway.address() as AddressInfo).port;
-  writeFileSync(join(dir, "known_hosts.here"), `[127.0.0.1]:${gatewayPort} ${hostKey.public}\n`);
-  const herePort = await freePort();
-  const here = spawn("ssh", [
-    "-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${join(dir, "known_hosts.here")}`, "-o", "BatchMode=yes",
-    "-o", "ExitOnForwardFailure=yes", "-N", "-p", String(gatewayPort), "-L", `127.0.0.1:${herePort}:localhost:8080`, `${NAME}@127.0.0.1`,
-  ]);
-  stops.push(() => here.kill());
-  await waitFor(() => download(herePort).then(() => true, () => false), { timeoutMs: 60_000, what: "ssh -L through the gateway run here to carry a download" });
+  // The same through this checkout's gateway, run here as its image runs it (the bundle, the image's
+  // Node flags, and under npm its Node version): a process of its own, whose CPU is its own.
+  // --baseline BUNDLE adds another build of it (say, main's) to compare in the same run.
+  const forwardThrough = async (bundle: string | undefined, label: string) => {
+    const gateway = await startGatewayProcess(ns.name, bundle);
+    stops.push(() => void gateway.stop());
+    const knownHosts = join(dir, `known_hosts.${label}`);
+    writeFileSync(knownHosts, (await run("ssh-keyscan", ["-t", "ed25519", "-p", String(gateway.port), "127.0.0.1"])).stdout);
+    const port = await freePort();
+    const client = spawn("ssh", [
+      "-F", "/dev/null", "-i", key, "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "BatchMode=yes",
+      "-o", "ExitOnForwardFailure=yes", "-N", "-p", String(gateway.port), "-L", `127.0.0.1:${port}:localhost:8080`, `${NAME}@127.0.0.1`,
+    ]);
+    stops.push(() => client.kill());
+    await waitFor(() => download(port).then(() => true, () => false), { timeoutMs: 60_000, what: `ssh -L through the ${label} gateway run here to carry a download` });
+    return { which: label, port, cpu: () => cpuSecondsOf(gateway.pid), clientCpu: () => cpuSecondsOf(client.pid!) };
+  };
+  const here = await forwardThrough(undefined, "here");
+  const baseline = baselineBundle ? await forwardThrough(baselineBundle, "baseline") : undefined;
 
-  const results: Record<string, number[]> = { puck: [], kubectl: [], ssh: [], here: [] };
-  const ports: Record<string, number> = { puck: puckPort, kubectl: kubectlPort, ssh: sshPort, here: herePort };
+  // Each path's forwarder and the CPU it uses: the installed gateway's runs in its pod, unmeasured here.
+  // ssh -L has a forwarder on this side too, the ssh client (deciphering): its CPU beside.
+  const paths: { which: string; port: number; cpu?: () => number; clientCpu?: () => number }[] = [
+    { which: "puck", port: puckPort, cpu: () => cpuSecondsOf(viaPuck.child.pid!) },
+    { which: "kubectl", port: kubectlPort, cpu: () => cpuSecondsOf(kubectl.pid!) },
+    ...(sshPort === undefined ? [] : [{ which: "ssh", port: sshPort }]),
+    here,
+    ...(baseline ? [baseline] : []),
+  ];
+  const results = new Map(paths.map((p) => [p.which, { speeds: [] as number[], cpu: [] as number[], clientCpu: [] as number[] }]));
   await download(puckPort);
   await download(kubectlPort);
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? ["puck", "kubectl", "ssh", "here"] : ["here", "ssh", "kubectl", "puck"];
-    for (const which of order) results[which]!.push(await download(ports[which]!));
+    for (const path of r % 2 === 0 ? paths : [...paths].reverse()) {
+      const result = results.get(path.which)!;
+      const [cpuBefore, clientBefore] = [path.cpu?.(), path.clientCpu?.()];
+      result.speeds.push(await download(path.port));
+      if (cpuBefore !== undefined) result.cpu.push(path.cpu!() - cpuBefore);
+      if (clientBefore !== undefined) result.clientCpu.push(path.clientCpu!() - clientBefore);
+    }
   }
   const load = (await run("uptime")).stdout.trim();
-  const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} MiB/s (${xs.map((x) => x.toFixed(0)).join(", ")})`;
-  const ratio = (which: string) => median(results[which]!) / median(results.kubectl!);
+  const fmt = (which: string) => {
+    const { speeds, cpu, clientCpu } = results.get(which)!;
+    const cpuText = (cpu.length ? `, forwarder CPU median ${median(cpu).toFixed(2)} s per download` : "") + (clientCpu.length ? ` (ssh client ${median(clientCpu).toFixed(2)} s)` : "");
+    return `median ${median(speeds).toFixed(1)} MiB/s (${speeds.map((x) => x.toFixed(0)).join(", ")})${cpuText}`;
+  };
+  const ratio = (which: string) => median(results.get(which)!.speeds) / median(results.get("kubectl")!.speeds);
+  const against = (which: string) => `${ratio(which).toFixed(2)}× kubectl (target ≥ 0.8×: ${ratio(which) >= 0.8 ? "met" : "MISSED"})`;
   console.log(`200 MiB downloads from busybox httpd in a Sprite, ${rounds} alternating rounds; ${load}`);
-  console.log(`  kubectl port-forward            ${fmt(results.kubectl!)}`);
-  console.log(`  puck port-forward               ${fmt(results.puck!)}  ${ratio("puck").toFixed(2)}× kubectl (target ≥ 0.8×: ${ratio("puck") >= 0.8 ? "met" : "MISSED"})`);
-  console.log(`  ssh -L through the gateway      ${fmt(results.ssh!)}  ${ratio("ssh").toFixed(2)}× kubectl (target ≥ 0.8×: ${ratio("ssh") >= 0.8 ? "met" : "MISSED"})`);
-  console.log(`  ssh -L, this checkout's gateway ${fmt(results.here!)}  ${ratio("here").toFixed(2)}× kubectl (run here, not in its pod)`);
+  console.log(`  kubectl port-forward            ${fmt("kubectl")}`);
+  console.log(`  puck port-forward               ${fmt("puck")}  ${against("puck")}`);
+  if (sshPort !== undefined) console.log(`  ssh -L through the gateway      ${fmt("ssh")}  ${against("ssh")}`);
+  console.log(`  ssh -L, this checkout's gateway ${fmt("here")}  ${against("here")} (run here, not in its pod)`);
+  if (baseline) console.log(`  ssh -L, the baseline gateway    ${fmt("baseline")}  ${against("baseline")} (${baselineBundle})`);
 } finally {
   for (const stop of stops) stop();
   await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));

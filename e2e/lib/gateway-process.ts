@@ -16,13 +16,17 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts dist/gateway.js (rebuilt when stale); resolves once it serves SSH. */
-export async function startGatewayProcess(namespace: string): Promise<GatewayProcess> {
+/**
+ * Starts dist/gateway.js (rebuilt when stale), or another build of it a benchmark compares; resolves
+ * once it serves SSH. It runs on this process's Node: under npm (and npx), the project's Node 24
+ * from node_modules, the image's version.
+ */
+export async function startGatewayProcess(namespace: string, bundle?: string): Promise<GatewayProcess> {
   const listen = await freePort();
   const child = spawn(process.execPath, [
     // As images/gateway/Dockerfile runs it.
     "--max-old-space-size=64",
-    await ensureBundle("gateway"), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
+    bundle ?? (await ensureBundle("gateway")), "--kubeconfig", kubeconfigPath(), "--listen", `127.0.0.1:${listen}`,
     "--default-namespace", namespace, "--host-key-namespace", namespace,
   ]);
   let output = "";
