@@ -1,6 +1,26 @@
 // Bundles the four deployables with esbuild into self-contained files under dist/.
 import { build } from "esbuild";
 import { chmod, writeFile } from "node:fs/promises";
+import { builtinModules } from "node:module";
+
+// The CLI takes Node's own modules with require(), not import: for each imported builtin, Node 20
+// builds an ES module facade and reads every export to fill it — all of process's getters, and
+// crypto's webcrypto — on every start (~5 ms of `puck connect`'s). esbuild reads the exports where
+// they are used instead.
+const builtins = new Set(builtinModules);
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+      const name = args.path.replace(/^node:/, "");
+      if (!builtins.has(name)) return undefined;
+      // The require() in the stand-in below is Node's own.
+      if (args.namespace === "builtin") return { path: args.path, external: true };
+      return { path: name, namespace: "builtin" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require("node:${args.path}");`, loader: "js" }));
+  },
+};
 
 const entries = [
   { in: "operator/main.ts", out: "operator" },
@@ -42,6 +62,7 @@ await Promise.all(
         // ssh2 tries its optional native helpers in try/catch and runs without them: Puck builds
         // none, so they stay out of the bundle (allowScripts in package.json keeps them unbuilt).
         external: ["cpu-features", "*.node"],
+        plugins: e.out === "puck-cli" ? [builtinsByRequire] : [],
       }),
     ),
 );
