@@ -57,6 +57,8 @@ CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "-
 # kine with SQLite through cgo, as k3s builds it: its own module, for the same reason as CoreDNS.
 cd "$here/kine"
 CGO_ENABLED=1 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/kine" github.com/k3s-io/kine 2>&1 | progress_dots
+# bin/ itself may not exist yet: on a new machine the cache starts empty.
+mkdir -p "$(dirname "$out")"
 rm -rf "$out" && mv "$tmp" "$out"
 log "Built binaries into $out"
 echo "$out"
