@@ -2,7 +2,7 @@
 // asked: raw mode, resizes, and the terminal restored on every way out, signals included.
 import type { Readable, Writable } from "node:stream";
 import { EXIT, PuckError } from "./errors.js";
-import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
+import { neverStarted, outcomeOf, type ExecStatus } from "../kube/exec-status.js";
 import { socketConfig } from "../kube/exec-socket.js";
 import type { Io } from "./io.js";
 import type { KubeClient } from "../kube/client.js";
@@ -90,7 +90,7 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
           // The kubelet refused to start the command (the pod or container not running there yet, as
           // after its node came back): nothing ran, so the caller may wait and try again — unless
           // input was already sent, which a second try would not see again.
-          if ("error" in outcome && NOT_STARTED.test(outcome.error) && !inputSent) {
+          if ("error" in outcome && neverStarted(outcome) && !inputSent) {
             reject(new SessionNotStarted(`could not open a session in ${request.pod}: ${outcome.error}`, "run the command again (`puck describe` shows the Sprite's state)"));
           } else if ("error" in outcome) {
             const hint = outcome.code === 127 ? "check the command's name; it runs in the Sprite's PATH" : undefined;
@@ -114,9 +114,6 @@ export async function execInPod(client: KubeClient, request: ExecRequest, io: Io
 export class SessionNotStarted extends PuckError {
   override retryable = true;
 }
-
-/** How the kubelet says it never started the command: its pod or container is not running there. */
-const NOT_STARTED = /unable to upgrade connection: (pod does not exist|container not found)/;
 
 /** A failed WebSocket upgrade says only "Unexpected server response: 403": give it a cause and a fix. */
 function execOpenError(error: unknown, request: ExecRequest): unknown {

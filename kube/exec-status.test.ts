@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { outcomeOf } from "./exec-status.js";
+import { neverStarted, outcomeOf } from "./exec-status.js";
 
 describe("outcomeOf", () => {
   it.each([
@@ -23,5 +23,16 @@ describe("outcomeOf", () => {
     ],
   ])("%s", (_name, status, expected) => {
     expect(outcomeOf(status)).toEqual(expected);
+  });
+});
+
+describe("neverStarted", () => {
+  it("is the kubelet saying the pod or container is not running there: nothing ran", () => {
+    expect(neverStarted(outcomeOf({ status: "Failure", message: "Internal error occurred: unable to upgrade connection: pod does not exist" }))).toBe(true);
+    expect(neverStarted(outcomeOf({ status: "Failure", message: "unable to upgrade connection: container not found (\"sprite\")" }))).toBe(true);
+  });
+  it("is not a command that ran and failed, nor one that is missing", () => {
+    expect(neverStarted(outcomeOf({ status: "Failure", reason: "NonZeroExitCode", details: { causes: [{ reason: "ExitCode", message: "2" }] } }))).toBe(false);
+    expect(neverStarted(outcomeOf({ status: "Failure", message: "exec: \"nope\": executable file not found in $PATH" }))).toBe(false);
   });
 });

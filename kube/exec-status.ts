@@ -24,3 +24,12 @@ export function outcomeOf(status: ExecStatus): ExecOutcome {
   if (/permission denied/i.test(message)) return { error: message, code: 126 };
   return { error: message, code: 1 };
 }
+
+/**
+ * Whether the kubelet refused to start the command because its pod or container is not running
+ * there (yet): nothing ran, so trying again later is safe. As after a node came back, while the
+ * kubelet remakes the pod's containers.
+ */
+export function neverStarted(outcome: ExecOutcome): boolean {
+  return "error" in outcome && /unable to upgrade connection: (pod does not exist|container not found)/.test(outcome.error);
+}
