@@ -59,6 +59,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       image: valueFlag("--image <image>", "container image"),
       storage: valueFlag("--storage <size>", "size of the home volume, e.g. 10Gi"),
       storageClass: valueFlag("--storage-class <class>", "StorageClass of the home volume (default: the cluster's)"),
+      persist: valueFlag("--persist <what>", "what survives hibernation: machine (default: the whole disk, packages and /etc too) or home (only the home)"),
       idleTimeout: valueFlag("--idle-timeout <duration>", "hibernate after this much inactivity: minutes, or e.g. 45m, 2h"),
       cpu: valueFlag("--cpu <cpu>", "CPU request, e.g. 500m or 2"),
       memory: valueFlag("--memory <memory>", "memory request, e.g. 512Mi"),
@@ -116,6 +117,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     flags: { yes: YES },
     completes: "sprite",
     load: async () => (await import("./commands/hibernate.js")).hibernate,
+  }),
+  command({
+    name: "prune-systems",
+    description: "delete the earlier systems a Sprite's volume kept after its image changed (asks first)",
+    arguments: [SPRITE],
+    flags: { yes: YES },
+    completes: "sprite",
+    load: async () => (await import("./commands/prune-systems.js")).pruneSystems,
   }),
   command({
     name: "keepawake",

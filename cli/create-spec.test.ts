@@ -12,11 +12,11 @@ describe("buildSprite", () => {
 
   it("turns every flag into the spec", () => {
     const { sprite } = buildSprite({
-      name: "web", namespace: "ns", image: "node:24", storage: "20Gi", storageClass: "fast", idleTimeout: "2h",
+      name: "web", namespace: "ns", image: "node:24", storage: "20Gi", storageClass: "fast", idleTimeout: "2h", persist: "home",
       cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi", authorizedKeys: `# mine\n${KEY}\n\n`,
     });
     expect(sprite?.spec).toEqual({
-      image: "node:24", storageSize: "20Gi", storageClassName: "fast", idleTimeoutMinutes: 120,
+      image: "node:24", storageSize: "20Gi", storageClassName: "fast", persist: "home", idleTimeoutMinutes: 120,
       resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
       authorizedKeys: [KEY],
     });
@@ -48,6 +48,7 @@ describe("buildSprite", () => {
     ["a CPU limit below the request", { cpu: "2", cpuLimit: "500m" }, /--cpu-limit "500m" is below --cpu "2"/],
     ["a memory limit below the request", { memory: "2Gi", memoryLimit: "1Gi" }, /--memory-limit "1Gi" is below --memory "2Gi"/],
     ["a bad storage class", { storageClass: "Fast_SSD" }, /--storage-class "Fast_SSD"/],
+    ["a persistence that is not one", { persist: "everything" }, /--persist "everything" is not one of machine, home/],
     ["a key file with no keys", { authorizedKeys: "# nothing\n" }, /holds no keys/],
     ["a key file with a private key", { authorizedKeys: "-----BEGIN OPENSSH PRIVATE KEY-----" }, /is not an SSH public key/],
   ])("refuses %s, naming the value", (_name, patch, message) => {

@@ -3,9 +3,11 @@ import {
   API_VERSION,
   IDLE_TIMEOUT_MINUTES,
   KIND,
+  PERSIST_MODES,
   QUANTITY_PATTERN,
   SPRITE_NAME_MAX_LENGTH,
   SPRITE_NAME_PATTERN,
+  type PersistMode,
   type Sprite,
   type SpriteSpec,
 } from "../operator/api/index.js";
@@ -19,6 +21,8 @@ export interface CreateInput {
   image?: string;
   storage?: string;
   storageClass?: string;
+  /** What persists across hibernation: machine or home. */
+  persist?: string;
   idleTimeout?: string;
   cpu?: string;
   memory?: string;
@@ -107,6 +111,8 @@ export function buildSprite(input: CreateInput): { sprite?: Sprite; problems: st
       problems.push(`--idle-timeout "${input.idleTimeout}" is out of range: between 1m and ${IDLE_TIMEOUT_MINUTES.max / 1440}d`);
   }
 
+  if (input.persist !== undefined && !(PERSIST_MODES as readonly string[]).includes(input.persist))
+    problems.push(`--persist "${input.persist}" is not one of ${PERSIST_MODES.join(", ")}: machine keeps the whole disk, home only the home`);
   if (input.storageClass !== undefined && (!DNS_SUBDOMAIN.test(input.storageClass) || input.storageClass.length > 253))
     problems.push(`--storage-class "${input.storageClass}" is not a valid StorageClass name`);
 
@@ -136,6 +142,7 @@ export function buildSprite(input: CreateInput): { sprite?: Sprite; problems: st
   if (tolerations.length > 0) spec.tolerations = tolerations;
   if (input.storage !== undefined) spec.storageSize = input.storage;
   if (input.storageClass !== undefined) spec.storageClassName = input.storageClass;
+  if (input.persist !== undefined) spec.persist = input.persist as PersistMode;
   if (idleTimeoutMinutes !== undefined) spec.idleTimeoutMinutes = idleTimeoutMinutes;
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};

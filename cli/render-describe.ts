@@ -34,6 +34,30 @@ export function updateSummary(sprite: Sprite, now: Date): string | undefined {
   return `pending, held until nobody uses the Sprite or it hibernates (${pending.reason}): ${pending.message}`;
 }
 
+/** Where the Sprite's system came from and what earlier systems the volume keeps, in words. */
+export function systemLines(sprite: Sprite, now: Date): string[] {
+  const volume = sprite.status?.volume;
+  const lines: string[] = [];
+  const system = volume?.system;
+  if (sprite.spec.persist !== "home") {
+    if (system) {
+      const seeded = system.seededAt ? ` ${ageSince(system.seededAt, now)} ago` : "";
+      const size = system.bytes !== undefined ? `, ${formatBytes(system.bytes)} then` : "";
+      const next = system.image !== sprite.spec.image ? `; its next start seeds a new one from ${sprite.spec.image} and keeps this one` : "";
+      lines.push(field("System", `seeded from ${system.image ?? "?"}${seeded}${size}${next}`));
+    } else {
+      lines.push(field("System", `not seeded yet: its next start copies ${sprite.spec.image}'s system onto the volume`));
+    }
+  }
+  const earlier = volume?.previousSystems ?? [];
+  if (earlier.length > 0) {
+    const bytes = earlier.reduce((sum, c) => sum + (c.bytes ?? 0), 0);
+    const list = earlier.map((c) => `${c.name} (${c.image ?? "?"})`).join(", ");
+    lines.push(field("Earlier systems", `${earlier.length} kept on the volume, ${formatBytes(bytes)}: ${list}; \`puck prune-systems ${sprite.metadata.name}\` deletes them`));
+  }
+  return lines;
+}
+
 export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): string {
   const spec = sprite.spec;
   const s = sprite.status ?? {};
@@ -44,6 +68,7 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
   out.push("Spec:");
   out.push(indent(field("Image", spec.image)));
   out.push(indent(field("Storage", `${spec.storageSize ?? "10Gi"}${spec.storageClassName ? ` (${spec.storageClassName})` : ""}`)));
+  out.push(indent(field("Persist", spec.persist === "home" ? "home (only the home survives hibernation; the image is the system at every start)" : "machine (the whole disk: the system and the home)")));
   out.push(indent(field("Idle timeout", spec.idleTimeoutMinutes !== undefined ? `${spec.idleTimeoutMinutes}m` : undefined)));
   const res = spec.resources;
   const resText = [
@@ -74,6 +99,7 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
     const warn = percent >= DISK_PRESSURE_PERCENT ? " — almost full: free some space or grow it (spec.storageSize)" : "";
     out.push(indent(field("Disk", `${formatBytes(s.disk.usedBytes)} of ${formatBytes(s.disk.totalBytes)} used (${percent}%)${warn}`)));
   }
+  for (const line of systemLines(sprite, now)) out.push(indent(line));
   if (s.wokeAt) out.push(indent(field("Woke", `${s.wokeAt} (${ageSince(s.wokeAt, now)} ago)`)));
   if (s.hibernatedAt) out.push(indent(field("Hibernated", `${s.hibernatedAt} (${ageSince(s.hibernatedAt, now)} ago)`)));
   out.push("Conditions:");

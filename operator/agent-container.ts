@@ -1,7 +1,6 @@
 // The activity agent sidecar and its token volume: the only container in a Sprite pod with API access.
 import { AGENT_CONTAINER, HOME_DIR } from "./api/index.js";
-
-export const HOME_VOLUME = "home";
+import { agentHomeMount } from "./volume-layout.js";
 export const AGENT_TOKEN_VOLUME = "agent-token";
 const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -22,7 +21,7 @@ export function agentContainer(spriteName: string, agentImage: string) {
       { name: "NODE_OPTIONS", value: "--jitless --max-semi-space-size=1 --v8-pool-size=0" },
     ],
     volumeMounts: [
-      { name: HOME_VOLUME, mountPath: HOME_DIR, readOnly: true },
+      agentHomeMount(),
       { name: AGENT_TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
     ],
     // Proven in agent/capabilities.test.ts. Root (uid 0) only so that the added capabilities are

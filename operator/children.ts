@@ -9,6 +9,8 @@ import type { Logger } from "./logger.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
 import { rollout, type Rollout } from "./rollout.js";
 import type { PodView } from "./status.js";
+import { volumeSetup, type VolumeSetup } from "./volume-state.js";
+import type { BuildConfig } from "./desired-objects.js";
 import { RESTARTS_AT_ANNOTATION, hashAnnotations, liveHashes, scheduledRestart, templateHashes } from "./template-hash.js";
 
 export type Child = "serviceAccount" | "role" | "roleBinding" | "homeVolume" | "statefulSet" | "service";
@@ -73,8 +75,7 @@ async function ensureStatefulSet(
 ): Promise<{ ensured: Ensured; rollout: Rollout }> {
   const namespace = sprite.metadata.namespace ?? "";
   const live = (await readChild(deps, "statefulsets", namespace, childNames(sprite.metadata.name).statefulSet)) as StatefulSetShape | undefined;
-  const homeSetup = needsHomeSetup(live, observed.current, observed.pod);
-  const desired = desiredStatefulSet(sprite, decision.replicas, deps.config, homeSetup);
+  const desired = desiredWithVolumeSetup(live, sprite, decision.replicas, deps.config, observed);
   const hashes = templateHashes(sprite.spec, desired.spec.template);
   const restartsAt = scheduledRestart(live?.metadata.annotations);
   const plan = rollout({
@@ -101,14 +102,21 @@ async function ensureStatefulSet(
 }
 
 /**
- * Whether the StatefulSet's pods run the home setup containers: until a pod has found the home set
- * up. A pod that exists keeps the template it was made from, since changing it would replace the
- * pod and end the sessions in it: the setup containers go when the next pod is made (at a wake).
+ * The desired StatefulSet, its pods running the volume-setup containers when the volume needs them
+ * (operator/volume-state.ts). A pod that exists keeps the template it was made from when nothing else
+ * changed, since changing it would replace the pod and end the sessions in it: containers no longer
+ * needed go when the next pod is made (at a wake). When the template changes anyway (a new image, an
+ * upgrade of Puck), the pod it makes gets whatever setup the volume needs then.
  */
-function needsHomeSetup(live: StatefulSetShape | undefined, current: SpriteStatus, pod: PodView): boolean {
-  if (pod.exists && live) {
-    const template = live.spec?.template as { spec?: { initContainers?: unknown[] } } | undefined;
-    return (template?.spec?.initContainers?.length ?? 0) > 0;
-  }
-  return current.homeSetUpAt === undefined && pod.homeSetUp !== true;
+function desiredWithVolumeSetup(live: StatefulSetShape | undefined, sprite: Sprite, replicas: 0 | 1, config: BuildConfig, observed: { current: SpriteStatus; pod: PodView }) {
+  const { current, pod } = observed;
+  const status = { ...current, ...(pod.volume ? { volume: pod.volume } : {}), ...(pod.homeSetUp ? { homeSetUpAt: current.homeSetUpAt ?? "now" } : {}) };
+  const needed = desiredStatefulSet(sprite, replicas, config, volumeSetup(sprite.spec, status));
+  if (!pod.exists || !live) return needed;
+  const template = live.spec?.template as { spec?: { initContainers?: { env?: { name: string; value?: string }[] }[] } } | undefined;
+  const containers = template?.spec?.initContainers ?? [];
+  const prune = containers.flatMap((c) => c.env ?? []).find((e) => e.name === "PUCK_PRUNE_SYSTEMS")?.value;
+  const asLive: VolumeSetup = containers.length > 0 ? { needed: true, ...(prune ? { pruneSystems: prune } : {}) } : { needed: false };
+  const kept = desiredStatefulSet(sprite, replicas, config, asLive);
+  return firstDifference(kept.spec.template, live.spec?.template) === undefined ? kept : needed;
 }

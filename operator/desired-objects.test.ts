@@ -68,14 +68,17 @@ describe("desired objects", () => {
         { name: "SPRITE_NAME", value: "dev" },
       ],
       workingDir: "/home/sprite",
-      volumeMounts: [{ name: "home", mountPath: "/home/sprite" }],
+      volumeMounts: [
+        ...["usr", "bin", "sbin", "lib", "lib64", "etc", "var", "opt", "root", "srv", "home"].map((d) => ({ name: "home", mountPath: `/${d}`, subPath: `system/${d}` })),
+        { name: "home", mountPath: "/home/sprite", subPath: "home" },
+      ],
       resources: { limits: { memory: "1Gi" }, requests: { cpu: "100m" } },
     });
     const agent = pod.containers[1]!;
     expect(agent.name).toBe("agent");
     expect(agent.image).toBe("puck-agent:dev");
     expect(agent.volumeMounts).toEqual([
-      { name: "home", mountPath: "/home/sprite", readOnly: true },
+      { name: "home", mountPath: "/home/sprite", subPath: "home", readOnly: true },
       { name: "agent-token", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
     ]);
     for (const c of pod.containers) expect(c).not.toHaveProperty("readinessProbe");
@@ -83,19 +86,42 @@ describe("desired objects", () => {
     expect(sts.spec.selector.matchLabels).toEqual({ "puck.sandwich.labs/sprite": "dev", "app.kubernetes.io/component": "sprite" });
   });
 
-  it("the home is set up by two init containers from the Sprite's image: one as its user, one as root with only CHOWN and DAC_OVERRIDE", () => {
+  it("the volume is set up by two init containers from the Sprite's image: one as its user, one as root with the capabilities a system's copy needs", () => {
     const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }).spec.template.spec;
     const [user, setup] = pod.initContainers;
-    expect(pod.initContainers.map((c) => [c.name, c.image])).toEqual([["home-user", "debian:12"], ["home-setup", "debian:12"]]);
+    expect(pod.initContainers.map((c) => [c.name, c.image])).toEqual([["home-user", "debian:12"], ["volume-setup", "debian:12"]]);
     // The image's user: no runAsUser, no capabilities.
     expect(user!.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
-    expect(setup!.securityContext).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE"] } });
+    expect(setup!.securityContext).toMatchObject({
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"], add: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "SETFCAP"] },
+    });
     expect(setup!.volumeMounts).toEqual([
-      { name: "home", mountPath: "/home/sprite" },
+      { name: "home", mountPath: "/puck-volume" },
       { name: "home-init", mountPath: "/puck-init", readOnly: true },
     ]);
-    expect(setup!.command.join(" ")).toMatch(/chmod 0700 "\$h"/);
+    expect(setup!.env).toEqual([
+      { name: "PUCK_PERSIST", value: "machine" },
+      { name: "PUCK_IMAGE", value: "debian:12" },
+      { name: "PUCK_VOLUME_BYTES", value: String(5 * 1024 ** 3) },
+    ]);
+    expect(setup!.command.join(" ")).toMatch(/chmod 0700 "\$home"/);
     expect(pod.volumes).toContainEqual({ name: "home-init", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } });
+  });
+
+  it("a Sprite that persists only its home mounts only the home, and its setup needs only CHOWN and DAC_OVERRIDE", () => {
+    const homeOnly: Sprite = { ...sprite, spec: { ...sprite.spec, persist: "home" } };
+    const pod = desiredStatefulSet(homeOnly, 1, { agentImage: "puck-agent:dev" }).spec.template.spec;
+    expect(pod.containers[0]!.volumeMounts).toEqual([{ name: "home", mountPath: "/home/sprite", subPath: "home" }]);
+    expect(pod.initContainers[1]!.securityContext.capabilities.add).toEqual(["CHOWN", "DAC_OVERRIDE"]);
+    expect(pod.initContainers[1]!.env?.[0]).toEqual({ name: "PUCK_PERSIST", value: "home" });
+  });
+
+  it("a prune of earlier systems reaches the setup container only when asked for", () => {
+    const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }, { needed: true, pruneSystems: "2026-12-07T05:00:00Z" }).spec.template.spec;
+    expect(pod.initContainers[1]!.env).toContainEqual({ name: "PUCK_PRUNE_SYSTEMS", value: "2026-12-07T05:00:00Z" });
   });
 
   type Resources = Sprite["spec"]["resources"];
@@ -111,7 +137,7 @@ describe("desired objects", () => {
   ])("resources: $name", ({ given, want }) => expect(mainResources(given)).toEqual(want));
 
   it("once the home is set up, pods made later start without the setup containers and their volume", () => {
-    const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }, false).spec.template.spec;
+    const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }, { needed: false }).spec.template.spec;
     expect(pod.initContainers).toEqual([]);
     expect(pod.volumes.map((v) => v.name)).toEqual(["home", "agent-token"]);
   });

@@ -12,8 +12,10 @@ import {
   childNames,
   type Sprite,
 } from "./api/index.js";
-import { HOME_VOLUME, agentContainer, agentTokenVolume } from "./agent-container.js";
-import { homeInitContainers, homeInitVolume } from "./home-setup.js";
+import { agentContainer, agentTokenVolume } from "./agent-container.js";
+import { HOME_VOLUME, mainVolumeMounts } from "./volume-layout.js";
+import { homeInitVolume, volumeInitContainers } from "./volume-setup.js";
+import type { VolumeSetup } from "./volume-state.js";
 
 export interface BuildConfig {
   agentImage: string;
@@ -67,12 +69,13 @@ export function desiredPvc(sprite: Sprite) {
 }
 
 /**
- * `homeSetup`: whether its pods run the init containers that set up a new home. Once a pod has
- * found the home set up they are left out of pods made later (at the next wake), which then start
- * two containers sooner; a template change never replaces a running pod for it (the reconciler
- * decides when).
+ * `setup`: whether its pods run the init containers that set the volume up (its layout, the system's
+ * seed, a new home) and what they do. Once a pod has set the volume up they are left out of pods made
+ * later (at the next wake), which then start two containers sooner; a template change never replaces
+ * a running pod for it (the reconciler decides when).
  */
-export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig, homeSetup = true) {
+export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig, setup: VolumeSetup = { needed: true }) {
+  const homeSetup = setup.needed;
   const name = sprite.metadata.name;
   const names = childNames(name);
   return {
@@ -98,9 +101,10 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
           serviceAccountName: names.serviceAccount,
           terminationGracePeriodSeconds: 5,
           ...placement(sprite.spec),
-          // Before anything else: the home belongs to the user the shell runs as (operator/home-setup.ts).
-          // Empty rather than absent: ensure() changes only what the desired object names.
-          initContainers: homeSetup ? homeInitContainers(sprite.spec.image) : [],
+          // Before anything else: the volume's layout, the system's seed, a home that belongs to the user
+          // the shell runs as (operator/volume-setup.ts). Empty rather than absent: ensure() changes
+          // only what the desired object names.
+          initContainers: homeSetup ? volumeInitContainers(sprite, setup.pruneSystems ? { pruneSystems: setup.pruneSystems } : {}) : [],
           // No probes on purpose: Ready means the containers started, so a wake is as fast as a start.
           // No tty either (false is the default, and the server drops it, so naming it would never match).
           containers: [
@@ -116,7 +120,8 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
                 { name: "SPRITE_NAME", value: name },
               ],
               workingDir: HOME_DIR,
-              volumeMounts: [{ name: HOME_VOLUME, mountPath: HOME_DIR }],
+              // The machine's disk: its system's folders and the home, from the one volume (operator/volume-layout.ts).
+              volumeMounts: mainVolumeMounts(sprite.spec),
               resources: mainResources(sprite.spec.resources),
             },
             agentContainer(name, config.agentImage),

@@ -75,8 +75,8 @@ export async function reportHomeVolumeLoss(deps: ReconcileDeps, sprite: Sprite, 
   const loss = homeVolumeLoss(sprite, await readObject(deps.client, resourcePath("persistentvolumeclaims", namespace, claim)), claim, generation, recorded);
   if (!loss || !isNews(loss)) return current;
   const conditions = setCondition(current.conditions, loss, now);
-  // A replaced claim is a new home: the pods made next set it up again.
-  const status = { conditions, ...(loss.reason === REASON.homeVolumeLost ? { homeSetUpAt: null } : {}) };
+  // A replaced claim is a new volume: the pods made next set it up again (layout, system, home).
+  const status = { conditions, ...(loss.reason === REASON.homeVolumeLost ? { homeSetUpAt: null, volume: null } : {}) };
   const updated = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status } });
   log.warn("Lost the home volume claim", { pvc: claim, reason: loss.reason });
   await deps.events(sprite, "Warning", loss.reason, loss.message ?? "");

@@ -40,9 +40,38 @@ describe("podView", () => {
       want: { exists: true, ready: true, homeSetUp: true },
     },
     {
-      name: "a failed home-setup container does not",
+      name: "a failed home-setup container (of a pod made before the volume layout) does not",
       pod: pod({ initContainerStatuses: [{ name: "home-setup", state: { terminated: { exitCode: 1 } } }] }),
       want: { exists: true, ready: false },
+    },
+    {
+      name: "a pod whose volume-setup container succeeded says the home is set up, and what it made of the volume",
+      pod: pod({
+        conditions: [{ type: "Ready", status: "True" }],
+        initContainerStatuses: [
+          { name: "volume-setup", state: { terminated: { exitCode: 0, finishedAt: "2026-01-01T11:59:59Z", message: '{"layout":2,"system":{"name":"system","image":"i:1","bytes":7}}' } } },
+        ],
+      }),
+      want: { exists: true, ready: true, homeSetUp: true, volume: { layout: 2, system: { name: "system", image: "i:1", bytes: 7 }, setUpAt: "2026-01-01T11:59:59Z" } },
+    },
+    {
+      name: "a volume-setup container at work says so (a first start seeds the system)",
+      pod: pod({ initContainerStatuses: [{ name: "volume-setup", state: { running: { startedAt: "2026-01-01T11:59:59Z" } } }] }),
+      want: { exists: true, ready: false, settingUpVolume: true },
+    },
+    {
+      name: "a failed volume-setup container fails the pod with its own words, at its first failure",
+      pod: pod({ initContainerStatuses: [{ name: "volume-setup", state: { terminated: { exitCode: 1, message: "The system of i:1 needs 300 MiB…" } } }] }),
+      want: { exists: true, ready: false, failing: { reason: "VolumeSetupFailed", message: "The system of i:1 needs 300 MiB…" } },
+    },
+    {
+      name: "… and while the kubelet backs off before its next try",
+      pod: pod({
+        initContainerStatuses: [
+          { name: "volume-setup", state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 10s" } }, lastState: { terminated: { exitCode: 1, message: "too small" } } },
+        ],
+      }),
+      want: { exists: true, ready: false, failing: { reason: "VolumeSetupFailed", message: "too small" } },
     },
     {
       name: "a container still creating is only starting",

@@ -1,14 +1,30 @@
 // What the operator needs to know about a Sprite's pod: there, Ready, or failing and why. Pure.
 import type { KubeObject } from "../kube/client.js";
-import { HOME_SETUP_CONTAINER } from "./home-setup.js";
 import type { PodView } from "./status.js";
+import { LEGACY_HOME_SETUP_CONTAINER, VOLUME_SETUP_CONTAINER } from "./volume-setup.js";
+import { parseVolumeSummary } from "./volume-state.js";
+
+interface Terminated {
+  exitCode?: number;
+  message?: string;
+  finishedAt?: string;
+}
+
+interface ContainerStatus {
+  name: string;
+  state?: { waiting?: { reason?: string; message?: string }; running?: object; terminated?: Terminated };
+  lastState?: { terminated?: Terminated };
+}
 
 interface PodStatus {
   phase?: string;
   conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
-  containerStatuses?: { name: string; state?: { waiting?: { reason?: string; message?: string }; terminated?: { exitCode?: number } } }[];
-  initContainerStatuses?: PodStatus["containerStatuses"];
+  containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
 }
+
+/** The reason a pod fails when its volume could not be set up (the script says why: sizes, the fix). */
+export const VOLUME_SETUP_FAILED = "VolumeSetupFailed";
 
 /** Waiting reasons that mean the pod will not start by itself. */
 export const FAILING_REASONS = new Set([
@@ -55,14 +71,29 @@ export function mainSeenRunning(pod: KubeObject, mainStartTime: string | undefin
 export function podView(pod: KubeObject | undefined, now: Date, mainStartTime?: string): PodView {
   if (!pod) return { exists: false, ready: false };
   const status = (pod.status ?? {}) as PodStatus;
-  const view = podState(pod, status, now, mainStartTime);
-  const setUp = status.initContainerStatuses?.some((c) => c.name === HOME_SETUP_CONTAINER && c.state?.terminated?.exitCode === 0);
-  return setUp ? { ...view, homeSetUp: true } : view;
+  return { ...podState(pod, status, now, mainStartTime), ...volumeSetupView(status) };
+}
+
+/** What the pod's volume-setup container did: still running, done (with its summary), or failed and why. */
+function volumeSetupView(status: PodStatus): Partial<PodView> {
+  const setup = status.initContainerStatuses?.find((c) => c.name === VOLUME_SETUP_CONTAINER);
+  const legacy = status.initContainerStatuses?.find((c) => c.name === LEGACY_HOME_SETUP_CONTAINER);
+  if (legacy?.state?.terminated?.exitCode === 0) return { homeSetUp: true };
+  if (!setup) return {};
+  const done = setup.state?.terminated;
+  if (done?.exitCode === 0) {
+    const volume = parseVolumeSummary(done.message, done.finishedAt);
+    return { homeSetUp: true, ...(volume ? { volume } : {}) };
+  }
+  if (setup.state?.running) return { settingUpVolume: true };
+  return {};
 }
 
 function podState(pod: KubeObject, status: PodStatus, now: Date, mainStartTime: string | undefined): PodView {
   const ready = !pod.metadata.deletionTimestamp && status.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
   if (ready) return { exists: true, ready: true };
+  const setupFailure = volumeSetupFailure(status);
+  if (setupFailure) return { exists: true, ready: false, failing: setupFailure };
   for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
     const waiting = c.state?.waiting;
     if (waiting?.reason && FAILING_REASONS.has(waiting.reason)) {
@@ -78,4 +109,17 @@ function podState(pod: KubeObject, status: PodStatus, now: Date, mainStartTime: 
     return { exists: true, ready: false, failing: { reason: "Unschedulable", message: scheduled.message ?? "no node fits the pod" } };
   }
   return { exists: true, ready: false };
+}
+
+/**
+ * A volume-setup container that exited with an error said why on its termination message (a volume
+ * too small for the system, a layout it will not touch): the one line a user needs, at its first
+ * failure (the kubelet then retries it with a back-off).
+ */
+function volumeSetupFailure(status: PodStatus): PodView["failing"] {
+  const setup = status.initContainerStatuses?.find((c) => c.name === VOLUME_SETUP_CONTAINER);
+  const failed = [setup?.state?.terminated, setup?.lastState?.terminated].find((t) => t !== undefined && t.exitCode !== 0);
+  if (!failed || setup?.state?.running) return undefined;
+  const message = failed.message?.trim() || `the container ${VOLUME_SETUP_CONTAINER} exited with code ${failed.exitCode}; see its log`;
+  return { reason: VOLUME_SETUP_FAILED, message };
 }

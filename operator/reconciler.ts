@@ -86,8 +86,18 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   await announce(deps, sprite, decision, children, current, log);
 
   const homeSetUpAt = pod.ready && pod.homeSetUp ? iso(now) : undefined;
+  // What the pod's volume setup found and did (its layout, system, earlier systems), once it is up.
+  const volume = pod.ready ? pod.volume : undefined;
   const note = children.storageNote;
-  const final = statusInput({ current, pod, rollout: children.rollout, ...(note ? { note } : {}), ...(wokeAt ? { wokeAt } : {}), ...(homeSetUpAt ? { homeSetUpAt } : {}) });
+  const final = statusInput({
+    current,
+    pod,
+    rollout: children.rollout,
+    ...(note ? { note } : {}),
+    ...(wokeAt ? { wokeAt } : {}),
+    ...(homeSetUpAt ? { homeSetUpAt } : {}),
+    ...(volume ? { volume } : {}),
+  });
   await writeStatus(deps, sprite, current, desiredOperatorStatus(final, now), log);
   const restartsAt = children.rollout.action === "hold" ? children.rollout.restartsAt : undefined;
   const recheckAt = earliest(earliest(decision.recheckAt, pod.recheckAt), restartsAt);

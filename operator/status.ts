@@ -1,5 +1,5 @@
 // The part of a Sprite's status the operator owns: computed from its decision, diffed into a merge patch.
-import { CONDITION, REASON, type Condition, type SpriteStatus } from "./api/index.js";
+import { CONDITION, REASON, type Condition, type SpriteStatus, type VolumeStatus } from "./api/index.js";
 import { deepEqual } from "./compare.js";
 import { setCondition } from "./conditions.js";
 import type { Decision } from "./decide.js";
@@ -19,6 +19,7 @@ export const OPERATOR_FIELDS = [
   "wokeAt",
   "hibernatedAt",
   "homeSetUpAt",
+  "volume",
   "observedWakeRequestedAt",
 ] as const;
 export type OperatorStatus = Pick<SpriteStatus, (typeof OPERATOR_FIELDS)[number]>;
@@ -30,8 +31,12 @@ export interface PodView {
   failing?: { reason: string; message: string };
   /** When to look again: a pod not yet schedulable becomes failing once its grace has run out. */
   recheckAt?: Date;
-  /** Its home-setup init container succeeded: the home volume is the user's. */
+  /** Its volume-setup init container succeeded: the home is the user's. */
   homeSetUp?: boolean;
+  /** What that container reported of the volume (layout, system, earlier systems). */
+  volume?: VolumeStatus;
+  /** That container is running: moving the layout, seeding the system (a first start takes seconds). */
+  settingUpVolume?: boolean;
 }
 
 export interface StatusInput {
@@ -48,6 +53,8 @@ export interface StatusInput {
   wokeAt?: string;
   hibernatedAt?: string;
   homeSetUpAt?: string;
+  /** What the pod's volume setup reported, to replace status.volume. */
+  volume?: VolumeStatus;
   /** spec.wakeRequestedAt as read by the reconcile that writes this status. */
   wakeRequestedAt?: string;
 }
@@ -68,6 +75,9 @@ export function readyCondition(input: Pick<StatusInput, "decision" | "pod">): Om
   }
   if (input.pod.failing) {
     return { type: CONDITION.ready, status: "False", reason: REASON.podFailing, message: `${input.pod.failing.reason}: ${input.pod.failing.message}` };
+  }
+  if (input.pod.settingUpVolume) {
+    return { type: CONDITION.ready, status: "False", reason: REASON.podStarting, message: "Setting up the system disk (moving the volume's layout or copying the image's system onto it: seconds, once)." };
   }
   return { type: CONDITION.ready, status: "False", reason: REASON.podStarting, message: "The pod is starting." };
 }
@@ -101,6 +111,8 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   if (hibernatedAt) status.hibernatedAt = hibernatedAt;
   const homeSetUpAt = input.current.homeSetUpAt ?? input.homeSetUpAt;
   if (homeSetUpAt) status.homeSetUpAt = homeSetUpAt;
+  const volume = input.volume ?? input.current.volume;
+  if (volume) status.volume = volume;
   return status;
 }
 
@@ -124,7 +136,23 @@ const same = (a: unknown, b: unknown): boolean => deepEqual(a ?? null, b ?? null
 export function operatorStatusChanges(current: SpriteStatus, desired: OperatorStatus): Record<string, unknown> | undefined {
   const patch: Record<string, unknown> = {};
   for (const field of OPERATOR_FIELDS) {
-    if (!same(current[field], desired[field])) patch[field] = desired[field] ?? null;
+    if (!same(current[field], desired[field])) patch[field] = replacing(current[field], desired[field]);
   }
   return Object.keys(patch).length === 0 ? undefined : patch;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A merge-patch value that turns `current` into `desired`: a merge patch merges objects, so a key the
+ * desired object lacks is sent as null (status.volume losing its previousSystems).
+ */
+function replacing(current: unknown, desired: unknown): unknown {
+  if (desired === undefined || desired === null) return null;
+  if (!isPlainObject(current) || !isPlainObject(desired)) return desired;
+  const patch: Record<string, unknown> = {};
+  for (const key of new Set([...Object.keys(current), ...Object.keys(desired)])) {
+    if (!same(current[key], desired[key])) patch[key] = replacing(current[key], desired[key]);
+  }
+  return patch;
 }

@@ -42,6 +42,8 @@ const hash = (value: unknown) => createHash("sha256").update(canonical(value)).d
 export const userTemplateInputs = (spec: SpriteSpec) => ({
   image: spec.image,
   resources: spec.resources ?? null,
+  // What persists shapes the mounts; absent (a machine) adds nothing, so Sprites made before the field hash as before.
+  persist: spec.persist,
   // Placement, as desiredStatefulSet writes it (empty is absent); absent adds nothing to the hash.
   nodeSelector: spec.nodeSelector && Object.keys(spec.nodeSelector).length > 0 ? spec.nodeSelector : undefined,
   tolerations: spec.tolerations && spec.tolerations.length > 0 ? spec.tolerations : undefined,

@@ -12,7 +12,7 @@ import type { Target } from "../sprites.js";
 import { waitUntilReady } from "../wake.js";
 
 /** The fields of the Sprite a flag of the same name sets. */
-const SPEC_FLAGS = ["image", "storage", "storageClass", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit", "node"] as const;
+const SPEC_FLAGS = ["image", "storage", "storageClass", "persist", "idleTimeout", "cpu", "memory", "cpuLimit", "memoryLimit", "node"] as const;
 type SpecFlags = { [K in (typeof SPEC_FLAGS)[number]]?: string | undefined };
 
 export type CreateOptions = TargetOptions &

@@ -25,6 +25,8 @@ export const DEFAULT_STORAGE_SIZE = "10Gi";
  * counted by the scheduler, and the first to be evicted or OOM-killed when its node runs short.
  */
 export const DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
+/** What persists across hibernation (spec.persist); unset means "machine". */
+export const PERSIST_MODES = ["machine", "home"] as const;
 export const PHASES = ["Starting", "Active", "Hibernating", "Terminating"] as const;
 
 const resourceList = map(quantity({ pattern: QUANTITY_PATTERN }), { maxProperties: 8 });
@@ -84,6 +86,9 @@ export const spriteSpecSchema = object(
       "Set to now to hibernate the Sprite whatever its activity; a later wake request undoes it.",
     ),
     keepAwakeUntil: dateTime("The Sprite stays awake until this time, whatever its activity."),
+    pruneSystemsRequestedAt: dateTime(
+      "Set to now to delete the earlier systems kept on the volume after image changes (status.volume.previousSystems): done at the Sprite's next start.",
+    ),
     nodeSelector: map(string({ maxLength: 63 }), {
       description:
         "Node labels the Sprite's pod must match, as a pod's nodeSelector (e.g. kubernetes.io/hostname: node-b). The home volume is made on the node the first pod runs on and keeps the Sprite there after: a selector that leaves that node out makes the pod unschedulable.",
@@ -99,6 +104,10 @@ export const spriteSpecSchema = object(
       }),
       { description: "Taints of nodes the Sprite's pod may run on, as a pod's tolerations (e.g. a node kept for Sprites).", maxItems: 16 },
     ),
+    persist: enumOf(PERSIST_MODES, {
+      description:
+        "What of the machine persists across hibernation: machine (the default when unset) keeps the whole disk — /usr, /etc, /var, /opt, /root, /srv, /home and the home — on the Sprite's volume, seeded from the image at its first start; home keeps only the home directory, and the image is the truth at every start.",
+    }),
     purgeStorageOnDelete: boolean({
       description: "When true, deleting the Sprite deletes its home volume too. By default the volume is kept.",
     }),
@@ -186,6 +195,29 @@ export const diskUsageSchema = object(
   { required: ["usedBytes", "totalBytes"], description: "The home volume's filesystem as the agent last saw it; kept while the Sprite hibernates." },
 );
 
+const systemCopy = object(
+  {
+    name: string({ maxLength: 64, description: "Its folder on the volume: system, or previous/NAME for an earlier one." }),
+    image: string({ maxLength: 512, description: "The image it was seeded from." }),
+    seededAt: dateTime("When it was seeded."),
+    bytes: integer({ format: "int64", minimum: 0, description: "Its size on the volume when last measured (at a start that set the volume up)." }),
+  },
+  { required: ["name"] },
+);
+
+export const volumeStatusSchema = object(
+  {
+    layout: integer({ description: "The volume's layout: 2 is the home and the system as folders side by side." }),
+    system: systemCopy,
+    previousSystems: array(systemCopy, {
+      maxItems: 16,
+      description: "Systems kept on the volume after an image change; `puck system prune NAME` deletes them at the next start.",
+    }),
+    setUpAt: dateTime("When a start last set the volume up (moved its layout, seeded or re-seeded its system)."),
+  },
+  { description: "The Sprite's volume as its last setting-up start left it; pods made after it start without the setup init containers." },
+);
+
 export const spriteStatusSchema = object({
   phase: enumOf(PHASES),
   podName: string(),
@@ -213,6 +245,7 @@ export const spriteStatusSchema = object({
   homeSetUpAt: dateTime(
     "When the home volume was first found set up for the Sprite's user; pods made after it start without the setup init containers.",
   ),
+  volume: volumeStatusSchema,
   observedWakeRequestedAt: dateTime(
     "The spec.wakeRequestedAt the operator last acted on: a different one is a new wake request, whatever the clocks say.",
   ),
@@ -246,3 +279,6 @@ export type NetworkActivity = NonNullable<ActivityReport["network"]>;
 export type Condition = NonNullable<SpriteStatus["conditions"]>[number];
 export type Phase = (typeof PHASES)[number];
 export type DiskUsage = TypeOf<typeof diskUsageSchema>;
+export type VolumeStatus = TypeOf<typeof volumeStatusSchema>;
+export type SystemCopy = TypeOf<typeof systemCopy>;
+export type PersistMode = (typeof PERSIST_MODES)[number];
