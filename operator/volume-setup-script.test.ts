@@ -81,24 +81,24 @@ describe("the volume's layout", () => {
   });
 
   it("a move killed at any moment is finished by the next run: every entry once, none missing", async () => {
-    const { paths, volume } = scratch();
-    const names = Array.from({ length: 600 }, (_, i) => `f${i}`);
-    for (const n of names) writeFileSync(join(volume, n), n);
+    const names = [...Array.from({ length: 1500 }, (_, i) => `f${i}`), "f with space", "f'quote", 'f"dq', "f\nnewline", "f$(x)"];
     const seen: string[] = [];
-    for (let kill = 0; kill < 8; kill++) {
-      await runKilledAfter(paths, 10 + kill * 25);
-      // Between runs: each entry is in exactly one place (the root, the staging folder or the home).
-      const places = [volume, join(volume, ".puck-moving"), join(volume, "home")].flatMap((d) => (existsSync(d) ? entries(d).map((e) => join(d, e)) : []));
-      const found = places.map((p) => p.split("/").pop()!).filter((e) => e.startsWith("f"));
-      expect(found.sort()).toEqual([...names].sort());
+    // Kills at growing delays until one lands mid-move (staging folder there, marker not yet).
+    for (let ms = 2; ms < 400 && !seen.includes("moving"); ms += 7) {
+      const { paths, volume } = scratch();
+      for (const n of names) writeFileSync(join(volume, n), n);
+      await runKilledAfter(paths, ms);
+      // After the kill: each entry is in exactly one place (the root, the staging folder or the home).
+      const places = [volume, join(volume, ".puck-moving"), join(volume, "home")].flatMap((d) => (existsSync(d) ? entries(d) : []));
+      expect(places.filter((e) => e.startsWith("f")).sort()).toEqual([...names].sort());
       seen.push(existsSync(join(volume, ".puck-volume")) ? "moved" : existsSync(join(volume, ".puck-moving")) ? "moving" : "not started");
+      const r = run(paths, { PUCK_PERSIST: "home", PUCK_IMAGE: "x", PUCK_VOLUME_BYTES: "1" }, ["layout"]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(entries(volume)).toEqual([".puck-volume", "home"]);
+      expect(entries(join(volume, "home")).sort()).toEqual([...names].sort());
+      for (const n of names) expect(readFileSync(join(volume, "home", n), "utf8")).toBe(n);
     }
-    const r = run(paths, { PUCK_PERSIST: "home", PUCK_IMAGE: "x", PUCK_VOLUME_BYTES: "1" }, ["layout"]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(entries(volume)).toEqual([".puck-volume", "home"]);
-    expect(entries(join(volume, "home")).sort()).toEqual([...names].sort());
-    for (const n of names) expect(readFileSync(join(volume, "home", n), "utf8")).toBe(n);
-    // The kills landed mid-move at least once (else this test proves nothing).
+    // A kill landed mid-move at least once (else this test proves nothing).
     expect(seen, `states after each kill: ${seen.join(", ")}`).toContain("moving");
   });
 });
@@ -149,6 +149,7 @@ describe("the system's seed", () => {
   it("a copy cut half-way (system.partial) is thrown away and redone, never used", () => {
     const { paths, volume, source } = scratch();
     makeImage(source);
+    writeFileSync(join(volume, ".puck-volume"), "2\n");
     mkdirSync(join(volume, "system.partial/usr"), { recursive: true });
     writeFileSync(join(volume, "system.partial/usr/half"), "torn");
     expect(run(paths, machine("img:1")).status).toBe(0);
