@@ -130,6 +130,22 @@ describe("describe", () => {
   it("a nearly full home says so, with the fix", () => {
     expect(renderDescribe(sleeping, [], now)).toMatch(/Disk:\s+9\.5G of 10G used \(95%\) — almost full: free some space or grow it/);
   });
+  it("says what persists, which image the system came from, and the earlier systems kept with the command that deletes them", () => {
+    const volume = {
+      layout: 2,
+      system: { name: "system", image: "puck-sprite:v2", seededAt: "2026-01-01T11:00:00Z", bytes: 300 * 1024 ** 2 },
+      previousSystems: [{ name: "previous/20251201T000000Z", image: "puck-sprite:v1", bytes: 250 * 1024 ** 2 }],
+    };
+    const t = renderDescribe({ ...idleWeb, spec: { ...idleWeb.spec, image: "puck-sprite:v2" }, status: { ...idleWeb.status, volume } }, [], now);
+    expect(t).toMatch(/Persist:\s+machine \(the whole disk: the system and the home\)/);
+    expect(t).toMatch(/System:\s+seeded from puck-sprite:v2 1h ago, 300M then\n/);
+    expect(t).toMatch(/Earlier systems:\s+1 kept on the volume, 250M: previous\/20251201T000000Z \(puck-sprite:v1\); `puck prune-systems web` deletes them/);
+    const changed = renderDescribe({ ...idleWeb, spec: { ...idleWeb.spec, image: "puck-sprite:v3" }, status: { ...idleWeb.status, volume } }, [], now);
+    expect(changed).toMatch(/its next start seeds a new one from puck-sprite:v3 and keeps this one/);
+    const homeOnly = renderDescribe({ ...idleWeb, spec: { ...idleWeb.spec, persist: "home" } }, [], now);
+    expect(homeOnly).toMatch(/Persist:\s+home \(only the home/);
+    expect(homeOnly).not.toMatch(/System:/);
+  });
   it("a hibernated Sprite says how to wake it, and empty sections say <none>", () => {
     const t = renderDescribe(sleeping, [], now);
     expect(t).toMatch(/hibernated 1h ago; `puck connect old` wakes it/);

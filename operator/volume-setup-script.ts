@@ -80,6 +80,8 @@ const SYSTEM = `system=$v/${VOLUME_PATHS.system}
 previous=$v/${VOLUME_PATHS.previous}
 seed_line() { sed -n "$1p" "$2/.puck-seed" 2>/dev/null || true; }
 stamp() { date -u +%Y%m%dT%H%M%SZ; }
+# Milliseconds now, where date knows %N (GNU; else whole seconds): the seed's log says how long it took.
+ms() { t=$(date +%s%N); case "$t" in *[!0-9]*) echo $(($(date +%s) * 1000)) ;; *) echo $((t / 1000000)) ;; esac; }
 kib() { du -sk "$1" 2>/dev/null | { read -r n _; echo "\${n:-0}"; }; }
 if [ "$PUCK_PERSIST" = machine ]; then
   if [ -d "$system" ] && [ "$(seed_line 1 "$system")" != "$PUCK_IMAGE" ]; then
@@ -99,6 +101,7 @@ if [ "$PUCK_PERSIST" = machine ]; then
       fail "The system of $PUCK_IMAGE needs $((need / 1024)) MiB on the Sprite's volume, which has $((free / 1024)) MiB free of $((size / 1024)) MiB: give it more (spec.storageSize, e.g. kubectl patch sprite NAME --type merge -p '{\\"spec\\":{\\"storageSize\\":\\"20Gi\\"}}') or persist only the home (spec.persist: home)."
     fi
     echo "Seeding the system from $PUCK_IMAGE ($((need / 1024)) MiB)"
+    started=$(ms)
     mkdir "$system.partial"
     for d in ${SYSTEM_DIRS.join(" ")}; do
       if [ -L "$src/$d" ]; then
@@ -114,7 +117,7 @@ if [ "$PUCK_PERSIST" = machine ]; then
     printf '%s\\n%s\\n' "$PUCK_IMAGE" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$system.partial/.puck-seed"
     sync -f "$system.partial" 2>/dev/null || sync
     mv "$system.partial" "$system"
-    echo "Seeded the system"
+    echo "Seeded the system: $need KiB in $(($(ms) - started)) ms"
   fi
 fi
 if [ -n "\${PUCK_PRUNE_SYSTEMS:-}" ] && [ -d "$previous" ]; then

@@ -84,7 +84,8 @@ it("after a power cut, cluster:up resumes every Sprite as it was and acts on wha
   await ok(["create", "due", "--idle-timeout", "1", "--storage", "1Gi"]);
   await ok(["create", "awake", "--idle-timeout", "30", "--storage", "1Gi"]);
   await ok(["create", "asleep", "--idle-timeout", "30", "--storage", "1Gi"]);
-  await ok(["connect", "awake", "--", "sh", "-c", "echo survives-the-cut > ~/proof"]);
+  // The machine too, not only the home: a change to /etc by root (sudo) persists like a file at home.
+  await ok(["connect", "awake", "--", "sh", "-c", "echo survives-the-cut > ~/proof && echo system-survives | sudo tee /etc/proof >/dev/null"]);
   await ok(["hibernate", "asleep", "--yes"]);
   await waitFor(async () => (await state("asleep")).phase === "Hibernating", { timeoutMs: MINUTE, what: "asleep to hibernate", describe: () => state("asleep") });
   const before = { statefulsets: await names("statefulsets"), pvcs: await names("pvc"), services: await names("services") };
@@ -114,8 +115,8 @@ it("after a power cut, cluster:up resumes every Sprite as it was and acts on wha
   const activeSeconds = (Date.now() - upStarted) / 1000;
   console.log(`[power cut] cluster:up ${upSeconds.toFixed(1)} s; cluster:up -> awake Active, Ready and restarted ${activeSeconds.toFixed(1)} s`);
   expect(awake.replicas).toBe(1);
-  const read = await ok(["connect", "awake", "--", "cat", "/home/sprite/proof"]);
-  expect(read.stdout.trim()).toBe("survives-the-cut");
+  const read = await ok(["connect", "awake", "--", "cat", "/home/sprite/proof", "/etc/proof"]);
+  expect(read.stdout.trim()).toBe("survives-the-cut\nsystem-survives");
 
   // due came due in the dark: it sleeps on the first fresh report, not a whole timeout later.
   const slept = await waitFor(async () => {
