@@ -74,6 +74,13 @@ describe("podView", () => {
       want: { exists: true, ready: false, failing: { reason: "VolumeSetupFailed", message: "too small" } },
     },
     {
+      name: "… but not once a later try succeeded",
+      pod: pod({
+        initContainerStatuses: [{ name: "volume-setup", state: { terminated: { exitCode: 0, message: '{"layout":2}' } }, lastState: { terminated: { exitCode: 1, message: "too small" } } }],
+      }),
+      want: { exists: true, ready: false, homeSetUp: true, volume: { layout: 2 } },
+    },
+    {
       name: "a container still creating is only starting",
       pod: pod({ containerStatuses: [{ name: "sprite", state: { waiting: { reason: "ContainerCreating" } } }] }),
       want: { exists: true, ready: false },

@@ -118,8 +118,9 @@ function podState(pod: KubeObject, status: PodStatus, now: Date, mainStartTime: 
  */
 function volumeSetupFailure(status: PodStatus): PodView["failing"] {
   const setup = status.initContainerStatuses?.find((c) => c.name === VOLUME_SETUP_CONTAINER);
-  const failed = [setup?.state?.terminated, setup?.lastState?.terminated].find((t) => t !== undefined && t.exitCode !== 0);
-  if (!failed || setup?.state?.running) return undefined;
+  if (!setup || setup.state?.running || setup.state?.terminated?.exitCode === 0) return undefined;
+  const failed = [setup.state?.terminated, setup.lastState?.terminated].find((t) => t !== undefined && t.exitCode !== 0);
+  if (!failed) return undefined;
   const message = failed.message?.trim() || `the container ${VOLUME_SETUP_CONTAINER} exited with code ${failed.exitCode}; see its log`;
   return { reason: VOLUME_SETUP_FAILED, message };
 }
