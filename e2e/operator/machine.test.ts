@@ -98,7 +98,12 @@ it("the default image: apt-installed packages, /etc, /usr/local/bin, /var/lib, a
   const afterWake = await inSprite(name, `${DEFAULT_CHECK}; echo; getent hosts kubernetes.default.svc.cluster.local | wc -l; grep -c "$(hostname)" /etc/hosts`);
   expect(afterWake).toBe(`${DEFAULT_CHECKED}\n\n1\n1`);
   // The kubelet's /etc/hosts, not a stale copy on the volume: it names the new pod's address.
-  const podIp = (await getObject<{ status: { podIP: string } }>("pod", ns.name, `${name}-0`))?.status.podIP;
+  // (puck connect runs its command before the kubelet reports the pod's address: wait for it.)
+  let podIp: string | undefined;
+  await waitFor(async () => (podIp = (await getObject<{ status: { podIP?: string } }>("pod", ns.name, `${name}-0`))?.status.podIP) !== undefined, {
+    what: "the pod's address reported",
+    timeoutMs: 30_000,
+  });
   expect(await inSprite(name, "grep \"$(hostname)\" /etc/hosts | cut -f1 | cut -d' ' -f1")).toBe(podIp);
   // Pods made after the first start set nothing up: no init containers.
   const { stdout: inits } = await kubectl(["get", "pod", `${name}-0`, "-n", ns.name, "-o", "jsonpath={.spec.initContainers[*].name}"]);
@@ -110,7 +115,7 @@ it("the default image: apt-installed packages, /etc, /usr/local/bin, /var/lib, a
   // An upgrade of Puck (a new agent image): the operator restarts with it, the idle Sprite's pod is
   // replaced at once, and the machine is as it was.
   const before = (await getObject<{ metadata: { uid: string } }>("pod", ns.name, `${name}-0`))?.metadata.uid;
-  await operator.stop();
+  await operator.stop({ keepSprites: true });
   operator = await startOperator({ namespace: ns.name, agentImage: AGENT_RENAMED });
   await waitFor(
     async () => {
@@ -140,8 +145,13 @@ it("an image change seeds a new system, keeps the home, and keeps the old system
   await kubectl(["patch", "sprite", name, "-n", ns.name, "--type=merge", "-p", JSON.stringify({ spec: { image: "puck-busybox:dev" } })]);
   // The new image's system (busybox's sh), none of the old system's changes; the home as it was.
   expect(await inSprite(name, "readlink /bin/sh; test -e /etc/myconf && echo old-system || echo new-system; cat ~/h")).toBe("busybox\nnew-system\nhomefile");
+  // The status follows once the kubelet reports the setup container's end (after the shell ran).
+  await waitFor(async () => (await getSprite(ns.name, name))?.status?.volume?.system?.image === "puck-busybox:dev", {
+    what: "status.volume naming the new image",
+    timeoutMs: 30_000,
+    describe: () => describeSprite(ns.name, name),
+  });
   const volume = (await getSprite(ns.name, name))?.status?.volume;
-  expect(volume?.system?.image).toBe("puck-busybox:dev");
   expect(volume?.previousSystems).toEqual([expect.objectContaining({ image: "puck-debian:dev" })]);
   const kept = join(dir, volume!.previousSystems![0]!.name);
   // Nothing lost: what the user had is on the volume.
