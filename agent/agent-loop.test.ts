@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { BusyProcess, Sprite } from "../operator/api/index.js";
 import { createAgentLoop } from "./agent-loop.js";
-import type { Verdict } from "./aggregate.js";
+import type { Findings } from "./aggregate.js";
 import type { TerminalGroup } from "./classify.js";
 import type { KeepAwake } from "./keep-awake.js";
 import { makeLogger } from "./logger.js";
@@ -44,7 +44,7 @@ function fixture(options: { idleTimeoutMinutes?: number; status?: Sprite["status
       refreshed: true,
     }),
   };
-  const published: Verdict[] = [];
+  const published: Findings[] = [];
   const written: string[] = [];
   const log = makeLogger({ level: "error", write: () => {} });
   const loop = createAgentLoop({
@@ -82,10 +82,10 @@ describe("the agent loop", () => {
     const f = fixture();
     const first = await f.loop.tick();
     expect(first.published).toBe("first");
-    expect(first.verdict.report.sessions).toEqual([
+    expect(first.findings.report.sessions).toEqual([
       expect.objectContaining({ kind: "terminal", user: "dev", command: "bash", pid: 10, active: true, lastActivityTime: new Date(T0 - 2 * MIN).toISOString() }),
     ]);
-    expect(first.verdict.report.cpuPercent).toBe(3);
+    expect(first.findings.report.cpuPercent).toBe(3);
     f.advance(1000);
     expect((await f.loop.tick()).published).toBeUndefined();
     f.world.busy = [{ pid: 10, user: "dev", command: "bash", cpuPercent: 90, reason: "Cpu" }];
@@ -106,36 +106,36 @@ describe("the agent loop", () => {
   it("carries on from the last activity the previous agent published", async () => {
     const f = fixture({ status: { lastActiveTime: new Date(T0 - MIN).toISOString() } });
     f.world.terminals = [];
-    const { verdict } = await f.loop.tick();
-    expect(verdict.lastActiveMs).toBe(T0 - MIN);
+    const { findings } = await f.loop.tick();
+    expect(findings.lastActiveMs).toBe(T0 - MIN);
   });
 
   it("warns the terminals once when hibernation is near, and its own write is not activity", async () => {
     const f = fixture({ idleTimeoutMinutes: 4 });
     // The terminal was last used 3 minutes ago: with a 4-minute timeout it hibernates in 1 minute.
     f.world.times = { fdPath: "/fake/10/fd/0", atimeMs: T0 - 3 * MIN, mtimeMs: T0 - 3 * MIN };
-    const { verdict } = await f.loop.tick();
+    const { findings } = await f.loop.tick();
     expect(f.written).toHaveLength(1);
     expect(f.written[0]).toContain("hibernates at 12:01 UTC");
-    expect(verdict.report.sessions?.[0]?.lastActivityTime).toBe(new Date(T0 - 3 * MIN).toISOString());
+    expect(findings.report.sessions?.[0]?.lastActivityTime).toBe(new Date(T0 - 3 * MIN).toISOString());
     f.advance(1000);
     const later = await f.loop.tick();
     expect(f.written).toHaveLength(1);
-    expect(later.verdict.report.sessions?.[0]?.lastActivityTime).toBe(new Date(T0 - 3 * MIN).toISOString());
+    expect(later.findings.report.sessions?.[0]?.lastActivityTime).toBe(new Date(T0 - 3 * MIN).toISOString());
   });
 
   it("counts a terminal whose times cannot be read as active, and never predicts its hibernation", async () => {
     const f = fixture({ idleTimeoutMinutes: 4 });
     f.world.times = undefined;
-    const { verdict } = await f.loop.tick();
-    expect(verdict.report.sessions?.[0]?.active).toBe(true);
+    const { findings } = await f.loop.tick();
+    expect(findings.report.sessions?.[0]?.active).toBe(true);
     expect(f.written).toHaveLength(0);
   });
 
   it("reports a keep-alive from the keep-awake file", async () => {
     const f = fixture();
     f.world.keepAwake = { untilMs: T0 + 60 * MIN };
-    const { verdict } = await f.loop.tick();
-    expect(verdict.report.keepAwakeUntil).toBe(new Date(T0 + 60 * MIN).toISOString());
+    const { findings } = await f.loop.tick();
+    expect(findings.report.keepAwakeUntil).toBe(new Date(T0 + 60 * MIN).toISOString());
   });
 });

@@ -1,8 +1,8 @@
 // The agent's loop: connects the sources, the pure aggregator, the terminal warner (hibernation and
 // restart) and the publisher.
-// It holds no rules of its own; each tick reads, decides, warns and publishes if due.
+// It holds no rules of its own; each tick reads, aggregates, warns and publishes if due.
 import { IDLE_TIMEOUT_MINUTES, type Sprite } from "../operator/api/index.js";
-import { aggregate, type Verdict } from "./aggregate.js";
+import { aggregate, type Findings } from "./aggregate.js";
 import { expectedHibernation } from "./hibernation-warning.js";
 import { keepAwakeExpiryNotice, type KeepAwake } from "./keep-awake.js";
 import type { Logger } from "./logger.js";
@@ -29,7 +29,7 @@ export interface LoopDeps {
 }
 
 export interface TickResult {
-  verdict: Verdict;
+  findings: Findings;
   published?: PublishReason;
 }
 
@@ -73,7 +73,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       noticeExpiry(keepAwakeUntilMs, nowMs);
       const wakeRequestedMs = timeOf(sprite?.spec.wakeRequestedAt);
 
-      const verdict = aggregate({
+      const findings = aggregate({
         nowMs,
         agentStartMs: deps.agentStartMs,
         idleTimeoutMinutes,
@@ -89,24 +89,24 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
         ...(observed.disk ? { disk: observed.disk } : {}),
         ...(network ? { network } : {}),
       });
-      lastActiveMs = verdict.lastActiveMs;
+      lastActiveMs = findings.lastActiveMs;
 
       const hibernatesAtMs = expectedHibernation({
         ...optional("hibernatesAtMs", timeOf(sprite?.status?.hibernatesAt)),
-        activeTerminals: verdict.report.sessions?.filter((x) => x.kind === "terminal" && x.active).length ?? 0,
+        activeTerminals: findings.report.sessions?.filter((x) => x.kind === "terminal" && x.active).length ?? 0,
         unknownTerminal: terminals.some((t) => t.times === undefined),
-        networkActive: verdict.report.network?.active ?? false,
+        networkActive: findings.report.network?.active ?? false,
         execs: seen.execs.length,
         busy: busy.length,
-        ...optional("lastActiveMs", verdict.lastActiveMs),
+        ...optional("lastActiveMs", findings.lastActiveMs),
         ...optional("keepAwakeUntilMs", Math.max(keepAwakeUntilMs ?? 0, timeOf(sprite?.spec.keepAwakeUntil) ?? 0) || undefined),
         idleTimeoutMinutes,
       });
       deps.warner.warnIfDue("hibernation", hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
       deps.warner.warnIfDue("restart", timeOf(sprite?.status?.restartsAt), nowMs, idleTimeoutMinutes, terminals);
 
-      const published = await deps.publisher.publishIfDue(verdict, nowMs);
-      return { verdict, ...(published ? { published } : {}) };
+      const published = await deps.publisher.publishIfDue(findings, nowMs);
+      return { findings, ...(published ? { published } : {}) };
     },
   };
 }

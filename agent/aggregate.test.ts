@@ -103,7 +103,7 @@ describe("terminalActivityMs", () => {
 });
 
 describe("the network report", () => {
-  it("says how much moved and keeps the Sprite awake while data moved within the idle timeout", () => {
+  it("says how much moved, and is active (keeps the Sprite awake) while data moves now", () => {
     expect(aggregate({ ...base, network: moving }).report.network).toEqual({ windowSeconds: 300, bytes: 3_400_000, lastMovedTime: "2026-01-01T11:59:59.000Z", active: true });
     expect(aggregate({ ...base, network: quietNetwork }).report.network).toMatchObject({ active: false, bytes: 20_000 });
     const never = aggregate({ ...base, network: { movingNow: false, windowMs: 5 * MIN, bytes: 900 } });
@@ -111,7 +111,14 @@ describe("the network report", () => {
     expect(never.lastActiveMs).toBeUndefined();
   });
 
-  it("publishes at once when the network starts or stops keeping the Sprite awake", () => {
+  it("data that moved within the idle timeout but not now is recency, not activity now: it dates lastActiveTime", () => {
+    // Data last moved 17 minutes ago, on a 30-minute timeout: the idle countdown runs from then.
+    const stopped = aggregate({ ...base, network: { movingNow: false, lastMovedMs: NOW - 17 * MIN, windowMs: 5 * MIN, bytes: 152_000 } });
+    expect(stopped.report.network).toEqual({ windowSeconds: 300, bytes: 152_000, lastMovedTime: "2026-01-01T11:43:00.000Z", active: false });
+    expect(stopped.lastActiveMs).toBe(NOW - 17 * MIN);
+  });
+
+  it("publishes at once when data starts or stops moving", () => {
     expect(decisionKey(aggregate({ ...base, network: moving }))).not.toBe(decisionKey(aggregate({ ...base, network: quietNetwork })));
     expect(decisionKey(aggregate({ ...base, network: moving }))).toBe(decisionKey(aggregate({ ...base, network: { ...moving, bytes: 9_000_000 } })));
   });
@@ -120,62 +127,62 @@ describe("the network report", () => {
 describe("publishReason", () => {
   const quiet = aggregate(base);
   const talking = aggregate({ ...base, terminals: [terminal(NOW)] });
-  const cases: { name: string; state: Parameters<typeof publishReason>[0]; verdict: typeof quiet; nowMs: number; want: ReturnType<typeof publishReason> }[] = [
-    { name: "the first report goes out at once", state: {}, verdict: quiet, nowMs: NOW, want: "first" },
-    { name: "a new active session goes out at once", state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 }, verdict: talking, nowMs: NOW, want: "changed" },
+  const cases: { name: string; state: Parameters<typeof publishReason>[0]; findings: typeof quiet; nowMs: number; want: ReturnType<typeof publishReason> }[] = [
+    { name: "the first report goes out at once", state: {}, findings: quiet, nowMs: NOW, want: "first" },
+    { name: "a new active session goes out at once", state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 }, findings: talking, nowMs: NOW, want: "changed" },
     {
       name: "a new wake request (a connect) goes out at once, so LAST-ACTIVE shows it",
       state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 },
-      verdict: aggregate({ ...base, wakeRequestedMs: NOW - 100 }),
+      findings: aggregate({ ...base, wakeRequestedMs: NOW - 100 }),
       nowMs: NOW,
       want: "changed",
     },
-    { name: "nothing new within the heartbeat is not written", state: { key: decisionKey(quiet), lastPublishMs: NOW - 59_000 }, verdict: quiet, nowMs: NOW, want: undefined },
-    { name: "nothing new for a heartbeat is written to keep the report fresh", state: { key: decisionKey(quiet), lastPublishMs: NOW - 60_000 }, verdict: quiet, nowMs: NOW, want: "heartbeat" },
+    { name: "nothing new within the heartbeat is not written", state: { key: decisionKey(quiet), lastPublishMs: NOW - 59_000 }, findings: quiet, nowMs: NOW, want: undefined },
+    { name: "nothing new for a heartbeat is written to keep the report fresh", state: { key: decisionKey(quiet), lastPublishMs: NOW - 60_000 }, findings: quiet, nowMs: NOW, want: "heartbeat" },
     {
       name: "a changed CPU figure alone is not a change",
       state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 },
-      verdict: aggregate({ ...base, cpuPercent: 55 }),
+      findings: aggregate({ ...base, cpuPercent: 55 }),
       nowMs: NOW,
       want: undefined,
     },
     {
       name: "a keep-alive set is a change",
       state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 },
-      verdict: aggregate({ ...base, keepAwakeUntilMs: NOW + MIN }),
+      findings: aggregate({ ...base, keepAwakeUntilMs: NOW + MIN }),
       nowMs: NOW,
       want: "changed",
     },
     {
       name: "another busy process while one already was is not a change: compilers come and go every second",
       state: { key: decisionKey(aggregate({ ...base, busy: [{ pid: 4, command: "cc1", cpuPercent: 90, reason: "Cpu" }] })), lastPublishMs: NOW - 1000 },
-      verdict: aggregate({ ...base, busy: [{ pid: 5, command: "cc1", cpuPercent: 90, reason: "Cpu" }] }),
+      findings: aggregate({ ...base, busy: [{ pid: 5, command: "cc1", cpuPercent: 90, reason: "Cpu" }] }),
       nowMs: NOW,
       want: undefined,
     },
     {
       name: "more bytes on the disk alone are not a change: they go out with the heartbeat",
       state: { key: decisionKey(aggregate({ ...base, disk: { usedBytes: 10, totalBytes: 100, availableBytes: 90 } })), lastPublishMs: NOW - 1000 },
-      verdict: aggregate({ ...base, disk: { usedBytes: 50, totalBytes: 100, availableBytes: 50 } }),
+      findings: aggregate({ ...base, disk: { usedBytes: 50, totalBytes: 100, availableBytes: 50 } }),
       nowMs: NOW,
       want: undefined,
     },
     {
       name: "the disk passing 90 % is a change: the operator warns on it",
       state: { key: decisionKey(aggregate({ ...base, disk: { usedBytes: 50, totalBytes: 100, availableBytes: 50 } })), lastPublishMs: NOW - 1000 },
-      verdict: aggregate({ ...base, disk: { usedBytes: 91, totalBytes: 100, availableBytes: 9 } }),
+      findings: aggregate({ ...base, disk: { usedBytes: 91, totalBytes: 100, availableBytes: 9 } }),
       nowMs: NOW,
       want: "changed",
     },
     {
       name: "a first busy process is a change",
       state: { key: decisionKey(quiet), lastPublishMs: NOW - 1000 },
-      verdict: aggregate({ ...base, busy: [{ pid: 5, command: "make", cpuPercent: 50, reason: "Cpu" }] }),
+      findings: aggregate({ ...base, busy: [{ pid: 5, command: "make", cpuPercent: 50, reason: "Cpu" }] }),
       nowMs: NOW,
       want: "changed",
     },
   ];
   for (const c of cases) {
-    it(c.name, () => expect(publishReason(c.state, c.verdict, c.nowMs, 60_000)).toBe(c.want));
+    it(c.name, () => expect(publishReason(c.state, c.findings, c.nowMs, 60_000)).toBe(c.want));
   }
 });

@@ -53,7 +53,11 @@ export interface Observation {
   network?: NetworkSeen;
 }
 
-export interface Verdict {
+/**
+ * What the agent found, as facts: the activity report and the figures published beside it. The
+ * operator draws the conclusion (operator/decide.ts); nothing here says whether the Sprite sleeps.
+ */
+export interface Findings {
   report: ActivityReport;
   activeSessions: number;
   /** Latest activity seen, never earlier than the previous one; undefined if none was ever seen. */
@@ -83,18 +87,22 @@ export function terminalActivityMs(t: TerminalSeen, busyPids: ReadonlySet<number
   return Math.max(t.lastInputMs ?? -Infinity, output);
 }
 
-/** The network's part of the report: data moved within the idle timeout keeps the Sprite awake. */
-export function networkReport(network: NetworkSeen, nowMs: number, idleMs: number): NetworkActivity {
-  const active = network.lastMovedMs !== undefined && nowMs - network.lastMovedMs <= idleMs;
+/**
+ * The network's part of the report. `active` is data moving now (the moving window saw more than the
+ * agent's own trickle): that, like a busy process, keeps the Sprite awake. Data that moved earlier is
+ * recency, like a terminal's last input: lastMovedTime counts in lastActiveTime, and the idle timeout
+ * runs from it.
+ */
+export function networkReport(network: NetworkSeen): NetworkActivity {
   return {
     windowSeconds: Math.round(network.windowMs / 1000),
     bytes: network.bytes,
     ...(network.lastMovedMs !== undefined ? { lastMovedTime: iso(network.lastMovedMs) } : {}),
-    active,
+    active: network.movingNow,
   };
 }
 
-export function aggregate(o: Observation): Verdict {
+export function aggregate(o: Observation): Findings {
   const idleMs = o.idleTimeoutMinutes * 60_000;
   const sessions: SpriteSession[] = [];
   const activity: number[] = [];
@@ -132,7 +140,7 @@ export function aggregate(o: Observation): Verdict {
     });
   }
   if (o.busy.length > 0) activity.push(o.nowMs);
-  const network = o.network ? networkReport(o.network, o.nowMs, idleMs) : undefined;
+  const network = o.network ? networkReport(o.network) : undefined;
   if (o.network?.lastMovedMs !== undefined) activity.push(Math.min(o.network.lastMovedMs, o.nowMs));
   const wakeRequestedMs = o.wakeRequestedMs === undefined ? undefined : Math.min(o.wakeRequestedMs, o.nowMs);
   if (wakeRequestedMs !== undefined) activity.push(wakeRequestedMs);
@@ -172,7 +180,7 @@ export function aggregate(o: Observation): Verdict {
  * whether there are any, not which: a `make -j2` starts and ends a compiler every second or so, and
  * publishing each would mean a write a second; the list itself is refreshed with the heartbeat.
  */
-export function decisionKey(v: Verdict): string {
+export function decisionKey(v: Findings): string {
   // The disk likewise: whether it is past the warning threshold, not its byte count.
   const disk = underDiskPressure(v.disk);
   return JSON.stringify({
@@ -197,12 +205,12 @@ export interface PublishState {
  */
 export function publishReason(
   state: PublishState,
-  verdict: Verdict,
+  findings: Findings,
   nowMs: number,
   heartbeatMs: number,
 ): "first" | "changed" | "heartbeat" | undefined {
   if (state.key === undefined || state.lastPublishMs === undefined) return "first";
-  if (state.key !== decisionKey(verdict)) return "changed";
+  if (state.key !== decisionKey(findings)) return "changed";
   if (nowMs - state.lastPublishMs >= heartbeatMs) return "heartbeat";
   return undefined;
 }

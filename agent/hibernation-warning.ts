@@ -48,7 +48,10 @@ export interface HibernationOutlook {
   unknownTerminal: boolean;
   execs: number;
   busy: number;
-  /** Data moved on the network within the idle timeout: like a terminal, it stops counting when that runs out. */
+  /**
+   * Data moves on the network now. Once it stops, the time it last moved counts in lastActiveTime,
+   * and the Sprite hibernates when the idle timeout since then runs out, as after a silent terminal.
+   */
   networkActive: boolean;
   /** The latest activity, as published in lastActiveTime. */
   lastActiveMs?: number;

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Sprite } from "../operator/api/index.js";
 import { waitFor } from "./testing/wait-for.js";
 import { createAgentLoop, type TickResult } from "./agent-loop.js";
-import type { Verdict } from "./aggregate.js";
+import type { Findings } from "./aggregate.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
 import { makeLogger, type Logger } from "./logger.js";
 import { createProcessSource } from "./process-source.js";
@@ -23,26 +23,26 @@ const sprite = (idleTimeoutMinutes: number, activity: Sprite["spec"]["activity"]
 });
 
 function makeLoop(options: { clockOffsetMs?: () => number; sprite?: Sprite | (() => Sprite); cpuWindowMs?: number } = {}) {
-  const published: Verdict[] = [];
+  const published: Findings[] = [];
   const logs: string[] = [];
   const now = () => Date.now() + (options.clockOffsetMs?.() ?? 0);
   const spriteNow = () => (typeof options.sprite === "function" ? options.sprite() : (options.sprite ?? sprite(30)));
   const loop = realLoop({ log: makeLogger({ level: "debug", write: (l) => logs.push(l) }), now, sprite: spriteNow, published, cpuWindowMs: options.cpuWindowMs ?? 2000 });
   let last: TickResult | undefined;
-  /** Ticks until `check` holds, at most `timeoutMs`; fails showing the last verdict. */
-  const until = (what: string, check: (v: Verdict) => boolean, timeoutMs = 8000) =>
+  /** Ticks until `check` holds, at most `timeoutMs`; fails showing the last findings. */
+  const until = (what: string, check: (v: Findings) => boolean, timeoutMs = 8000) =>
     waitFor(
       async () => {
         last = await loop.tick();
-        return last && check(last.verdict) ? last.verdict : undefined;
+        return last && check(last.findings) ? last.findings : undefined;
       },
-      { what, timeoutMs, intervalMs: 200, describe: () => ({ report: last?.verdict.report, activeSessions: last?.verdict.activeSessions }) },
+      { what, timeoutMs, intervalMs: 200, describe: () => ({ report: last?.findings.report, activeSessions: last?.findings.activeSessions }) },
     );
   return { loop, published, logs, until };
 }
 
 /** The real sources over the real /proc; only the publish is captured. */
-function realLoop(o: { log: Logger; now: () => number; sprite: () => Sprite; published: Verdict[]; cpuWindowMs: number }) {
+function realLoop(o: { log: Logger; now: () => number; sprite: () => Sprite; published: Findings[]; cpuWindowMs: number }) {
   return createAgentLoop({
     log: o.log,
     now: o.now,
@@ -76,7 +76,7 @@ describe("terminals from node-pty", () => {
     const { until, published } = makeLoop({ clockOffsetMs: () => offset });
     const term = pty.spawn("sh", [], { name: "xterm", cols: 80, rows: 24, env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
     cleanups.push(() => term.kill());
-    const session = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === term.pid);
+    const session = (v: Findings) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === term.pid);
 
     // A scan that lands inside the shell's exec reads an empty command line ("[sh]" until the next
     // scan re-reads it): wait for the settled command.
@@ -117,7 +117,7 @@ describe("watching is not working", () => {
     // writes to it, in 8-second steps: a printing loop moves only the mtime.
     const printer = pty.spawn("sh", ["-c", "while :; do date; sleep 1; done"], { env: { PATH: process.env.PATH ?? "" } });
     cleanups.push(() => printer.kill());
-    const session = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === printer.pid);
+    const session = (v: Findings) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === printer.pid);
     const opened = await until("the printing terminal", (v) => session(v) !== undefined);
     const openedAt = Date.parse(session(opened)!.lastActivityTime!);
     await waitFor(() => statSync(`/proc/${printer.pid}/fd/1`).mtimeMs > openedAt, { what: "the output to move the terminal's mtime", timeoutMs: 20_000, intervalMs: 250 });
@@ -127,7 +127,7 @@ describe("watching is not working", () => {
     // Input is read by the shell: it counts.
     const typist = pty.spawn("sh", [], { env: { PATH: process.env.PATH ?? "", PS1: "$ " } });
     cleanups.push(() => typist.kill());
-    const typed = (v: Verdict) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === typist.pid);
+    const typed = (v: Findings) => v.report.sessions?.find((s) => s.kind === "terminal" && s.pid === typist.pid);
     const first = await until("the typist's terminal", (v) => typed(v) !== undefined);
     const firstAt = Date.parse(typed(first)!.lastActivityTime!);
     await until(
@@ -213,27 +213,27 @@ describe("the hibernation warning", () => {
     term.onData((d) => (screen += d));
     let hibernatesAt: string | undefined = undefined;
     const withStatus = (): Sprite => ({ ...sprite(30), status: hibernatesAt ? { hibernatesAt } : {} });
-    const published: Verdict[] = [];
+    const published: Findings[] = [];
     const loop = realLoop({ log: makeLogger({ level: "error", write: () => {} }), now: Date.now, sprite: withStatus, published, cpuWindowMs: 2000 });
-    const session = (v: Verdict | undefined) => v?.report.sessions?.find((s) => s.pid === term.pid);
-    const before = await waitFor(async () => session((await loop.tick())?.verdict), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
+    const session = (v: Findings | undefined) => v?.report.sessions?.find((s) => s.pid === term.pid);
+    const before = await waitFor(async () => session((await loop.tick())?.findings), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
 
     // The kernel moves a terminal's time only into a new 8-second step: wait for one, so that the
     // warning really moves the terminal's time and the test proves it is not taken for activity.
     const step = (ms: number) => Math.floor(ms / 8000);
     const beforeMs = Date.parse(before.lastActivityTime!);
     await waitFor(() => step(Date.now()) > step(beforeMs), { what: "the next 8-second step", timeoutMs: 10_000, intervalMs: 100 });
-    const justBefore = session((await loop.tick())?.verdict)!;
+    const justBefore = session((await loop.tick())?.findings)!;
     hibernatesAt = new Date(Date.now() + 2 * 60_000).toISOString();
     const after = await loop.tick();
     const raw = statSync(`/proc/${term.pid}/fd/0`);
     expect(Math.max(raw.mtimeMs, raw.atimeMs)).toBeGreaterThan(beforeMs);
     await waitFor(() => screen.includes("hibernates at"), { what: "the warning on the screen", timeoutMs: 5000, describe: () => screen });
     expect(screen).toContain("keepawake 1h");
-    expect(session(after?.verdict)?.lastActivityTime).toBe(justBefore.lastActivityTime);
+    expect(session(after?.findings)?.lastActivityTime).toBe(justBefore.lastActivityTime);
     // Later ticks still see the terminal's time from before the warning, and warn only once.
     const later = await loop.tick();
-    expect(session(later?.verdict)?.lastActivityTime).toBe(justBefore.lastActivityTime);
+    expect(session(later?.findings)?.lastActivityTime).toBe(justBefore.lastActivityTime);
     expect(screen.split("hibernates at").length - 1).toBe(1);
   });
 });
@@ -246,7 +246,7 @@ describe("the restart warning", () => {
     term.onData((d) => (screen += d));
     let restartsAt: string | undefined = undefined;
     const { loop } = makeLoop({ sprite: (): Sprite => ({ ...sprite(30), status: restartsAt ? { restartsAt } : {} }) });
-    const session = (r: TickResult | undefined) => r?.verdict.report.sessions?.find((s) => s.pid === term.pid);
+    const session = (r: TickResult | undefined) => r?.findings.report.sessions?.find((s) => s.pid === term.pid);
     await waitFor(async () => session(await loop.tick()), { what: "the terminal", timeoutMs: 5000, intervalMs: 100 });
     await loop.tick();
     expect(screen).not.toContain("restarts at");

@@ -2,29 +2,29 @@
 import type { KubeClient } from "../kube/client.js";
 import { resourcePath } from "../kube/paths.js";
 import { SPRITES, type ActivityReport, type Sprite, type SpriteStatus } from "../operator/api/index.js";
-import type { Verdict } from "./aggregate.js";
+import type { Findings } from "./aggregate.js";
 import type { Logger } from "./logger.js";
 
-/** The merge patch for a verdict. A merge patch keeps keys it does not mention: null clears them. */
-export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof SpriteStatus, unknown>> } {
+/** The merge patch for the agent's findings. A merge patch keeps keys it does not mention: null clears them. */
+export function statusPatch(findings: Findings): { status: Partial<Record<keyof SpriteStatus, unknown>> } {
   const activity: Record<keyof ActivityReport, unknown> = {
-    reportTime: verdict.report.reportTime,
-    agentStartTime: verdict.report.agentStartTime,
-    mainStartTime: verdict.report.mainStartTime ?? null,
-    sessions: verdict.report.sessions ?? [],
-    busyProcesses: verdict.report.busyProcesses ?? [],
-    keepAwakeUntil: verdict.report.keepAwakeUntil ?? null,
-    cpuPercent: verdict.report.cpuPercent ?? 0,
-    processCount: verdict.report.processCount ?? 0,
-    network: verdict.report.network ?? null,
+    reportTime: findings.report.reportTime,
+    agentStartTime: findings.report.agentStartTime,
+    mainStartTime: findings.report.mainStartTime ?? null,
+    sessions: findings.report.sessions ?? [],
+    busyProcesses: findings.report.busyProcesses ?? [],
+    keepAwakeUntil: findings.report.keepAwakeUntil ?? null,
+    cpuPercent: findings.report.cpuPercent ?? 0,
+    processCount: findings.report.processCount ?? 0,
+    network: findings.report.network ?? null,
   };
   return {
     status: {
-      activeSessions: verdict.activeSessions,
-      ...(verdict.lastActiveMs !== undefined ? { lastActiveTime: new Date(verdict.lastActiveMs).toISOString() } : {}),
+      activeSessions: findings.activeSessions,
+      ...(findings.lastActiveMs !== undefined ? { lastActiveTime: new Date(findings.lastActiveMs).toISOString() } : {}),
       activity,
       // Absent when it could not be read: the last figures stay (a merge patch keeps what it omits).
-      ...(verdict.disk ? { disk: verdict.disk } : {}),
+      ...(findings.disk ? { disk: findings.disk } : {}),
     },
   };
 }
@@ -42,8 +42,8 @@ export function droppedActivityFields(sent: ReturnType<typeof statusPatch>, stor
 /** Patches the status; warns once per set of report fields the API server did not keep. */
 export function createStatusSink(client: KubeClient, namespace: string, name: string, log: Logger) {
   let warned = "";
-  return async (verdict: Verdict): Promise<void> => {
-    const patch = statusPatch(verdict);
+  return async (findings: Findings): Promise<void> => {
+    const patch = statusPatch(findings);
     let stored: Sprite;
     try {
       stored = await client.request<Sprite>("PATCH", resourcePath(SPRITES, { namespace, name, subresource: "status" }), { body: patch });

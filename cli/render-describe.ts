@@ -1,5 +1,5 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import { DISK_PRESSURE_PERCENT, REASON, formatBytes, networkSummary, usedPercent, type Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, usedPercent, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
 import { pendingUpdate } from "./render-list.js";
@@ -19,7 +19,12 @@ export function hibernationSummary(sprite: Sprite, now: Date): string {
   if (s.phase === "Hibernating") return `hibernated${s.hibernatedAt ? ` ${ageSince(s.hibernatedAt, now)} ago` : ""}; \`puck connect ${sprite.metadata.name}\` wakes it`;
   if (s.hibernatesAt) {
     const at = timeUntil(s.hibernatesAt, now);
-    return at === "now" ? `due now (${s.hibernatesAt})` : `in ${at} (${s.hibernatesAt}) unless there is activity`;
+    if (at === "now") return `due now (${s.hibernatesAt})`;
+    // Idle since the last activity, waking or connect, as the operator counts it (operator/decide.ts).
+    const since = idleSince(sprite.spec, s);
+    const sinceText = since && new Date(since.atMs).toISOString();
+    const idle = sinceText ? `idle since ${sinceText} (${ageSince(sinceText, now)} ago), ` : "";
+    return `${idle}hibernates at ${s.hibernatesAt} (in ${at}) unless there is activity`;
   }
   if (s.phase === "Active") return `not while it is busy (${s.reason ?? "unknown reason"})`;
   return "-";

@@ -124,8 +124,32 @@ describe("describe", () => {
     expect(renderDescribe({ ...busyDev, status }, [], now)).toMatch(/Network:\s+3\.2M in the last 5 min, data last moved 20s ago \(keeps it awake\)\n/);
   });
 
-  it("an idle Sprite says when it hibernates", () => {
-    expect(renderDescribe(idleWeb, [], now)).toMatch(/Hibernates:\s+in 25m \(2026-01-01T12:25:00Z\) unless there is activity/);
+  it("an idle Sprite says since when it is idle and when it hibernates", () => {
+    expect(renderDescribe(idleWeb, [], now)).toMatch(/Hibernates:\s+idle since 2026-01-01T11:55:00.000Z \(5m ago\), hibernates at 2026-01-01T12:25:00Z \(in 25m\) unless there is activity\n/);
+  });
+
+  // Data last moved 17 minutes ago on a 30-minute timeout, nothing moves now: recency, like a terminal's last input.
+  const quietAfterDownload = sprite("dl", {
+    phase: "Active",
+    activeSessions: 0,
+    lastActiveTime: "2026-01-01T11:43:00.000Z",
+    hibernatesAt: "2026-01-01T12:13:00.000Z",
+    reason: "IdleTimeoutPending",
+    message: "Idle since 2026-01-01T11:43:00.000Z (data last moved on the network): hibernates when the idle timeout runs out.",
+    activity: { reportTime: "2026-01-01T11:59:40Z", sessions: [], busyProcesses: [], network: { active: false, bytes: 152_000, windowSeconds: 300, lastMovedTime: "2026-01-01T11:43:00.000Z" } },
+  });
+  it("after a download ends, counts down from when data last moved, and the network keeps nothing awake", () => {
+    const text = renderDescribe(quietAfterDownload, [], now);
+    expect(text).toMatch(/Reason:\s+IdleTimeoutPending: Idle since 2026-01-01T11:43:00.000Z \(data last moved on the network\)/);
+    expect(text).toMatch(/Hibernates:\s+idle since 2026-01-01T11:43:00.000Z \(17m ago\), hibernates at 2026-01-01T12:13:00.000Z \(in 13m\) unless there is activity\n/);
+    expect(text).toMatch(/Network:\s+\S+ in the last 5 min, data last moved 17m ago\n/);
+    expect(text).not.toContain("keeps it awake");
+    expect(hibernatesIn(quietAfterDownload, now)).toBe("13m");
+    expect(renderTopFrame({ namespace: "lab", sprites: [quietAfterDownload], now })).not.toContain("network");
+  });
+  it("an idle Sprite woken by a connect is idle since the connect", () => {
+    const connected = sprite("web", { ...idleWeb.status, wokeAt: "2026-01-01T11:50:00Z" }, { wakeRequestedAt: "2026-01-01T11:57:00Z" });
+    expect(renderDescribe(connected, [], now)).toMatch(/Hibernates:\s+idle since 2026-01-01T11:57:00.000Z \(3m ago\), hibernates at/);
   });
   it("a nearly full home says so, with the fix", () => {
     expect(renderDescribe(sleeping, [], now)).toMatch(/Disk:\s+9\.5G of 10G used \(95%\) — almost full: free some space or grow it/);

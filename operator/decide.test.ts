@@ -74,6 +74,19 @@ const cases: Case[] = [
     want: { replicas: 0, reason: "Idle", hibernate: true },
   },
   {
+    name: "data that moved within the idle timeout but not now is recency: the idle countdown runs from it",
+    // The agent counts the time data last moved in lastActiveTime, as it counts a terminal's last input.
+    spec: { idleTimeoutMinutes: 30 },
+    status: { ...idleStatus, lastActiveTime: at(-17 * 60), activity: report(-30, { network: { active: false, bytes: 152_000, windowSeconds: 300, lastMovedTime: at(-17 * 60) } }) },
+    want: { replicas: 1, reason: "IdleTimeoutPending", hibernatesAt: at(13 * 60), recheckAt: at(120) },
+  },
+  {
+    name: "after data moved, a keep-alive that runs longer sets the deadline, and names the reason",
+    spec: { idleTimeoutMinutes: 30, keepAwakeUntil: at(3600) },
+    status: { ...idleStatus, lastActiveTime: at(-17 * 60), activity: report(-30, { network: { active: false, bytes: 152_000, windowSeconds: 300, lastMovedTime: at(-17 * 60) } }) },
+    want: { replicas: 1, reason: "KeepAwake", recheckAt: at(120) },
+  },
+  {
     name: "spec.keepAwakeUntil in the future keeps it awake, without a hibernatesAt",
     spec: { keepAwakeUntil: at(3600) },
     status: idleStatus,
@@ -167,12 +180,29 @@ describe("decide", () => {
   });
 });
 
+describe("decide: the idle countdown says since when, and what set it", () => {
+  const messageOf = (status: SpriteStatus, specPatch: Partial<SpriteSpec> = {}) => decide({ spec: { ...spec, idleTimeoutMinutes: 30, ...specPatch }, status, podReady: true }, NOW, config).message;
+  const moved = (agoSeconds: number) => report(-30, { network: { active: false, bytes: 152_000, windowSeconds: 300, lastMovedTime: at(-agoSeconds) } });
+
+  it.each([
+    ["data that last moved on the network", { ...idleStatus, lastActiveTime: at(-1020), activity: moved(1020) }, {}, `Idle since ${at(-1020)} (data last moved on the network)`],
+    ["a session that ended after the data moved", { ...idleStatus, lastActiveTime: at(-840), activity: moved(1020) }, {}, `Idle since ${at(-840)} (the last session, command or busy process the agent saw)`],
+    ["a connect", idleStatus, { wakeRequestedAt: at(-60) }, `Idle since ${at(-60)} (a connect or wake request)`],
+    ["waking", { ...idleStatus, wokeAt: at(-120), lastActiveTime: at(-1200) }, {}, `Idle since ${at(-120)} (waking)`],
+  ])("%s", (_, status, specPatch, want) => {
+    expect(messageOf(status, specPatch)).toBe(`${want}: hibernates when the idle timeout runs out.`);
+  });
+});
+
 describe("decide: idle, the evidence a change Puck makes on its own waits for", () => {
   const idleOf = (status: SpriteStatus, specPatch: Partial<SpriteSpec> = {}) => decide({ spec: { ...spec, ...specPatch }, status, podReady: true }, NOW, config).idle;
 
   it("is a fresh report of no session, no busy process and no keep-alive", () => {
     expect(idleOf({ ...idleStatus, lastActiveTime: at(-300) })).toBe(true);
     expect(idleOf(idleStatus)).toBe(true);
+  });
+  it("is a countdown whose data last moved longer ago than the idle timeout", () => {
+    expect(idleOf({ ...idleStatus, lastActiveTime: at(-300), activity: report(-30, { network: { active: false, bytes: 9_000, windowSeconds: 300, lastMovedTime: at(-601) } }) })).toBe(true);
   });
 
   it.each([
@@ -181,6 +211,8 @@ describe("decide: idle, the evidence a change Puck makes on its own waits for", 
     ["a keep-alive", idleStatus, { keepAwakeUntil: at(3600) }],
     ["a stale report (unknown is never idle)", { ...idleStatus, activity: report(-151) }, {}],
     ["no report since waking", { wokeAt: at(-10) }, {}],
+    // A forward paused between page loads is still someone's: as before data moving now and data that moved recently were told apart.
+    ["data moved on the network within the idle timeout", { ...idleStatus, lastActiveTime: at(-300), activity: report(-30, { network: { active: false, bytes: 9_000, windowSeconds: 300, lastMovedTime: at(-300) } }) }, {}],
   ])("is not %s", (_, status, specPatch) => {
     expect(idleOf(status, specPatch)).toBe(false);
   });

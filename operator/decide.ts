@@ -1,6 +1,19 @@
 // The operator's one decision: how many replicas a Sprite should have now, and why. Pure.
-import { IDLE_TIMEOUT_MINUTES, networkSummary, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "./api/index.js";
+//
+// Three gates first, in order, each of which may decide alone:
+//   1. Asleep: a hibernated Sprite stays asleep, unless a wake request came that the operator has
+//      not acted on yet (and no later hibernate request).
+//   2. Hibernation requested: `puck hibernate` (a hibernate request newer than the last wake
+//      request) puts an awake Sprite to sleep, busy or not.
+//   3. Fresh evidence: without an agent report made since the Sprite woke, and younger than
+//      staleAfterMs, nothing is known, and unknown is never idle: it stays awake (ActivityUnknown).
+// Then, with a fresh report in hand, the checks that hold a Sprite awake are asked in order
+// (operator/decide-checks.ts): sessions and exec, busy processes, data moving on the network, a
+// keep-alive, the idle countdown. The first that holds names the reason, the message and when to
+// look again. When none holds, the idle timeout has run out: the Sprite hibernates (Idle).
+import { IDLE_TIMEOUT_MINUTES, idleSince, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "./api/index.js";
 import { isAsleep } from "./api/wake.js";
+import { AWAKE_CHECKS, chain, timeOf, type Evidence } from "./decide-checks.js";
 
 export interface Observed {
   spec: SpriteSpec;
@@ -36,24 +49,20 @@ export interface Decision {
   /** The Sprite wakes now (or starts for the first time): status.wokeAt becomes now. */
   wake: boolean;
   /**
-   * A fresh report says nobody uses the Sprite: no session, no busy process, no keep-alive — the
-   * evidence hibernation needs. Changes Puck makes on its own wait for it (operator/rollout.ts).
+   * A fresh report says nobody uses the Sprite: no session, no busy process, no keep-alive, no data
+   * moved on the network within the idle timeout — the evidence hibernation needs. Changes Puck makes
+   * on its own wait for it (operator/rollout.ts).
    */
   idle: boolean;
   activityFresh: Freshness;
 }
 
-const time = (text: string | undefined): number | undefined => {
-  if (!text) return undefined;
-  const t = Date.parse(text);
-  return Number.isNaN(t) ? undefined : t;
+/** Whether the spec asks for hibernation: a hibernate request newer than the last wake request (a later connect undoes it). */
+const hibernateRequested = (spec: SpriteSpec): boolean => {
+  const hibernateRequestedMs = timeOf(spec.hibernateRequestedAt);
+  const wakeRequestedMs = timeOf(spec.wakeRequestedAt);
+  return hibernateRequestedMs !== undefined && (wakeRequestedMs === undefined || hibernateRequestedMs > wakeRequestedMs);
 };
-
-const maxOf = (...values: (number | undefined)[]): number | undefined => {
-  const defined = values.filter((v): v is number => v !== undefined);
-  return defined.length === 0 ? undefined : Math.max(...defined);
-};
-
 
 /**
  * A wake request is new if it differs from the one the operator last acted on (recorded in the
@@ -62,8 +71,8 @@ const maxOf = (...values: (number | undefined)[]): number | undefined => {
  * arriving just after it.
  */
 export function isNewWakeRequest(spec: SpriteSpec, status: SpriteStatus): boolean {
-  const W = time(spec.wakeRequestedAt);
-  return W !== undefined && W !== time(status.observedWakeRequestedAt);
+  const wakeRequestedMs = timeOf(spec.wakeRequestedAt);
+  return wakeRequestedMs !== undefined && wakeRequestedMs !== timeOf(status.observedWakeRequestedAt);
 }
 
 const asleepFreshness: Freshness = {
@@ -84,120 +93,94 @@ export const TERMINATING: Decision = {
   activityFresh: { status: "False", reason: REASON.agentNotReporting, message: "The Sprite is being deleted." },
 };
 
-export function decide(observed: Observed, now: Date, config: DecideConfig): Decision {
-  const { spec, status } = observed;
-  const nowMs = now.getTime();
-  const W = time(spec.wakeRequestedAt);
-  const H = time(spec.hibernateRequestedAt);
-  const hibernateRequested = H !== undefined && (W === undefined || H > W);
-  const awakePhase: Phase = observed.podReady ? "Active" : "Starting";
+/** Scales to 0 now: on request, or after the idle timeout (then with the evidence hibernation needs). */
+const goToSleep = (reason: string, message: string, idle: boolean): Decision => ({
+  replicas: 0,
+  phase: "Hibernating",
+  reason,
+  message,
+  hibernate: true,
+  wake: false,
+  idle,
+  activityFresh: asleepFreshness,
+});
 
-  if (isAsleep(status)) {
-    if (!hibernateRequested && isNewWakeRequest(spec, status)) {
-      return {
-        replicas: 1,
-        phase: awakePhase,
-        reason: REASON.wakeRequested,
-        message: "Waking on request.",
-        hibernate: false,
-        wake: true,
-        idle: false,
-        activityFresh: { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." },
-      };
-    }
-    return {
-      replicas: 0,
-      phase: "Hibernating",
-      reason: hibernateRequested ? REASON.hibernateRequested : REASON.idle,
-      message: hibernateRequested ? "Hibernating on request." : "Hibernating after the idle timeout.",
-      hibernate: false,
-      wake: false,
-      idle: false,
-      activityFresh: asleepFreshness,
-    };
-  }
+const awaitingFirstReport: Freshness = { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." };
+const reporting: Freshness = { status: "True", reason: REASON.agentReporting, message: "The agent reports regularly." };
 
-  if (hibernateRequested) {
-    return {
-      replicas: 0,
-      phase: "Hibernating",
-      reason: REASON.hibernateRequested,
-      message: "Hibernating on request.",
-      hibernate: true,
-      wake: false,
-      idle: false,
-      activityFresh: asleepFreshness,
-    };
-  }
-
-  // Awake. A Sprite that never woke (just created) wakes now.
-  const wake = time(status.wokeAt) === undefined;
-  const wokeAt = time(status.wokeAt) ?? nowMs;
-  const lastActivity = maxOf(time(status.lastActiveTime), wokeAt, W)!;
-  const timeoutMs = (spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default) * 60_000 * config.idleTimeoutScale;
-  const idleDeadline = lastActivity + timeoutMs;
-  const keepUntil = maxOf(time(spec.keepAwakeUntil), time(status.activity?.keepAwakeUntil));
-  const deadline = Math.max(idleDeadline, keepUntil ?? 0);
-
-  const reportTime = time(status.activity?.reportTime);
-  const reportedSinceWake = reportTime !== undefined && reportTime >= wokeAt;
-  const staleAt = reportTime === undefined ? undefined : reportTime + config.staleAfterMs;
-  const fresh = reportedSinceWake && nowMs <= staleAt!;
-  const base = { replicas: 1 as const, phase: awakePhase, hibernate: false, wake, idle: false };
-
-  if (!fresh) {
-    return {
-      ...base,
-      reason: REASON.activityUnknown,
-      message: reportedSinceWake
-        ? "Staying awake: the agent has not reported recently, and unknown activity is never idle."
-        : "Staying awake: waiting for the agent's first report.",
-      activityFresh: reportedSinceWake
-        ? { status: "False", reason: REASON.agentNotReporting, message: `The agent's last report is older than ${Math.round(config.staleAfterMs / 1000)}s.` }
-        : { status: "False", reason: REASON.awaitingFirstReport, message: "Waiting for the agent's first report since waking." },
-    };
-  }
-
-  const freshness: Freshness = { status: "True", reason: REASON.agentReporting, message: "The agent reports regularly." };
-  // Recheck when the report goes stale, so the ActivityFresh condition flips on time.
-  const stay = { ...base, activityFresh: freshness, recheckAt: new Date(staleAt!) };
-  const sessions = status.activity?.sessions?.filter((s) => s.active) ?? [];
-  if ((status.activeSessions ?? 0) > 0) {
-    const onlyExec = sessions.length > 0 && sessions.every((s) => s.kind === "exec");
-    return onlyExec
-      ? { ...stay, reason: REASON.execRunning, message: "Staying awake: a command is running (exec)." }
-      : { ...stay, reason: REASON.sessionActive, message: `Staying awake: ${status.activeSessions} active session(s).` };
-  }
-  if ((status.activity?.busyProcesses?.length ?? 0) > 0) {
-    const top = status.activity!.busyProcesses![0]!;
-    return { ...stay, reason: REASON.processBusy, message: `Staying awake: a process is busy (${top.command}).` };
-  }
-  const network = status.activity?.network;
-  if (network?.active) {
-    return { ...stay, reason: REASON.networkActive, message: `Staying awake: data moves on the network (${networkSummary(network)}).` };
-  }
-  if (nowMs < deadline) {
-    const recheckAt = new Date(Math.min(deadline, staleAt!));
-    if (keepUntil !== undefined && keepUntil > idleDeadline) {
-      return { ...stay, recheckAt, reason: REASON.keepAwake, message: `Staying awake: kept awake until ${new Date(keepUntil).toISOString()}.` };
-    }
-    return {
-      ...stay,
-      idle: true,
-      recheckAt,
-      hibernatesAt: new Date(deadline),
-      reason: REASON.idleTimeoutPending,
-      message: "Idle: hibernates when the idle timeout runs out.",
-    };
+/** Gate 1: a hibernated Sprite wakes on a wake request it has not acted on (and no later hibernate request), else stays asleep. */
+function asleep({ spec, status, podReady }: Observed): Decision {
+  const onRequest = hibernateRequested(spec);
+  if (!onRequest && isNewWakeRequest(spec, status)) {
+    return { replicas: 1, phase: podReady ? "Active" : "Starting", reason: REASON.wakeRequested, message: "Waking on request.", hibernate: false, wake: true, idle: false, activityFresh: awaitingFirstReport };
   }
   return {
     replicas: 0,
     phase: "Hibernating",
-    reason: REASON.idle,
-    message: "Hibernating after the idle timeout.",
-    hibernate: true,
+    reason: onRequest ? REASON.hibernateRequested : REASON.idle,
+    message: onRequest ? "Hibernating on request." : "Hibernating after the idle timeout.",
+    hibernate: false,
     wake: false,
-    idle: true,
+    idle: false,
     activityFresh: asleepFreshness,
+  };
+}
+
+/** Gate 3's answer when the evidence is not fresh: nothing is known, and unknown is never idle. */
+function activityUnknown(reportedSinceWake: boolean, config: DecideConfig): Pick<Decision, "reason" | "message" | "activityFresh"> {
+  return reportedSinceWake
+    ? {
+        reason: REASON.activityUnknown,
+        message: "Staying awake: the agent has not reported recently, and unknown activity is never idle.",
+        activityFresh: { status: "False", reason: REASON.agentNotReporting, message: `The agent's last report is older than ${Math.round(config.staleAfterMs / 1000)}s.` },
+      }
+    : { reason: REASON.activityUnknown, message: "Staying awake: waiting for the agent's first report.", activityFresh: awaitingFirstReport };
+}
+
+/** The checks' evidence: the observed Sprite with its idle time, deadline and keep-alive worked out. */
+function evidence({ spec, status }: Observed, nowMs: number, wokeAtMs: number, config: DecideConfig): Evidence {
+  const idleTimeoutMs = (spec.idleTimeoutMinutes ?? IDLE_TIMEOUT_MINUTES.default) * 60_000 * config.idleTimeoutScale;
+  const since = idleSince(spec, status, wokeAtMs)!; // never undefined: wokeAtMs is a time
+  const keepAlives = [timeOf(spec.keepAwakeUntil), timeOf(status.activity?.keepAwakeUntil)].filter((t): t is number => t !== undefined);
+  return {
+    spec,
+    status,
+    nowMs,
+    idleTimeoutMs,
+    idleSince: since,
+    idleDeadlineMs: since.atMs + idleTimeoutMs,
+    ...(keepAlives.length > 0 ? { keepAwakeUntilMs: Math.max(...keepAlives) } : {}),
+  };
+}
+
+/** The gates in order, then the checks (see the top of this file). */
+export function decide(observed: Observed, now: Date, config: DecideConfig): Decision {
+  const { spec, status } = observed;
+  const nowMs = now.getTime();
+  if (isAsleep(status)) return asleep(observed); // gate 1
+  if (hibernateRequested(spec)) return goToSleep(REASON.hibernateRequested, "Hibernating on request.", false); // gate 2
+
+  // Awake. A Sprite that never woke (just created) wakes now.
+  const wokeAtMs = timeOf(status.wokeAt) ?? nowMs;
+  const awake = { replicas: 1 as const, phase: (observed.podReady ? "Active" : "Starting") as Phase, hibernate: false, wake: timeOf(status.wokeAt) === undefined, idle: false };
+
+  // Gate 3: fresh evidence, a report made since waking and not yet stale.
+  const reportMs = timeOf(status.activity?.reportTime);
+  const reportedSinceWake = reportMs !== undefined && reportMs >= wokeAtMs;
+  const reportStaleAtMs = reportedSinceWake ? reportMs + config.staleAfterMs : undefined;
+  if (reportStaleAtMs === undefined || nowMs > reportStaleAtMs) return { ...awake, ...activityUnknown(reportedSinceWake, config) };
+
+  // The checks: the first that holds the Sprite awake says why; none, and it has been idle long enough.
+  const hold = chain(AWAKE_CHECKS, evidence(observed, nowMs, wokeAtMs, config));
+  if (!hold) return goToSleep(REASON.idle, "Hibernating after the idle timeout.", true);
+  return {
+    ...awake,
+    reason: hold.reason,
+    message: hold.message,
+    idle: hold.idle ?? false,
+    // Look again when the report goes stale at the latest, so the ActivityFresh condition flips on time.
+    recheckAt: new Date(Math.min(hold.lookAgainAtMs ?? Infinity, reportStaleAtMs)),
+    ...(hold.hibernatesAtMs !== undefined ? { hibernatesAt: new Date(hold.hibernatesAtMs) } : {}),
+    activityFresh: reporting,
   };
 }

@@ -1,7 +1,8 @@
 // What keeps a real Sprite awake, with the real operator, the agent image and a 1-minute timeout:
 // watching is not working (a `watch date` in a detached tmux lets it hibernate), a slow download
-// printing its progress keeps it awake, a forward carrying data keeps it awake, and an open forward
-// that carries nothing lets it hibernate. A Sprite for each rule, side by side: slow by nature
+// printing its progress keeps it awake (and once it ends, `puck describe` counts down from when data
+// last moved), a forward carrying data keeps it awake, and an open forward that carries nothing lets
+// it hibernate. A Sprite for each rule, side by side: slow by nature
 // (minutes of idling).
 import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpriteStatus } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { freePort, startOperator, type OperatorProcess } from "../lib/operator-process.js";
+import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 import { createSprite, getSprite, patchSpec, SPRITE_IMAGE } from "../operator/sprites.js";
 
@@ -116,7 +118,7 @@ const forwarding = spriteUnderTest("forwarding");
 const HELD_MS = 100_000;
 
 beforeAll(async () => {
-  await installCrd();
+  await Promise.all([installCrd(), ensurePuckBuilt()]);
   ns = await makeNamespace("agent-activity");
   // PUCK_AGENT_IMAGE: a branch's own agent image, without retagging the shared puck-agent:dev.
   operator = await startOperator({ namespace: ns.name });
@@ -146,22 +148,36 @@ describe.concurrent("what keeps a Sprite awake", () => {
     expect(sprite.seen.filter((x) => x.phase === "Active").at(-1)?.sessions).toMatch(/terminal:watch -n 2 date/);
   }, 8 * MINUTE);
 
-  it("a slow download printing its progress keeps the Sprite awake", async () => {
+  it("a slow download printing its progress keeps the Sprite awake; once it ends, `puck describe` counts down from when data last moved", async () => {
     const sprite = downloading;
     await sprite.wake();
     const { stdout: filesIp } = await kubectl(["get", "pod", "files", "-n", ns.name, "-o", "jsonpath={.status.podIP}"]);
     await sprite.untilStatus("the idle countdown (nothing holds the Sprite awake)", (s) => s.reason === "IdleTimeoutPending", 3 * MINUTE);
     // 64 KiB/s, 64 MiB: far longer than the test; curl prints its progress meter on the terminal.
     await sprite.execIn(`tmux new -d -s download 'curl -o /dev/null http://${filesIp}:8080/'`);
+    let statuses: SpriteStatus[];
     try {
-      const statuses = await sprite.staysAwake("a slow download", HELD_MS);
-      // Why: data moved, and the terminal printing the progress counted while it did.
-      const late = statuses.slice(-10);
-      expect(late.some((s) => s.activity?.network?.active === true), JSON.stringify(sprite.story())).toBe(true);
-      expect(late.some((s) => s.activity?.sessions?.some((x) => x.kind === "terminal" && x.command.startsWith("curl") && x.active)), JSON.stringify(sprite.story())).toBe(true);
+      statuses = await sprite.staysAwake("a slow download", HELD_MS);
     } finally {
       await sprite.execIn("tmux kill-session -t download");
     }
+    // Why: data moved, and the terminal printing the progress counted while it did.
+    const late = statuses.slice(-10);
+    expect(late.some((s) => s.activity?.network?.active === true), JSON.stringify(sprite.story())).toBe(true);
+    expect(late.some((s) => s.activity?.sessions?.some((x) => x.kind === "terminal" && x.command.startsWith("curl") && x.active)), JSON.stringify(sprite.story())).toBe(true);
+
+    // The download is over: nothing moves now, and the data that moved a moment ago is recency, like a
+    // terminal's last input — the Sprite counts down to its idle deadline (the agent notices within
+    // its 30-s moving window; the deadline is a minute after data last moved).
+    await sprite.untilStatus("the countdown once data stops moving", (s) => s.reason === "IdleTimeoutPending" && s.activity?.network?.active === false && s.hibernatesAt !== undefined, MINUTE);
+    const [described, listed] = await Promise.all([puck(["-n", ns.name, "describe", sprite.name]), puck(["-n", ns.name, "list"])]);
+    const story = `${described.stdout}${described.stderr}\n${listed.stdout}\n${JSON.stringify(sprite.story())}`;
+    expect(described.stdout, story).toMatch(/Reason: +IdleTimeoutPending: Idle since \S+ \(/);
+    expect(described.stdout, story).toMatch(/Hibernates: +idle since \S+ \(\S+ ago\), hibernates at \S+ \(in \S+\) unless there is activity\n/);
+    expect(described.stdout, story).toMatch(/Network: +\S+ in the last \d+ (min|s), data last moved \S+ ago\n/);
+    expect(described.stdout, story).not.toContain("keeps it awake");
+    // HIBERNATES-IN is a countdown, not a reason in parentheses.
+    expect(listed.stdout, story).toMatch(new RegExp(`^${sprite.name}\\s+Active\\s+0\\s+\\S+\\s+(\\d+[smh]\\S*|now)\\s`, "m"));
   }, 8 * MINUTE);
 
   it("a forward carrying data keeps the Sprite awake; the same forward left open and idle does not", async () => {

@@ -4,4 +4,5 @@ export * from "./sprite-schema.js";
 export * from "./disk.js";
 export { crd } from "./crd.js";
 export * from "./network.js";
+export * from "./idle.js";
 export * from "./warning.js";

@@ -152,7 +152,7 @@ const networkActivity = object(
       minimum: 0,
     }),
     lastMovedTime: dateTime("When data last moved beyond the agent's own trickle (see README, Activity)."),
-    active: boolean({ description: "Whether data moved within the idle timeout: it keeps the Sprite awake." }),
+    active: boolean({ description: "Whether data moves now (more than the agent's own trickle in the last 30 s): it keeps the Sprite awake. Data that moved earlier counts in lastActiveTime, like a terminal's last input." }),
   },
   { required: ["active"] },
 );
