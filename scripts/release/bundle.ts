@@ -81,9 +81,9 @@ const external = ["cpu-features", "*.node", "bufferutil", "utf-8-validate"];
  * The single executable's script: one CommonJS file (a single executable runs CommonJS only, and its
  * require() knows only Node's builtins), every dependency inside.
  */
-export async function buildSeaBundle(outfile: string, edits: CliEdits): Promise<void> {
+export async function buildSeaBundle(outfile: string, edits: CliEdits, entry = "cli/main.ts"): Promise<void> {
   await build({
-    entryPoints: [resolve(root, "cli/main.ts")],
+    entryPoints: [resolve(root, entry)],
     outfile,
     bundle: true,
     platform: "node",
@@ -101,9 +101,9 @@ export async function buildSeaBundle(outfile: string, edits: CliEdits): Promise<
  * The npm package's code in outdir: puck-cli.js, with the dependencies in chunks loaded by the
  * commands that need them (as dist/ loads them from node_modules), for Node 20 and later.
  */
-export async function buildNpmBundle(outdir: string, edits: CliEdits): Promise<void> {
+export async function buildNpmBundle(outdir: string, edits: CliEdits, entry = "cli/main.ts"): Promise<void> {
   await build({
-    entryPoints: { "puck-cli": resolve(root, "cli/main.ts") },
+    entryPoints: { "puck-cli": resolve(root, entry) },
     outdir,
     bundle: true,
     splitting: true,

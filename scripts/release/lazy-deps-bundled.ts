@@ -3,7 +3,14 @@
 // only by the command that needs it. Its type is checked against cli/lazy-deps.ts's exports.
 import type * as Original from "../../cli/lazy-deps.js";
 
-export const loadYaml: typeof Original.loadYaml = () => import("yaml");
+type Yaml = Awaited<ReturnType<typeof Original.loadYaml>>;
+
+// yaml is CommonJS: in the npm package's chunks, esbuild hands a CommonJS module to import() as its
+// default export only (Node would add the names it finds); the single executable's bundle has both.
+export const loadYaml: typeof Original.loadYaml = async () => {
+  const loaded = (await import("yaml")) as Yaml & { default?: Yaml };
+  return typeof loaded.stringify === "function" ? loaded : loaded.default!;
+};
 
 export const loadPrompts: typeof Original.loadPrompts = async () =>
   // @ts-expect-error: prompts' modern copy has no types of its own; its default export is prompts.
