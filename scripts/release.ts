@@ -2,6 +2,8 @@
 // the version from package.json:
 //   puck.yaml                          the install: deploy/ rendered as `kubectl kustomize deploy` would,
 //                                      images pinned (REGISTRY/puck-NAME:VERSION)
+//   puck-images-VERSION-linux-ARCH.tar.zst   the four images for this machine's architecture, for
+//                                      k3s's images folder (`k3s ctr images import`)
 //   puck-VERSION-OS-ARCH.tar.gz        the CLI as one executable, for linux and darwin, amd64 and arm64
 //   install.sh                         picks the executable for the machine, checks it, installs it
 //   puck-sprites-VERSION.tgz           the CLI as an npm package (no dependencies; Node 20 and later)
@@ -11,6 +13,7 @@
 //   --registry PREFIX   where the images are (default docker.io/library: how k3s names the images it
 //                       imports from an archive, so a node that imported them never pulls)
 //   --push              build the images with images/build.sh and push them to --registry first
+//   --no-images         no image archive (it takes minutes and an image builder)
 //   --base-url URL      where the folder will be served: install.sh downloads from there
 //   --platforms LIST    some of linux-amd64,linux-arm64,darwin-arm64,darwin-amd64 (default: all)
 //   --out DIR           the folder (default release/VERSION)
@@ -22,6 +25,7 @@ import { tmpdir } from "node:os";
 import { basename, join, relative, resolve } from "node:path";
 import { buildSeaBundle } from "./release/bundle.js";
 import { buildExecutable, type Executable } from "./release/executables.js";
+import { buildImageArchive } from "./release/images.js";
 import { manifestText, pinRelease, releaseImages, renderKustomization } from "./release/manifest.js";
 import { PLATFORMS, SEA_NODE_VERSION, type Platform } from "./release/node-dist.js";
 import { buildNpmPackage, NPM_NAME } from "./release/npm-package.js";
@@ -32,13 +36,14 @@ const DEFAULT_REGISTRY = "docker.io/library";
 interface Options {
   registry: string;
   push: boolean;
+  images: boolean;
   baseUrl: string;
   platforms: Platform[];
   out: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { registry: DEFAULT_REGISTRY, push: false, baseUrl: "", platforms: [...PLATFORMS], out: undefined };
+  const options: Options = { registry: DEFAULT_REGISTRY, push: false, images: true, baseUrl: "", platforms: [...PLATFORMS], out: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -50,6 +55,7 @@ function parseArgs(argv: string[]): Options {
     switch (flag) {
       case "--registry": options.registry = value().replace(/\/+$/, ""); break;
       case "--push": options.push = true; break;
+      case "--no-images": options.images = false; break;
       case "--base-url": options.baseUrl = value(); break;
       case "--out": options.out = value(); break;
       case "--platforms": {
@@ -73,7 +79,7 @@ async function sha256(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
@@ -124,6 +130,9 @@ async function main(): Promise<void> {
     const npmTarball = await buildNpmPackage(work, out, version, edits);
     log(basename(npmTarball));
 
+    const imageArchive = options.images ? await buildImageArchive(images, version, work, out) : undefined;
+    if (imageArchive) log(basename(imageArchive));
+
     const installer = (await readFile(join(root, "scripts/release/install.sh"), "utf8"))
       .replaceAll("@VERSION@", version)
       .replace('from="@BASE_URL@"', `from="${options.baseUrl}"`);
@@ -135,6 +144,7 @@ async function main(): Promise<void> {
     const manifest = {
       version,
       images,
+      ...(imageArchive ? { imageArchive: basename(imageArchive) } : {}),
       npm: { name: NPM_NAME, tarball: basename(npmTarball), node: ">=20" },
       executables: Object.fromEntries(
         await Promise.all(
@@ -149,7 +159,7 @@ async function main(): Promise<void> {
     const sums = await Promise.all(files.map(async (f) => `${await sha256(join(out, f))}  ${f}`));
     await writeFile(join(out, "SHA256SUMS"), `${sums.join("\n")}\n`);
 
-    process.stdout.write(`Release ${version} in ${relative(root, out) || out}:\n`);
+    process.stdout.write(`Release ${version} in ${relative(root, out).startsWith("..") ? out : relative(root, out)}:\n`);
     for (const file of [...files, "SHA256SUMS"]) process.stdout.write(`  ${file.padEnd(40)} ${mb((await stat(join(out, file))).size)}\n`);
     for (const e of executables) process.stdout.write(`  ${e.platform}: executable ${mb(manifest.executables[e.platform]!.bytes)}; ${e.notes.join("; ")}\n`);
   } finally {
