@@ -192,7 +192,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "print puck's version and the installed operator's (warns when they are too far apart)",
     flags: { output: output(["json", "yaml"]), client: switchFlag("--client", "print puck's version only, without asking the cluster") },
     examples: ["puck version", "puck version -o json"],
-    notes: "\nThe operator's version is read from the Deployment puck-system/puck-operator: it takes `get` on that\nDeployment; without it, `operator: unknown (no permission ...)`.",
+    notes: "The operator's version is read from the Deployment puck-system/puck-operator: it takes `get` on that\nDeployment; without it, `operator: unknown (no permission ...)`.",
     load: async () => (await import("./commands/version.js")).version,
   }),
   command({

@@ -68,6 +68,9 @@ const builtinsByRequire: Plugin = {
       const name = args.path.replace(/^node:/, "");
       if (!builtins.has(name)) return undefined;
       if (args.namespace === "builtin") return { path: args.path, external: true };
+      // import() stays Node's own: split into a chunk of its own, the stand-in would hand the module
+      // over as its default export only (node:https's Agent, read by kube/client.ts, would be missing).
+      if (args.kind === "dynamic-import") return { path: `node:${name}`, external: true };
       return { path: name, namespace: "builtin" };
     });
     b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require("node:${args.path}");`, loader: "js" }));

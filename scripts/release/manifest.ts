@@ -5,7 +5,7 @@
 // silently left out of the release. e2e/release/release.test.ts compares the two renderings.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isMap, isSeq, parse, parseAllDocuments, type Document, type YAMLSeq } from "yaml";
+import { isMap, isSeq, parse, parseAllDocuments, type Document, type YAMLMap, type YAMLSeq } from "yaml";
 
 /** The four images of a release, each a full name with its tag. */
 export interface ReleaseImages {
@@ -88,6 +88,23 @@ export async function renderKustomization(dir: string): Promise<Document[]> {
       docs.push(doc as Document);
     }
   }
+
+  // kustomize's name references: a binding's ServiceAccount subject that names a ServiceAccount of
+  // the build (same name, same namespace as written) follows that ServiceAccount's namespace.
+  const serviceAccounts = docs.filter((d) => str(d, ["kind"]) === "ServiceAccount").map((d) => ({ name: str(d, ["metadata", "name"]), namespace: str(d, ["metadata", "namespace"]) }));
+  const followers: { subject: YAMLMap; namespace: string }[] = [];
+  for (const doc of docs) {
+    const kind = str(doc, ["kind"]);
+    const subjects = doc.get("subjects");
+    if ((kind !== "RoleBinding" && kind !== "ClusterRoleBinding") || !isSeq(subjects)) continue;
+    for (const subject of subjects.items) {
+      if (!isMap(subject) || subject.get("kind") !== "ServiceAccount") continue;
+      const written = typeof subject.get("namespace") === "string" ? (subject.get("namespace") as string) : "";
+      const account = serviceAccounts.find((a) => a.name === subject.get("name") && a.namespace === written);
+      if (account) followers.push({ subject, namespace: kustomization.namespace || account.namespace });
+    }
+  }
+  for (const { subject, namespace } of followers) if (namespace) subject.set("namespace", namespace);
 
   for (const doc of docs) {
     const kind = str(doc, ["kind"]);

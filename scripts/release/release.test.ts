@@ -2,6 +2,7 @@
 // loaders, the Mach-O signature, and the versions that must agree. e2e/release/ tests the folder.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -93,6 +94,40 @@ describe("the CLI's release bundles", () => {
     for (const file of [join(dir, "npm", "puck-cli.js"), join(dir, "puck.cjs")]) {
       const { stdout } = await run(process.execPath, [file, "create", "dev", "--dry-run", "-o", "yaml", "-n", "lab"], { cwd: dir });
       expect(parse(stdout), file).toMatchObject({ kind: "Sprite", spec: { image: "registry.lan/puck-sprite:9.9.9" } });
+    }
+  });
+});
+
+describe("the CLI's release bundles against an API server", () => {
+  it("list Sprites (the client's transport, loaded with import(), works in both formats)", async () => {
+    const api = createServer((req, res) => {
+      const found = (req.url ?? "").startsWith("/apis/puck.sandwich.labs/v1alpha1/namespaces/lab/sprites");
+      res.writeHead(found ? 200 : 404, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(found ? { kind: "SpriteList", items: [], metadata: { resourceVersion: "1" } } : { kind: "Status", reason: "NotFound" }));
+    });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "puck-bundle-"));
+      const server = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+      const kubeconfig = join(dir, "kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: "v1",
+          clusters: [{ name: "c", cluster: { server } }],
+          users: [{ name: "u", user: { token: "t" } }],
+          contexts: [{ name: "c", context: { cluster: "c", user: "u", namespace: "lab" } }],
+          "current-context": "c",
+        }),
+      );
+      await buildNpmBundle(join(dir, "npm"), { defaultImage: "x" });
+      await buildSeaBundle(join(dir, "puck.cjs"), { defaultImage: "x" });
+      for (const file of [join(dir, "npm", "puck-cli.js"), join(dir, "puck.cjs")]) {
+        const { stderr } = await run(process.execPath, [file, "list"], { cwd: dir, env: { ...process.env, KUBECONFIG: kubeconfig, XDG_CACHE_HOME: dir } });
+        expect(stderr, file).toContain("No Sprites in namespace lab");
+      }
+    } finally {
+      api.close();
     }
   });
 });
