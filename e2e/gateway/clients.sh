@@ -48,6 +48,7 @@ ssh_audit() {
   local venv=$cache/ssh-audit
   if [ ! -x "$venv/bin/ssh-audit" ]; then
     log "Installing ssh-audit from PyPI into $venv"
+    command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null || ensure_packages python3 python3-venv
     rm -rf "$venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check ssh-audit >&2
