@@ -58,7 +58,7 @@ beforeAll(async () => {
 afterAll(() => http?.close());
 
 describe("the key exchange", () => {
-  it("OpenSSH 10 negotiates the post-quantum mlkem768x25519-sha256; Debian 12's ssh 9.2 gets curve25519", async () => {
+  it("OpenSSH 10 negotiates the post-quantum mlkem768x25519-sha256, in rekeys too; Debian 12's ssh 9.2 gets curve25519", async () => {
     const { server, port } = await startGateway();
     try {
       const pq = await runClient(ssh10, [...options(), "-v", "-p", String(port), "dev@127.0.0.1", "echo pq-$((6 * 7))"]);
@@ -66,6 +66,14 @@ describe("the key exchange", () => {
       expect(pq.stdout, pq.stderr).toBe("pq-42\n");
       expect(pq.stderr).toMatch(/^debug1: kex: algorithm: mlkem768x25519-sha256\r?$/m);
       expect(pq.stderr).not.toMatch(/post-quantum/);
+
+      // Rekeys (OpenSSH's come by its RekeyLimit, here every 64 KiB) reach ssh2 another way: hybrid too.
+      const mark = events.length;
+      const rekeyed = await runClient(ssh10, [...options(), "-o", "RekeyLimit=64K", "-p", String(port), "dev@127.0.0.1", "head -c 1000000 /dev/zero"]);
+      expect(rekeyed.stdout.length, rekeyed.stderr).toBe(1_000_000);
+      const exchanges = events.slice(mark).filter((e) => e.msg === "Keys exchanged").map((e) => e.kex);
+      expect(exchanges.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(exchanges)).toEqual(new Set(["mlkem768x25519-sha256"]));
 
       const classic = await runClient("ssh", [...options(), "-v", "-p", String(port), "dev@127.0.0.1", "echo classic"]);
       expect(classic.stdout, classic.stderr).toBe("classic\n");
