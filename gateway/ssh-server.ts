@@ -99,7 +99,7 @@ export function createGatewayServer(options: GatewayOptions): GatewayServer {
       clearTimeout(deadline);
       accepted.delete(key);
       connections.forget(tracked);
-      if (admitted.authenticated) return log.info("Connection ended");
+      if (admitted.authenticated) return admitted.log.info("Connection ended");
       admission.settled();
       if (admitted.attempts > 0) admission.failed(address, now());
     });
@@ -128,7 +128,7 @@ interface Admitted {
   authenticated: boolean;
   /** Authentication attempts (and a missed deadline): a connection that ends unauthenticated after any counts as failed. */
   attempts: number;
-  /** Its lines carry its id (and the Sprite's name, once authenticated). */
+  /** Its lines carry its id, and the Sprite's name once authenticated. */
   log: Logger;
   onAuthenticated?: () => void;
   /** Ends its TCP connection at once. */
@@ -147,7 +147,7 @@ function serveConnection(client: Connection, admitted: Admitted, deps: GatewayOp
       (outcome) => {
         if (outcome.result === "accepted") {
           who = outcome.who;
-          log = admitted.log.child({ sprite: `${who.sprite.namespace}/${who.sprite.name}` });
+          log = admitted.log = admitted.log.child({ sprite: `${who.sprite.namespace}/${who.sprite.name}` });
           log.info("Authenticated", { key: who.key.fingerprint });
           ctx.accept();
         } else if (outcome.result === "key-ok") ctx.accept();
