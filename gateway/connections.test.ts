@@ -10,7 +10,7 @@ describe("Connections: what a drain waits for", () => {
   });
 
   it("a drain with nothing open ends at once", async () => {
-    await expect(new Connections().drain("bye", 60_000)).resolves.toEqual({ closed: 0 });
+    await expect(new Connections().drain(60_000)).resolves.toEqual({ closed: 0 });
   });
 
   it("a drain ends when the last connection ends, closing none", async () => {
@@ -18,7 +18,7 @@ describe("Connections: what a drain waits for", () => {
     const a = connections.add(() => undefined);
     const b = connections.add(() => undefined);
     let done = false;
-    const drained = connections.drain("bye", 60_000).then((r) => ((done = true), r));
+    const drained = connections.drain(60_000).then((r) => ((done = true), r));
     connections.forget(a);
     await Promise.resolve();
     expect(done).toBe(false);
@@ -34,7 +34,7 @@ describe("Connections: what a drain waits for", () => {
       const a = connections.add(() => closed.push("a"));
       connections.add(() => closed.push("b"));
       connections.forget(a);
-      const drained = connections.drain("bye", 3_600_000);
+      const drained = connections.drain(3_600_000);
       await vi.advanceTimersByTimeAsync(3_599_999);
       expect(closed).toEqual([]);
       await vi.advanceTimersByTimeAsync(1);
@@ -45,14 +45,14 @@ describe("Connections: what a drain waits for", () => {
     }
   });
 
-  it("tells every terminal the notice once, and a terminal opened during the drain at once; a forgotten one is not told", async () => {
+  it("tells every terminal the notice once, and a terminal opened after it at once; a forgotten one is not told", () => {
     const connections = new Connections();
-    connections.add(() => undefined);
     const told: string[] = [];
     connections.addTerminal((line) => told.push(`one: ${line}`));
     const forget = connections.addTerminal((line) => told.push(`gone: ${line}`));
     forget();
-    void connections.drain("replaced", 60_000);
+    connections.announce("replaced");
+    connections.announce("again");
     connections.addTerminal((line) => told.push(`late: ${line}`));
     expect(told).toEqual(["one: replaced", "late: replaced"]);
   });

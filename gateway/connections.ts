@@ -47,13 +47,18 @@ export class Connections {
     return () => this.terminals.delete(tell);
   }
 
-  /**
-   * Tells every terminal `notice`, then resolves once the last connection is gone, or after
-   * `timeoutMs` with the connections still open closed. Resolves with how many were closed so.
-   */
-  drain(notice: string, timeoutMs: number): Promise<{ closed: number }> {
+  /** Tells every terminal `notice` once, and every terminal opened from now on at once. */
+  announce(notice: string): void {
+    if (this.notice !== undefined) return;
     this.notice = notice;
     for (const tell of this.terminals) tell(notice);
+  }
+
+  /**
+   * Resolves once the last connection is gone, or after `timeoutMs` with the connections still
+   * open closed. Resolves with how many were closed so.
+   */
+  drain(timeoutMs: number): Promise<{ closed: number }> {
     return new Promise((resolve) => {
       if (this.open.size === 0) return resolve({ closed: 0 });
       const timer = setTimeout(() => {

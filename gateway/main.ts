@@ -18,6 +18,8 @@ interface GatewayFlags {
   logLevel: LogLevel;
   /** After SIGTERM, how long open connections may go on before the rest are closed. */
   drainTimeout: number;
+  /** After SIGTERM, how long new connections are still accepted (and drained with the rest). */
+  drainHandover: number;
 }
 
 const listenAddress = (value: string) => {
@@ -29,9 +31,9 @@ const listenAddress = (value: string) => {
 
 /** A duration such as 1h, 30m or 90s, in milliseconds. */
 const duration = (value: string) => {
-  const match = /^(\d+)(s|m|h)$/.exec(value.trim());
-  if (!match) throw new InvalidArgumentError(`"${value}" is not a duration: a whole number with s, m or h, such as 1h`);
-  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`"${value}" is not a duration: a whole number with ms, s, m or h, such as 1h`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
 };
 
 function parseFlags(argv: string[]): GatewayFlags {
@@ -45,7 +47,8 @@ function parseFlags(argv: string[]): GatewayFlags {
     .option("--host-key-secret <name>", "Secret that holds the SSH host key (made when missing)", "puck-gateway-host-key")
     .option("--host-key-namespace <ns>", "namespace of that Secret (default: the gateway's own)")
     .option("--log-level <level>", "debug, info, warn or error", "info")
-    .option("--drain-timeout <duration>", "after SIGTERM, how long open sessions may go on (new connections are refused)", duration, 3_600_000);
+    .option("--drain-timeout <duration>", "after SIGTERM, how long open sessions may go on before the rest are closed", duration, 3_600_000)
+    .option("--drain-handover <duration>", "after SIGTERM, how long new connections are still accepted, while the cluster stops sending them here", duration, 5_000);
   program.parse(argv, { from: "user" });
   return program.opts<GatewayFlags>();
 }
@@ -80,8 +83,8 @@ async function main(): Promise<void> {
     draining = true;
     // A rollout (or an upgrade) replaces the pod: the new one takes new connections while this one
     // keeps the open ones until they end. The Deployment's grace period is a little longer.
-    log.info("Draining", { signal, connections: server.connections, timeout: `${flags.drainTimeout / 1000}s` });
-    void server.drain(flags.drainTimeout).then(({ closed }) => {
+    log.info("Draining", { signal, connections: server.connections, timeout: `${flags.drainTimeout / 1000}s`, handover: `${flags.drainHandover / 1000}s` });
+    void server.drain(flags.drainTimeout, flags.drainHandover).then(({ closed }) => {
       if (closed > 0) log.warn("Closed the connections left after the drain timeout", { closed });
       log.info("Stopped", { signal });
       process.exit(0);

@@ -162,7 +162,7 @@ describe("handleSession: what a session channel asks for and what it gets", () =
     const p = fakeChannel();
     plain.request("exec", { command: "rsync --server" }, p.channel as unknown as ServerChannel);
     await vi.waitFor(() => expect(runs).toHaveLength(2), { timeout: 5000, interval: 5 });
-    await connections.drain(DRAIN_NOTICE, 1000);
+    connections.announce(DRAIN_NOTICE);
     expect(t.err()).toBe(`\r\n${DRAIN_NOTICE}\r\n`);
     expect(p.err()).toBe("");
     expect(t.channel.exited).toBeUndefined();

@@ -40,10 +40,11 @@ export interface GatewayOptions {
 
 export interface GatewayServer extends NetServer {
   /**
-   * Stops accepting, tells every session with a terminal that the gateway is being replaced, and
-   * resolves once the last connection ended, or after `timeoutMs` with the rest closed.
+   * Tells every session with a terminal that the gateway is being replaced, stops accepting after
+   * `handoverMs`, and resolves once the last connection ended, or after `timeoutMs` (counted from
+   * the call) with the rest closed.
    */
-  drain(timeoutMs: number): Promise<{ closed: number }>;
+  drain(timeoutMs: number, handoverMs?: number): Promise<{ closed: number }>;
   /** Connections open now, authenticated or not. */
   readonly connections: number;
 }
@@ -113,10 +114,14 @@ export function createGatewayServer(options: GatewayOptions): GatewayServer {
   });
   return Object.defineProperties(server as GatewayServer, {
     drain: {
-      value: (timeoutMs: number) => {
-        // New connections are refused at once; the Service sends them to the new pod meanwhile.
+      value: async (timeoutMs: number, handoverMs = 0) => {
+        connections.announce(DRAIN_NOTICE);
+        // Until the cluster stops sending new connections here (a terminating pod leaves the
+        // Service's endpoints at once, but each node's proxy follows at its next sync), those that
+        // still come are served, and drained like the rest, rather than refused.
+        if (handoverMs > 0) await new Promise((resolve) => setTimeout(resolve, handoverMs));
         server.close();
-        return connections.drain(DRAIN_NOTICE, timeoutMs);
+        return connections.drain(Math.max(0, timeoutMs - handoverMs));
       },
     },
     connections: { get: () => connections.size },
