@@ -121,6 +121,7 @@ export function createGatewayServer(options: GatewayOptions): GatewayServer {
         // still come are served, and drained like the rest, rather than refused.
         if (handoverMs > 0) await new Promise((resolve) => setTimeout(resolve, handoverMs));
         server.close();
+        options.log.info("Stopped accepting connections", { connections: connections.size });
         return connections.drain(Math.max(0, timeoutMs - handoverMs));
       },
     },

@@ -117,7 +117,9 @@ it("a rollout of the gateway cuts no session: a terminal and an ssh -L forward g
     await term.waitForText(/after-42/, 30_000, "a command typed after the rollout");
     expect((await curl()).stdout).toBe("from-sprite");
 
-    // A new connection goes to the new pod; the old one is still there, draining.
+    // Once the old pod stops accepting (the cluster's proxies have followed by then), a new
+    // connection goes to the new pod; the old one is still there, draining.
+    await waitFor(async () => (await podLog(old!.name)).some((l) => l.msg === "Stopped accepting connections"), { timeoutMs: 30_000, intervalMs: 500, what: "the old pod to stop accepting" });
     const pods = await gatewayPods();
     const fresh = pods.find((p) => p.name !== old!.name);
     expect(pods.find((p) => p.name === old!.name), "the old pod, draining").toMatchObject({ terminating: true });
@@ -125,10 +127,10 @@ it("a rollout of the gateway cuts no session: a terminal and an ssh -L forward g
     const newcomer = await ssh("echo new-connection");
     expect(newcomer, newcomer.stderr).toMatchObject({ code: 0, stdout: "new-connection\n" });
     const [oldLog = [], freshLog = []] = await Promise.all([old!.name, fresh!.name].map(podLog));
-    const drainAt = oldLog.findIndex((l) => l.msg === "Draining");
+    const drainAt = oldLog.findIndex((l) => l.msg === "Stopped accepting connections");
     // The terminal and the forward (a readiness probe's connection may be in flight too).
     expect(oldLog[drainAt]?.connections, JSON.stringify(oldLog.slice(-5))).toBeGreaterThanOrEqual(2);
-    expect(oldLog.slice(drainAt).filter((l) => l.msg === "Authenticated"), "no connection authenticated at the old pod after its drain began").toEqual([]);
+    expect(oldLog.slice(drainAt).filter((l) => l.msg === "Authenticated"), "no connection authenticated at the old pod after it stopped accepting").toEqual([]);
     expect(freshLog.find((l) => l.msg === "Authenticated")).toMatchObject({ sprite: `${ns.name}/dev`, connection: expect.any(String) });
 
     // Once its sessions end, the old pod exits (its grace period is an hour).
