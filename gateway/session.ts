@@ -93,7 +93,9 @@ async function runProgram(
     if (interactive && Date.now() - started > 300) channel.write(`\r\x1b[2K${sprite.name} is awake (${((Date.now() - started) / 1000).toFixed(1)} s)\r\n`);
   } catch (error) {
     const message = error instanceof WakeFailed ? error.message : `the gateway could not wake it (${(error as Error).message})`;
-    deps.log.warn("Wake failed", { reason: message });
+    // A Sprite that cannot start is the user's to fix (its line says how); an error on the way is the gateway's.
+    if (error instanceof WakeFailed) deps.log.warn("Wake failed", { reason: message });
+    else deps.log.error("Wake failed", { reason: message, error });
     const line = `puck: Sprite ${sprite.name} cannot start: ${message}`;
     if (terminal) channel.write(`\r\x1b[2K${line}\r\n`);
     else channel.stderr.write(`${line}\n`);
