@@ -197,6 +197,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/port-forward.js")).portForward,
   }),
   command({
+    name: "version",
+    description: "print puck's version and the installed operator's (warns when they are too far apart)",
+    flags: { output: output(["json", "yaml"]), client: switchFlag("--client", "print puck's version only, without asking the cluster") },
+    examples: ["puck version", "puck version -o json"],
+    notes: "The operator's version is read from the Deployment puck-system/puck-operator: it takes `get` on that\nDeployment; without it, `operator: unknown (no permission ...)`.",
+    load: async () => (await import("./commands/version.js")).version,
+  }),
+  command({
     name: "completion",
     description: "print a shell completion script",
     arguments: [["<shell>", "bash, zsh or fish"]],

@@ -5,6 +5,7 @@ import { loadKubeconfig, type Selection } from "../kube/kubeconfig.js";
 import { toPuckError } from "./errors.js";
 import type { Io } from "./io.js";
 import { loadYaml } from "./lazy-deps.js";
+import { checkSkew } from "./skew.js";
 import type { Target } from "./sprites.js";
 
 /** The flags that pick the cluster and namespace: the global ones, and -A where a command takes it. */
@@ -26,5 +27,8 @@ export async function openTarget(options: TargetOptions, io: Io): Promise<Target
   } catch (error) {
     throw toPuckError(error, { action: "read the kubeconfig" });
   }
-  return { client: createKubeClient(access), namespace: access.namespace, allNamespaces: options.allNamespaces === true };
+  const client = createKubeClient(access);
+  // Once per command: a warning when the installed operator is too far from this CLI (skew.ts).
+  checkSkew(client, io);
+  return { client, namespace: access.namespace, allNamespaces: options.allNamespaces === true };
 }

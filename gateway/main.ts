@@ -1,5 +1,5 @@
 // puck-gateway's entry point: parses flags, loads cluster access, the logger and the host key, and
-// serves SSH until SIGTERM. `ssh dev@GATEWAY` reaches Sprite dev, waking it first.
+// serves SSH until SIGTERM, then drains. `ssh dev@GATEWAY` reaches Sprite dev, waking it first.
 import { Command, InvalidArgumentError } from "commander";
 import { parseProgramFlags, programAccess } from "../kube/program-access.js";
 import { createKubeClient } from "../kube/client.js";
@@ -16,6 +16,10 @@ interface GatewayFlags {
   /** Where the host key Secret lives: the flag, else the gateway's own namespace in a pod. */
   hostKeyNamespace?: string;
   logLevel: LogLevel;
+  /** After SIGTERM, how long open connections may go on before the rest are closed. */
+  drainTimeout: number;
+  /** After SIGTERM, how long new connections are still accepted (and drained with the rest). */
+  drainHandover: number;
 }
 
 const listenAddress = (value: string) => {
@@ -23,6 +27,13 @@ const listenAddress = (value: string) => {
   const port = Number(match?.[2]);
   if (!match || port < 1 || port > 65535) throw new InvalidArgumentError(`"${value}" is not HOST:PORT (e.g. 0.0.0.0:2222)`);
   return { host: match[1] || "0.0.0.0", port };
+};
+
+/** A duration such as 1h, 30m or 90s, in milliseconds. */
+const duration = (value: string) => {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`"${value}" is not a duration: a whole number with ms, s, m or h, such as 1h`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
 };
 
 function parseFlags(argv: string[]): GatewayFlags {
@@ -35,7 +46,9 @@ function parseFlags(argv: string[]): GatewayFlags {
     .option("--default-namespace <ns>", "namespace of a user name without one (`dev` is Sprite dev in it)", "default")
     .option("--host-key-secret <name>", "Secret that holds the SSH host key (made when missing)", "puck-gateway-host-key")
     .option("--host-key-namespace <ns>", "namespace of that Secret (default: the gateway's own)")
-    .option("--log-level <level>", "debug, info, warn or error", "info");
+    .option("--log-level <level>", "debug, info, warn or error", "info")
+    .option("--drain-timeout <duration>", "after SIGTERM, how long open sessions may go on before the rest are closed", duration, 3_600_000)
+    .option("--drain-handover <duration>", "after SIGTERM, how long new connections are still accepted, while the cluster stops sending them here", duration, 5_000);
   program.parse(argv, { from: "user" });
   return program.opts<GatewayFlags>();
 }
@@ -54,21 +67,31 @@ async function main(): Promise<void> {
     hostKey: hostKey.privateKey,
     backend: new KubeBackend(client),
     defaultNamespace: flags.defaultNamespace,
-    log: (event, fields = {}) => log.info(event, fields),
+    log,
   });
   server.on("error", (error) => {
     log.error("Could not serve SSH", { error: errorText(error) });
     process.exit(1);
   });
   server.listen(flags.listen.port, flags.listen.host, () => log.info("Serving SSH", { address: `${flags.listen.host}:${flags.listen.port}` }));
+  let draining = false;
   const stop = (signal: string) => {
-    log.info("Stopping", { signal });
-    // New connections are refused at once; open sessions end with the process.
-    server.close();
-    process.exit(0);
+    if (draining) {
+      log.warn("Stopped at once", { signal, connections: server.connections });
+      process.exit(0);
+    }
+    draining = true;
+    // A rollout (or an upgrade) replaces the pod: the new one takes new connections while this one
+    // keeps the open ones until they end. The Deployment's grace period is a little longer.
+    log.info("Draining", { signal, connections: server.connections, timeout: `${flags.drainTimeout / 1000}s`, handover: `${flags.drainHandover / 1000}s` });
+    void server.drain(flags.drainTimeout, flags.drainHandover).then(({ closed }) => {
+      if (closed > 0) log.warn("Closed the connections left after the drain timeout", { closed });
+      log.info("Stopped", { signal });
+      process.exit(0);
+    });
   };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@
 // the program ended with exit-status or exit-signal.
 import { EventEmitter } from "node:events";
 import type { ServerChannel, Session } from "ssh2";
+import type { Logger } from "../kube/logger.js";
 import { EXIT_SESSION_ENDED, mayBeSpriteSide } from "../operator/api/session-end.js";
 import { WakeFailed, type Program, type RunResult, type SpriteBackend, type Terminal, type TerminalSize } from "./backend.js";
 import type { Authenticated } from "./authenticator.js";
@@ -22,7 +23,9 @@ export interface SessionDeps {
   wake: (progress: (step: string) => void) => Promise<void>;
   /** Aborted when the connection closes. */
   signal: AbortSignal;
-  log: (event: string, fields?: Record<string, unknown>) => void;
+  log: Logger;
+  /** Registers a session with a terminal, to be told a line (a drain); returns the call that forgets it. */
+  addTerminal?: (tell: (line: string) => void) => () => void;
 }
 
 export function handleSession(session: Session, deps: SessionDeps): void {
@@ -90,7 +93,9 @@ async function runProgram(
     if (interactive && Date.now() - started > 300) channel.write(`\r\x1b[2K${sprite.name} is awake (${((Date.now() - started) / 1000).toFixed(1)} s)\r\n`);
   } catch (error) {
     const message = error instanceof WakeFailed ? error.message : `the gateway could not wake it (${(error as Error).message})`;
-    deps.log("Wake failed", { reason: message });
+    // A Sprite that cannot start is the user's to fix (its line says how); an error on the way is the gateway's.
+    if (error instanceof WakeFailed) deps.log.warn("Wake failed", { reason: message });
+    else deps.log.error("Wake failed", { reason: message, error });
     const line = `puck: Sprite ${sprite.name} cannot start: ${message}`;
     if (terminal) channel.write(`\r\x1b[2K${line}\r\n`);
     else channel.stderr.write(`${line}\n`);
@@ -101,6 +106,10 @@ async function runProgram(
   deps.signal.addEventListener("abort", abort, { once: true });
   channel.on("close", abort);
   const since = Date.now();
+  // A line for the person at the other end, on stderr: a terminal in raw mode needs its carriage return.
+  const tell = (line: string) => channel.stderr.write(terminal ? `\r\n${line}\r\n` : `${line}\n`);
+  const forget = terminal ? deps.addTerminal?.(tell) : undefined;
+  deps.log.debug("Session started", { program: program.kind, terminal: terminal !== undefined });
   let outcome: RunResult | "lost";
   let lostBecause = "";
   try {
@@ -116,29 +125,28 @@ async function runProgram(
     });
   } catch (error) {
     lostBecause = (error as Error).message;
-    deps.log("Session failed", { program: program.kind, error: lostBecause });
     outcome = "lost";
   } finally {
     deps.signal.removeEventListener("abort", abort);
+    forget?.();
   }
   // The client went away first: nobody is left to tell.
-  if (controller.signal.aborted) return;
-  // A line for the person at the other end, on stderr: a terminal in raw mode needs its carriage return.
-  const tell = (line: string) => channel.stderr.write(terminal ? `\r\n${line}\r\n` : `${line}\n`);
+  if (controller.signal.aborted) return deps.log.info("Session ended", { program: program.kind, reason: "the client went away", runMs: Date.now() - since });
   const code = outcome === "lost" ? "lost" : "exitCode" in outcome ? outcome.exitCode : undefined;
   if (code !== undefined && mayBeSpriteSide(code)) {
     // The same question and the same line as `puck connect`: did the Sprite end it, and how to come back.
     const end = await deps.backend.explainEnd(sprite, since).catch(() => undefined);
     if (end) {
-      deps.log("Session ended by the Sprite", { program: program.kind, cause: end.cause });
+      deps.log.info("Session ended by the Sprite", { program: program.kind, cause: end.cause });
       tell(`puck: ${end.text}`);
       return finish({ exitCode: EXIT_SESSION_ENDED });
     }
   }
   if (outcome === "lost") {
+    deps.log.error("Session lost", { program: program.kind, error: lostBecause });
     tell(`puck: the session in ${sprite.name} ended: ${lostBecause}`);
     return finish({ exitCode: EXIT_LOST });
   }
-  deps.log("Session ended", { program: program.kind, ...outcome, wakeMs: since - started, runMs: Date.now() - since });
+  deps.log.info("Session ended", { program: program.kind, ...outcome, wakeMs: since - started, runMs: Date.now() - since });
   finish(outcome);
 }

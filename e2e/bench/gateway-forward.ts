@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import ssh2 from "ssh2";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
+import { silentLogger } from "../../kube/logger.js";
 import { HostBackend } from "../gateway/host-backend.js";
 import { pinnedOptions } from "../gateway/openssh.js";
 import { freePort } from "../lib/operator-process.js";
@@ -58,7 +59,7 @@ try {
   const backend = new HostBackend();
   backend.sprites.set("default/dev", { authorizedKeys: [spawnSync("cat", [`${key}.pub`], { encoding: "utf8" }).stdout.trim()], home: dir });
   const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
-  const gateway = createGatewayServer({ hostKey: hostKey.private, backend, log: () => undefined });
+  const gateway = createGatewayServer({ hostKey: hostKey.private, backend, log: silentLogger });
   await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
   stops.push(() => gateway.close());
   const gatewayPort = (gateway.address() as AddressInfo).port;

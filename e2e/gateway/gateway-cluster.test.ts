@@ -10,6 +10,7 @@ import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeBackend } from "../../gateway/kube-backend.js";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
+import { makeLogger } from "../../kube/logger.js";
 import { kubeClient, kubectl } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
@@ -53,7 +54,10 @@ beforeAll(async () => {
     hostKey: hostKey.private,
     backend: new KubeBackend(await kubeClient()),
     defaultNamespace: ns.name,
-    log: (event, fields = {}) => events.push(`${event} ${JSON.stringify(fields)}`),
+    log: makeLogger({ level: "debug", write: (line) => {
+      const { msg, ...fields } = JSON.parse(line) as { msg: string };
+      events.push(`${msg} ${JSON.stringify(fields)}`);
+    } }),
   });
   await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
   port = (gateway.address() as AddressInfo).port;

@@ -14,6 +14,8 @@ export function runClient(file: string, args: string[], input = "", timeoutMs = 
     const child = execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 255) : 0, stdout, stderr });
     });
+    // A client that exits at once (a refused connection) closes its stdin before it is written.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(input);
   });
 }

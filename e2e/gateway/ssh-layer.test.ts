@@ -11,6 +11,7 @@ import type { Server } from "node:net";
 import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
+import { makeLogger } from "../../kube/logger.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { HostBackend } from "./host-backend.js";
@@ -21,6 +22,11 @@ const { utils } = ssh2;
 const dir = mkdtempSync(join(tmpdir(), "puck-gw-"));
 const backend = new HostBackend();
 const events: { event: string; fields: Record<string, unknown> }[] = [];
+/** The gateway's log as events: each line's message and its other fields. */
+const log = makeLogger({ level: "debug", write: (line) => {
+  const { msg, ...fields } = JSON.parse(line) as { msg: string };
+  events.push({ event: msg, fields });
+} });
 const hostKey = utils.generateKeyPairSync("ed25519");
 let gateway: Server;
 let port: number;
@@ -60,7 +66,7 @@ beforeAll(async () => {
     backend,
     authTimeoutMs: 2000,
     limits: { maxUnauthenticated: 16, maxFailures: 1000, failureWindowMs: 60_000 },
-    log: (event, fields = {}) => events.push({ event, fields }),
+    log,
   });
   await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
   port = (gateway.address() as AddressInfo).port;
@@ -174,7 +180,7 @@ describe("refusals look alike and leave the gateway serving", () => {
   });
 
   it("turns an address away after too many failed attempts", async () => {
-    const strict = createGatewayServer({ hostKey: hostKey.private, backend, limits: { maxUnauthenticated: 16, maxFailures: 2, failureWindowMs: 60_000 }, log: (event, fields = {}) => events.push({ event, fields }) });
+    const strict = createGatewayServer({ hostKey: hostKey.private, backend, limits: { maxUnauthenticated: 16, maxFailures: 2, failureWindowMs: 60_000 }, log });
     await new Promise<void>((resolve) => strict.listen(0, "127.0.0.1", resolve));
     const strictPort = String((strict.address() as AddressInfo).port);
     try {

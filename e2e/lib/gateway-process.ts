@@ -12,7 +12,7 @@ export interface GatewayProcess {
   pid: number;
   /** Its output so far (JSON log lines). */
   log(): string;
-  /** SIGTERM; resolves once it exited. */
+  /** SIGTERM, and another if it is still draining; resolves once it exited. */
   stop(): Promise<void>;
 }
 
@@ -44,7 +44,13 @@ export async function startGatewayProcess(namespace: string, bundle?: string): P
     log: () => output,
     stop: () => new Promise((resolve) => {
       if (exited) return resolve();
-      child.once("exit", () => resolve());
+      // SIGTERM drains (a connection a failed test left open would hold the process for the drain's
+      // hour), accepting for a few seconds first. A second signal stops it at once.
+      const again = setTimeout(() => child.kill("SIGTERM"), 200);
+      child.once("exit", () => {
+        clearTimeout(again);
+        resolve();
+      });
       child.kill("SIGTERM");
     }),
   };

@@ -1,0 +1,307 @@
+// The release folder as a user gets it (npm run release): puck.yaml against a real API server and
+// against `kubectl kustomize deploy`, install.sh from the folder served on 127.0.0.1 into an empty
+// prefix, the single executable (linux-amd64, and linux-arm64 under qemu-user) against the cluster,
+// the npm package on the machine's own Node 20, and `puck version`'s view of the operator.
+import { execFile } from "node:child_process";
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { promisify } from "node:util";
+import { parse, parseAllDocuments } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../lib/bundles.js";
+import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
+import { renderKustomization } from "../../scripts/release/manifest.js";
+
+const run = promisify(execFile);
+const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+const work = mkdtempSync(join(tmpdir(), "puck-release-e2e-"));
+const out = join(work, "release");
+// Each puck run here keeps its operator-version cache apart from the user's and the other tests'.
+const cacheHome = join(work, "cache");
+
+/** arm64 Linux userland for qemu-user: Debian's cross libraries. */
+const ARM64_ROOT = "/usr/aarch64-linux-gnu";
+let arm64 = false;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end, never rejecting: the exit code comes back with the output. */
+function exec(file: string, args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      file,
+      args,
+      { cwd: options.cwd ?? work, env: { ...process.env, XDG_CACHE_HOME: cacheHome, NO_COLOR: "1", ...options.env }, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 255) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** Serves a folder on 127.0.0.1, as a web server would serve a release. */
+function serve(dir: string): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const name = basename(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    const file = join(dir, name);
+    if (!name || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/octet-stream" });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server })));
+}
+
+let served: { url: string; server: Server };
+
+beforeAll(async () => {
+  // qemu-user and arm64 libraries, for the arm64 executable (no binfmt registration: qemu is called by name).
+  const packages = ["qemu-user-static", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "libatomic1-arm64-cross"];
+  arm64 = await run("bash", ["-c", `. e2e/cluster/lib.sh && ensure_packages ${packages.join(" ")}`], { cwd: ROOT, timeout: 300_000 }).then(
+    () => true,
+    () => false,
+  );
+  const platforms = arm64 ? "linux-amd64,linux-arm64" : "linux-amd64";
+  await run(process.execPath, ["scripts/run-ts.mjs", "scripts/release.ts", "--platforms", platforms, "--no-images", "--out", out], { cwd: ROOT, timeout: 540_000, maxBuffer: 16 << 20 });
+  served = await serve(out);
+  await installCrd();
+}, 600_000);
+
+afterAll(async () => {
+  served?.server.close();
+});
+
+describe("the release folder", () => {
+  it("holds the manifest, the executables, install.sh, the npm package, and SHA256SUMS for every file", async () => {
+    const files = readdirSync(out).sort();
+    expect(files).toContain("puck.yaml");
+    expect(files).toContain("install.sh");
+    expect(files).toContain(`puck-${version}-linux-amd64.tar.gz`);
+    expect(files).toContain(`puck-sprites-${version}.tgz`);
+    const sums = readFileSync(join(out, "SHA256SUMS"), "utf8").trim().split("\n");
+    expect(sums.map((l) => l.split("  ")[1]).sort()).toEqual(files.filter((f) => f !== "SHA256SUMS"));
+    const check = await exec("sha256sum", ["--check", "--strict", "SHA256SUMS"], { cwd: out });
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+describe("puck.yaml", () => {
+  it("is `kubectl kustomize deploy` with the release's images", async () => {
+    const kustomized = parseAllDocuments((await kubectl(["kustomize", join(ROOT, "deploy")])).stdout).map((d) => d.toJSON() as Record<string, unknown>);
+    const released = parseAllDocuments(readFileSync(join(out, "puck.yaml"), "utf8"))
+      .map((d) => d.toJSON() as Record<string, unknown> | null)
+      .filter((d) => d !== null);
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: Record<string, string> };
+    // Image names aside (puck-NAME:dev there, the release's here), the same objects in the same order.
+    const dev = (text: string) =>
+      Object.entries(release.images).reduce((t, [name, image]) => t.replaceAll(image, `puck-${name}:dev`), text);
+    expect(released.map((d) => JSON.parse(dev(JSON.stringify(d))) as unknown)).toEqual(kustomized);
+    expect(JSON.stringify(released)).not.toContain(":dev");
+  });
+
+  it("is rendered as kubectl's kustomize renders the cases deploy/ may grow into", async () => {
+    // Bindings' subjects (named "default", naming a ServiceAccount of the build, or another's), images
+    // with and without tags, cluster-scoped kinds: scripts/release/manifest.ts against kubectl.
+    const dir = join(work, "kustomize-cases");
+    await run("mkdir", ["-p", dir]);
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      "namespace: target\nlabels:\n  - pairs: { app.kubernetes.io/part-of: x }\n    includeSelectors: false\nresources: [r.yaml]\nimages:\n  - { name: app, newTag: v2 }\n  - { name: other, newName: registry.lan/other }\n",
+    );
+    writeFileSync(
+      join(dir, "r.yaml"),
+      [
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: rb }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: r }",
+        "subjects:\n  - { kind: ServiceAccount, name: sa }\n  - { kind: ServiceAccount, name: elsewhere }\n  - { kind: ServiceAccount, name: default, namespace: other }",
+        "  - { kind: ServiceAccount, name: sa, namespace: other }\n  - { kind: User, name: alice, apiGroup: rbac.authorization.k8s.io }\n---",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: crb }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r }",
+        "subjects:\n  - { kind: ServiceAccount, name: sa }\n  - { kind: ServiceAccount, name: sa, namespace: target }\n---",
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: sa }\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: ns }\n---",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d, labels: { a: b } }\nspec:\n  selector: { matchLabels: { a: b } }\n  template:",
+        "    metadata: { labels: { a: b } }\n    spec:\n      initContainers: [{ name: i, image: other:1 }]",
+        "      containers: [{ name: c, image: app }, { name: e, image: app:v1 }, { name: f, image: unrelated:3 }]",
+        "",
+      ].join("\n"),
+    );
+    const kubectlView = parseAllDocuments((await kubectl(["kustomize", dir])).stdout).map((d) => d.toJSON() as unknown);
+    const ours = (await renderKustomization(dir)).map((d) => d.toJSON() as unknown);
+    expect(ours).toEqual(kubectlView);
+  });
+
+  it("passes a server-side dry run", async () => {
+    // Namespaced objects can only be dry-run into a namespace that exists.
+    await kubectl(["apply", "--server-side", "-f", join(ROOT, "deploy/namespace.yaml")]);
+    const { stdout } = await kubectl(["apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", join(out, "puck.yaml")]);
+    expect(stdout).toContain("deployment.apps/puck-operator serverside-applied (server dry run)");
+    expect(stdout).toContain("customresourcedefinition.apiextensions.k8s.io/sprites.puck.sandwich.labs serverside-applied (server dry run)");
+  });
+});
+
+describe("install.sh", () => {
+  it("installs the executable from the served folder into an empty prefix", async () => {
+    const prefix = join(work, "prefix-http");
+    const result = await exec("sh", ["-c", `curl -fsSL ${served.url}/install.sh | sh -s -- --from ${served.url} --prefix ${prefix}`]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Installed puck ${version} (linux-amd64) as ${prefix}/bin/puck`);
+    expect(readdirSync(prefix)).toEqual(["bin"]);
+    expect(readdirSync(join(prefix, "bin"))).toEqual(["puck"]);
+    const puck = await exec(join(prefix, "bin/puck"), ["--version"]);
+    expect(puck).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it("refuses an executable that does not match SHA256SUMS, and installs nothing", async () => {
+    const copy = join(work, "tampered");
+    cpSync(out, copy, { recursive: true });
+    const archive = join(copy, `puck-${version}-linux-amd64.tar.gz`);
+    const bytes = readFileSync(archive);
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
+    writeFileSync(archive, bytes);
+    const prefix = join(work, "prefix-tampered");
+    const result = await exec("sh", [join(copy, "install.sh"), "--prefix", prefix]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("does not match SHA256SUMS");
+    expect(existsSync(join(prefix, "bin", "puck"))).toBe(false);
+  });
+});
+
+describe("the single executable", () => {
+  let puck: string;
+  beforeAll(async () => {
+    const prefix = join(work, "prefix-local");
+    const result = await exec("sh", [join(out, "install.sh"), "--prefix", prefix]);
+    expect(result.code, result.stderr).toBe(0);
+    puck = join(prefix, "bin/puck");
+  });
+
+  it("lists Sprites on the cluster, with no Node and no node_modules around it", async () => {
+    const result = await exec(puck, ["list", "-A"], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" } });
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it("offers the release's Sprite image by default", async () => {
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: { sprite: string } };
+    const result = await exec(puck, ["create", "dev", "--dry-run", "-o", "yaml", "-n", "lab"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(parse(result.stdout)).toMatchObject({ spec: { image: release.images.sprite } });
+  });
+
+  it("runs on arm64 too (under qemu-user): --version and list against the cluster", async (context) => {
+    if (!arm64) context.skip();
+    const dir = join(work, "arm64");
+    await run("sh", ["-c", `mkdir -p ${dir} && tar -xzf ${join(out, `puck-${version}-linux-arm64.tar.gz`)} -C ${dir}`]);
+    const qemu = (args: string[]) => exec("qemu-aarch64-static", ["-L", ARM64_ROOT, join(dir, "puck"), ...args], { env: { KUBECONFIG: kubeconfigPath() } });
+    expect((await run("file", [join(dir, "puck")])).stdout).toContain("ARM aarch64");
+    expect(await qemu(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const list = await qemu(["list", "-A"]);
+    expect(list.code, list.stderr).toBe(0);
+  });
+});
+
+describe("the npm package", () => {
+  it("installs into an empty folder and runs on the machine's own Node 20", async (context) => {
+    // The first node on PATH that is Node 20 (test.sh puts the project's Node 24 first).
+    const nodes = (await exec("sh", ["-c", "which -a node"])).stdout.trim().split("\n");
+    let node20: string | undefined;
+    for (const node of nodes) if ((await exec(node, ["--version"])).stdout.startsWith("v20.")) node20 ??= node;
+    if (!node20) context.skip();
+    const dir = join(work, "npm-install");
+    await run("mkdir", ["-p", dir]);
+    writeFileSync(join(dir, "package.json"), '{ "name": "empty", "private": true }\n');
+    const bin = node20!.replace(/\/node$/, "");
+    const env = { PATH: `${bin}:/usr/bin:/bin`, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
+    const install = await exec("npm", ["install", "--offline", join(out, `puck-sprites-${version}.tgz`)], { cwd: dir, env });
+    expect(install.code, install.stderr).toBe(0);
+    expect(readdirSync(join(dir, "node_modules")).filter((f) => !f.startsWith("."))).toEqual(["puck-sprites"]);
+    const versionRun = await exec("npx", ["--no-install", "puck", "--version"], { cwd: dir, env });
+    expect(versionRun).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const list = await exec("npx", ["--no-install", "puck", "list", "-A", "-o", "yaml"], { cwd: dir, env: { ...env, KUBECONFIG: kubeconfigPath() } });
+    expect(list.code, list.stderr).toBe(0);
+    expect(parse(list.stdout)).toMatchObject({ kind: "List" });
+  });
+});
+
+describe("puck version", () => {
+  let puck: string;
+  beforeAll(() => {
+    puck = join(work, "prefix-local", "bin", "puck");
+  });
+
+  it("prints the CLI's version and the installed operator's", async () => {
+    // The cluster's own answer, whichever it is: Puck installed (its label) or not.
+    const label = await kubectl(["-n", "puck-system", "get", "deployment/puck-operator", "-o", "jsonpath={.metadata.labels.app\\.kubernetes\\.io/version}"]).then(
+      (r) => r.stdout.trim(),
+      () => undefined,
+    );
+    const operator =
+      label === undefined
+        ? "unknown (not installed: no deployment puck-operator in namespace puck-system)"
+        : label === ""
+          ? "unknown (deployment puck-operator in namespace puck-system has no app.kubernetes.io/version label and its image puck-operator:dev no version tag)"
+          : label;
+    const result = await exec(puck, ["version"], { env: { KUBECONFIG: kubeconfigPath() } });
+    expect(result).toMatchObject({ code: 0, stdout: `cli: ${version}\noperator: ${operator}\n`, stderr: "" });
+  });
+
+  it("says why the operator's version is unknown to a user who may not read its Deployment", async () => {
+    const ns = await makeNamespace("release-version");
+    try {
+      await kubectl(["create", "serviceaccount", "nobody", "-n", ns.name]);
+      const token = (await kubectl(["create", "token", "nobody", "-n", ns.name, "--duration", "10m"])).stdout.trim();
+      const config = parse(readFileSync(kubeconfigPath(), "utf8")) as { users: { user: Record<string, unknown> }[] };
+      config.users[0]!.user = { token };
+      const kubeconfig = join(work, "nobody.kubeconfig");
+      writeFileSync(kubeconfig, JSON.stringify(config));
+      const result = await exec(puck, ["version"], { env: { KUBECONFIG: kubeconfig } });
+      expect(result).toMatchObject({ code: 0, stdout: `cli: ${version}\noperator: unknown (no permission to get deployment puck-operator in namespace puck-system)\n`, stderr: "" });
+    } finally {
+      await ns.remove();
+    }
+  });
+
+  it("warns when the operator is a minor release apart, then once per command from the cache", async () => {
+    // An API server of its own on 127.0.0.1 whose operator says 0.99.0: the cluster's stays as it is.
+    const api = createServer((req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      const body =
+        path === "/apis/apps/v1/namespaces/puck-system/deployments/puck-operator"
+          ? { kind: "Deployment", metadata: { name: "puck-operator", labels: { "app.kubernetes.io/version": "0.99.0" } } }
+          : path.endsWith("/sprites")
+            ? { kind: "SpriteList", items: [], metadata: { resourceVersion: "1" } }
+            : undefined;
+      res.writeHead(body ? 200 : 404, { "Content-Type": "application/json" }).end(JSON.stringify(body ?? { kind: "Status", reason: "NotFound" }));
+    });
+    await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+    try {
+      const kubeconfig = join(work, "fake-api.kubeconfig");
+      const server = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+      writeFileSync(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: "fake", cluster: { server } }],
+          users: [{ name: "u", user: { token: "t" } }],
+          contexts: [{ name: "fake", context: { cluster: "fake", user: "u", namespace: "default" } }],
+          "current-context": "fake",
+        }),
+      );
+      const env = { KUBECONFIG: kubeconfig, XDG_CACHE_HOME: join(work, "cache-skew") };
+      const versionRun = await exec(puck, ["version"], { env });
+      expect(versionRun.stdout).toBe(`cli: ${version}\noperator: 0.99.0\n`);
+      expect(versionRun.stderr).toMatch(/^warning: puck \S+ and the cluster's Puck operator 0\.99\.0 are too far apart: .*install puck 0\.99/);
+      // `puck version` left its answer for the next commands: each warns once, before its output.
+      const list = await exec(puck, ["list"], { env });
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stderr.match(/warning:/g)).toHaveLength(1);
+      expect(list.stderr.split("\n")[0]).toContain("0.99.0 are too far apart");
+    } finally {
+      api.close();
+    }
+  });
+});
