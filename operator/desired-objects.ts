@@ -74,7 +74,7 @@ export function desiredPvc(sprite: Sprite) {
  * later (at the next wake), which then start two containers sooner; a template change never replaces
  * a running pod for it (the reconciler decides when).
  */
-export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig, setup: VolumeSetup = { needed: true }) {
+export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: BuildConfig, setup: VolumeSetup = { needed: true }, linkedDirs: readonly string[] = []) {
   const homeSetup = setup.needed;
   const name = sprite.metadata.name;
   const names = childNames(name);
@@ -121,7 +121,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
               ],
               workingDir: HOME_DIR,
               // The machine's disk: its system's folders and the home, from the one volume (operator/volume-layout.ts).
-              volumeMounts: mainVolumeMounts(sprite.spec),
+              volumeMounts: mainVolumeMounts(sprite.spec, linkedDirs),
               resources: mainResources(sprite.spec.resources),
             },
             agentContainer(name, config.agentImage),

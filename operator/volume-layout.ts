@@ -27,10 +27,14 @@ export const SYSTEM_DIRS = ["usr", "bin", "sbin", "lib", "lib64", "etc", "var", 
 
 export const persistMode = (spec: Pick<SpriteSpec, "persist">): PersistMode => spec.persist ?? "machine";
 
-/** The main container's mounts: the system's folders (unless only the home persists), then the home. */
-export function mainVolumeMounts(spec: Pick<SpriteSpec, "persist">) {
-  const system =
-    persistMode(spec) === "machine" ? SYSTEM_DIRS.map((dir) => ({ name: HOME_VOLUME, mountPath: `/${dir}`, subPath: `${VOLUME_PATHS.system}/${dir}` })) : [];
+/**
+ * The main container's mounts: the system's folders (unless only the home persists), then the home.
+ * `linked`: folders the seeded system holds as links (status.volume.system.links), left out once
+ * known — their contents come with the folder they link to, and each mount costs the wake a little.
+ */
+export function mainVolumeMounts(spec: Pick<SpriteSpec, "persist">, linked: readonly string[] = []) {
+  const dirs = SYSTEM_DIRS.filter((dir) => !linked.includes(dir));
+  const system = persistMode(spec) === "machine" ? dirs.map((dir) => ({ name: HOME_VOLUME, mountPath: `/${dir}`, subPath: `${VOLUME_PATHS.system}/${dir}` })) : [];
   return [...system, { name: HOME_VOLUME, mountPath: HOME_DIR, subPath: VOLUME_PATHS.home }];
 }
 

@@ -154,7 +154,9 @@ setup_home`;
  *    the layout, the system and the earlier ones kept, with their sizes. Image names hold no quotes.
  */
 const SUMMARY = `copy_json() {
-  printf '{"name":"%s","image":"%s","seededAt":"%s","bytes":%s}' "$1" "$(seed_line 1 "$2")" "$(seed_line 2 "$2")" "$(($(kib "$2") * 1024))"
+  links=""
+  for d in ${SYSTEM_DIRS.join(" ")}; do if [ -L "$2/$d" ]; then links="$links\${links:+,}\\"$d\\""; fi; done
+  printf '{"name":"%s","image":"%s","seededAt":"%s","bytes":%s,"links":[%s]}' "$1" "$(seed_line 1 "$2")" "$(seed_line 2 "$2")" "$(($(kib "$2") * 1024))" "$links"
 }
 out='{"layout":${VOLUME_LAYOUT}'
 if [ "$PUCK_PERSIST" = machine ] && [ -d "$system" ]; then out="$out,\\"system\\":$(copy_json ${VOLUME_PATHS.system} "$system")"; fi

@@ -37,6 +37,7 @@ function systemCopy(value: unknown): SystemCopy | undefined {
     ...(typeof v.image === "string" && v.image ? { image: v.image } : {}),
     ...(typeof v.seededAt === "string" && v.seededAt ? { seededAt: v.seededAt } : {}),
     ...(typeof v.bytes === "number" && v.bytes >= 0 ? { bytes: v.bytes } : {}),
+    ...(Array.isArray(v.links) && v.links.length > 0 ? { links: v.links.filter((l): l is string => typeof l === "string") } : {}),
   };
 }
 

@@ -201,6 +201,10 @@ const systemCopy = object(
     image: string({ maxLength: 512, description: "The image it was seeded from." }),
     seededAt: dateTime("When it was seeded."),
     bytes: integer({ format: "int64", minimum: 0, description: "Its size on the volume when last measured (at a start that set the volume up)." }),
+    links: array(string({ maxLength: 16 }), {
+      maxItems: 16,
+      description: "Its top-level directories that are links (merged /usr: bin, sbin, lib): pods made later mount only the real ones.",
+    }),
   },
   { required: ["name"] },
 );
