@@ -15,6 +15,7 @@ const ALONGSIDE = [
   "e2e/cli/connect-session.test.ts",
   "e2e/cli/sprites.test.ts",
   "e2e/gateway/gateway-cluster.test.ts",
+  "e2e/kube/watch-silence.test.ts",
   "e2e/operator/disk.test.ts",
   "e2e/operator/home.test.ts",
   "e2e/operator/lifecycle.test.ts",

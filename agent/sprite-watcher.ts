@@ -31,6 +31,7 @@ export async function watchSprite(options: {
     onEvent: (event) => onSprite(event.type === "DELETED" ? undefined : event.object),
     onRestart: (why) => {
       if (why === "gone") log.debug("Relisted the Sprite after its watch expired (410 Gone)");
+      if (why === "silent") log.debug("Watching the Sprite again from the last resourceVersion: its watch was silent");
     },
     onError: (error, retryInMs) => log.warn("Restarting the Sprite watch", { error, retryInMs }),
   });

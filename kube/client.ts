@@ -1,11 +1,13 @@
 // The one Kubernetes REST client: JSON requests and watch streams over node:https with keep-alive,
-// a deadline on every request, a silence timeout on every watch, and one error type (KubeError).
+// a deadline on every request, a silence timeout on every watch (bookmarks are its heartbeat), and
+// one error type (KubeError).
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import type { ClusterAccess } from "./access.js";
 import { credentialSource, type Credentials } from "./credentials.js";
 import { httpError, isStatus, KubeError, LOCAL_REASON, localError } from "./errors.js";
 import { JsonLines } from "./json-lines.js";
 import { queryText, resourceOfPath, type Query } from "./paths.js";
+import { watchSilenceMs } from "./watch-silence.js";
 
 export interface ObjectMeta {
   name: string;
@@ -52,7 +54,7 @@ export interface RequestOptions {
 }
 
 export interface WatchOptions {
-  /** No bytes for this long ends the watch with a KubeError of reason WatchSilent. */
+  /** No bytes for this long ends the watch with a KubeError of reason WatchSilent (default: kube/watch-silence.ts). */
   silenceMs?: number;
 }
 
@@ -71,6 +73,10 @@ export interface KubeClient {
    * Streams watch events until the server ends the watch (resolves) or `signal` aborts (resolves).
    * Fails with a KubeError: the server's status, or WatchSilent when no bytes came for silenceMs.
    * An exception thrown by `onEvent` ends the watch and is rethrown as it is.
+   * Every watch asks for bookmarks, so that an idle one still hears from the server about once a
+   * minute and a dead connection is noticed within seconds of that; the bookmarks reach `onEvent`
+   * only when the query asked for them itself (allowWatchBookmarks: true). A query that says
+   * allowWatchBookmarks: false gets none, and only the server's end of the watch bounds its silence.
    */
   watch<T = KubeObject>(path: string, query: Query | undefined, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal, options?: WatchOptions): Promise<void>;
   /** The credentials currently presented (the exec WebSocket of the CLI presents the same). */
@@ -86,7 +92,7 @@ export interface KubeClient {
 export interface ClientOptions {
   /** Deadline of each request, headers and body. 30 s unless set. */
   timeoutMs?: number;
-  /** Default silence timeout of watches: a bit over the server's timeoutSeconds unless set. */
+  /** Silence timeout of every watch, instead of the rule in kube/watch-silence.ts. */
   watchSilenceMs?: number;
   /** Called once per finished request, e.g. to count them in metrics. */
   onRequest?: (record: RequestRecord) => void;
@@ -95,8 +101,6 @@ export interface ClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** The server ends a watch after its timeoutSeconds; bookmarks come meanwhile. Silence beyond that is a dead link. */
-const silenceFor = (query: Query | undefined) => (Number(query?.timeoutSeconds ?? 300) + 30) * 1000;
 
 export function createKubeClient(access: ClusterAccess, options: ClientOptions = {}): KubeClient {
   const base = new URL(access.server);
@@ -108,6 +112,16 @@ export function createKubeClient(access: ClusterAccess, options: ClientOptions =
   // One keep-alive agent reused by every request (a TLS handshake per request costs CPU); made
   // again only if an exec plugin hands out a new client certificate.
   let agent: { agent: HttpAgent; cert: string | undefined } | undefined;
+
+  /**
+   * A request past its deadline or a silent watch means the link to the server may be dead, and
+   * with it every idle kept-alive connection that crossed it: those are closed, so the next request
+   * or re-watch opens a new connection instead of waiting out a dead one. (client-go's HTTP/2 ping
+   * closes its one connection for the same reason.) Connections in use are left to their own timers.
+   */
+  const dropIdleConnections = () => {
+    for (const sockets of Object.values(agent?.agent.freeSockets ?? {})) for (const socket of sockets ?? []) socket.destroy();
+  };
 
   // node:https is loaded on the first request, not at start-up: `puck --help` never pays for it.
   const transport = () => (secure ? import("node:https") : import("node:http"));
@@ -189,7 +203,10 @@ export function createKubeClient(access: ClusterAccess, options: ClientOptions =
     } catch (error) {
       record(verb, path, status, started);
       if (error instanceof KubeError) throw error;
-      if (deadline.aborted) throw localError(what, LOCAL_REASON.timeout, `no answer within ${limit} ms`, error);
+      if (deadline.aborted) {
+        dropIdleConnections();
+        throw localError(what, LOCAL_REASON.timeout, `no answer within ${limit} ms`, error);
+      }
       if (opts.signal?.aborted) throw localError(what, LOCAL_REASON.aborted, "aborted", error);
       throw localError(what, LOCAL_REASON.network, (error as Error).message, error);
     }
@@ -215,7 +232,15 @@ export function createKubeClient(access: ClusterAccess, options: ClientOptions =
 
     async watch<T>(path: string, query: Query | undefined, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal, watchOptions: WatchOptions = {}) {
       const what = `WATCH ${path}`;
-      const silenceMs = watchOptions.silenceMs ?? options.watchSilenceMs ?? silenceFor(query);
+      // Bookmarks are asked for unless refused; a caller that did not ask never sees them.
+      const sent: Query = { ...query, allowWatchBookmarks: query?.allowWatchBookmarks ?? true };
+      const deliver =
+        query?.allowWatchBookmarks === undefined
+          ? (event: WatchEvent<T>) => {
+              if (event.type !== "BOOKMARK") onEvent(event);
+            }
+          : onEvent;
+      const silenceMs = watchOptions.silenceMs ?? options.watchSilenceMs ?? watchSilenceMs(sent);
       const local = new AbortController();
       const stop = AbortSignal.any([signal, local.signal]);
       let silent = false;
@@ -231,13 +256,16 @@ export function createKubeClient(access: ClusterAccess, options: ClientOptions =
       arm();
       let res: IncomingMessage;
       try {
-        res = await open("GET", path, { ...query, watch: true }, undefined, "application/json", stop);
+        res = await open("GET", path, { ...sent, watch: true }, undefined, "application/json", stop);
       } catch (error) {
         clearTimeout(timer);
         record("WATCH", path, 0, started);
         if (signal.aborted) return;
         if (error instanceof KubeError) throw error;
-        if (silent) throw localError(what, LOCAL_REASON.watchSilent, `no answer within ${silenceMs} ms`, error);
+        if (silent) {
+          dropIdleConnections();
+          throw localError(what, LOCAL_REASON.watchSilent, `no answer within ${silenceMs} ms`, error);
+        }
         throw localError(what, LOCAL_REASON.network, (error as Error).message, error);
       }
       const status = res.statusCode ?? 0;
@@ -250,12 +278,15 @@ export function createKubeClient(access: ClusterAccess, options: ClientOptions =
       try {
         for await (const chunk of res) {
           arm();
-          for (const line of lines.push(chunk as Buffer)) onEvent(JSON.parse(line) as WatchEvent<T>);
+          for (const line of lines.push(chunk as Buffer)) deliver(JSON.parse(line) as WatchEvent<T>);
         }
-        for (const line of lines.end()) onEvent(JSON.parse(line) as WatchEvent<T>);
+        for (const line of lines.end()) deliver(JSON.parse(line) as WatchEvent<T>);
       } catch (error) {
         if (signal.aborted) return;
-        if (silent) throw localError(what, LOCAL_REASON.watchSilent, `no bytes for ${silenceMs} ms`, error);
+        if (silent) {
+          dropIdleConnections();
+          throw localError(what, LOCAL_REASON.watchSilent, `no bytes for ${silenceMs} ms`, error);
+        }
         if ((error as { code?: string }).code === "ABORT_ERR" || (error as { code?: string }).code === "ECONNRESET") {
           throw localError(what, LOCAL_REASON.network, (error as Error).message, error);
         }

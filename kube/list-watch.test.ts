@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { Backoff } from "./backoff.js";
 import type { KubeClient, KubeList, KubeObject, WatchEvent } from "./client.js";
-import { httpError } from "./errors.js";
+import { httpError, LOCAL_REASON, localError } from "./errors.js";
 import { listWatch, stepOf } from "./list-watch.js";
 import type { Query } from "./paths.js";
 
@@ -115,6 +115,78 @@ describe("listWatch", () => {
     await listWatch<KubeObject>({ client, path: "/p", signal, backoff: noDelay(), onList: () => {}, onEvent: () => {}, onError: (e, ms) => errors.push(`${(e as Error).message} +${ms}`) });
     expect(errors).toEqual(["GET /p: HTTP 503 unavailable +0", "watch error 500: internal +0"]);
     expect(calls.slice(0, 4)).toEqual(["list", "list", "watch rv=3 bookmarks=true", "list"]);
+  });
+
+  it("resumes a watch that went silent from the last resourceVersion seen (a bookmark's), without a relist or an error", async () => {
+    const { client, calls, signal } = scripted(
+      [{ metadata: { resourceVersion: "10" }, items: [] }],
+      [
+        (emit) => {
+          emit({ type: "ADDED", object: obj("a", "11") });
+          emit({ type: "BOOKMARK", object: obj("", "14") });
+          throw localError("WATCH /p", LOCAL_REASON.watchSilent, "no bytes for 75000 ms");
+        },
+        () => {
+          throw localError("WATCH /p", LOCAL_REASON.watchSilent, "no answer within 75000 ms");
+        },
+        (emit) => emit({ type: "ADDED", object: obj("b", "15") }),
+      ],
+    );
+    const seen: string[] = [];
+    const restarts: string[] = [];
+    const errors: unknown[] = [];
+    const lists: string[] = [];
+    await listWatch<KubeObject>({
+      client,
+      path: "/p",
+      signal,
+      backoff: noDelay(),
+      onList: (_items, rv) => lists.push(rv),
+      onEvent: (e) => seen.push(`${e.type} ${e.object.metadata.name}`),
+      onRestart: (why) => restarts.push(why),
+      onError: (e) => errors.push(e),
+    });
+    expect(calls.slice(0, 4)).toEqual(["list", "watch rv=10 bookmarks=true", "watch rv=14 bookmarks=true", "watch rv=14 bookmarks=true"]);
+    expect(calls[4]).toBe("watch rv=15 bookmarks=true");
+    expect(lists).toEqual(["10"]);
+    expect(seen).toEqual(["ADDED a", "ADDED b"]);
+    expect(restarts.slice(0, 3)).toEqual(["silent", "silent", "ended"]);
+    expect(errors).toEqual([]);
+  });
+
+  it("backs off between silent watches, and a watch that delivers starts the backoff small again", async () => {
+    const silent = () => {
+      throw localError("WATCH /p", LOCAL_REASON.watchSilent, "no bytes");
+    };
+    const { client, signal } = scripted(
+      [{ metadata: { resourceVersion: "10" }, items: [] }],
+      [silent, silent, silent, (emit) => emit({ type: "BOOKMARK", object: obj("", "12") }), silent],
+    );
+    const delays: number[] = [];
+    const backoff = new Backoff({ initialMs: 1, maxMs: 8, jitter: 0 });
+    const next = backoff.next.bind(backoff);
+    backoff.next = () => {
+      const ms = next();
+      delays.push(ms);
+      return ms;
+    };
+    await listWatch<KubeObject>({ client, path: "/p", signal, backoff, onList: () => {}, onEvent: () => {} });
+    expect(delays).toEqual([1, 2, 4, 1]);
+  });
+
+  it("a relist resets the periodic resync, a resumed silent watch does not", async () => {
+    let clock = 0;
+    const silentAfter = (ms: number) => () => {
+      clock += ms;
+      throw localError("WATCH /p", LOCAL_REASON.watchSilent, "no bytes");
+    };
+    const { client, calls, signal } = scripted(
+      [{ metadata: { resourceVersion: "10" }, items: [] }, { metadata: { resourceVersion: "20" }, items: [] }],
+      [silentAfter(60_000), silentAfter(60_000)],
+    );
+    await listWatch<KubeObject>({ client, path: "/p", signal, backoff: noDelay(), now: () => clock, resyncMs: 100_000, onList: () => {}, onEvent: () => {} });
+    // 60 s, then 120 s in: past the resync at 100 s, so a list comes instead of a third watch.
+    expect(calls.slice(0, 4)).toEqual(["list", "watch rv=10 bookmarks=true", "watch rv=10 bookmarks=true", "list"]);
   });
 
   it("starts with a watch when given the resourceVersion of a list the caller already made", async () => {

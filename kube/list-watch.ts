@@ -1,8 +1,9 @@
 // The one list+watch loop: list, watch from the list's resourceVersion with bookmarks and a server-side
-// timeout, re-watch when a watch ends, relist on 410 Gone, and back off with jitter after failures.
+// timeout, re-watch when a watch ends or goes silent, relist on 410 Gone, and back off with jitter
+// after failures.
 import { Backoff, sleep } from "./backoff.js";
 import type { KubeClient, KubeList, WatchEvent } from "./client.js";
-import { isStatus } from "./errors.js";
+import { isReason, isStatus, LOCAL_REASON } from "./errors.js";
 
 export type ObjectEvent<T> = { type: "ADDED" | "MODIFIED" | "DELETED"; object: T };
 
@@ -45,8 +46,12 @@ export interface ListWatchOptions<T extends Listed> {
   onEvent: (event: ObjectEvent<T>) => void;
   /** A failure about to be retried after `retryInMs`. The loop itself never throws. */
   onError?: (error: unknown, retryInMs: number) => void;
-  /** A watch that ended, normally or with 410 Gone ("gone": a relist follows). */
-  onRestart?: (why: "ended" | "gone") => void;
+  /**
+   * A watch that ended: normally, with 410 Gone ("gone": a relist follows), or with no byte for its
+   * silence timeout ("silent": its connection is taken for dead, and a new watch resumes from the
+   * last resourceVersion seen after a short backoff; nothing was missed, so nothing is relisted).
+   */
+  onRestart?: (why: "ended" | "gone" | "silent") => void;
   /** Any watch event received, bookmarks included (for metrics). */
   onWatchEvent?: (type: WatchEvent["type"]) => void;
   /** Start by watching from this resourceVersion instead of listing (a caller that just listed). */
@@ -55,7 +60,7 @@ export interface ListWatchOptions<T extends Listed> {
   limit?: number;
   /** The server ends each watch after this many seconds (at most; bounded by resyncMs). */
   timeoutSeconds?: number;
-  /** No bytes for this long restarts the watch; the client's default (a bit over timeoutSeconds) unless set. */
+  /** No bytes for this long restarts the watch; the client's default (kube/watch-silence.ts: 75 s with bookmarks) unless set. */
   silenceMs?: number;
   /** Relist this often even when nothing went wrong. */
   resyncMs?: number;
@@ -91,6 +96,8 @@ export async function listWatch<T extends Listed>(o: ListWatchOptions<T>): Promi
   const backoff = o.backoff ?? new Backoff();
   const maxTimeout = o.timeoutSeconds ?? 300;
   let resourceVersion = o.resourceVersion;
+  const nextRelist = () => (o.resyncMs === undefined ? Infinity : now() + o.resyncMs);
+  let relistAt = nextRelist();
   while (!o.signal.aborted) {
     try {
       if (resourceVersion === undefined) {
@@ -98,8 +105,8 @@ export async function listWatch<T extends Listed>(o: ListWatchOptions<T>): Promi
         if (o.signal.aborted) return;
         o.onList(listed.items, listed.resourceVersion);
         resourceVersion = listed.resourceVersion;
+        relistAt = nextRelist();
       }
-      const relistAt = o.resyncMs === undefined ? Infinity : now() + o.resyncMs;
       while (!o.signal.aborted && now() < relistAt) {
         const untilRelist = Math.max(1, Math.round((relistAt - now()) / 1000));
         let events = 0;
@@ -139,6 +146,13 @@ export async function listWatch<T extends Listed>(o: ListWatchOptions<T>): Promi
         // Our resourceVersion was compacted away: list again now, no backoff needed.
         o.onRestart?.("gone");
         resourceVersion = undefined;
+        continue;
+      }
+      if (isReason(error, LOCAL_REASON.watchSilent) && resourceVersion !== undefined) {
+        // A dead connection loses no event: every one seen moved resourceVersion (bookmarks too), and
+        // the server replays what came after it. The client has closed the dead connection.
+        o.onRestart?.("silent");
+        await sleep(backoff.next(), o.signal);
         continue;
       }
       const delay = backoff.next();

@@ -83,9 +83,11 @@ export class ResourceWatch {
       },
       onWatchEvent: (type) => this.metrics.watchEvents.inc({ resource, type }),
       onRestart: (why) => {
-        if (why !== "gone") return;
+        if (why === "ended") return;
         this.metrics.watchRestarts.inc({ resource });
-        this.log.info("Relisted after the watch expired", { resource });
+        if (why === "gone") this.log.info("Relisted after the watch expired", { resource });
+        // Routine on a type nothing changes (no bookmarks then): a dead connection, or only a quiet one.
+        else this.log.debug("Watching again from the last resourceVersion: the watch was silent", { resource });
       },
       onError: (error, backoffMs) => {
         this.metrics.watchRestarts.inc({ resource });

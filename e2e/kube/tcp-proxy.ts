@@ -1,5 +1,6 @@
 // A TCP proxy for cluster tests of the shared client: it can freeze every connection (bytes stop,
-// sockets stay open, as on a dead link) and can cut the server's bytes at chosen points.
+// sockets stay open, as on a dead link), or only those open now (as after a laptop's Wi-Fi changed
+// or a NAT entry was dropped), and can cut the server's bytes at chosen points.
 import { createServer, connect, type Socket } from "node:net";
 
 export interface TcpProxy {
@@ -7,6 +8,11 @@ export interface TcpProxy {
   port: number;
   /** Stops forwarding in both directions on every connection, open and new, until thaw(). */
   freeze(): void;
+  /**
+   * Stops forwarding in both directions on the connections open now, leaving them open; new
+   * connections work. Nothing tells either side: each must notice the silence on its own.
+   */
+  freezeOpen(): void;
   thaw(): void;
   /** How many connections were accepted so far. */
   connections(): number;
@@ -70,6 +76,12 @@ export async function startTcpProxy(target: { host: string; port: number; protoc
     port,
     freeze() {
       frozen = true;
+      for (const [a, b] of pairs) {
+        a.pause();
+        b.pause();
+      }
+    },
+    freezeOpen() {
       for (const [a, b] of pairs) {
         a.pause();
         b.pause();

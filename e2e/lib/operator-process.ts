@@ -32,6 +32,8 @@ export interface StartOperatorOptions {
   args?: string[];
   /** How long to wait for /readyz. */
   readyTimeoutMs?: number;
+  /** Another way to the test cluster (e.g. through a proxy); the test cluster's kubeconfig otherwise. */
+  kubeconfig?: string;
 }
 
 /** Rebuilds dist/operator.js when any operator source is newer than it. */
@@ -56,7 +58,7 @@ export async function startOperator(opts: StartOperatorOptions = {}): Promise<Op
   const args = [
     bundle,
     "--kubeconfig",
-    kubeconfigPath(),
+    opts.kubeconfig ?? kubeconfigPath(),
     "--metrics-bind-address",
     `127.0.0.1:${metricsPort}`,
     "--health-probe-bind-address",

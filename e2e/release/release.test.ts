@@ -12,7 +12,8 @@ import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
-import { renderKustomization } from "../../scripts/release/manifest.js";
+import { buildImageArchive } from "../../scripts/release/images.js";
+import { renderKustomization, type ReleaseImages } from "../../scripts/release/manifest.js";
 
 const run = promisify(execFile);
 const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -200,6 +201,35 @@ describe("the single executable", () => {
     expect(await qemu(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
     const list = await qemu(["list", "-A"]);
     expect(list.code, list.stderr).toBe(0);
+  });
+});
+
+describe("the image archive", () => {
+  const namespace = "puck-release-check";
+  let archive: string;
+  let socket: string;
+  const ctr = (args: string[]) => run("ctr", ["--address", socket, "-n", namespace, ...args], { maxBuffer: 16 << 20 });
+  beforeAll(async () => {
+    socket = (await run("bash", ["-c", ". e2e/cluster/lib.sh && echo $CONTAINERD_SOCK"], { cwd: ROOT })).stdout.trim();
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
+    archive = await buildImageArchive(release.images, version, join(work, "images-work"), out);
+  }, 900_000);
+  afterAll(async () => {
+    if (!socket) return;
+    const names = (await ctr(["images", "ls", "-q"]).catch(() => ({ stdout: "" }))).stdout.trim().split("\n").filter(Boolean);
+    if (names.length > 0) await ctr(["images", "rm", ...names]).catch(() => undefined);
+    const blobs = (await ctr(["content", "ls", "-q"]).catch(() => ({ stdout: "" }))).stdout.trim().split("\n").filter(Boolean);
+    if (blobs.length > 0) await ctr(["content", "rm", ...blobs]).catch(() => undefined);
+    await run("ctr", ["--address", socket, "namespaces", "rm", namespace]).catch(() => undefined);
+  });
+
+  it("holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async () => {
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
+    expect(basename(archive)).toBe(`puck-images-${version}-linux-amd64.tar.zst`);
+    // k3s decompresses with a window of at most 32 MiB, then hands the archive to containerd's import.
+    await run("sh", ["-c", `zstd -dc --memory=32MB ${archive} | ctr --address ${socket} -n ${namespace} images import --no-unpack -`], { timeout: 300_000, maxBuffer: 16 << 20 });
+    const names = (await ctr(["images", "ls", "-q"])).stdout.trim().split("\n").sort();
+    expect(names).toEqual(Object.values(release.images).sort());
   });
 });
 

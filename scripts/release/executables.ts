@@ -4,7 +4,8 @@
 // platform's), macOS binaries unsigned before and signed ad hoc after, each packed as a .tar.gz.
 import { execFile } from "node:child_process";
 import { copyFile, chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { unsign } from "macho-unsign";
 import { adhocSign, verifyAdhoc } from "./macho-sign.js";
@@ -22,6 +23,16 @@ export interface Executable {
   executable: string;
   codeCache: boolean;
   notes: string[];
+}
+
+/** Linux PLATFORM's userland under qemu-user, where Debian's qemu-user-static and cross libraries are installed. */
+async function emulator(platform: Platform): Promise<{ qemu: string; root: string } | undefined> {
+  const [arch, triple, loader] = platform === "linux-arm64" ? ["aarch64", "aarch64-linux-gnu", "ld-linux-aarch64.so.1"] : ["x86_64", "x86_64-linux-gnu", "ld-linux-x86-64.so.2"];
+  const qemu = await onPath(`qemu-${arch}-static`);
+  const root = `/usr/${triple}`;
+  // Node needs libatomic and libstdc++ too: Debian's libatomic1-, libstdc++6- and libc6-ARCH-cross.
+  if (!qemu || !existsSync(join(root, "lib", loader)) || !existsSync(join(root, "lib", "libatomic.so.1"))) return undefined;
+  return { qemu, root };
 }
 
 /**
@@ -54,13 +65,21 @@ export async function buildExecutable(platform: Platform, script: string, work: 
   }
 
   const executable = join(dir, "puck");
-  const codeCache = platform === host;
+  // V8 makes the code cache for the platform it runs on: this machine's, or another Linux's under
+  // qemu-user (that platform's own Node builds it there, slower but the same cache).
+  const emulated = platform !== host && !darwin ? await emulator(platform) : undefined;
+  const codeCache = platform === host || emulated !== undefined;
   const config = join(dir, "sea-config.json");
   await writeFile(
     config,
     JSON.stringify({ main: script, executable: base, output: executable, disableExperimentalSEAWarning: true, useCodeCache: codeCache }, null, 2),
   );
-  await run(builder, ["--build-sea", config], { maxBuffer: 16 << 20 });
+  if (emulated) {
+    await run(emulated.qemu, ["-L", emulated.root, await nodeBinary(platform), "--build-sea", config], { maxBuffer: 16 << 20 });
+    notes.push(`code cache made under ${basename(emulated.qemu)}`);
+  } else {
+    await run(builder, ["--build-sea", config], { maxBuffer: 16 << 20 });
+  }
   await rm(base);
 
   if (darwin) {
@@ -74,7 +93,7 @@ export async function buildExecutable(platform: Platform, script: string, work: 
   const archive = join(out, `puck-${version}-${platform}.tar.gz`);
   // Reproducible: fixed owner and time, no other metadata.
   await run("tar", ["--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-czf", archive, "-C", dir, "puck"]);
-  if (!codeCache) notes.push(`no code cache (V8 makes it for ${host} only)`);
+  if (!codeCache) notes.push(darwin ? "no code cache (V8 makes it only on the platform itself)" : "no code cache (no qemu-user here to make it)");
   notes.unshift(`Node ${SEA_NODE_VERSION}`);
   return { platform, archive, executable, codeCache, notes };
 }

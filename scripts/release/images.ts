@@ -54,7 +54,8 @@ export async function buildImageArchive(images: ReleaseImages, version: string, 
     await run("tar", ["-xf", archive, "-C", merged]);
     await rm(archive);
     const manifest = JSON.parse(await readFile(join(merged, "manifest.json"), "utf8")) as ArchiveEntry[];
-    entries.push(...manifest);
+    // The release's name only (buildah adds the local one, localhost/puck-NAME:VERSION).
+    entries.push(...manifest.map((entry) => ({ ...entry, RepoTags: [images[name]] })));
   }
   await writeFile(join(merged, "manifest.json"), JSON.stringify(entries));
   await rm(join(merged, "repositories"), { force: true });
