@@ -112,19 +112,23 @@ it("the default image: apt-installed packages, /etc, /usr/local/bin, /var/lib, a
   await kubectl(["delete", "pod", `${name}-0`, "-n", ns.name, "--wait=true"]);
   expect(await inSprite(name, DEFAULT_CHECK)).toBe(DEFAULT_CHECKED);
 
-  // An upgrade of Puck (a new agent image): the operator restarts with it, the idle Sprite's pod is
-  // replaced at once, and the machine is as it was.
-  const before = (await getObject<{ metadata: { uid: string } }>("pod", ns.name, `${name}-0`))?.metadata.uid;
+  // An upgrade of Puck (a new agent image) while the Sprite sleeps: the operator restarts with it, the
+  // StatefulSet takes the new template at 0 replicas, and the next wake's pod runs it. (An awake
+  // Sprite takes it once nobody uses it; data that moved within the idle timeout — apt's download —
+  // counts as use: e2e/operator/update.test.ts covers that wait.)
+  await hibernate(name);
   await operator.stop({ keepSprites: true });
   operator = await startOperator({ namespace: ns.name, agentImage: AGENT_RENAMED });
   await waitFor(
     async () => {
-      const p = await getObject<{ metadata: { uid: string }; spec: { containers: { name: string; image: string }[] } }>("pod", ns.name, `${name}-0`);
-      return p !== undefined && p.metadata.uid !== before && p.spec.containers.find((c) => c.name === "agent")?.image === AGENT_RENAMED;
+      const sts = await getObject<{ spec: { template: { spec: { containers: { name: string; image: string }[] } } } }>("statefulset", ns.name, name);
+      return sts?.spec.template.spec.containers.find((c) => c.name === "agent")?.image === AGENT_RENAMED;
     },
-    { what: "the pod replaced with the new agent", timeoutMs: 120_000, describe: () => describeSprite(ns.name, name) },
+    { what: "the StatefulSet with the new agent", timeoutMs: 60_000, describe: () => describeSprite(ns.name, name) },
   );
   expect(await inSprite(name, DEFAULT_CHECK)).toBe(DEFAULT_CHECKED);
+  const agentImage = (await getObject<{ spec: { containers: { name: string; image: string }[] } }>("pod", ns.name, `${name}-0`))?.spec.containers.find((c) => c.name === "agent")?.image;
+  expect(agentImage).toBe(AGENT_RENAMED);
   const described = await run(["describe", name]);
   expect(described.stdout).toMatch(/Persist:\s+machine/);
   expect(described.stdout).toMatch(/System:\s+seeded from puck-sprite:dev/);
