@@ -48,7 +48,8 @@ beforeAll(async () => {
   });
   ns = await makeNamespace("disk");
   operator = await startOperator({ namespace: ns.name });
-  await createSprite(ns.name, "full", { storageSize: "64Mi", storageClassName: storageClass, purgeStorageOnDelete: true });
+  // Home-only: a 64 MiB volume cannot hold the default image's system (machine.test.ts has that case).
+  await createSprite(ns.name, "full", { storageSize: "64Mi", storageClassName: storageClass, purgeStorageOnDelete: true, persist: "home" });
 });
 
 afterAll(async () => {

@@ -208,3 +208,10 @@ it("a volume made before the layout (its root was the home) moves into home/ at 
   expect(readdirSync(dir).sort()).toEqual([".puck-volume", "home", "system"]);
   expect(readFileSync(join(dir, "home/.bashrc"), "utf8")).toBe("mine\n");
 }, 300_000);
+
+it("a volume too small for the image's system stops the first start with the sizes and the fix, in one line (exit 3)", async () => {
+  const r = await run(["create", "m-tiny", "--storage", "100Mi"]);
+  expect(r.code, r.stderr).toBe(3);
+  expect(r.stderr).toMatch(/failed to start: VolumeSetupFailed: The system of puck-sprite:dev needs \d+ MiB on the Sprite's volume, which has \d+ MiB free of 100 MiB: give it more \(spec.storageSize/);
+  expect(r.stderr).toMatch(/or persist only the home \(spec.persist: home\)/);
+}, 300_000);
