@@ -2,7 +2,7 @@
 // for the ConfigMap volume and the home: start order, restart with backoff, failed after a crash loop,
 // reverse-order stop with each one's grace, changes picked up live, the user's own declarations.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,8 +20,18 @@ interface Run {
 }
 
 let runs: Run[] = [];
-afterEach(() => {
+afterEach(async () => {
   for (const r of runs) {
+    // The programs run in sessions of their own: the supervisor's stop ends them; any left, by group.
+    r.proc.kill("SIGTERM");
+    await Promise.race([r.exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    for (const f of existsSync(r.run) ? readdirSync(r.run).filter((n) => n.endsWith(".pid")) : []) {
+      try {
+        process.kill(-Number(read(join(r.run, f))), "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
     r.proc.kill("SIGKILL");
     rmSync(r.base, { recursive: true, force: true });
   }
