@@ -25,6 +25,9 @@ export function statusPatch(verdict: Verdict): { status: Partial<Record<keyof Sp
       activity,
       // Absent when it could not be read: the last figures stay (a merge patch keeps what it omits).
       ...(verdict.disk ? { disk: verdict.disk } : {}),
+      // Replaced whole (a merge patch replaces lists): a removed service goes. Absent when there is
+      // no supervisor's folder to read; kept while the Sprite hibernates.
+      ...(verdict.services ? { services: verdict.services } : {}),
     },
   };
 }
