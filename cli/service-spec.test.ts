@@ -105,7 +105,8 @@ describe("the services' rows, top's count and describe's section", () => {
 
 describe("puck logs' tail command", () => {
   it("one service's log, followed", () => {
-    expect(tailCommand("web", 50, true).at(-1)).toMatch(/exec tail -n 50 -f \/home\/sprite\/.puck\/log\/web.log$/);
+    // The tail ends when the command's stdin does (puck gone): never left behind to keep the Sprite awake.
+    expect(tailCommand("web", 50, true).at(-1)).toMatch(/tail -n 50 -f \/home\/sprite\/.puck\/log\/web.log & t=\$!; cat >\/dev\/null; kill \$t$/);
   });
   it("every service's log", () => {
     expect(tailCommand(undefined, 100, false).at(-1)).toBe("exec tail -n 100 /home/sprite/.puck/log/*.log");

@@ -139,7 +139,12 @@ it("busybox only: a declared service follows with puck logs -f, lets its Sprite 
   const follow = spawnPuck(["-n", ns.name, "logs", name, "ticker", "-f", "--tail", "1"]);
   try {
     // Lines written after the follow began arrive as they are written.
-    await waitFor(async () => (follow.stdout().match(/tick-\d+/g) ?? []).length >= 3, { what: "three lines followed", timeoutMs: 60_000, describe: async () => follow.stdout() + follow.stderr() });
+    await waitFor(async () => (follow.stdout().match(/tick-\d+/g) ?? []).length >= 3, {
+      what: "three lines followed",
+      timeoutMs: 60_000,
+      describe: async () =>
+        `${follow.stdout()}${follow.stderr()} (exited: ${await Promise.race([follow.exited, Promise.resolve("no")])}; phase ${(await getSprite(ns.name, name))?.status?.phase})\n${await inSprite(name, "tail -n 5 ~/.puck/log/ticker.log; cat ~/.puck/run/ticker.state; ps").catch(String)}`,
+    });
   } finally {
     follow.child.kill("SIGINT");
     await follow.exited;
