@@ -110,6 +110,18 @@ describe("the services' supervisor", () => {
     expect(state(r, "a").state).toBe("stopped");
   });
 
+  it("a service waiting for another starts soon after that one runs, not a whole tick later", async () => {
+    const r = start(
+      (spec) => {
+        writeFileSync(join(spec, "01-a"), `command='exec sleep 1000'\n`);
+        writeFileSync(join(spec, "02-b"), `after=a\ncommand='exec sleep 1000'\n`);
+      },
+      { PUCK_SERVICES_TICK: "30" },
+    );
+    // The first pass starts a and finds it not running yet; b must not wait the 30 s tick.
+    await until(r, "b running", () => state(r, "b").state === "running", 5000);
+  });
+
   it("restarts a service that exits, with a growing backoff, and marks one that crashes in a loop failed with its last exit and output", async () => {
     const r = start((spec) => writeFileSync(join(spec, "01-crash"), `command='echo boom; exit 3'\n`), { PUCK_FAST_EXIT: "30" });
     await until(r, "the crash loop to be failed", () => state(r, "crash").state === "failed", 40000);

@@ -147,7 +147,7 @@ ready() {
 
 # one pass: each declaration against what runs
 reconcile() {
-  declared=; list=
+  declared=; list=; pending=
   for f in "$spec"/*; do [ -f "$f" ] || continue; nm=\${f##*/}; nm=\${nm#*-}; list="$list $nm:spec:$f"; declared="$declared $nm"; done
   for f in "$udir"/*; do
     [ -f "$f" ] || continue; nm=\${f##*/}
@@ -164,7 +164,7 @@ reconcile() {
     old=; slurp "$run/$nm.def" && old=$s
     [ "$new" = "$old" ] && continue
     settings "$f"
-    if [ -z "$stopped" ] && ! ready "$after"; then continue; fi
+    if [ -z "$stopped" ] && ! ready "$after"; then pending=1; continue; fi
     stop_one "$nm"
     printf '%s' "$new" > "$run/$nm.def"
     if [ -n "$stopped" ]; then restarts=0 lastexit=; state "$nm" stopped "stopped by hand"; continue; fi
@@ -183,7 +183,8 @@ rotate() {
 while [ -z "$term" ]; do
   reconcile
   n=$((n+1)); [ $((n % 15)) -eq 1 ] && rotate
-  sleep "$tick" & wait $!
+  # A service waiting for the ones it comes after is looked at again soon, not a whole tick later.
+  if [ -n "$pending" ]; then sleep 0.2 & wait $!; else sleep "$tick" & wait $!; fi
 done
 rev=; for e in $order; do rev="$e $rev"; done
 for e in $rev; do stop_one "$e"; done
