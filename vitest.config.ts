@@ -20,6 +20,7 @@ const ALONGSIDE = [
   "e2e/operator/home.test.ts",
   "e2e/operator/lifecycle.test.ts",
   "e2e/operator/machine.test.ts",
+  "e2e/operator/services.test.ts",
   "e2e/operator/update.test.ts",
 ];
 

@@ -87,6 +87,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
         ...(wakeRequestedMs !== undefined ? { wakeRequestedMs } : {}),
         ...(seen.mainInit ? { mainStartMs: seen.mainInit.startTimeMs } : {}),
         ...(observed.disk ? { disk: observed.disk } : {}),
+        ...(observed.services ? { services: observed.services } : {}),
         ...(network ? { network } : {}),
       });
       lastActiveMs = findings.lastActiveMs;

@@ -1,5 +1,5 @@
 // The pure heart of the agent: turns what the sources saw into the activity report and says when to publish it.
-import { underDiskPressure, type ActivityReport, type BusyProcess, type DiskUsage, type NetworkActivity, type SpriteSession } from "../operator/api/index.js";
+import { underDiskPressure, type ActivityReport, type BusyProcess, type DiskUsage, type NetworkActivity, type ServiceStatus, type SpriteSession } from "../operator/api/index.js";
 import type { NetworkSeen } from "./network-activity.js";
 
 export const MAX_SESSIONS = 16;
@@ -49,6 +49,8 @@ export interface Observation {
   wakeRequestedMs?: number;
   /** The home volume's filesystem, when it could be read. */
   disk?: DiskUsage;
+  /** The services' state as the supervisor wrote it: reported, never activity by itself. */
+  services?: ServiceStatus[];
   /** The network namespace's traffic; undefined where the agent reads none (a host run). */
   network?: NetworkSeen;
 }
@@ -67,6 +69,7 @@ export interface Findings {
   /** The wake request counted (at most now: a client's clock ahead of ours does not date the future). */
   wakeRequestedMs?: number;
   disk?: DiskUsage;
+  services?: ServiceStatus[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -171,6 +174,7 @@ export function aggregate(o: Observation): Findings {
     ...(keepAwakeUntilMs !== undefined ? { keepAwakeUntilMs } : {}),
     ...(wakeRequestedMs !== undefined ? { wakeRequestedMs } : {}),
     ...(o.disk ? { disk: o.disk } : {}),
+    ...(o.services ? { services: o.services } : {}),
   };
 }
 
@@ -190,6 +194,8 @@ export function decisionKey(v: Findings): string {
     keepAwake: v.keepAwakeUntilMs ?? null,
     wake: v.wakeRequestedMs ?? null,
     disk,
+    // A service's state changing (running, failed...) is news for `puck describe`; its restart count is not.
+    services: v.services?.map((s) => `${s.name}=${s.state}`) ?? [],
   });
 }
 

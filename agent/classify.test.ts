@@ -14,8 +14,11 @@ const p = (pid: number, ppid: number, cmdline: string, o: Partial<ProcessInfo> =
 /** A Sprite pod as the agent sees it with a shared process namespace. */
 const pod: ProcessInfo[] = [
   p(1, 0, "/pause", { cgroup: "0::/../cri-containerd-pause.scope" }),
-  p(7, 0, "/bin/sh -c trap exit TERM; while :; do sleep 3600 & wait; done"),
-  p(8, 7, "sleep 3600"),
+  p(7, 0, "/bin/sh -c trap exit TERM; while :; do sleep 3600 & wait; done", { sid: 7 }),
+  p(8, 7, "sleep 3600", { sid: 7 }),
+  p(9, 7, "/bin/sh -c trap exit TERM; while :; do sleep 3600 & wait; done", { sid: 7 }), // a service's runner
+  p(10, 9, "python3 -m http.server", { sid: 10 }), // the service, in its own session (setsid)
+  p(11, 10, "cc1 big.c", { sid: 10 }),
   p(12, 0, "node /app/agent.js", { cgroup: AGENT_CG }),
   p(20, 0, "bash", { ttyNr: PTS1, tpgid: 25 }), // kubectl exec -it
   p(25, 20, "vim notes.txt", { sid: 20, ttyNr: PTS1, tpgid: 25 }),
@@ -32,6 +35,13 @@ describe("classify in a pod", () => {
     { name: "the main container's keep-running shell is found as the oldest root outside the agent", check: () => expect(c.mainInit?.pid).toBe(7) },
     { name: "pause, the keep-running shell and its sleep never count", check: () => expect(c.candidates.some((x) => x.pid === 1)).toBe(false) },
     { name: "the keep-running shell's sleep is not a candidate", check: () => expect(c.candidates.some((x) => x.pid === 7 || x.pid === 8)).toBe(false) },
+    {
+      name: "a service and its children are candidates like any process (busy CPU counts), its runner is not; neither is a session",
+      check: () => {
+        expect(c.candidates.map((x) => x.pid).filter((pid) => pid >= 9 && pid <= 11)).toEqual([10, 11]);
+        expect(c.execs.some((x) => x.pid === 10) || c.terminals.some((t) => t.pids.includes(10))).toBe(false);
+      },
+    },
     { name: "the agent's own container never counts, probes included", check: () => expect(c.candidates.some((x) => x.pid === 12 || x.pid === 50)).toBe(false) },
     { name: "an exec without a terminal is an exec session; its children are not", check: () => expect(c.execs.map((x) => x.pid)).toEqual([30]) },
     { name: "a nohup'ed job adopted by pause may be busy but is not a session", check: () => expect(c.candidates.some((x) => x.pid === 40) && !c.execs.some((x) => x.pid === 40)).toBe(true) },

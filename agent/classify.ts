@@ -57,9 +57,16 @@ export function classify(processes: ProcessInfo[], options: ClassifyOptions): Cl
     .filter((p) => p.ppid === options.sessionParentPid && !ignoredRoots.has(p.pid))
     .sort((a, b) => a.startTimeMs - b.startTimeMs || a.pid - b.pid);
   const mainInit = inPod ? roots[0] : undefined;
-  if (mainInit) ignoredRoots.add(mainInit.pid);
 
   const ignored = descendantsOf(ignoredRoots, processes, byPid);
+  // The main container's first process is the services' supervisor (operator/services-script.ts):
+  // it, its runners and their sleeps share its session and are not work. The services run in sessions
+  // of their own (setsid) and follow every process's rules: busy CPU or a busy command, nothing more.
+  if (mainInit) {
+    for (const pid of descendantsOf(new Set([mainInit.pid]), processes, byPid)) {
+      if (pid === mainInit.pid || byPid.get(pid)?.sid === mainInit.sid) ignored.add(pid);
+    }
+  }
   // A zombie has exited; only its parent has not reaped it yet. It is no session and no work.
   const counted = processes.filter((p) => !ignored.has(p.pid) && p.state !== "Z" && p.state !== "X");
 

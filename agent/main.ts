@@ -8,6 +8,7 @@ import type { Sprite } from "../operator/api/index.js";
 import { sleep } from "../kube/backoff.js";
 import { createAgentLoop } from "./agent-loop.js";
 import { readDiskUsage } from "./disk-usage.js";
+import { readServices } from "./services-source.js";
 import { readConfig } from "./config.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";
 import { watchKeepAwake } from "./keep-awake-watcher.js";
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
       cpuWindowMs: CPU_WINDOW_MS,
       refreshMs: REFRESH_MS,
       disk: () => readDiskUsage(config.homeDir),
+      services: () => readServices(config.homeDir),
     }),
     procRoot: config.procRoot,
     sprite: () => sprite,

@@ -1,7 +1,7 @@
 // Reads the Sprite's processes: one /proc scan sorted into sessions and candidates, their CPU over a
 // window, the busy ones, user names from the main container's passwd, and the home volume's disk.
 import { join } from "node:path";
-import type { BusyProcess, DiskUsage, SpriteSpec } from "../operator/api/index.js";
+import type { BusyProcess, DiskUsage, ServiceStatus, SpriteSpec } from "../operator/api/index.js";
 import { busyProcesses, compileBusyCommands, type BusyRules } from "./busy.js";
 import { classify, type Classified, type ClassifyOptions } from "./classify.js";
 import type { CpuSampler } from "./cpu-sampler.js";
@@ -28,6 +28,8 @@ export interface ProcessSourceOptions {
   refreshMs?: number;
   /** The home volume's filesystem; read with every full refresh. */
   disk?: () => DiskUsage | undefined;
+  /** The services' state (agent/services-source.ts); read with every full refresh. */
+  services?: () => ServiceStatus[];
 }
 
 export interface ProcessObservation {
@@ -37,6 +39,7 @@ export interface ProcessObservation {
   cpuPercent: number;
   userOf: (uid: number) => string;
   disk?: DiskUsage;
+  services?: ServiceStatus[];
   /** Whether this scan re-read every process (and the disk). */
   refreshed: boolean;
 }
@@ -53,6 +56,7 @@ export function createProcessSource(options: ProcessSourceOptions): ProcessSourc
   let lastRefreshMs = -Infinity;
   let cpuPercent = 0;
   let disk: DiskUsage | undefined;
+  let services: ServiceStatus[] | undefined;
   let wasBusy = new Set<number>();
 
   return {
@@ -62,6 +66,7 @@ export function createProcessSource(options: ProcessSourceOptions): ProcessSourc
       if (refreshed) {
         lastRefreshMs = nowMs;
         disk = options.disk?.();
+        services = options.services?.();
         const readings = await options.cpu.sample(seen.candidates);
         cpuPercent = readings.totalPercent;
         const starts = new Map(seen.candidates.map((p) => [p.pid, p.startTimeMs]));
@@ -78,7 +83,7 @@ export function createProcessSource(options: ProcessSourceOptions): ProcessSourc
         (pid) => wasBusy.has(pid),
       );
       wasBusy = new Set(busy.map((b) => b.pid));
-      return { seen, busy, cpuPercent, userOf, refreshed, ...(disk ? { disk } : {}) };
+      return { seen, busy, cpuPercent, userOf, refreshed, ...(disk ? { disk } : {}), ...(services ? { services } : {}) };
     },
   };
 }

@@ -25,6 +25,9 @@ export function statusPatch(findings: Findings): { status: Partial<Record<keyof 
       activity,
       // Absent when it could not be read: the last figures stay (a merge patch keeps what it omits).
       ...(findings.disk ? { disk: findings.disk } : {}),
+      // Replaced whole (a merge patch replaces lists): a removed service goes. Absent when there is
+      // no supervisor's folder to read; kept while the Sprite hibernates.
+      ...(findings.services ? { services: findings.services } : {}),
     },
   };
 }

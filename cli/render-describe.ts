@@ -1,5 +1,6 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
 import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, usedPercent, type Sprite } from "../operator/api/index.js";
+import { SERVICE_HEADERS, serviceRows } from "./service-spec.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
 import { pendingUpdate } from "./render-list.js";
@@ -126,6 +127,13 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
           ),
         ),
   );
+  out.push("Services:");
+  const services = serviceRows(sprite, now);
+  out.push(services.length === 0 ? "  <none>" : indent(renderTable(SERVICE_HEADERS, services)));
+  for (const failed of (s.services ?? []).filter((x) => x.state === "failed" && x.lastOutput)) {
+    out.push(`  Last output of ${failed.name}:`);
+    out.push(...failed.lastOutput!.trimEnd().split("\n").slice(-10).map((l) => `    ${l}`));
+  }
   out.push("Busy processes:");
   const busy = s.activity?.busyProcesses ?? [];
   out.push(

@@ -4,7 +4,7 @@ import { ageSince } from "./duration.js";
 import { renderTable } from "./output.js";
 import { byText, hibernatesIn } from "./render-list.js";
 
-export const TOP_HEADERS = ["NAME", "PHASE", "SESSIONS", "BUSY", "CPU", "DISK", "HIBERNATES-IN", "REASON"];
+export const TOP_HEADERS = ["NAME", "PHASE", "SESSIONS", "BUSY", "SERVICES", "CPU", "DISK", "HIBERNATES-IN", "REASON"];
 
 export interface TopFrameInput {
   namespace: string;
@@ -27,11 +27,23 @@ export function topRow(sprite: Sprite, now: Date): string[] {
     s.phase ?? "Pending",
     awake ? String(s.activeSessions ?? 0) : "-",
     awake && activity ? String(activity.busyProcesses?.length ?? 0) : "-",
+    serviceCount(sprite, awake),
     awake && activity?.cpuPercent !== undefined ? `${activity.cpuPercent}%` : "-",
     s.disk ? formatDisk(s.disk) : "-",
     hibernatesIn(sprite, now),
     s.reason ?? "-",
   ];
+}
+
+/** Services running of those declared (the spec's and the Sprite's own), and how many failed: "2/3 1 failed". */
+export function serviceCount(sprite: Sprite, awake: boolean): string {
+  const seen = sprite.status?.services ?? [];
+  const declared = new Set([...(sprite.spec.services ?? []).map((s) => s.name), ...seen.map((s) => s.name)]).size;
+  if (declared === 0) return "-";
+  if (!awake) return `0/${declared}`;
+  const running = seen.filter((s) => s.state === "running").length;
+  const failed = seen.filter((s) => s.state === "failed").length;
+  return `${running}/${declared}${failed ? ` ${failed} failed` : ""}`;
 }
 
 /** What each awake Sprite is doing: one line per session and busy process. */

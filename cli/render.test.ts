@@ -185,9 +185,9 @@ describe("top frame", () => {
   it("lists Sprites by name with sessions, busy count, CPU, disk use and countdown", () => {
     const rows = frame.split("\n").filter((l) => /^(dev|old|web) /.test(l));
     expect(rows.map((r) => r.split(/\s{2,}/))).toEqual([
-      ["dev", "Active", "1", "1", "97%", "3.0G/10G (30%)", "(SessionActive)", "SessionActive"],
-      ["old", "Hibernating", "-", "-", "-", "9.5G/10G (95%)", "-", "Idle"],
-      ["web", "Active", "0", "-", "-", "-", "25m", "IdleTimeoutPending"],
+      ["dev", "Active", "1", "1", "-", "97%", "3.0G/10G (30%)", "(SessionActive)", "SessionActive"],
+      ["old", "Hibernating", "-", "-", "-", "-", "9.5G/10G (95%)", "-", "Idle"],
+      ["web", "Active", "0", "-", "-", "-", "-", "25m", "IdleTimeoutPending"],
     ]);
   });
   it("details each session and busy process", () => {

@@ -15,6 +15,6 @@ describe("childOrder", () => {
   });
 
   it("ensures every child, each once, either way", () => {
-    for (const hibernate of [false, true]) expect([...childOrder({ hibernate })].sort()).toEqual(["homeVolume", "role", "roleBinding", "service", "serviceAccount", "statefulSet"]);
+    for (const hibernate of [false, true]) expect([...childOrder({ hibernate })].sort()).toEqual(["homeVolume", "role", "roleBinding", "service", "serviceAccount", "servicesConfig", "statefulSet"]);
   });
 });

@@ -2,7 +2,8 @@
 import { IDLE_TIMEOUT_MINUTES, childNames, warningLeadMs, type Sprite, type SpriteStatus } from "./api/index.js";
 import { firstDifference } from "./compare.js";
 import type { Decision } from "./decide.js";
-import { desiredRole, desiredRoleBinding, desiredService, desiredServiceAccount } from "./desired-objects.js";
+import { desiredRole, desiredRoleBinding, desiredService, desiredServiceAccount, desiredServicesConfigMap } from "./desired-objects.js";
+import { replaceData } from "./services-config.js";
 import { ensure, type Ensured } from "./ensure.js";
 import { ensureHomeVolume } from "./home-volume.js";
 import type { Logger } from "./logger.js";
@@ -12,7 +13,7 @@ import type { PodView } from "./status.js";
 import { desiredWithVolumeSetup } from "./volume-template.js";
 import { RESTARTS_AT_ANNOTATION, hashAnnotations, liveHashes, scheduledRestart, templateHashes } from "./template-hash.js";
 
-export type Child = "serviceAccount" | "role" | "roleBinding" | "homeVolume" | "statefulSet" | "service";
+export type Child = "serviceAccount" | "role" | "roleBinding" | "servicesConfig" | "homeVolume" | "statefulSet" | "service";
 
 /**
  * The agent's service account before the StatefulSet: admission refuses a pod whose service account
@@ -21,8 +22,8 @@ export type Child = "serviceAccount" | "role" | "roleBinding" | "homeVolume" | "
  * volume first: a pod created before its claim exists fails to schedule.
  */
 export const CHILD_ORDER: Record<"awake" | "hibernating", readonly Child[]> = {
-  awake: ["serviceAccount", "role", "roleBinding", "homeVolume", "statefulSet", "service"],
-  hibernating: ["serviceAccount", "role", "roleBinding", "statefulSet", "homeVolume", "service"],
+  awake: ["serviceAccount", "role", "roleBinding", "servicesConfig", "homeVolume", "statefulSet", "service"],
+  hibernating: ["serviceAccount", "role", "roleBinding", "statefulSet", "servicesConfig", "homeVolume", "service"],
 };
 
 export const childOrder = (decision: Pick<Decision, "hibernate">): readonly Child[] => CHILD_ORDER[decision.hibernate ? "hibernating" : "awake"];
@@ -50,6 +51,7 @@ export async function ensureChildren(
     serviceAccount: () => ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache),
     role: () => ensure(client, "roles", desiredRole(sprite), ["rules"], cache),
     roleBinding: () => ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache),
+    servicesConfig: () => ensure(client, "configmaps", desiredServicesConfigMap(sprite), replaceData, cache),
     homeVolume: async () => (storageNote = await ensureHomeVolume(deps, sprite, log)),
     statefulSet: async () => (statefulSet = await ensureStatefulSet(deps, sprite, decision, observed)),
     service: () => ensure(client, "services", desiredService(sprite), ["spec"], cache),

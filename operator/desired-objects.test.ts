@@ -1,8 +1,10 @@
 // The desired PVC, StatefulSet, Service and agent RBAC, compared whole with toEqual.
 import { describe, expect, it } from "vitest";
 import type { Sprite } from "./api/index.js";
+import { servicesScript } from "./services-script.js";
 import {
-  KEEP_RUNNING_SCRIPT,
+  POD_GRACE_SECONDS,
+  desiredServicesConfigMap,
   mainResources,
   desiredPvc,
   desiredRole,
@@ -28,6 +30,17 @@ const labels = (component: string) => ({
 const owner = [{ apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", name: "dev", uid: "u-1", controller: true }];
 
 describe("desired objects", () => {
+  it("spec.services become one declaration each in a ConfigMap owned by the Sprite, keyed in the spec's order", () => {
+    const withServices: Sprite = {
+      ...sprite,
+      spec: { ...sprite.spec, services: [{ name: "web", command: ["python3", "-m", "http.server"], port: 8000, after: ["db"] }, { name: "db", command: ["pg"] }] },
+    };
+    const map = desiredServicesConfigMap(withServices);
+    expect(map.metadata).toEqual({ name: "dev-services", namespace: "team", labels: labels("services"), ownerReferences: owner });
+    expect(Object.keys(map.data)).toEqual(["01-web", "02-db"]);
+    expect(desiredServicesConfigMap(sprite).data).toEqual({});
+  });
+
   it("the PVC is labelled but owned by nobody, so it outlives the Sprite", () => {
     expect(desiredPvc(sprite)).toEqual({
       apiVersion: "v1",
@@ -37,7 +50,7 @@ describe("desired objects", () => {
     });
   });
 
-  it("the StatefulSet runs the image kept alive by /bin/sh beside the agent, with no probes and no token for the user", () => {
+  it("the StatefulSet runs the image kept alive by the services' supervisor (/bin/sh) beside the agent, with no probes and no token for the user", () => {
     const sts = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" });
     expect(sts.metadata).toEqual({ name: "dev", namespace: "team", labels: labels("sprite"), ownerReferences: owner });
     expect(sts.spec.replicas).toBe(1);
@@ -55,14 +68,14 @@ describe("desired objects", () => {
       enableServiceLinks: false,
       automountServiceAccountToken: false,
       serviceAccountName: "dev-agent",
-      terminationGracePeriodSeconds: 5,
+      terminationGracePeriodSeconds: POD_GRACE_SECONDS,
     });
     expect(sts.spec.template.metadata.annotations).toEqual({ "kubectl.kubernetes.io/default-container": "sprite" });
     expect(pod.containers[0]).toEqual({
       name: "sprite",
       image: "debian:12",
       imagePullPolicy: "IfNotPresent",
-      command: ["/bin/sh", "-c", KEEP_RUNNING_SCRIPT],
+      command: ["/bin/sh", "-c", servicesScript()],
       env: [
         { name: "HOME", value: "/home/sprite" },
         { name: "SPRITE_NAME", value: "dev" },
@@ -71,6 +84,7 @@ describe("desired objects", () => {
       volumeMounts: [
         ...["usr", "bin", "sbin", "lib", "lib64", "etc", "var", "opt", "root", "srv", "home"].map((d) => ({ name: "home", mountPath: `/${d}`, subPath: `system/${d}` })),
         { name: "home", mountPath: "/home/sprite", subPath: "home" },
+        { name: "services", mountPath: "/run/puck/services", readOnly: true },
       ],
       resources: { limits: { memory: "1Gi" }, requests: { cpu: "100m" } },
     });
@@ -83,6 +97,8 @@ describe("desired objects", () => {
     ]);
     for (const c of pod.containers) expect(c).not.toHaveProperty("readinessProbe");
     expect(pod.volumes[0]).toEqual({ name: "home", persistentVolumeClaim: { claimName: "dev-home" } });
+    // Optional: the pod never waits for it; a change to it reaches the running pod in place.
+    expect(pod.volumes).toContainEqual({ name: "services", configMap: { name: "dev-services", optional: true } });
     expect(sts.spec.selector.matchLabels).toEqual({ "puck.sandwich.labs/sprite": "dev", "app.kubernetes.io/component": "sprite" });
   });
 
@@ -114,7 +130,10 @@ describe("desired objects", () => {
   it("a Sprite that persists only its home mounts only the home, and its setup needs only CHOWN and DAC_OVERRIDE", () => {
     const homeOnly: Sprite = { ...sprite, spec: { ...sprite.spec, persist: "home" } };
     const pod = desiredStatefulSet(homeOnly, 1, { agentImage: "puck-agent:dev" }).spec.template.spec;
-    expect(pod.containers[0]!.volumeMounts).toEqual([{ name: "home", mountPath: "/home/sprite", subPath: "home" }]);
+    expect(pod.containers[0]!.volumeMounts).toEqual([
+      { name: "home", mountPath: "/home/sprite", subPath: "home" },
+      { name: "services", mountPath: "/run/puck/services", readOnly: true },
+    ]);
     expect(pod.initContainers[1]!.securityContext.capabilities.add).toEqual(["CHOWN", "DAC_OVERRIDE"]);
     expect(pod.initContainers[1]!.env?.[0]).toEqual({ name: "PUCK_PERSIST", value: "home" });
   });
@@ -139,7 +158,7 @@ describe("desired objects", () => {
   it("once the home is set up, pods made later start without the setup containers and their volume", () => {
     const pod = desiredStatefulSet(sprite, 1, { agentImage: "puck-agent:dev" }, { needed: false }).spec.template.spec;
     expect(pod.initContainers).toEqual([]);
-    expect(pod.volumes.map((v) => v.name)).toEqual(["home", "agent-token"]);
+    expect(pod.volumes.map((v) => v.name)).toEqual(["home", "agent-token", "services"]);
   });
 
   it("the pod goes where the Sprite's nodeSelector and tolerations say, and names neither when it says nothing", () => {

@@ -16,6 +16,8 @@ import { agentContainer, agentTokenVolume } from "./agent-container.js";
 import { HOME_VOLUME, mainVolumeMounts } from "./volume-layout.js";
 import { homeInitVolume, volumeInitContainers } from "./volume-setup.js";
 import type { VolumeSetup } from "./volume-state.js";
+import { SERVICES_PATHS, servicesScript } from "./services-script.js";
+import { servicesConfigMapName, servicesData, servicesMount, servicesVolume } from "./services-config.js";
 
 export interface BuildConfig {
   agentImage: string;
@@ -26,10 +28,12 @@ export const MANAGED_BY = "puck-operator";
 export const MANAGED_SELECTOR = `${LABELS.managedBy}=${MANAGED_BY}`;
 
 /**
- * Keeps the container running on nothing but /bin/sh and sleep, and exits at once on TERM: `wait`
- * returns when a trapped signal arrives, where a foreground sleep would delay the trap.
+ * The pod's grace after SIGTERM: a bound, not a wait. The main container's first process, the
+ * services' supervisor (operator/services-script.ts), exits as soon as the services have stopped, at
+ * once when there are none; fixed so that declaring a service never changes the pod template (which
+ * would restart the Sprite). Each service's own grace is at most MAX_SERVICE_GRACE_SECONDS.
  */
-export const KEEP_RUNNING_SCRIPT = "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done";
+export const POD_GRACE_SECONDS = 300;
 
 export function spriteLabels(name: string, component: string): Record<string, string> {
   return {
@@ -99,7 +103,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
           // Only the agent gets a token (its own projected volume); the user's shell gets none.
           automountServiceAccountToken: false,
           serviceAccountName: names.serviceAccount,
-          terminationGracePeriodSeconds: 5,
+          terminationGracePeriodSeconds: POD_GRACE_SECONDS,
           ...placement(sprite.spec),
           // Before anything else: the volume's layout, the system's seed, a home that belongs to the user
           // the shell runs as (operator/volume-setup.ts). Empty rather than absent: ensure() changes
@@ -112,7 +116,8 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
               name: MAIN_CONTAINER,
               image: sprite.spec.image,
               imagePullPolicy: "IfNotPresent",
-              command: ["/bin/sh", "-c", KEEP_RUNNING_SCRIPT],
+              // The services' supervisor; with no services it sleeps, and exits at once on TERM.
+              command: ["/bin/sh", "-c", servicesScript()],
               // SPRITE_NAME: the name a person knows the machine by; the default image's prompt shows it
               // (the host name is NAME-0: README says why).
               env: [
@@ -121,7 +126,8 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
               ],
               workingDir: HOME_DIR,
               // The machine's disk: its system's folders and the home, from the one volume (operator/volume-layout.ts).
-              volumeMounts: mainVolumeMounts(sprite.spec, linkedDirs),
+              // And spec.services, read live by the supervisor.
+              volumeMounts: [...mainVolumeMounts(sprite.spec, linkedDirs), servicesMount(SERVICES_PATHS.spec)],
               resources: mainResources(sprite.spec.resources),
             },
             agentContainer(name, config.agentImage),
@@ -129,6 +135,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
           volumes: [
             { name: HOME_VOLUME, persistentVolumeClaim: { claimName: names.pvc } },
             agentTokenVolume(),
+            servicesVolume(name),
             ...(homeSetup ? [homeInitVolume()] : []),
           ],
         },
@@ -157,6 +164,16 @@ export function mainResources(resources: Sprite["spec"]["resources"]) {
   }
   // An empty map would read back as absent, and look like a difference on every reconcile.
   return Object.keys(requests).length === 0 ? { ...resources } : { ...resources, requests };
+}
+
+/** spec.services for the supervisor: updated in place, so a change reaches a running Sprite without a restart. */
+export function desiredServicesConfigMap(sprite: Sprite) {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: meta(sprite, servicesConfigMapName(sprite.metadata.name), "services"),
+    data: servicesData(sprite.spec.services),
+  };
 }
 
 export function desiredService(sprite: Sprite) {

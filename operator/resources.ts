@@ -9,6 +9,7 @@ export const RESOURCES = {
   pods: CORE.pods,
   persistentvolumeclaims: CORE.persistentvolumeclaims,
   serviceaccounts: CORE.serviceaccounts,
+  configmaps: CORE.configmaps,
   events: CORE.events,
   roles: CORE.roles,
   rolebindings: CORE.rolebindings,

@@ -21,13 +21,13 @@ describe("desiredWithVolumeSetup", () => {
   it("a new Sprite's pod sets the volume up and mounts every system folder", () => {
     const d = desiredWithVolumeSetup(undefined, sprite, 1, config, { current: {}, pod: gone });
     expect(inits(d)).toEqual(["home-user", "volume-setup"]);
-    expect(mounts(d)).toEqual(["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/var", "/opt", "/root", "/srv", "/home", "/home/sprite"]);
+    expect(mounts(d)).toEqual(["/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc", "/var", "/opt", "/root", "/srv", "/home", "/home/sprite", "/run/puck/services"]);
   });
 
   it("the next pod, once the volume is set up, sets nothing up and leaves the linked folders out", () => {
     const d = desiredWithVolumeSetup(undefined, sprite, 1, config, { current: setUp, pod: gone });
     expect(inits(d)).toEqual([]);
-    expect(mounts(d)).toEqual(["/usr", "/etc", "/var", "/opt", "/root", "/srv", "/home", "/home/sprite"]);
+    expect(mounts(d)).toEqual(["/usr", "/etc", "/var", "/opt", "/root", "/srv", "/home", "/home/sprite", "/run/puck/services"]);
   });
 
   it("a running pod is not replaced because the status learnt that its volume is set up", () => {

@@ -16,6 +16,7 @@ export interface JSONSchemaProps {
   maxLength?: number;
   minimum?: number;
   maximum?: number;
+  minItems?: number;
   maxItems?: number;
   maxProperties?: number;
   default?: unknown;

@@ -29,6 +29,41 @@ export const DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
 export const PERSIST_MODES = ["machine", "home"] as const;
 export const PHASES = ["Starting", "Active", "Hibernating", "Terminating"] as const;
 
+/** A service's name: its log file's and state file's name, and a DNS-label-like word. */
+export const SERVICE_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+export const SERVICE_NAME_MAX_LENGTH = 40;
+export const SERVICE_STOP_SIGNALS = ["TERM", "INT", "QUIT", "HUP", "USR1", "USR2"] as const;
+/** A service's grace after its stop signal, when it names none: enough for a database to flush. */
+export const DEFAULT_SERVICE_GRACE_SECONDS = 30;
+export const MAX_SERVICE_GRACE_SECONDS = 240;
+export const MAX_SERVICES = 16;
+
+const serviceName = string({ pattern: SERVICE_NAME_PATTERN, maxLength: SERVICE_NAME_MAX_LENGTH });
+
+export const serviceSchema = object(
+  {
+    name: serviceName,
+    command: array(string({ maxLength: 4096 }), { description: "The program and its arguments (argv; no shell unless it names one).", minItems: 1, maxItems: 64 }),
+    dir: string({ description: "Working directory; the home when unset.", maxLength: 1024 }),
+    user: string({ description: "The user it runs as; the Sprite's user when unset. Another user needs an image that runs as root.", pattern: "^[a-z_][-a-z0-9_.]*[$]?$", maxLength: 32 }),
+    env: array(
+      object({ name: string({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$", maxLength: 128 }), value: string({ maxLength: 4096 }) }, { required: ["name"] }),
+      { maxItems: 64, "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"] },
+    ),
+    port: integer({ description: "The TCP port it serves: it counts as running once the port accepts connections.", minimum: 1, maximum: 65535 }),
+    after: array(serviceName, { description: "Services it starts after (once they run).", maxItems: 16 }),
+    stopped: boolean({ description: "Stopped by hand: it stays stopped, across wakes too, until started." }),
+    gracePeriodSeconds: integer({
+      description: `Seconds between its stop signal and SIGKILL at hibernation or a stop (default ${DEFAULT_SERVICE_GRACE_SECONDS}).`,
+      minimum: 1,
+      maximum: MAX_SERVICE_GRACE_SECONDS,
+    }),
+    stopSignal: enumOf(SERVICE_STOP_SIGNALS, { description: "The signal that asks it to stop (default TERM; PostgreSQL's fast shutdown is INT)." }),
+    restartedAt: dateTime("Set to now to restart it (puck service restart)."),
+  },
+  { required: ["name", "command"] },
+);
+
 const resourceList = map(quantity({ pattern: QUANTITY_PATTERN }), { maxProperties: 8 });
 
 export const spriteSpecSchema = object(
@@ -107,6 +142,13 @@ export const spriteSpecSchema = object(
     persist: enumOf(PERSIST_MODES, {
       description:
         "What of the machine persists across hibernation: machine (the default when unset) keeps the whole disk — /usr, /etc, /var, /opt, /root, /srv, /home and the home — on the Sprite's volume, seeded from the image at its first start; home keeps only the home directory, and the image is the truth at every start.",
+    }),
+    services: array(serviceSchema, {
+      description:
+        "Programs the Sprite starts at every wake, in this order (after `after`), restarts when they exit, and stops in reverse order with a grace period at hibernation (README, Services).",
+      maxItems: MAX_SERVICES,
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
     }),
     purgeStorageOnDelete: boolean({
       description: "When true, deleting the Sprite deletes its home volume too. By default the volume is kept.",
@@ -222,6 +264,22 @@ export const volumeStatusSchema = object(
   { description: "The Sprite's volume as its last setting-up start left it; pods made after it start without the setup init containers." },
 );
 
+export const SERVICE_STATES = ["starting", "running", "failed", "stopped"] as const;
+
+export const serviceStatusSchema = object(
+  {
+    name: serviceName,
+    state: enumOf(SERVICE_STATES),
+    source: enumOf(["spec", "sprite"] as const, { description: "spec: declared in spec.services; sprite: a file in ~/.puck/services.d inside the Sprite." }),
+    restarts: integer({ description: "Restarts since the Sprite woke (or the service was last changed)." }),
+    lastExit: integer({ description: "Its last exit status (128+N: killed by signal N)." }),
+    since: dateTime("When it entered its state."),
+    message: string({ maxLength: 1024 }),
+    lastOutput: string({ maxLength: 4096, description: "A failed service's last lines of output." }),
+  },
+  { required: ["name", "state"] },
+);
+
 export const spriteStatusSchema = object({
   phase: enumOf(PHASES),
   podName: string(),
@@ -237,6 +295,7 @@ export const spriteStatusSchema = object({
   ),
   activity: activityReportSchema,
   disk: diskUsageSchema,
+  services: array(serviceStatusSchema, { maxItems: 32, description: "The services as the Sprite's supervisor last saw them (the agent reports them); kept while it hibernates." }),
   // Written by the operator:
   reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
   message: string({ description: "The reason, for humans." }),
@@ -286,3 +345,6 @@ export type DiskUsage = TypeOf<typeof diskUsageSchema>;
 export type VolumeStatus = TypeOf<typeof volumeStatusSchema>;
 export type SystemCopy = TypeOf<typeof systemCopy>;
 export type PersistMode = (typeof PERSIST_MODES)[number];
+export type SpriteService = TypeOf<typeof serviceSchema>;
+export type ServiceStatus = TypeOf<typeof serviceStatusSchema>;
+export type ServiceState = (typeof SERVICE_STATES)[number];

@@ -1,0 +1,159 @@
+// Services: what a Sprite starts at every wake. Declared with `puck service` and from inside the
+// Sprite (~/.puck/services.d); they run again after a hibernation without anyone starting them;
+// PostgreSQL (apt) stops cleanly at the hibernation and keeps its rows; a crash loop is marked failed
+// and the Sprite still works; an idle service does not keep its Sprite awake; `puck logs -f` follows;
+// the busybox-only image runs a service across a hibernation. Driven with `puck` as a user.
+// Needs puck-sprite:dev and puck-busybox:dev in the node; PUCK_AGENT_IMAGE an agent of this build.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
+import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
+import { ensurePuckBuilt, puck, spawnPuck, type PuckResult } from "../lib/puck-cli.js";
+import { waitFor } from "../lib/wait.js";
+import { createSprite, describeSprite, getObject, getSprite } from "./sprites.js";
+
+const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
+
+let ns: { name: string; remove: () => Promise<void> };
+let operator: OperatorProcess;
+
+const run = (args: string[], timeoutMs = 180_000): Promise<PuckResult> => puck(["-n", ns.name, ...args], { timeoutMs });
+
+async function ok(args: string[], timeoutMs?: number): Promise<PuckResult> {
+  const r = await run(args, timeoutMs);
+  if (r.code !== 0) throw new Error(`puck ${args.join(" ")}: exit ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** A command in the Sprite through `puck connect` (waking it if needed); its output. */
+async function inSprite(name: string, script: string, timeoutMs = 180_000): Promise<string> {
+  return (await ok(["connect", name, "--", "/bin/sh", "-c", script], timeoutMs)).stdout.trim();
+}
+
+/** What the supervisor says of a service, from inside the Sprite (its state file). */
+const serviceState = async (name: string, service: string) => (await inSprite(name, `cat ~/.puck/run/${service}.state 2>/dev/null | sed -n 's/^state=//p'`)) || "none";
+
+async function untilState(name: string, service: string, want: string, timeoutMs = 120_000): Promise<void> {
+  let seen = "";
+  await waitFor(async () => (seen = await serviceState(name, service)) === want, {
+    what: `service ${service} of ${name} ${want}`,
+    timeoutMs,
+    describe: async () => `last state ${seen}; ${await inSprite(name, `tail -n 20 ~/.puck/log/${service}.log 2>&1; ls -la ~/.puck/run 2>&1`).catch(String)}`,
+  });
+}
+
+async function hibernate(name: string): Promise<void> {
+  await ok(["hibernate", name, "--yes"]);
+  await phase(name, "Hibernating");
+  await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 120_000 });
+}
+
+async function phase(name: string, want: string, timeoutMs = 120_000): Promise<void> {
+  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === want, { what: `Sprite ${name} ${want}`, timeoutMs, describe: () => describeSprite(ns.name, name) });
+}
+
+beforeAll(async () => {
+  await Promise.all([ensurePuckBuilt(), installCrd()]);
+  ns = await makeNamespace("services");
+  operator = await startOperator({ namespace: ns.name, agentImage: AGENT });
+  await Promise.all([createSprite(ns.name, "sv-default", { storageSize: "2Gi" }), createSprite(ns.name, "sv-busybox", { image: "puck-busybox:dev", idleTimeoutMinutes: 1 })]);
+}, 300_000);
+
+afterAll(async () => {
+  if (ns && operator) await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=120s"], { timeoutMs: 150_000 }).catch(() => undefined);
+  await operator?.stop();
+  await ns?.remove();
+}, 300_000);
+
+// PostgreSQL as the Sprite's own user (the default image runs as `sprite`: a service runs as its
+// Sprite's user), on 5433 beside the cluster the package makes; its fast shutdown is SIGINT.
+const PG = "/usr/lib/postgresql/15/bin";
+const SETUP = [
+  "sudo apt-get update -qq >/dev/null",
+  "sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 postgresql-15 >/dev/null",
+  `${PG}/initdb -D ~/pg >/dev/null`,
+  "mkdir -p ~/www && echo hello-from-web >~/www/index.html",
+].join(" && ");
+const PSQL = "psql -h /tmp -p 5433 -d postgres -Atc";
+
+it("PostgreSQL and a web server declared with puck service run again after a hibernation without anyone starting them; PostgreSQL stopped cleanly and kept its rows", async () => {
+  const name = "sv-default";
+  await inSprite(name, SETUP, 400_000);
+  await ok(["service", "add", name, "db", "--stop-signal", "INT", "--port", "5433", "--", `${PG}/postgres`, "-D", "/home/sprite/pg", "-k", "/tmp", "-p", "5433"]);
+  await ok(["service", "add", name, "web", "--port", "8000", "--dir", "/home/sprite/www", "--after", "db", "--", "python3", "-u", "-m", "http.server", "8000"]);
+  // The kubelet updates the ConfigMap's volume in place: no restart (the pod stays the same one).
+  const pod = (await getObject<{ metadata: { uid: string } }>("pod", ns.name, `${name}-0`))?.metadata.uid;
+  await untilState(name, "web", "running");
+  expect((await getObject<{ metadata: { uid: string } }>("pod", ns.name, `${name}-0`))?.metadata.uid).toBe(pod);
+  await inSprite(name, `${PSQL} 'create table t(v int); insert into t values (42)'`);
+  expect(await inSprite(name, "curl -s http://127.0.0.1:8000/index.html")).toBe("hello-from-web");
+  const list = await ok(["service", "list", name]);
+  expect(list.stdout).toMatch(/db\s+running/);
+
+  await hibernate(name);
+  // A connect: a shell first; the services start by themselves.
+  await inSprite(name, "true");
+  await untilState(name, "db", "running");
+  await untilState(name, "web", "running");
+  expect(await inSprite(name, `${PSQL} 'select v from t'`)).toBe("42");
+  expect(await inSprite(name, "curl -s http://127.0.0.1:8000/index.html")).toBe("hello-from-web");
+  // The log kept across the hibernation: a fast shutdown that completed, then a start without recovery.
+  const log = await ok(["logs", name, "db", "--tail", "200"]);
+  expect(log.stdout).toMatch(/received fast shutdown request[\s\S]*database system is shut down[\s\S]*starting db/);
+  const afterWake = log.stdout.slice(log.stdout.lastIndexOf("starting db"));
+  expect(afterWake).toMatch(/database system was shut down at/);
+  expect(afterWake).not.toMatch(/not properly shut down|automatic recovery/);
+}, 900_000);
+
+it("a crash loop is marked failed with its last output, the Sprite still works; a service declared inside the Sprite runs, the spec's wins a name both declare", async () => {
+  const name = "sv-default";
+  await ok(["service", "add", name, "crash", "--", "/bin/sh", "-c", "echo boom-$$; exit 3"]);
+  await inSprite(name, "mkdir -p ~/.puck/services.d && printf \"command='echo mine; exec sleep 100000'\\n\" >~/.puck/services.d/mine && printf \"command='exec sleep 99999'\\n\" >~/.puck/services.d/web");
+  await untilState(name, "mine", "running");
+  await untilState(name, "crash", "failed", 180_000);
+  expect(await inSprite(name, "sed -n 's/^lastExit=//p' ~/.puck/run/crash.state; grep -c boom ~/.puck/run/crash.last")).toBe("3\n5");
+  // The spec's web is still python, not the file's sleep.
+  expect(await inSprite(name, "curl -s http://127.0.0.1:8000/index.html")).toBe("hello-from-web");
+  // The agent reports it (status.services): describe shows it with its last output.
+  await waitFor(async () => (await getSprite(ns.name, name))?.status?.services?.find((s) => s.name === "crash")?.state === "failed", {
+    what: "status.services to say crash failed",
+    timeoutMs: 60_000,
+    describe: async () => JSON.stringify((await getSprite(ns.name, name))?.status?.services),
+  });
+  const described = await ok(["describe", name]);
+  expect(described.stdout).toMatch(/crash\s+failed/);
+  expect(described.stdout).toMatch(/Last output of crash:[\s\S]*boom-/);
+  expect(described.stdout).toMatch(/mine\s+running/);
+  // Stopped by hand: stays stopped.
+  // One declared inside the Sprite is changed there: puck says so.
+  const refused = await run(["service", "stop", name, "mine"]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/services\.d/);
+  await ok(["service", "stop", name, "web"]);
+  await untilState(name, "web", "stopped");
+}, 600_000);
+
+it("busybox only: a declared service follows with puck logs -f, lets its Sprite hibernate when idle, and runs again at the next wake", async () => {
+  const name = "sv-busybox";
+  await ok(["service", "add", name, "ticker", "--", "/bin/sh", "-c", "i=0; while :; do i=$((i+1)); echo tick-$i; sleep 1; done"]);
+  await untilState(name, "ticker", "running");
+  const follow = spawnPuck(["-n", ns.name, "logs", name, "ticker", "-f", "--tail", "1"]);
+  try {
+    // Lines written after the follow began arrive as they are written.
+    await waitFor(async () => (follow.stdout().match(/tick-\d+/g) ?? []).length >= 3, {
+      what: "three lines followed",
+      timeoutMs: 60_000,
+      describe: async () =>
+        `${follow.stdout()}${follow.stderr()} (exited: ${await Promise.race([follow.exited, Promise.resolve("no")])}; phase ${(await getSprite(ns.name, name))?.status?.phase})\n${await inSprite(name, "tail -n 5 ~/.puck/log/ticker.log; cat ~/.puck/run/ticker.state; ps").catch(String)}`,
+    });
+  } finally {
+    follow.child.kill("SIGINT");
+    await follow.exited;
+  }
+  // Idle for its 1-minute timeout, a running service and all: it hibernates by itself.
+  await phase(name, "Hibernating", 300_000);
+  await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 120_000 });
+  await inSprite(name, "true");
+  await untilState(name, "ticker", "running");
+  // Its output goes on in the log kept on the volume: two starts.
+  expect(await inSprite(name, "grep -c 'starting ticker' ~/.puck/log/ticker.log")).toBe("2");
+}, 600_000);
