@@ -12,7 +12,8 @@ import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
-import { buildImageArchive } from "../../scripts/release/images.js";
+import { publishGatewayLoadBalancer } from "../lib/install.js";
+import { waitFor } from "../lib/wait.js";
 import { renderKustomization, type ReleaseImages } from "../../scripts/release/manifest.js";
 
 const run = promisify(execFile);
@@ -60,6 +61,7 @@ function serve(dir: string): Promise<{ url: string; server: Server }> {
 }
 
 let served: { url: string; server: Server };
+let imageArchive: string;
 
 beforeAll(async () => {
   // qemu-user and arm64 libraries, for the arm64 executable (no binfmt registration: qemu is called by name).
@@ -69,10 +71,13 @@ beforeAll(async () => {
     () => false,
   );
   const platforms = arm64 ? "linux-amd64,linux-arm64" : "linux-amd64";
-  await run(process.execPath, ["scripts/run-ts.mjs", "scripts/release.ts", "--platforms", platforms, "--no-images", "--out", out], { cwd: ROOT, timeout: 540_000, maxBuffer: 16 << 20 });
+  // With the image archive: its images come from images/build.sh's layer cache, warm after npm test's own build.
+  await run(process.execPath, ["scripts/run-ts.mjs", "scripts/release.ts", "--platforms", platforms, "--out", out], { cwd: ROOT, timeout: 1_100_000, maxBuffer: 16 << 20 });
+  const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { imageArchive: string };
+  imageArchive = join(out, release.imageArchive);
   served = await serve(out);
   await installCrd();
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   served?.server.close();
@@ -85,6 +90,7 @@ describe("the release folder", () => {
     expect(files).toContain("install.sh");
     expect(files).toContain(`puck-${version}-linux-amd64.tar.gz`);
     expect(files).toContain(`puck-sprites-${version}.tgz`);
+    expect(files).toContain(`puck-images-${version}-linux-amd64.tar.zst`);
     const sums = readFileSync(join(out, "SHA256SUMS"), "utf8").trim().split("\n");
     expect(sums.map((l) => l.split("  ")[1]).sort()).toEqual(files.filter((f) => f !== "SHA256SUMS"));
     const check = await exec("sha256sum", ["--check", "--strict", "SHA256SUMS"], { cwd: out });
@@ -158,7 +164,7 @@ describe("install.sh", () => {
 
   it("refuses an executable that does not match SHA256SUMS, and installs nothing", async () => {
     const copy = join(work, "tampered");
-    cpSync(out, copy, { recursive: true });
+    for (const file of ["install.sh", "SHA256SUMS", `puck-${version}-linux-amd64.tar.gz`]) cpSync(join(out, file), join(copy, file));
     const archive = join(copy, `puck-${version}-linux-amd64.tar.gz`);
     const bytes = readFileSync(archive);
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
@@ -206,14 +212,11 @@ describe("the single executable", () => {
 
 describe("the image archive", () => {
   const namespace = "puck-release-check";
-  let archive: string;
   let socket: string;
   const ctr = (args: string[]) => run("ctr", ["--address", socket, "-n", namespace, ...args], { maxBuffer: 16 << 20 });
   beforeAll(async () => {
     socket = (await run("bash", ["-c", ". e2e/cluster/lib.sh && echo $CONTAINERD_SOCK"], { cwd: ROOT })).stdout.trim();
-    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
-    archive = await buildImageArchive(release.images, version, join(work, "images-work"), out);
-  }, 900_000);
+  });
   afterAll(async () => {
     if (!socket) return;
     const names = (await ctr(["images", "ls", "-q"]).catch(() => ({ stdout: "" }))).stdout.trim().split("\n").filter(Boolean);
@@ -225,9 +228,9 @@ describe("the image archive", () => {
 
   it("holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async () => {
     const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
-    expect(basename(archive)).toBe(`puck-images-${version}-linux-amd64.tar.zst`);
+    expect(basename(imageArchive)).toBe(`puck-images-${version}-linux-amd64.tar.zst`);
     // k3s decompresses with a window of at most 32 MiB, then hands the archive to containerd's import.
-    await run("sh", ["-c", `zstd -dc --memory=32MB ${archive} | ctr --address ${socket} -n ${namespace} images import --no-unpack -`], { timeout: 300_000, maxBuffer: 16 << 20 });
+    await run("sh", ["-c", `zstd -dc --memory=32MB ${imageArchive} | ctr --address ${socket} -n ${namespace} images import --no-unpack -`], { timeout: 300_000, maxBuffer: 16 << 20 });
     const names = (await ctr(["images", "ls", "-q"])).stdout.trim().split("\n").sort();
     expect(names).toEqual(Object.values(release.images).sort());
   });
@@ -333,5 +336,90 @@ describe("puck version", () => {
     } finally {
       api.close();
     }
+  });
+});
+
+describe("a journey from the release folder alone", () => {
+  // No clone on the "server" (only the folder: images imported as k3s imports its images folder,
+  // puck.yaml applied), no Node on the laptop (the executable install.sh put in an empty prefix).
+  // Puck's in-cluster install is the release's meanwhile; deploy/'s is put back afterwards.
+  const key = join(work, "journey-key");
+  let puck: string;
+  let ns: { name: string; remove: () => Promise<void> };
+  const user = (args: string[], timeoutMs = 5 * 60_000) =>
+    exec(puck, ["-n", ns.name, ...args], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" }, timeoutMs });
+  const ok = async (args: string[]) => {
+    const result = await user(args);
+    expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
+    return result;
+  };
+  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "dev", "-o", "jsonpath={.status.phase}"])).stdout;
+
+  beforeAll(async () => {
+    // The "server": the archive into the containerd of every node, then the manifest.
+    const sockets = (await run("bash", ["-c", ". e2e/cluster/lib.sh && node_sockets"], { cwd: ROOT })).stdout.trim().split("\n").filter(Boolean);
+    for (const socket of sockets) {
+      await run("sh", ["-c", `zstd -dc --memory=32MB ${imageArchive} | ctr --address ${socket} -n k8s.io images import -`], { timeout: 600_000, maxBuffer: 16 << 20 });
+    }
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(out, "puck.yaml")]);
+    await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "deployment/puck-gateway", "--replicas=1"]);
+    for (const d of ["puck-operator", "puck-gateway"]) {
+      await kubectl(["-n", "puck-system", "rollout", "status", `deployment/${d}`, "--timeout=180s"], { timeoutMs: 200_000 });
+    }
+    // The laptop: the executable only.
+    const prefix = join(work, "prefix-journey");
+    const installed = await exec("sh", ["-c", `curl -fsSL ${served.url}/install.sh | sh -s -- --from ${served.url} --prefix ${prefix}`]);
+    expect(installed.code, installed.stderr).toBe(0);
+    puck = join(prefix, "bin", "puck");
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "journey", "-f", key]);
+    ns = await makeNamespace("release-journey");
+  }, 900_000);
+
+  afterAll(async () => {
+    // Sprites go while the release's operator still runs (its finalizer), then deploy/'s install is back.
+    if (ns) {
+      await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=90s"], { timeoutMs: 120_000 }).catch(() => undefined);
+      await ns.remove();
+    }
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+  }, 300_000);
+
+  it("runs the release's images", async () => {
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
+    const images = (await kubectl(["-n", "puck-system", "get", "pods", "-o", "jsonpath={.items[*].spec.containers[*].image}"])).stdout.split(" ");
+    expect(images).toContain(release.images.operator);
+    expect(images).toContain(release.images.gateway);
+    const result = await user(["version"]);
+    expect(result).toMatchObject({ code: 0, stdout: `cli: ${version}\noperator: ${version}\n`, stderr: "" });
+  });
+
+  it("creates a Sprite of the release's default image, connects, and keeps its home over a hibernation", async () => {
+    await ok(["create", "dev", "--idle-timeout", "30", "--storage", "1Gi", "--authorized-keys", `${key}.pub`]);
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
+    expect((await kubectl(["-n", ns.name, "get", "sprite", "dev", "-o", "jsonpath={.spec.image}"])).stdout).toBe(release.images.sprite);
+    const uname = await ok(["connect", "dev", "--", "sh", "-c", "uname -m; echo kept > ~/journey.txt"]);
+    expect(uname.stdout).toBe("x86_64\n");
+  });
+
+  it("reaches the Sprite with ssh through the gateway", async () => {
+    const address = await publishGatewayLoadBalancer();
+    const knownHosts = join(work, "journey-known-hosts");
+    writeFileSync(knownHosts, (await ok(["ssh-config", "--known-hosts"])).stdout);
+    const block = (await ok(["ssh-config", "dev"])).stdout;
+    expect(block).toContain(`HostName ${address}`);
+    const config = join(work, "journey-ssh-config");
+    writeFileSync(config, `${block}Host *\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n`);
+    const r = await exec("ssh", ["-F", config, `dev.${ns.name}.puck`, "cat ~/journey.txt"]);
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: "kept\n" });
+  });
+
+  it("hibernates, and wakes on connect with the home as it was", async () => {
+    await ok(["hibernate", "dev", "--yes"]);
+    await waitFor(async () => (await phase()) === "Hibernating", { timeoutMs: 3 * 60_000, intervalMs: 1000, what: "dev to hibernate", describe: phase });
+    const woken = await ok(["connect", "dev", "--", "cat", "/home/sprite/journey.txt"]);
+    expect(woken.stdout).toBe("kept\n");
+    expect(await phase()).toBe("Active");
   });
 });
