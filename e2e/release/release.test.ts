@@ -75,6 +75,7 @@ function serve(dir: string): Promise<{ url: string; server: Server }> {
 
 let served: { url: string; server: Server };
 let imageArchive: string;
+let arm64Archive: string;
 
 beforeAll(async () => {
   // qemu-user and arm64 libraries, for the arm64 executable (no binfmt registration: qemu is called by name).
@@ -92,8 +93,9 @@ beforeAll(async () => {
     timeout: 1_100_000,
     maxBuffer: 16 << 20,
   });
-  const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { imageArchive: string };
-  imageArchive = join(out, release.imageArchive);
+  const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { imageArchives: Record<string, string> };
+  imageArchive = join(out, release.imageArchives.amd64!);
+  arm64Archive = join(out, release.imageArchives.arm64!);
   await installCrd();
 }, 1_200_000);
 
@@ -109,6 +111,7 @@ describe("the release folder", () => {
     expect(files).toContain(`puck-${version}-linux-amd64.tar.gz`);
     expect(files).toContain(`puck-sprites-${version}.tgz`);
     expect(files).toContain(`puck-images-${version}-linux-amd64.tar.zst`);
+    expect(files).toContain(`puck-images-${version}-linux-arm64.tar.zst`);
     const sums = readFileSync(join(out, "SHA256SUMS"), "utf8").trim().split("\n");
     expect(sums.map((l) => l.split("  ")[1]).sort()).toEqual(files.filter((f) => f !== "SHA256SUMS"));
     const check = await exec("sha256sum", ["--check", "--strict", "SHA256SUMS"], { cwd: out });
@@ -244,13 +247,17 @@ describe("the image archive", () => {
     await run("ctr", ["--address", socket, "namespaces", "rm", namespace]).catch(() => undefined);
   });
 
-  it("holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async () => {
+  it.each(["amd64", "arm64"])("for %s, holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async (arch) => {
     const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
-    expect(basename(imageArchive)).toBe(`puck-images-${version}-linux-amd64.tar.zst`);
+    const archive = arch === "amd64" ? imageArchive : arm64Archive;
+    expect(basename(archive)).toBe(`puck-images-${version}-linux-${arch}.tar.zst`);
     // k3s decompresses with a window of at most 32 MiB, then hands the archive to containerd's import.
-    await run("sh", ["-c", `zstd -dc --memory=32MB ${imageArchive} | ctr --address ${socket} -n ${namespace} images import --no-unpack -`], { timeout: 300_000, maxBuffer: 16 << 20 });
-    const names = (await ctr(["images", "ls", "-q"])).stdout.trim().split("\n").sort();
-    expect(names).toEqual(Object.values(release.images).sort());
+    await run("sh", ["-c", `zstd -dc --memory=32MB ${archive} | ctr --address ${socket} -n ${namespace} images import --all-platforms --no-unpack -`], { timeout: 300_000, maxBuffer: 16 << 20 });
+    const listed = (await ctr(["images", "ls"])).stdout.trim().split("\n").slice(1).map((line) => line.split(/\s+/));
+    expect(listed.map((columns) => columns[0]).sort()).toEqual(Object.values(release.images).sort());
+    // Each image is of its archive's architecture only.
+    for (const columns of listed) expect(columns.find((c) => c.startsWith("linux/")), columns[0]).toBe(`linux/${arch}`);
+    await ctr(["images", "rm", ...Object.values(release.images)]);
   });
 });
 
@@ -439,5 +446,78 @@ describe("a journey from the release folder alone", () => {
     const woken = await ok(["connect", "dev", "--", "cat", "/home/sprite/journey.txt"]);
     expect(woken.stdout).toBe("kept\n");
     expect(await phase()).toBe("Active");
+  });
+});
+
+describe("a Sprite of the release's arm64 images, under emulation", () => {
+  // arm64 images run here through qemu-user, registered with binfmt_misc for this describe only. The
+  // archive goes in as k3s on an arm64 node imports it (platforms kept: this node is amd64), over the
+  // amd64 images of the same names; puck.yaml is applied again and its pods restarted onto them.
+  const binfmt = "/proc/sys/fs/binfmt_misc";
+  let mounted = false;
+  let registered = false;
+  let puck: string;
+  let ns: { name: string; remove: () => Promise<void> };
+  const user = (args: string[]) => exec(puck, ["-n", ns.name, ...args], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" }, timeoutMs: 8 * 60_000 });
+  const ok = async (args: string[]) => {
+    const result = await user(args);
+    expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
+    return result;
+  };
+  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "arm", "-o", "jsonpath={.status.phase}"])).stdout;
+
+  beforeAll(async () => {
+    if (!existsSync(join(binfmt, "register"))) {
+      await run("mount", ["-t", "binfmt_misc", "binfmt_misc", binfmt]);
+      mounted = true;
+    }
+    if (!existsSync(join(binfmt, "qemu-aarch64"))) {
+      writeFileSync(join(binfmt, "register"), readFileSync("/usr/lib/binfmt.d/qemu-aarch64.conf"));
+      registered = true;
+    }
+    const sockets = (await run("bash", ["-c", ". e2e/cluster/lib.sh && node_sockets"], { cwd: ROOT })).stdout.trim().split("\n").filter(Boolean);
+    for (const socket of sockets) {
+      await run("sh", ["-c", `zstd -dc --memory=32MB ${arm64Archive} | ctr --address ${socket} -n k8s.io images import --all-platforms -`], { timeout: 600_000, maxBuffer: 16 << 20 });
+    }
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(out, "puck.yaml")]);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "deployment/puck-gateway", "--replicas=1"]);
+    await kubectl(["-n", "puck-system", "rollout", "restart", "deployment/puck-operator", "deployment/puck-gateway"]);
+    for (const d of ["puck-operator", "puck-gateway"]) {
+      await kubectl(["-n", "puck-system", "rollout", "status", `deployment/${d}`, "--timeout=300s"], { timeoutMs: 320_000 });
+    }
+    puck = join(work, "prefix-journey", "bin", "puck");
+    ns = await makeNamespace("release-arm64");
+  }, 1_200_000);
+
+  afterAll(async () => {
+    if (ns) {
+      await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
+      await ns.remove();
+    }
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+    await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
+    if (registered) writeFileSync(join(binfmt, "qemu-aarch64"), "-1");
+    if (mounted) await run("umount", [binfmt]).catch(() => undefined);
+  }, 600_000);
+
+  // `uname -m` in a container: a second Node under qemu would not fit the containers' memory limits.
+  it("runs the arm64 operator and gateway", async () => {
+    for (const d of ["puck-operator", "puck-gateway"]) {
+      const { stdout } = await kubectl(["-n", "puck-system", "exec", `deployment/${d}`, "--", "uname", "-m"], { timeoutMs: 120_000 });
+      expect(stdout.trim(), d).toBe("aarch64");
+    }
+  });
+
+  it("wakes a Sprite whose container and agent are arm64, runs a command there, hibernates it and wakes it again", async () => {
+    await ok(["create", "arm", "--idle-timeout", "30", "--storage", "1Gi", "--timeout", "8m"]);
+    const uname = await ok(["connect", "arm", "--", "sh", "-c", "uname -m; echo kept > ~/arm.txt"]);
+    expect(uname.stdout).toBe("aarch64\n");
+    const agent = await kubectl(["-n", ns.name, "exec", "arm-0", "-c", "agent", "--", "uname", "-m"], { timeoutMs: 120_000 });
+    expect(agent.stdout.trim()).toBe("aarch64");
+    await ok(["hibernate", "arm", "--yes"]);
+    await waitFor(async () => (await phase()) === "Hibernating", { timeoutMs: 4 * 60_000, intervalMs: 1000, what: "arm to hibernate", describe: phase });
+    const woken = await ok(["connect", "arm", "--timeout", "8m", "--", "cat", "/home/sprite/arm.txt"]);
+    expect(woken.stdout).toBe("kept\n");
   });
 });
