@@ -79,7 +79,8 @@ let arm64Archive: string;
 
 beforeAll(async () => {
   // qemu-user and arm64 libraries, for the arm64 executable (no binfmt registration: qemu is called by name).
-  const packages = ["qemu-user-static", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "libatomic1-arm64-cross"];
+  // arch-test: mmdebstrap's check that a foreign architecture runs, for the arm64 images' Debian base.
+  const packages = ["qemu-user-static", "arch-test", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "libatomic1-arm64-cross"];
   arm64 = await run("bash", ["-c", `. e2e/cluster/lib.sh && ensure_packages ${packages.join(" ")}`], { cwd: ROOT, timeout: 300_000 }).then(
     () => true,
     () => false,
@@ -88,14 +89,15 @@ beforeAll(async () => {
   // Served before it is made, so that the release can name its URL (install.sh downloads from there).
   served = await serve(out);
   // With the image archive: its images come from images/build.sh's layer cache, warm after npm test's own build.
-  await run(process.execPath, ["scripts/run-ts.mjs", "scripts/release.ts", "--platforms", platforms, "--base-url", served.url, "--out", out], {
+  const imageArchs = arm64 ? "amd64,arm64" : "amd64";
+  await run(process.execPath, ["scripts/run-ts.mjs", "scripts/release.ts", "--platforms", platforms, "--image-archs", imageArchs, "--base-url", served.url, "--out", out], {
     cwd: ROOT,
     timeout: 1_100_000,
     maxBuffer: 16 << 20,
   });
   const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { imageArchives: Record<string, string> };
   imageArchive = join(out, release.imageArchives.amd64!);
-  arm64Archive = join(out, release.imageArchives.arm64!);
+  if (arm64) arm64Archive = join(out, release.imageArchives.arm64!);
   await installCrd();
 }, 1_200_000);
 
@@ -111,7 +113,7 @@ describe("the release folder", () => {
     expect(files).toContain(`puck-${version}-linux-amd64.tar.gz`);
     expect(files).toContain(`puck-sprites-${version}.tgz`);
     expect(files).toContain(`puck-images-${version}-linux-amd64.tar.zst`);
-    expect(files).toContain(`puck-images-${version}-linux-arm64.tar.zst`);
+    if (arm64) expect(files).toContain(`puck-images-${version}-linux-arm64.tar.zst`);
     const sums = readFileSync(join(out, "SHA256SUMS"), "utf8").trim().split("\n");
     expect(sums.map((l) => l.split("  ")[1]).sort()).toEqual(files.filter((f) => f !== "SHA256SUMS"));
     const check = await exec("sha256sum", ["--check", "--strict", "SHA256SUMS"], { cwd: out });
@@ -247,7 +249,8 @@ describe("the image archive", () => {
     await run("ctr", ["--address", socket, "namespaces", "rm", namespace]).catch(() => undefined);
   });
 
-  it.each(["amd64", "arm64"])("for %s, holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async (arch) => {
+  it.for(["amd64", "arm64"])("for %s, holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async (arch, context) => {
+    if (arch === "arm64" && !arm64) context.skip();
     const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
     const archive = arch === "amd64" ? imageArchive : arm64Archive;
     expect(basename(archive)).toBe(`puck-images-${version}-linux-${arch}.tar.zst`);
@@ -445,7 +448,8 @@ describe("a journey from the release folder alone", () => {
     await waitFor(async () => (await phase()) === "Hibernating", { timeoutMs: 3 * 60_000, intervalMs: 1000, what: "dev to hibernate", describe: phase });
     const woken = await ok(["connect", "dev", "--", "cat", "/home/sprite/journey.txt"]);
     expect(woken.stdout).toBe("kept\n");
-    expect(await phase()).toBe("Active");
+    // connect runs its command as soon as the new pod can, which may be before the Sprite says Active.
+    await waitFor(async () => (await phase()) === "Active", { timeoutMs: 60_000, intervalMs: 500, what: "dev to be Active", describe: phase });
   });
 });
 
@@ -467,6 +471,7 @@ describe("a Sprite of the release's arm64 images, under emulation", () => {
   const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "arm", "-o", "jsonpath={.status.phase}"])).stdout;
 
   beforeAll(async () => {
+    if (!arm64) return;
     if (!existsSync(join(binfmt, "register"))) {
       await run("mount", ["-t", "binfmt_misc", "binfmt_misc", binfmt]);
       mounted = true;
@@ -494,6 +499,7 @@ describe("a Sprite of the release's arm64 images, under emulation", () => {
       await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
       await ns.remove();
     }
+    if (!arm64) return;
     await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
     await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
     await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
@@ -502,14 +508,16 @@ describe("a Sprite of the release's arm64 images, under emulation", () => {
   }, 600_000);
 
   // `uname -m` in a container: a second Node under qemu would not fit the containers' memory limits.
-  it("runs the arm64 operator and gateway", async () => {
+  it("runs the arm64 operator and gateway", async (context) => {
+    if (!arm64) context.skip();
     for (const d of ["puck-operator", "puck-gateway"]) {
       const { stdout } = await kubectl(["-n", "puck-system", "exec", `deployment/${d}`, "--", "uname", "-m"], { timeoutMs: 120_000 });
       expect(stdout.trim(), d).toBe("aarch64");
     }
   });
 
-  it("wakes a Sprite whose container and agent are arm64, runs a command there, hibernates it and wakes it again", async () => {
+  it("wakes a Sprite whose container and agent are arm64, runs a command there, hibernates it and wakes it again", async (context) => {
+    if (!arm64) context.skip();
     await ok(["create", "arm", "--idle-timeout", "30", "--storage", "1Gi", "--timeout", "8m"]);
     const uname = await ok(["connect", "arm", "--", "sh", "-c", "uname -m; echo kept > ~/arm.txt"]);
     expect(uname.stdout).toBe("aarch64\n");
