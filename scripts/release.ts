@@ -2,8 +2,8 @@
 // the version from package.json:
 //   puck.yaml                          the install: deploy/ rendered as `kubectl kustomize deploy` would,
 //                                      images pinned (REGISTRY/puck-NAME:VERSION)
-//   puck-images-VERSION-linux-ARCH.tar.zst   the four images for this machine's architecture, for
-//                                      k3s's images folder (`k3s ctr images import`)
+//   puck-images-VERSION-linux-ARCH.tar.zst   the four images, one archive per architecture (amd64,
+//                                      arm64), for k3s's images folder (`k3s ctr images import`)
 //   puck-VERSION-OS-ARCH.tar.gz        the CLI as one executable, for linux and darwin, amd64 and arm64
 //   install.sh                         picks the executable for the machine, checks it, installs it
 //   puck-sprites-VERSION.tgz           the CLI as an npm package (no dependencies; Node 20 and later)
@@ -13,6 +13,8 @@
 //   --registry PREFIX   where the images are (default docker.io/library: how k3s names the images it
 //                       imports from an archive, so a node that imported them never pulls)
 //   --push              build the images with images/build.sh and push them to --registry first
+//   --image-archs LIST  the image archives' architectures (default amd64,arm64; the other than this
+//                       machine's is built under qemu-user: apt-get install qemu-user-static arch-test)
 //   --no-images         no image archive (it takes minutes and an image builder)
 //   --base-url URL      where the folder will be served: install.sh downloads from there
 //   --platforms LIST    some of linux-amd64,linux-arm64,darwin-arm64,darwin-amd64 (default: all)
@@ -37,13 +39,14 @@ interface Options {
   registry: string;
   push: boolean;
   images: boolean;
+  imageArchs: string[];
   baseUrl: string;
   platforms: Platform[];
   out: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { registry: DEFAULT_REGISTRY, push: false, images: true, baseUrl: "", platforms: [...PLATFORMS], out: undefined };
+  const options: Options = { registry: DEFAULT_REGISTRY, push: false, images: true, imageArchs: ["amd64", "arm64"], baseUrl: "", platforms: [...PLATFORMS], out: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -56,6 +59,12 @@ function parseArgs(argv: string[]): Options {
       case "--registry": options.registry = value().replace(/\/+$/, ""); break;
       case "--push": options.push = true; break;
       case "--no-images": options.images = false; break;
+      case "--image-archs": {
+        options.imageArchs = value().split(",").map((a) => a.trim()).filter(Boolean);
+        const unknown = options.imageArchs.filter((a) => a !== "amd64" && a !== "arm64");
+        if (unknown.length > 0 || options.imageArchs.length === 0) throw new Error(`release: --image-archs takes amd64 and/or arm64, not "${unknown.join(", ")}"`);
+        break;
+      }
       case "--base-url": options.baseUrl = value(); break;
       case "--out": options.out = value(); break;
       case "--platforms": {
@@ -130,8 +139,11 @@ async function main(): Promise<void> {
     const npmTarball = await buildNpmPackage(work, out, version, edits);
     log(basename(npmTarball));
 
-    const imageArchive = options.images ? await buildImageArchive(images, version, work, out) : undefined;
-    if (imageArchive) log(basename(imageArchive));
+    const imageArchives: Record<string, string> = {};
+    for (const arch of options.images ? options.imageArchs : []) {
+      imageArchives[arch] = basename(await buildImageArchive(images, version, work, out, arch));
+      log(imageArchives[arch]);
+    }
 
     const installer = (await readFile(join(root, "scripts/release/install.sh"), "utf8"))
       .replaceAll("@VERSION@", version)
@@ -144,7 +156,7 @@ async function main(): Promise<void> {
     const manifest = {
       version,
       images,
-      ...(imageArchive ? { imageArchive: basename(imageArchive) } : {}),
+      imageArchives,
       npm: { name: NPM_NAME, tarball: basename(npmTarball), node: ">=20" },
       executables: Object.fromEntries(
         await Promise.all(

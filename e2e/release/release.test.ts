@@ -12,7 +12,8 @@ import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
-import { buildImageArchive } from "../../scripts/release/images.js";
+import { publishGatewayLoadBalancer } from "../lib/install.js";
+import { waitFor } from "../lib/wait.js";
 import { renderKustomization, type ReleaseImages } from "../../scripts/release/manifest.js";
 
 const run = promisify(execFile);
@@ -44,6 +45,19 @@ function exec(file: string, args: string[], options: { env?: Record<string, stri
   });
 }
 
+/**
+ * Runs a command against the cluster again while the API server answers 429 "storage is
+ * (re)initializing" (a CRD applied a moment before, here or by another test on a shared cluster).
+ */
+async function execSettled(file: string, args: string[], options: Parameters<typeof exec>[2] = {}): Promise<Result> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const result = await exec(file, args, options);
+    if (result.code === 0 || !/\b429\b/.test(result.stderr) || Date.now() > until) return result;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 /** Serves a folder on 127.0.0.1, as a web server would serve a release. */
 function serve(dir: string): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
@@ -60,19 +74,32 @@ function serve(dir: string): Promise<{ url: string; server: Server }> {
 }
 
 let served: { url: string; server: Server };
+let imageArchive: string;
+let arm64Archive: string;
 
 beforeAll(async () => {
   // qemu-user and arm64 libraries, for the arm64 executable (no binfmt registration: qemu is called by name).
-  const packages = ["qemu-user-static", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "libatomic1-arm64-cross"];
+  // arch-test: mmdebstrap's check that a foreign architecture runs, for the arm64 images' Debian base.
+  const packages = ["qemu-user-static", "arch-test", "libc6-arm64-cross", "libstdc++6-arm64-cross", "libgcc-s1-arm64-cross", "libatomic1-arm64-cross"];
   arm64 = await run("bash", ["-c", `. e2e/cluster/lib.sh && ensure_packages ${packages.join(" ")}`], { cwd: ROOT, timeout: 300_000 }).then(
     () => true,
     () => false,
   );
   const platforms = arm64 ? "linux-amd64,linux-arm64" : "linux-amd64";
-  await run(process.execPath, ["scripts/run-ts.mjs", "scripts/release.ts", "--platforms", platforms, "--no-images", "--out", out], { cwd: ROOT, timeout: 540_000, maxBuffer: 16 << 20 });
+  // Served before it is made, so that the release can name its URL (install.sh downloads from there).
   served = await serve(out);
+  // With the image archive: its images come from images/build.sh's layer cache, warm after npm test's own build.
+  const imageArchs = arm64 ? "amd64,arm64" : "amd64";
+  await run(process.execPath, ["scripts/run-ts.mjs", "scripts/release.ts", "--platforms", platforms, "--image-archs", imageArchs, "--base-url", served.url, "--out", out], {
+    cwd: ROOT,
+    timeout: 1_100_000,
+    maxBuffer: 16 << 20,
+  });
+  const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { imageArchives: Record<string, string> };
+  imageArchive = join(out, release.imageArchives.amd64!);
+  if (arm64) arm64Archive = join(out, release.imageArchives.arm64!);
   await installCrd();
-}, 600_000);
+}, 1_200_000);
 
 afterAll(async () => {
   served?.server.close();
@@ -85,6 +112,8 @@ describe("the release folder", () => {
     expect(files).toContain("install.sh");
     expect(files).toContain(`puck-${version}-linux-amd64.tar.gz`);
     expect(files).toContain(`puck-sprites-${version}.tgz`);
+    expect(files).toContain(`puck-images-${version}-linux-amd64.tar.zst`);
+    if (arm64) expect(files).toContain(`puck-images-${version}-linux-arm64.tar.zst`);
     const sums = readFileSync(join(out, "SHA256SUMS"), "utf8").trim().split("\n");
     expect(sums.map((l) => l.split("  ")[1]).sort()).toEqual(files.filter((f) => f !== "SHA256SUMS"));
     const check = await exec("sha256sum", ["--check", "--strict", "SHA256SUMS"], { cwd: out });
@@ -145,9 +174,9 @@ describe("puck.yaml", () => {
 });
 
 describe("install.sh", () => {
-  it("installs the executable from the served folder into an empty prefix", async () => {
+  it("installs the executable from the URL the release was made for into an empty prefix", async () => {
     const prefix = join(work, "prefix-http");
-    const result = await exec("sh", ["-c", `curl -fsSL ${served.url}/install.sh | sh -s -- --from ${served.url} --prefix ${prefix}`]);
+    const result = await exec("sh", ["-c", `curl -fsSL ${served.url}/install.sh | sh -s -- --prefix ${prefix}`], { cwd: tmpdir() });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Installed puck ${version} (linux-amd64) as ${prefix}/bin/puck`);
     expect(readdirSync(prefix)).toEqual(["bin"]);
@@ -158,13 +187,13 @@ describe("install.sh", () => {
 
   it("refuses an executable that does not match SHA256SUMS, and installs nothing", async () => {
     const copy = join(work, "tampered");
-    cpSync(out, copy, { recursive: true });
+    for (const file of ["install.sh", "SHA256SUMS", `puck-${version}-linux-amd64.tar.gz`]) cpSync(join(out, file), join(copy, file));
     const archive = join(copy, `puck-${version}-linux-amd64.tar.gz`);
     const bytes = readFileSync(archive);
     bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
     writeFileSync(archive, bytes);
     const prefix = join(work, "prefix-tampered");
-    const result = await exec("sh", [join(copy, "install.sh"), "--prefix", prefix]);
+    const result = await exec("sh", [join(copy, "install.sh"), "--from", copy, "--prefix", prefix]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("does not match SHA256SUMS");
     expect(existsSync(join(prefix, "bin", "puck"))).toBe(false);
@@ -181,7 +210,7 @@ describe("the single executable", () => {
   });
 
   it("lists Sprites on the cluster, with no Node and no node_modules around it", async () => {
-    const result = await exec(puck, ["list", "-A"], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" } });
+    const result = await execSettled(puck, ["list", "-A"], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" } });
     expect(result.code, result.stderr).toBe(0);
   });
 
@@ -196,7 +225,7 @@ describe("the single executable", () => {
     if (!arm64) context.skip();
     const dir = join(work, "arm64");
     await run("sh", ["-c", `mkdir -p ${dir} && tar -xzf ${join(out, `puck-${version}-linux-arm64.tar.gz`)} -C ${dir}`]);
-    const qemu = (args: string[]) => exec("qemu-aarch64-static", ["-L", ARM64_ROOT, join(dir, "puck"), ...args], { env: { KUBECONFIG: kubeconfigPath() } });
+    const qemu = (args: string[]) => execSettled("qemu-aarch64-static", ["-L", ARM64_ROOT, join(dir, "puck"), ...args], { env: { KUBECONFIG: kubeconfigPath() } });
     expect((await run("file", [join(dir, "puck")])).stdout).toContain("ARM aarch64");
     expect(await qemu(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
     const list = await qemu(["list", "-A"]);
@@ -206,14 +235,11 @@ describe("the single executable", () => {
 
 describe("the image archive", () => {
   const namespace = "puck-release-check";
-  let archive: string;
   let socket: string;
   const ctr = (args: string[]) => run("ctr", ["--address", socket, "-n", namespace, ...args], { maxBuffer: 16 << 20 });
   beforeAll(async () => {
     socket = (await run("bash", ["-c", ". e2e/cluster/lib.sh && echo $CONTAINERD_SOCK"], { cwd: ROOT })).stdout.trim();
-    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
-    archive = await buildImageArchive(release.images, version, join(work, "images-work"), out);
-  }, 900_000);
+  });
   afterAll(async () => {
     if (!socket) return;
     const names = (await ctr(["images", "ls", "-q"]).catch(() => ({ stdout: "" }))).stdout.trim().split("\n").filter(Boolean);
@@ -223,13 +249,18 @@ describe("the image archive", () => {
     await run("ctr", ["--address", socket, "namespaces", "rm", namespace]).catch(() => undefined);
   });
 
-  it("holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async () => {
+  it.for(["amd64", "arm64"])("for %s, holds the four images under puck.yaml's names, and imports as k3s imports its images folder (zstd window within 32 MiB)", async (arch, context) => {
+    if (arch === "arm64" && !arm64) context.skip();
     const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
-    expect(basename(archive)).toBe(`puck-images-${version}-linux-amd64.tar.zst`);
+    const archive = arch === "amd64" ? imageArchive : arm64Archive;
+    expect(basename(archive)).toBe(`puck-images-${version}-linux-${arch}.tar.zst`);
     // k3s decompresses with a window of at most 32 MiB, then hands the archive to containerd's import.
-    await run("sh", ["-c", `zstd -dc --memory=32MB ${archive} | ctr --address ${socket} -n ${namespace} images import --no-unpack -`], { timeout: 300_000, maxBuffer: 16 << 20 });
-    const names = (await ctr(["images", "ls", "-q"])).stdout.trim().split("\n").sort();
-    expect(names).toEqual(Object.values(release.images).sort());
+    await run("sh", ["-c", `zstd -dc --memory=32MB ${archive} | ctr --address ${socket} -n ${namespace} images import --all-platforms --no-unpack -`], { timeout: 300_000, maxBuffer: 16 << 20 });
+    const listed = (await ctr(["images", "ls"])).stdout.trim().split("\n").slice(1).map((line) => line.split(/\s+/));
+    expect(listed.map((columns) => columns[0]).sort()).toEqual(Object.values(release.images).sort());
+    // Each image is of its archive's architecture only.
+    for (const columns of listed) expect(columns.find((c) => c.startsWith("linux/")), columns[0]).toBe(`linux/${arch}`);
+    await ctr(["images", "rm", ...Object.values(release.images)]);
   });
 });
 
@@ -250,7 +281,7 @@ describe("the npm package", () => {
     expect(readdirSync(join(dir, "node_modules")).filter((f) => !f.startsWith("."))).toEqual(["puck-sprites"]);
     const versionRun = await exec("npx", ["--no-install", "puck", "--version"], { cwd: dir, env });
     expect(versionRun).toMatchObject({ code: 0, stdout: `${version}\n` });
-    const list = await exec("npx", ["--no-install", "puck", "list", "-A", "-o", "yaml"], { cwd: dir, env: { ...env, KUBECONFIG: kubeconfigPath() } });
+    const list = await execSettled("npx", ["--no-install", "puck", "list", "-A", "-o", "yaml"], { cwd: dir, env: { ...env, KUBECONFIG: kubeconfigPath() } });
     expect(list.code, list.stderr).toBe(0);
     expect(parse(list.stdout)).toMatchObject({ kind: "List" });
   });
@@ -333,5 +364,168 @@ describe("puck version", () => {
     } finally {
       api.close();
     }
+  });
+});
+
+describe("a journey from the release folder alone", () => {
+  // No clone on the "server" (only the folder: images imported as k3s imports its images folder,
+  // puck.yaml applied), no Node on the laptop (the executable install.sh put in an empty prefix).
+  // Puck's in-cluster install is the release's meanwhile; deploy/'s is put back afterwards.
+  const key = join(work, "journey-key");
+  let puck: string;
+  let ns: { name: string; remove: () => Promise<void> };
+  const user = (args: string[], timeoutMs = 5 * 60_000) =>
+    exec(puck, ["-n", ns.name, ...args], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" }, timeoutMs });
+  const ok = async (args: string[]) => {
+    const result = await user(args);
+    expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
+    return result;
+  };
+  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "dev", "-o", "jsonpath={.status.phase}"])).stdout;
+
+  beforeAll(async () => {
+    // The "server": the archive into the containerd of every node, then the manifest.
+    const sockets = (await run("bash", ["-c", ". e2e/cluster/lib.sh && node_sockets"], { cwd: ROOT })).stdout.trim().split("\n").filter(Boolean);
+    for (const socket of sockets) {
+      await run("sh", ["-c", `zstd -dc --memory=32MB ${imageArchive} | ctr --address ${socket} -n k8s.io images import -`], { timeout: 600_000, maxBuffer: 16 << 20 });
+    }
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(out, "puck.yaml")]);
+    await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "deployment/puck-gateway", "--replicas=1"]);
+    for (const d of ["puck-operator", "puck-gateway"]) {
+      await kubectl(["-n", "puck-system", "rollout", "status", `deployment/${d}`, "--timeout=180s"], { timeoutMs: 200_000 });
+    }
+    // The laptop: the executable only.
+    const prefix = join(work, "prefix-journey");
+    const installed = await exec("sh", ["-c", `curl -fsSL ${served.url}/install.sh | sh -s -- --from ${served.url} --prefix ${prefix}`]);
+    expect(installed.code, installed.stderr).toBe(0);
+    puck = join(prefix, "bin", "puck");
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "journey", "-f", key]);
+    ns = await makeNamespace("release-journey");
+  }, 900_000);
+
+  afterAll(async () => {
+    // Sprites go while the release's operator still runs (its finalizer), then deploy/'s install is back.
+    if (ns) {
+      await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=90s"], { timeoutMs: 120_000 }).catch(() => undefined);
+      await ns.remove();
+    }
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+  }, 300_000);
+
+  it("runs the release's images", async () => {
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
+    const images = (await kubectl(["-n", "puck-system", "get", "pods", "-o", "jsonpath={.items[*].spec.containers[*].image}"])).stdout.split(" ");
+    expect(images).toContain(release.images.operator);
+    expect(images).toContain(release.images.gateway);
+    const result = await user(["version"]);
+    expect(result).toMatchObject({ code: 0, stdout: `cli: ${version}\noperator: ${version}\n`, stderr: "" });
+  });
+
+  it("creates a Sprite of the release's default image, connects, and keeps its home over a hibernation", async () => {
+    await ok(["create", "dev", "--idle-timeout", "30", "--storage", "1Gi", "--authorized-keys", `${key}.pub`]);
+    const release = JSON.parse(readFileSync(join(out, "release.json"), "utf8")) as { images: ReleaseImages };
+    expect((await kubectl(["-n", ns.name, "get", "sprite", "dev", "-o", "jsonpath={.spec.image}"])).stdout).toBe(release.images.sprite);
+    const uname = await ok(["connect", "dev", "--", "sh", "-c", "uname -m; echo kept > ~/journey.txt"]);
+    expect(uname.stdout).toBe("x86_64\n");
+  });
+
+  it("reaches the Sprite with ssh through the gateway", async () => {
+    const address = await publishGatewayLoadBalancer();
+    const knownHosts = join(work, "journey-known-hosts");
+    writeFileSync(knownHosts, (await ok(["ssh-config", "--known-hosts"])).stdout);
+    const block = (await ok(["ssh-config", "dev"])).stdout;
+    expect(block).toContain(`HostName ${address}`);
+    const config = join(work, "journey-ssh-config");
+    writeFileSync(config, `${block}Host *\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${knownHosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n`);
+    const r = await exec("ssh", ["-F", config, `dev.${ns.name}.puck`, "cat ~/journey.txt"]);
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: "kept\n" });
+  });
+
+  it("hibernates, and wakes on connect with the home as it was", async () => {
+    await ok(["hibernate", "dev", "--yes"]);
+    await waitFor(async () => (await phase()) === "Hibernating", { timeoutMs: 3 * 60_000, intervalMs: 1000, what: "dev to hibernate", describe: phase });
+    const woken = await ok(["connect", "dev", "--", "cat", "/home/sprite/journey.txt"]);
+    expect(woken.stdout).toBe("kept\n");
+    // connect runs its command as soon as the new pod can, which may be before the Sprite says Active.
+    await waitFor(async () => (await phase()) === "Active", { timeoutMs: 60_000, intervalMs: 500, what: "dev to be Active", describe: phase });
+  });
+});
+
+describe("a Sprite of the release's arm64 images, under emulation", () => {
+  // arm64 images run here through qemu-user, registered with binfmt_misc for this describe only. The
+  // archive goes in as k3s on an arm64 node imports it (platforms kept: this node is amd64), over the
+  // amd64 images of the same names; puck.yaml is applied again and its pods restarted onto them.
+  const binfmt = "/proc/sys/fs/binfmt_misc";
+  let mounted = false;
+  let registered = false;
+  let puck: string;
+  let ns: { name: string; remove: () => Promise<void> };
+  const user = (args: string[]) => exec(puck, ["-n", ns.name, ...args], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" }, timeoutMs: 8 * 60_000 });
+  const ok = async (args: string[]) => {
+    const result = await user(args);
+    expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
+    return result;
+  };
+  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "arm", "-o", "jsonpath={.status.phase}"])).stdout;
+
+  beforeAll(async () => {
+    if (!arm64) return;
+    if (!existsSync(join(binfmt, "register"))) {
+      await run("mount", ["-t", "binfmt_misc", "binfmt_misc", binfmt]);
+      mounted = true;
+    }
+    if (!existsSync(join(binfmt, "qemu-aarch64"))) {
+      writeFileSync(join(binfmt, "register"), readFileSync("/usr/lib/binfmt.d/qemu-aarch64.conf"));
+      registered = true;
+    }
+    const sockets = (await run("bash", ["-c", ". e2e/cluster/lib.sh && node_sockets"], { cwd: ROOT })).stdout.trim().split("\n").filter(Boolean);
+    for (const socket of sockets) {
+      await run("sh", ["-c", `zstd -dc --memory=32MB ${arm64Archive} | ctr --address ${socket} -n k8s.io images import --all-platforms -`], { timeout: 600_000, maxBuffer: 16 << 20 });
+    }
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(out, "puck.yaml")]);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "deployment/puck-gateway", "--replicas=1"]);
+    await kubectl(["-n", "puck-system", "rollout", "restart", "deployment/puck-operator", "deployment/puck-gateway"]);
+    for (const d of ["puck-operator", "puck-gateway"]) {
+      await kubectl(["-n", "puck-system", "rollout", "status", `deployment/${d}`, "--timeout=300s"], { timeoutMs: 320_000 });
+    }
+    puck = join(work, "prefix-journey", "bin", "puck");
+    ns = await makeNamespace("release-arm64");
+  }, 1_200_000);
+
+  afterAll(async () => {
+    if (ns) {
+      await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
+      await ns.remove();
+    }
+    if (!arm64) return;
+    await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
+    await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+    await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
+    if (registered) writeFileSync(join(binfmt, "qemu-aarch64"), "-1");
+    if (mounted) await run("umount", [binfmt]).catch(() => undefined);
+  }, 600_000);
+
+  // `uname -m` in a container: a second Node under qemu would not fit the containers' memory limits.
+  it("runs the arm64 operator and gateway", async (context) => {
+    if (!arm64) context.skip();
+    for (const d of ["puck-operator", "puck-gateway"]) {
+      const { stdout } = await kubectl(["-n", "puck-system", "exec", `deployment/${d}`, "--", "uname", "-m"], { timeoutMs: 120_000 });
+      expect(stdout.trim(), d).toBe("aarch64");
+    }
+  });
+
+  it("wakes a Sprite whose container and agent are arm64, runs a command there, hibernates it and wakes it again", async (context) => {
+    if (!arm64) context.skip();
+    await ok(["create", "arm", "--idle-timeout", "30", "--storage", "1Gi", "--timeout", "8m"]);
+    const uname = await ok(["connect", "arm", "--", "sh", "-c", "uname -m; echo kept > ~/arm.txt"]);
+    expect(uname.stdout).toBe("aarch64\n");
+    const agent = await kubectl(["-n", ns.name, "exec", "arm-0", "-c", "agent", "--", "uname", "-m"], { timeoutMs: 120_000 });
+    expect(agent.stdout.trim()).toBe("aarch64");
+    await ok(["hibernate", "arm", "--yes"]);
+    await waitFor(async () => (await phase()) === "Hibernating", { timeoutMs: 4 * 60_000, intervalMs: 1000, what: "arm to hibernate", describe: phase });
+    const woken = await ok(["connect", "arm", "--timeout", "8m", "--", "cat", "/home/sprite/arm.txt"]);
+    expect(woken.stdout).toBe("kept\n");
   });
 });

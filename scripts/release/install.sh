@@ -43,6 +43,8 @@ case "$(uname -m)" in
   aarch64|arm64) arch=arm64 ;;
   *) die "no puck executable for $(uname -m): use the npm package (npm install -g puck-sprites) with Node 20 or later" ;;
 esac
+# A shell under Rosetta on Apple silicon says x86_64: the Mac's own executable is the arm64 one.
+if [ "$os-$arch" = darwin-amd64 ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || true)" = 1 ]; then arch=arm64; fi
 archive="puck-$version-$os-$arch.tar.gz"
 
 tmp=$(mktemp -d 2>/dev/null || mktemp -d -t puck)
