@@ -3,7 +3,7 @@
 // prefix, the single executable (linux-amd64, and linux-arm64 under qemu-user) against the cluster,
 // the npm package on the machine's own Node 20, and `puck version`'s view of the operator.
 import { execFile } from "node:child_process";
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -103,6 +103,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   served?.server.close();
+  // The folder holds about a gigabyte (executables, image archives).
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe("the release folder", () => {
