@@ -118,6 +118,13 @@ describe("the network report", () => {
     expect(stopped.lastActiveMs).toBe(NOW - 17 * MIN);
   });
 
+  it("publishes at once when a session opens or ends, even one that keeps nothing awake", () => {
+    const watching = aggregate({ ...base, terminals: [printing(2000)] });
+    expect(watching.activeSessions).toBe(0);
+    expect(decisionKey(watching)).not.toBe(decisionKey(aggregate(base)));
+    expect(decisionKey(watching)).toBe(decisionKey(aggregate({ ...base, terminals: [printing(1000)] })));
+  });
+
   it("publishes at once when data starts or stops moving", () => {
     expect(decisionKey(aggregate({ ...base, network: moving }))).not.toBe(decisionKey(aggregate({ ...base, network: quietNetwork })));
     expect(decisionKey(aggregate({ ...base, network: moving }))).toBe(decisionKey(aggregate({ ...base, network: { ...moving, bytes: 9_000_000 } })));

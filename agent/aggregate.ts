@@ -189,6 +189,9 @@ export function decisionKey(v: Findings): string {
   const disk = underDiskPressure(v.disk);
   return JSON.stringify({
     sessions: v.activeSessions,
+    // A session opened or ended is news even when it keeps nothing awake (a `watch` left in tmux):
+    // `puck top` and `describe` list it, and a heartbeat could come only after the Sprite slept.
+    sessionPids: (v.report.sessions ?? []).map((x) => x.pid).sort((a, b) => a - b),
     busy: (v.report.busyProcesses?.length ?? 0) > 0,
     network: v.report.network?.active ?? false,
     keepAwake: v.keepAwakeUntilMs ?? null,

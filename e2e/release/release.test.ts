@@ -102,6 +102,17 @@ beforeAll(async () => {
   await installCrd();
 }, 1_200_000);
 
+/**
+ * The release's gateway, replaced by deploy/'s, drains for up to an hour while a connection stays
+ * open (README, Upgrade): a test's own install is not a user's, so its leftover goes at once — else
+ * the next test that uninstalls Puck waits on puck-system for that hour.
+ */
+async function removeDrainingGateways(): Promise<void> {
+  const { stdout } = await kubectl(["-n", "puck-system", "get", "pods", "-l", "app.kubernetes.io/name=puck-gateway", "-o", "jsonpath={range .items[?(@.metadata.deletionTimestamp)]}{.metadata.name} {end}"]).catch(() => ({ stdout: "" }));
+  const draining = stdout.split(" ").filter(Boolean);
+  if (draining.length > 0) await kubectl(["-n", "puck-system", "delete", "pod", ...draining, "--grace-period=0", "--force"]).catch(() => undefined);
+}
+
 afterAll(async () => {
   served?.server.close();
   // The folder holds about a gigabyte (executables, image archives).
@@ -430,6 +441,7 @@ describe("a journey from the release folder alone", () => {
     }
     await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
     await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
+    await removeDrainingGateways();
   }, 300_000);
 
   it("runs the release's images", async () => {
@@ -521,6 +533,7 @@ describe("a Sprite of the release's arm64 images, under emulation", () => {
     await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
     await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=0"]).catch(() => undefined);
     await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
+    await removeDrainingGateways();
     if (registered) writeFileSync(join(binfmt, "qemu-aarch64"), "-1");
     if (mounted) await run("umount", [binfmt]).catch(() => undefined);
   }, 600_000);
