@@ -41,6 +41,10 @@ async function untilState(name: string, service: string, want: string, timeoutMs
   });
 }
 
+/** The agent's last lines, for a failure's message. */
+const agentLog = async (name: string) =>
+  (await kubectl(["logs", "-n", ns.name, `${name}-0`, "-c", "agent", "--tail=30"]).catch((e: Error) => ({ stdout: e.message }))).stdout;
+
 async function hibernate(name: string): Promise<void> {
   await ok(["hibernate", name, "--yes"]);
   await phase(name, "Hibernating");
@@ -86,8 +90,14 @@ it("PostgreSQL and a web server declared with puck service run again after a hib
   expect((await getObject<{ metadata: { uid: string } }>("pod", ns.name, `${name}-0`))?.metadata.uid).toBe(pod);
   await inSprite(name, `${PSQL} 'create table t(v int); insert into t values (42)'`);
   expect(await inSprite(name, "curl -s http://127.0.0.1:8000/index.html")).toBe("hello-from-web");
-  const list = await ok(["service", "list", name]);
-  expect(list.stdout).toMatch(/db\s+running/);
+  // `puck service list` shows status.services, which the agent publishes a few seconds after the
+  // supervisor writes a state: wait for it, and show the agent's log if it never comes.
+  let list = "";
+  await waitFor(async () => /db\s+running/.test((list = (await ok(["service", "list", name])).stdout)), {
+    what: "puck service list to say db running",
+    timeoutMs: 60_000,
+    describe: async () => `${list}\nagent: ${await agentLog(name)}`,
+  });
 
   await hibernate(name);
   // A connect: a shell first; the services start by themselves.
