@@ -1,12 +1,12 @@
 // A Sprite's children, ensured in the order its decision plans (the order is data, below).
 import { IDLE_TIMEOUT_MINUTES, childNames, warningLeadMs, type Sprite, type SpriteStatus } from "./api/index.js";
-import { firstDifference } from "./compare.js";
+import { firstDifference } from "./runtime/compare.js";
 import type { Decision } from "./decide.js";
 import { desiredRole, desiredRoleBinding, desiredService, desiredServiceAccount, desiredServicesConfigMap } from "./desired-objects.js";
 import { replaceData } from "./services-config.js";
-import { ensure, type Ensured } from "./ensure.js";
+import { ensure, type Ensured } from "./runtime/ensure.js";
 import { ensureHomeVolume } from "./home-volume.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "./runtime/logger.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
 import { rollout, type Rollout } from "./rollout.js";
 import type { PodView } from "./status.js";

@@ -3,13 +3,13 @@ import { LABELS, PHASES, type Sprite } from "./api/index.js";
 import { FAILED_CREATE_SELECTOR, eventSpriteKey } from "./create-failure.js";
 import { MANAGED_SELECTOR } from "./desired-objects.js";
 import { nodeReadinessWatch } from "./node-watch.js";
-import type { ObjectCache } from "./ensure.js";
+import type { ObjectCache } from "./runtime/ensure.js";
 import type { KubeClient, KubeObject } from "../kube/client.js";
-import type { Metrics } from "./metrics.js";
+import type { Metrics } from "./runtime/metrics.js";
 import { reconcile, type ReconcileDeps } from "./reconciler.js";
-import { ResourceWatch } from "./resource-watch.js";
-import type { ResourceName } from "./resources.js";
-import { WorkQueue } from "./work-queue.js";
+import { ResourceWatch } from "./runtime/resource-watch.js";
+import type { ResourceName } from "./runtime/resources.js";
+import { WorkQueue } from "./runtime/work-queue.js";
 
 const CHILD_RESOURCES: ResourceName[] = [
   "statefulsets",

@@ -1,10 +1,10 @@
 // A Sprite's finalizer: added before it gets children, and removed once they are deleted.
 import { FINALIZER, REASON, childNames, type Sprite } from "./api/index.js";
 import { TERMINATING } from "./decide.js";
-import { ensureDeleted } from "./ensure.js";
-import type { Logger } from "./logger.js";
+import { ensureDeleted } from "./runtime/ensure.js";
+import type { Logger } from "./runtime/logger.js";
 import type { ReconcileDeps } from "./reconcile-context.js";
-import { resourcePath } from "./resources.js";
+import { resourcePath } from "./runtime/resources.js";
 import { desiredOperatorStatus, operatorStatusChanges } from "./status.js";
 
 /** Adds the finalizer if missing, so deletion waits for the children to go; updates `sprite` in place. */

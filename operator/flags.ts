@@ -1,6 +1,6 @@
 // The operator's command line, parsed into its configuration in one place.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { isLogLevel, type LogLevel } from "./logger.js";
+import { isLogLevel, type LogLevel } from "./runtime/logger.js";
 
 export interface OperatorFlags {
   kubeconfig?: string;

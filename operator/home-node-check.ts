@@ -4,10 +4,10 @@
 // NotReady or comes back changes its pods' Ready condition (the node lifecycle controller, then the
 // kubelet), and the pod watch brings the Sprite back here.
 import { childNames } from "./api/index.js";
-import type { ObjectCache } from "./ensure.js";
+import type { ObjectCache } from "./runtime/ensure.js";
 import { homeNode, kubeletSaysReady, nodeNotReady } from "./home-node.js";
 import type { KubeObject } from "../kube/client.js";
-import { clusterPath, resourcePath } from "./resources.js";
+import { clusterPath, resourcePath } from "./runtime/resources.js";
 import type { PodView } from "./status.js";
 
 /** `pod` with failing NodeNotReady when the Sprite's node is not ready; otherwise `pod` as it was. */

@@ -1,14 +1,14 @@
 // The Sprite's home volume claim: made through ensure() and only ever grown, and its loss reported.
 import { CONDITION, DEFAULT_STORAGE_SIZE, REASON, childNames, type Sprite, type SpriteStatus } from "./api/index.js";
 import type { KubeObject } from "../kube/client.js";
-import { parseQuantity } from "./compare.js";
+import { parseQuantity } from "./runtime/compare.js";
 import { findCondition, setCondition } from "./conditions.js";
 import { desiredPvc } from "./desired-objects.js";
-import { ensure, readObject, type Copier } from "./ensure.js";
+import { ensure, readObject, type Copier } from "./runtime/ensure.js";
 import { homeVolumeLoss } from "./home-volume-loss.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "./runtime/logger.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
-import { clusterPath, resourcePath } from "./resources.js";
+import { clusterPath, resourcePath } from "./runtime/resources.js";
 
 type ClaimSpec = { storageClassName?: string; resources?: { requests?: { storage?: string } } };
 const storageOf = (object: Record<string, unknown>): string | undefined => (object.spec as ClaimSpec | undefined)?.resources?.requests?.storage;

@@ -5,12 +5,12 @@ import type { ClusterAccess } from "../kube/access.js";
 import { parseProgramFlags, programAccess } from "../kube/program-access.js";
 import { createKubeClient, type RequestRecord } from "../kube/client.js";
 import { Controller } from "./controller.js";
-import { makeEventRecorder } from "./events.js";
+import { makeEventRecorder } from "./runtime/events.js";
 import { parseFlags, type OperatorFlags } from "./flags.js";
-import { serve } from "./http-server.js";
-import { LeaderElector } from "./leader-election.js";
-import { errorText, makeLogger } from "./logger.js";
-import { Metrics } from "./metrics.js";
+import { serve } from "./runtime/http-server.js";
+import { LeaderElector } from "./runtime/leader-election.js";
+import { errorText, makeLogger } from "./runtime/logger.js";
+import { Metrics } from "./runtime/metrics.js";
 
 /** Where the leader-election Lease lives: the flag, else the operator's own namespace in a pod. */
 function leaseNamespace(flags: OperatorFlags, access: ClusterAccess): string {

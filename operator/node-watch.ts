@@ -4,9 +4,9 @@
 // hibernating Sprite has no pod: it hears of every node's change, and says whether it could wake.
 import type { KubeClient, KubeObject } from "../kube/client.js";
 import { hibernatingSprites, nodeReadinessChanged, spritesOnNode } from "./home-node.js";
-import type { Logger } from "./logger.js";
-import type { Metrics } from "./metrics.js";
-import { ResourceWatch } from "./resource-watch.js";
+import type { Logger } from "./runtime/logger.js";
+import type { Metrics } from "./runtime/metrics.js";
+import { ResourceWatch } from "./runtime/resource-watch.js";
 
 export function nodeReadinessWatch(
   client: KubeClient,

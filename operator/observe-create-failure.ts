@@ -4,7 +4,7 @@ import { childNames, type Sprite, type SpriteStatus } from "./api/index.js";
 import { FAILED_CREATE_SELECTOR, RETRY_ANNOTATION, createFailure, eventVersion, latestFailedCreate, parseRetry } from "./create-failure.js";
 import { isNewWakeRequest } from "./decide.js";
 import type { ReconcileDeps } from "./reconcile-context.js";
-import { resourcePath } from "./resources.js";
+import { resourcePath } from "./runtime/resources.js";
 
 function latest(...times: (string | undefined)[]): Date | undefined {
   const ms = times.map((t) => Date.parse(t ?? "")).filter((t) => !Number.isNaN(t));

@@ -2,10 +2,10 @@
 import type { KubeClient, KubeObject } from "../kube/client.js";
 import type { DecideConfig } from "./decide.js";
 import type { BuildConfig } from "./desired-objects.js";
-import { readObject, type ObjectCache } from "./ensure.js";
-import type { EventRecorder } from "./events.js";
-import type { Logger } from "./logger.js";
-import { resourcePath, type ResourceName } from "./resources.js";
+import { readObject, type ObjectCache } from "./runtime/ensure.js";
+import type { EventRecorder } from "./runtime/events.js";
+import type { Logger } from "./runtime/logger.js";
+import { resourcePath, type ResourceName } from "./runtime/resources.js";
 
 export interface ReconcileDeps {
   client: KubeClient;

@@ -5,15 +5,15 @@ import { findCondition } from "./conditions.js";
 import { decide, type Decision } from "./decide.js";
 import { withHomeNode } from "./home-node-check.js";
 import { diskPressureEvent } from "./disk-pressure.js";
-import { readObject } from "./ensure.js";
+import { readObject } from "./runtime/ensure.js";
 import { ensureFinalizer, finalize } from "./finalize.js";
 import { reportHomeVolumeLoss } from "./home-volume.js";
 import { isStatus } from "../kube/errors.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "./runtime/logger.js";
 import { createFailureOf } from "./observe-create-failure.js";
 import { podView } from "./pod-view.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
-import { resourcePath } from "./resources.js";
+import { resourcePath } from "./runtime/resources.js";
 import { desiredOperatorStatus, operatorStatusChanges, type StatusInput } from "./status.js";
 
 export type { ReconcileDeps } from "./reconcile-context.js";

@@ -1,8 +1,8 @@
 // spec.services as the supervisor reads them: one sh declaration per service in a ConfigMap that the
 // main container mounts (the kubelet updates it in place: a change never touches the pod). Pure.
 import { DEFAULT_SERVICE_GRACE_SECONDS, type SpriteService } from "./api/index.js";
-import { deepEqual } from "./compare.js";
-import type { Copier } from "./ensure.js";
+import { deepEqual } from "./runtime/compare.js";
+import type { Copier } from "./runtime/ensure.js";
 
 /** The ConfigMap's name; its volume is optional, so a Sprite without services needs none. */
 export const servicesConfigMapName = (sprite: string) => `${sprite}-services`;

@@ -1,6 +1,6 @@
 // The part of a Sprite's status the operator owns: computed from its decision, diffed into a merge patch.
 import { CONDITION, REASON, type Condition, type SpriteStatus, type VolumeStatus } from "./api/index.js";
-import { deepEqual } from "./compare.js";
+import { deepEqual } from "./runtime/compare.js";
 import { setCondition } from "./conditions.js";
 import type { Decision } from "./decide.js";
 import type { Rollout } from "./rollout.js";

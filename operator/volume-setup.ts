@@ -1,7 +1,7 @@
 // The init containers that set a Sprite's volume up before its shell starts: the user's uid, then the
 // layout, the system's seed and the home (operator/volume-setup-script.ts).
 import { DEFAULT_STORAGE_SIZE, type Sprite } from "./api/index.js";
-import { parseQuantity } from "./compare.js";
+import { parseQuantity } from "./runtime/compare.js";
 import { HOME_VOLUME, persistMode } from "./volume-layout.js";
 import { INIT_DIR, USER_SCRIPT, VOLUME_DIR, volumeSetupScript } from "./volume-setup-script.js";
 

@@ -1,7 +1,7 @@
 // Which pod template a Sprite's StatefulSet gets for its volume: the setup containers and the system's
 // mounts as the volume needs them, never replacing a running pod for them alone. Pure.
 import { MAIN_CONTAINER, type Sprite, type SpriteStatus } from "./api/index.js";
-import { firstDifference } from "./compare.js";
+import { firstDifference } from "./runtime/compare.js";
 import { desiredStatefulSet, type BuildConfig } from "./desired-objects.js";
 import type { PodView } from "./status.js";
 import { SYSTEM_DIRS } from "./volume-layout.js";

@@ -5,7 +5,7 @@
 // their pods). Run: npm run bench:operator-hibernate   (N=20 by default; SEQ=10 for the first round)
 import type { Sprite } from "../../operator/api/index.js";
 import type { KubeObject } from "../../kube/client.js";
-import { resourcePath } from "../../operator/resources.js";
+import { resourcePath } from "../../operator/runtime/resources.js";
 import { installCrd, kubeClient, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";

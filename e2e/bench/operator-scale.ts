@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import type { Sprite } from "../../operator/api/index.js";
 import type { KubeList } from "../../kube/client.js";
-import { resourcePath } from "../../operator/resources.js";
+import { resourcePath } from "../../operator/runtime/resources.js";
 import { installCrd, kubeClient, kubectl, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";

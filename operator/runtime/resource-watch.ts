@@ -1,7 +1,7 @@
 // A cache of one resource kept by the shared list+watch (kube/list-watch.ts): it reports each
 // object's key to the controller — never acting on the payload itself — and serves reads.
-import type { KubeClient, KubeObject } from "../kube/client.js";
-import { listWatch } from "../kube/list-watch.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { listWatch } from "../../kube/list-watch.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { resourcePath, type ResourceName } from "./resources.js";

@@ -1,8 +1,8 @@
 // ensure() against a scripted API server: create, update, no-op, and stale-cache recovery.
 import { describe, expect, it } from "vitest";
 import { ensure } from "./ensure.js";
-import type { KubeClient, KubeObject, Verb } from "../kube/client.js";
-import { httpError, KubeError } from "../kube/errors.js";
+import type { KubeClient, KubeObject, Verb } from "../../kube/client.js";
+import { httpError, KubeError } from "../../kube/errors.js";
 
 type Reply = KubeObject | KubeError;
 

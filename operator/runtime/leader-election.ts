@@ -1,6 +1,6 @@
 // Leader election with a coordination.k8s.io Lease, as client-go does it: only the leader reconciles.
-import type { KubeClient, KubeObject } from "../kube/client.js";
-import { isStatus } from "../kube/errors.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { isStatus } from "../../kube/errors.js";
 import type { Logger } from "./logger.js";
 import { resourcePath } from "./resources.js";
 

@@ -1,7 +1,7 @@
 // The operator's HTTP endpoints: /healthz and /readyz for probes, /metrics for Prometheus.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseBindAddress } from "./flags.js";
+import { parseBindAddress } from "../flags.js";
 
 export type Routes = Record<string, () => { status: number; body: string; contentType?: string }>;
 

@@ -1,6 +1,6 @@
 // The kinds the operator touches, by the short names its code uses; kube/paths spells their URLs.
-import { CORE, resourcePath as pathOf } from "../kube/paths.js";
-import { SPRITES } from "./api/index.js";
+import { CORE, resourcePath as pathOf } from "../../kube/paths.js";
+import { SPRITES } from "../api/index.js";
 
 export const RESOURCES = {
   sprites: SPRITES,

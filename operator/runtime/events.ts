@@ -1,6 +1,6 @@
 // Kubernetes Events on a Sprite, so `kubectl describe` tells its story. Failures never fail a reconcile.
-import { API_VERSION, KIND, type Sprite } from "./api/index.js";
-import type { KubeClient } from "../kube/client.js";
+import { API_VERSION, KIND, type Sprite } from "../api/index.js";
+import type { KubeClient } from "../../kube/client.js";
 import type { Logger } from "./logger.js";
 import { resourcePath } from "./resources.js";
 

@@ -1,7 +1,7 @@
 // One generic get/create/update-if-changed for the objects the operator owns.
 import { firstDifference, isSubset } from "./compare.js";
-import type { KubeClient, KubeObject } from "../kube/client.js";
-import { isStatus } from "../kube/errors.js";
+import type { KubeClient, KubeObject } from "../../kube/client.js";
+import { isStatus } from "../../kube/errors.js";
 import { resourcePath, type ResourceName } from "./resources.js";
 
 export type EnsureAction = "created" | "updated" | "unchanged";

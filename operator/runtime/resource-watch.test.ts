@@ -1,7 +1,7 @@
 // The supervised list+watch against a scripted API server: 410 relists, resumed watches.
 import { describe, expect, it } from "vitest";
-import type { KubeClient, KubeList, KubeObject, WatchEvent } from "../kube/client.js";
-import type { Query } from "../kube/paths.js";
+import type { KubeClient, KubeList, KubeObject, WatchEvent } from "../../kube/client.js";
+import type { Query } from "../../kube/paths.js";
 import { makeLogger } from "./logger.js";
 import { Metrics } from "./metrics.js";
 import { ResourceWatch } from "./resource-watch.js";
