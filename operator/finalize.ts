@@ -1,5 +1,5 @@
 // A Sprite's finalizer: added before it gets children, and removed once they are deleted.
-import { FINALIZER, REASON, childNames, type Sprite } from "./api/index.js";
+import { FINALIZER, REASON, SPRITES, childNames, type Sprite } from "./api/index.js";
 import { TERMINATING } from "./decide.js";
 import { ensureDeleted } from "./runtime/ensure.js";
 import type { Logger } from "./runtime/logger.js";
@@ -10,7 +10,7 @@ import { desiredOperatorStatus, operatorStatusChanges } from "./status.js";
 /** Adds the finalizer if missing, so deletion waits for the children to go; updates `sprite` in place. */
 export async function ensureFinalizer(sprite: Sprite, deps: ReconcileDeps): Promise<void> {
   if (sprite.metadata.finalizers?.includes(FINALIZER)) return;
-  const patched = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", sprite.metadata.namespace, sprite.metadata.name), {
+  const patched = await deps.client.request<Sprite>("PATCH", resourcePath(SPRITES, sprite.metadata.namespace, sprite.metadata.name), {
     body: { metadata: { finalizers: [...(sprite.metadata.finalizers ?? []), FINALIZER], resourceVersion: sprite.metadata.resourceVersion } },
   });
   sprite.metadata = patched.metadata;
@@ -28,7 +28,7 @@ export async function finalize(sprite: Sprite, deps: ReconcileDeps, log: Logger)
   const patch = operatorStatusChanges(current, desiredOperatorStatus(input, deps.now()));
   let resourceVersion = sprite.metadata.resourceVersion;
   if (patch) {
-    const updated = await client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status: patch } });
+    const updated = await client.request<Sprite>("PATCH", resourcePath(SPRITES, namespace, name, "status"), { body: { status: patch } });
     resourceVersion = updated.metadata.resourceVersion;
   }
 
@@ -45,7 +45,7 @@ export async function finalize(sprite: Sprite, deps: ReconcileDeps, log: Logger)
     await events(sprite, "Normal", REASON.storageRetained, `Kept the home volume ${names.pvc}; a new Sprite named ${name} re-attaches it.`);
   }
   await events(sprite, "Normal", REASON.deleted, "Deleted the Sprite's StatefulSet, Service and agent RBAC.");
-  await client.request("PATCH", resourcePath("sprites", namespace, name), {
+  await client.request("PATCH", resourcePath(SPRITES, namespace, name), {
     body: { metadata: { finalizers: sprite.metadata.finalizers.filter((f) => f !== FINALIZER), resourceVersion } },
   });
   log.info("Deleted Sprite", { purged: sprite.spec.purgeStorageOnDelete === true });

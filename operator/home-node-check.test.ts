@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../kube/client.js";
 import { withHomeNode } from "./home-node-check.js";
+import type { Resource } from "./runtime/resources.js";
 
 const claim = { metadata: { name: "dev-home", namespace: "ns" }, spec: { volumeName: "pvc-1" } } as KubeObject;
 const volume = {
@@ -56,7 +57,7 @@ describe("withHomeNode with the operator's caches", () => {
   it("reads the claim and the node from the watches, and only the volume from the API", async () => {
     const seen: string[] = [];
     const cache = {
-      get: (resource: string, _namespace: string, name: string) => (resource === "persistentvolumeclaims" ? claim : resource === "nodes" && name === "b" ? node("False") : undefined),
+      get: (resource: Resource, _namespace: string, name: string) => (resource === "persistentvolumeclaims" ? claim : resource === "nodes" && name === "b" ? node("False") : undefined),
     };
     const pod = await withHomeNode({ ...reader(objects("True"), seen), cache }, "ns", "dev", undefined, { exists: false, ready: false });
     expect(pod.failing?.reason).toBe("NodeNotReady");

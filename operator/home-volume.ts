@@ -1,5 +1,5 @@
 // The Sprite's home volume claim: made through ensure() and only ever grown, and its loss reported.
-import { CONDITION, DEFAULT_STORAGE_SIZE, REASON, childNames, type Sprite, type SpriteStatus } from "./api/index.js";
+import { CONDITION, DEFAULT_STORAGE_SIZE, REASON, SPRITES, childNames, type Sprite, type SpriteStatus } from "./api/index.js";
 import type { KubeObject } from "../kube/client.js";
 import { parseQuantity } from "./runtime/compare.js";
 import { findCondition, setCondition } from "./conditions.js";
@@ -77,7 +77,7 @@ export async function reportHomeVolumeLoss(deps: ReconcileDeps, sprite: Sprite, 
   const conditions = setCondition(current.conditions, loss, now);
   // A replaced claim is a new volume: the pods made next set it up again (layout, system, home).
   const status = { conditions, ...(loss.reason === REASON.homeVolumeLost ? { homeSetUpAt: null, volume: null } : {}) };
-  const updated = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", namespace, name, "status"), { body: { status } });
+  const updated = await deps.client.request<Sprite>("PATCH", resourcePath(SPRITES, namespace, name, "status"), { body: { status } });
   log.warn("Lost the home volume claim", { pvc: claim, reason: loss.reason });
   await deps.events(sprite, "Warning", loss.reason, loss.message ?? "");
   return updated.status ?? current;

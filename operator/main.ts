@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import type { ClusterAccess } from "../kube/access.js";
 import { parseProgramFlags, programAccess } from "../kube/program-access.js";
 import { createKubeClient, type RequestRecord } from "../kube/client.js";
-import { Controller } from "./controller.js";
+import { API_VERSION, KIND } from "./api/index.js";
+import { spriteController } from "./controller.js";
 import { makeEventRecorder } from "./runtime/events.js";
 import { parseFlags, type OperatorFlags } from "./flags.js";
 import { serve } from "./runtime/http-server.js";
@@ -36,12 +37,12 @@ async function main(): Promise<void> {
   const client = createKubeClient(access, { onRequest: countRequests(metrics), userAgent: "puck-operator" });
   const identity = `${hostname()}_${randomBytes(4).toString("hex")}`;
   const now = () => new Date();
-  const controller = new Controller(
+  const controller = spriteController(
     client,
     {
       client,
       log,
-      events: makeEventRecorder(client, log, identity, now),
+      events: makeEventRecorder(client, log, identity, now, { apiVersion: API_VERSION, kind: KIND }),
       config: { agentImage: flags.agentImage, staleAfterMs: flags.activityStaleAfterMs, idleTimeoutScale: flags.idleTimeoutScale },
       now,
     },

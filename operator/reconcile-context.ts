@@ -7,6 +7,11 @@ import type { EventRecorder } from "./runtime/events.js";
 import type { Logger } from "./runtime/logger.js";
 import { resourcePath, type ResourceName } from "./runtime/resources.js";
 
+/** The watches' cache, and a StatefulSet's FailedCreate events as last seen (undefined: it cannot say). */
+export interface SpriteCache extends ObjectCache {
+  failedCreates?(namespace: string, statefulSet: string): KubeObject[] | undefined;
+}
+
 export interface ReconcileDeps {
   client: KubeClient;
   log: Logger;
@@ -14,7 +19,7 @@ export interface ReconcileDeps {
   config: BuildConfig & DecideConfig;
   now: () => Date;
   /** Children as the watches last saw them; without it every read is a GET. */
-  cache?: ObjectCache;
+  cache?: SpriteCache;
 }
 
 /** A child from the cache when it can say, else from the API; undefined when it does not exist. */

@@ -1,5 +1,5 @@
 // reconcile(key): fetch → deletion → observe → decide → ensure the children in their planned order → status.
-import { CONDITION, REASON, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
+import { CONDITION, REASON, SPRITES, childNames, type Phase, type Sprite, type SpriteStatus } from "./api/index.js";
 import { ensureChildren, type EnsuredChildren } from "./children.js";
 import { findCondition } from "./conditions.js";
 import { decide, type Decision } from "./decide.js";
@@ -48,7 +48,7 @@ const iso = (d: Date) => d.toISOString();
 
 async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const [namespace, name] = key.split("/") as [string, string];
-  const sprite = (await readObject(deps.client, resourcePath("sprites", namespace, name))) as Sprite | undefined;
+  const sprite = (await readObject(deps.client, resourcePath(SPRITES, namespace, name))) as Sprite | undefined;
   if (!sprite) return {};
   const log = deps.log.child({ sprite: name, namespace });
   if (sprite.metadata.deletionTimestamp) {
@@ -110,7 +110,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
  */
 async function recordHibernation(deps: ReconcileDeps, sprite: Sprite, desired: ReturnType<typeof desiredOperatorStatus>): Promise<SpriteStatus> {
   const current = sprite.status ?? {};
-  const updated = await deps.client.request<Sprite>("PATCH", resourcePath("sprites", sprite.metadata.namespace, sprite.metadata.name, "status"), {
+  const updated = await deps.client.request<Sprite>("PATCH", resourcePath(SPRITES, sprite.metadata.namespace, sprite.metadata.name, "status"), {
     body: { metadata: { resourceVersion: sprite.metadata.resourceVersion }, status: operatorStatusChanges(current, desired) ?? {} },
   });
   return updated.status ?? current;
@@ -142,7 +142,7 @@ async function announce(deps: ReconcileDeps, sprite: Sprite, decision: Decision,
 async function writeStatus(deps: ReconcileDeps, sprite: Sprite, current: SpriteStatus, desired: ReturnType<typeof desiredOperatorStatus>, log: Logger): Promise<void> {
   const patch = operatorStatusChanges(current, desired);
   if (!patch) return;
-  await deps.client.request("PATCH", resourcePath("sprites", sprite.metadata.namespace, sprite.metadata.name, "status"), { body: { status: patch } });
+  await deps.client.request("PATCH", resourcePath(SPRITES, sprite.metadata.namespace, sprite.metadata.name, "status"), { body: { status: patch } });
   if (patch.phase) log.info("Updated Sprite status", { phase: desired.phase, reason: desired.reason });
   // After the write: a conflict retries the reconcile, and the event must not come twice.
   const disk = diskPressureEvent(findCondition(current.conditions, CONDITION.diskPressure), findCondition(desired.conditions, CONDITION.diskPressure));

@@ -1,8 +1,8 @@
-// One generic get/create/update-if-changed for the objects the operator owns.
+// One generic get/create/update-if-changed for the objects a controller owns.
 import { firstDifference, isSubset } from "./compare.js";
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { isStatus } from "../../kube/errors.js";
-import { resourcePath, type ResourceName } from "./resources.js";
+import { resourceName, resourcePath, type Resource } from "./resources.js";
 
 export type EnsureAction = "created" | "updated" | "unchanged";
 
@@ -10,9 +10,7 @@ export type EnsureAction = "created" | "updated" | "unchanged";
  * stale entry costs a 409 and a fresh read, never a wrong write. */
 export interface ObjectCache {
   /** undefined: the cache cannot say (not listed yet); null: listed, and the object is not there. */
-  get(resource: ResourceName, namespace: string, name: string): KubeObject | null | undefined;
-  /** The StatefulSet's FailedCreate events as last seen; undefined: the cache cannot say. */
-  failedCreates?(namespace: string, statefulSet: string): KubeObject[] | undefined;
+  get(resource: Resource, namespace: string, name: string): KubeObject | null | undefined;
 }
 
 export type Desired = {
@@ -52,7 +50,7 @@ export interface Ensured {
  */
 export async function ensure(
   client: KubeClient,
-  resource: ResourceName,
+  resource: Resource,
   desired: Desired,
   owned: readonly string[] | Copier,
   cache?: ObjectCache,
@@ -79,7 +77,7 @@ export async function ensure(
         current = await read();
         continue;
       }
-      throw new Error(`${current === null ? "create" : "update"} ${resource} ${namespace}/${name}`, { cause: error });
+      throw new Error(`${current === null ? "create" : "update"} ${resourceName(resource)} ${namespace}/${name}`, { cause: error });
     }
   }
 }
@@ -123,12 +121,12 @@ export function copyFields(owned: readonly string[]): Copier {
 }
 
 /** Deletes an object; one that is already gone counts as deleted. */
-export async function ensureDeleted(client: KubeClient, resource: ResourceName, namespace: string, name: string): Promise<boolean> {
+export async function ensureDeleted(client: KubeClient, resource: Resource, namespace: string, name: string): Promise<boolean> {
   try {
     await client.request("DELETE", resourcePath(resource, namespace, name), { body: { propagationPolicy: "Background" } });
     return true;
   } catch (error) {
     if (isStatus(error, 404)) return false;
-    throw new Error(`delete ${resource} ${namespace}/${name}`, { cause: error });
+    throw new Error(`delete ${resourceName(resource)} ${namespace}/${name}`, { cause: error });
   }
 }

@@ -1,22 +1,35 @@
-// Kubernetes Events on a Sprite, so `kubectl describe` tells its story. Failures never fail a reconcile.
-import { API_VERSION, KIND, type Sprite } from "../api/index.js";
-import type { KubeClient } from "../../kube/client.js";
+// Kubernetes Events on the objects a controller reconciles, so `kubectl describe` tells their story.
+// Failures never fail a reconcile.
+import type { KubeClient, ObjectMeta } from "../../kube/client.js";
 import type { Logger } from "./logger.js";
 import { resourcePath } from "./resources.js";
 
-export type EventRecorder = (sprite: Sprite, type: "Normal" | "Warning", reason: string, message: string) => Promise<void>;
+/** The object an Event is about: its kind's apiVersion and kind are the recorder's. */
+export type Involved = { metadata: ObjectMeta };
 
-export function makeEventRecorder(client: KubeClient, log: Logger, instance: string, now: () => Date): EventRecorder {
-  return async (sprite, type, reason, message) => {
+export type EventRecorder = (object: Involved, type: "Normal" | "Warning", reason: string, message: string) => Promise<void>;
+
+/** A recorder of Events on objects of one kind (`{ apiVersion, kind }`). */
+export function makeEventRecorder(
+  client: KubeClient,
+  log: Logger,
+  instance: string,
+  now: () => Date,
+  involvedKind: { apiVersion: string; kind: string },
+): EventRecorder {
+  const { apiVersion, kind } = involvedKind;
+  // The log field is named after the kind, as the controller's own lines are ({ sprite: NAME }).
+  const field = kind.toLowerCase();
+  return async (object, type, reason, message) => {
     const time = now().toISOString().replace(/\.\d{3}Z$/, "Z");
-    const namespace = sprite.metadata.namespace ?? "default";
+    const namespace = object.metadata.namespace ?? "default";
     try {
       await client.request("POST", resourcePath("events", namespace), {
         body: {
           apiVersion: "v1",
           kind: "Event",
-          metadata: { generateName: `${sprite.metadata.name}.`, namespace },
-          involvedObject: { apiVersion: API_VERSION, kind: KIND, name: sprite.metadata.name, namespace, uid: sprite.metadata.uid },
+          metadata: { generateName: `${object.metadata.name}.`, namespace },
+          involvedObject: { apiVersion, kind, name: object.metadata.name, namespace, uid: object.metadata.uid },
           type,
           reason,
           message,
@@ -29,7 +42,7 @@ export function makeEventRecorder(client: KubeClient, log: Logger, instance: str
         },
       });
     } catch (error) {
-      log.warn("Failed to record an Event", { sprite: sprite.metadata.name, namespace, reason, error });
+      log.warn("Failed to record an Event", { [field]: object.metadata.name, namespace, reason, error });
     }
   };
 }

@@ -1,7 +1,15 @@
-// The operator's HTTP endpoints: /healthz and /readyz for probes, /metrics for Prometheus.
+// The operator's HTTP endpoints (/healthz and /readyz for probes, /metrics for Prometheus), from the routes main.ts gives.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { parseBindAddress } from "../flags.js";
+
+/** Host and port from ":8080", "127.0.0.1:0" or "0" (the port alone). */
+export function parseBindAddress(text: string): { host: string; port: number } {
+  const i = text.lastIndexOf(":");
+  const host = i > 0 ? text.slice(0, i) : "0.0.0.0";
+  const port = Number(i >= 0 ? text.slice(i + 1) : text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`"${text}" is not a bind address such as :8080.`);
+  return { host, port };
+}
 
 export type Routes = Record<string, () => { status: number; body: string; contentType?: string }>;
 

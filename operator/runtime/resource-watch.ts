@@ -4,10 +4,10 @@ import type { KubeClient, KubeObject } from "../../kube/client.js";
 import { listWatch } from "../../kube/list-watch.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-import { resourcePath, type ResourceName } from "./resources.js";
+import { resourceName, resourcePath, type Resource } from "./resources.js";
 
 export interface WatchOptions {
-  resource: ResourceName;
+  resource: Resource;
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -45,8 +45,9 @@ export class ResourceWatch {
     private readonly metrics: Metrics,
   ) {}
 
-  get resource(): ResourceName {
-    return this.options.resource;
+  /** The resource's name, as logs and metric labels give it. */
+  get resource(): string {
+    return resourceName(this.options.resource);
   }
 
   get objects(): IterableIterator<KubeObject> {
@@ -64,10 +65,11 @@ export class ResourceWatch {
 
   /** Runs until stop(); never throws. */
   async run(): Promise<void> {
-    const { resource, labelSelector, fieldSelector } = this.options;
+    const { labelSelector, fieldSelector } = this.options;
+    const resource = this.resource;
     await listWatch<KubeObject>({
       client: this.client,
-      path: resourcePath(resource, this.options.namespace),
+      path: resourcePath(this.options.resource, this.options.namespace),
       ...(labelSelector ? { labelSelector } : {}),
       ...(fieldSelector ? { fieldSelector } : {}),
       signal: this.abort.signal,
