@@ -21,7 +21,7 @@ export function hibernationSummary(sprite: Sprite, now: Date): string {
   if (s.hibernatesAt) {
     const at = timeUntil(s.hibernatesAt, now);
     if (at === "now") return `due now (${s.hibernatesAt})`;
-    // Idle since the last activity, waking or connect, as the operator counts it (operator/decide.ts).
+    // Idle since the last activity, waking or connect, as the operator counts it (operator/sprite/decide.ts).
     const since = idleSince(sprite.spec, s);
     const sinceText = since && new Date(since.atMs).toISOString();
     const idle = sinceText ? `idle since ${sinceText} (${ageSince(sinceText, now)} ago), ` : "";

@@ -5,7 +5,7 @@ import type { ClusterAccess } from "../kube/access.js";
 import { parseProgramFlags, programAccess } from "../kube/program-access.js";
 import { createKubeClient, type RequestRecord } from "../kube/client.js";
 import { API_VERSION, KIND } from "./api/index.js";
-import { spriteController } from "./controller.js";
+import { spriteController } from "./sprite/controller.js";
 import { makeEventRecorder } from "./runtime/events.js";
 import { parseFlags, type OperatorFlags } from "./flags.js";
 import { serve } from "./runtime/http-server.js";

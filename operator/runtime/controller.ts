@@ -1,6 +1,6 @@
 // One controller: while started, its watches enqueue keys and its workers take each key to
 // reconcile(key), rechecking when the reconcile asks and backing off when it fails. It knows no
-// resource: a controller is given its watches and its reconcile (operator/controller.ts, the Sprite's).
+// resource: a controller is given its watches and its reconcile (operator/sprite/controller.ts, the Sprite's).
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import type { ResourceWatch } from "./resource-watch.js";
