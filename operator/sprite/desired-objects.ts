@@ -2,7 +2,6 @@
 import {
   API_VERSION,
   DEFAULT_REQUESTS,
-  DEFAULT_STORAGE_SIZE,
   GROUP,
   HOME_DIR,
   KIND,
@@ -10,6 +9,7 @@ import {
   MAIN_CONTAINER,
   PLURAL,
   childNames,
+  storageSize,
   type Sprite,
 } from "../api/index.js";
 import { agentContainer, agentTokenVolume } from "./agent-container.js";
@@ -66,7 +66,7 @@ export function desiredPvc(sprite: Sprite) {
     metadata: meta(sprite, childNames(sprite.metadata.name).pvc, "home", false),
     spec: {
       accessModes: ["ReadWriteOnce"],
-      resources: { requests: { storage: String(sprite.spec.storageSize ?? DEFAULT_STORAGE_SIZE) } },
+      resources: { requests: { storage: storageSize(sprite.spec) } },
       ...(sprite.spec.storageClassName ? { storageClassName: sprite.spec.storageClassName } : {}),
     },
   };

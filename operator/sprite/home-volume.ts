@@ -1,7 +1,7 @@
 // The Sprite's home volume claim: made through ensure() and only ever grown, and its loss reported.
-import { CONDITION, DEFAULT_STORAGE_SIZE, REASON, SPRITES, childNames, type Sprite, type SpriteStatus } from "../api/index.js";
+import { CONDITION, REASON, SPRITES, childNames, storageSize, type Sprite, type SpriteStatus } from "../api/index.js";
 import type { KubeObject } from "../../kube/client.js";
-import { parseQuantity } from "../runtime/compare.js";
+import { parseQuantity } from "../../kube/quantity.js";
 import { findCondition, setCondition } from "./conditions.js";
 import { desiredPvc } from "./desired-objects.js";
 import { ensure, readObject, type Copier } from "../runtime/ensure.js";
@@ -41,7 +41,7 @@ export async function ensureHomeVolume(deps: ReconcileDeps, sprite: Sprite, log:
     // A purged volume of an earlier Sprite with this name is still going: wait for it (retried with backoff).
     throw new Error(`PersistentVolumeClaim ${namespace}/${name} is still being deleted`);
   }
-  const cannotGrow = existing ? await expansionRefusal(deps, existing, String(sprite.spec.storageSize ?? DEFAULT_STORAGE_SIZE)) : undefined;
+  const cannotGrow = existing ? await expansionRefusal(deps, existing, storageSize(sprite.spec)) : undefined;
   if (cannotGrow) desired.spec.resources.requests.storage = storageOf(existing!) ?? desired.spec.resources.requests.storage;
   // A retained volume without our labels (or a stale cache) is found by ensure's 409 path and used.
   const result = await ensure(deps.client, "persistentvolumeclaims", desired, growStorageOnly, deps.cache);

@@ -1,7 +1,7 @@
 // The init containers that set a Sprite's volume up before its shell starts: the user's uid, then the
 // layout, the system's seed and the home (operator/sprite/volume-setup-script.ts).
-import { DEFAULT_STORAGE_SIZE, type Sprite } from "../api/index.js";
-import { parseQuantity } from "../runtime/compare.js";
+import { storageSize, type Sprite } from "../api/index.js";
+import { parseQuantity } from "../../kube/quantity.js";
 import { HOME_VOLUME, persistMode } from "./volume-layout.js";
 import { INIT_DIR, USER_SCRIPT, VOLUME_DIR, volumeSetupScript } from "./volume-setup-script.js";
 
@@ -37,7 +37,7 @@ export interface SetupNeeds {
 export function volumeInitContainers(sprite: Sprite, needs: SetupNeeds = {}) {
   const { image } = sprite.spec;
   const persist = persistMode(sprite.spec);
-  const volumeBytes = parseQuantity(String(sprite.spec.storageSize ?? DEFAULT_STORAGE_SIZE)) ?? 0;
+  const volumeBytes = parseQuantity(storageSize(sprite.spec)) ?? 0;
   return [
     {
       name: HOME_USER_CONTAINER,
