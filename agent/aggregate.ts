@@ -57,7 +57,7 @@ export interface Observation {
 
 /**
  * What the agent found, as facts: the activity report and the figures published beside it. The
- * operator draws the conclusion (operator/decide.ts); nothing here says whether the Sprite sleeps.
+ * operator draws the conclusion (operator/sprite/decide.ts); nothing here says whether the Sprite sleeps.
  */
 export interface Findings {
   report: ActivityReport;

@@ -59,7 +59,7 @@ export function classify(processes: ProcessInfo[], options: ClassifyOptions): Cl
   const mainInit = inPod ? roots[0] : undefined;
 
   const ignored = descendantsOf(ignoredRoots, processes, byPid);
-  // The main container's first process is the services' supervisor (operator/services-script.ts):
+  // The main container's first process is the services' supervisor (operator/sprite/services-script.ts):
   // it, its runners and their sleeps share its session and are not work. The services run in sessions
   // of their own (setsid) and follow every process's rules: busy CPU or a busy command, nothing more.
   if (mainInit) {

@@ -1,4 +1,4 @@
-// The services as the Sprite's supervisor last wrote them (operator/services-script.ts): its state
+// The services as the Sprite's supervisor last wrote them (operator/sprite/services-script.ts): its state
 // files, read through the home mount the agent already has (read-only). Parsing is pure.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

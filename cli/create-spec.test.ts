@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildSprite, parseQuantity } from "./create-spec.js";
+import { buildSprite } from "./create-spec.js";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOr6 me@laptop";
 
@@ -60,18 +60,5 @@ describe("buildSprite", () => {
   it("reports every problem at once", () => {
     const { problems } = buildSprite({ name: "Bad_Name", namespace: "ns", storage: "lots", idleTimeout: "0", cpu: "x" });
     expect(problems).toHaveLength(4);
-  });
-});
-
-describe("parseQuantity", () => {
-  it.each([
-    ["binary suffixes", "10Gi", 10 * 2 ** 30],
-    ["decimal suffixes", "2k", 2000],
-    ["millis", "500m", 0.5],
-    ["plain numbers", "3", 3],
-    ["decimals", "1.5Gi", 1.5 * 2 ** 30],
-    ["garbage", "ten", undefined],
-  ])("%s", (_name, text, expected) => {
-    expect(parseQuantity(text)).toBe(expected);
   });
 });

@@ -4,13 +4,13 @@ import {
   IDLE_TIMEOUT_MINUTES,
   KIND,
   PERSIST_MODES,
-  QUANTITY_PATTERN,
   SPRITE_NAME_MAX_LENGTH,
   SPRITE_NAME_PATTERN,
   type PersistMode,
   type Sprite,
   type SpriteSpec,
 } from "../operator/api/index.js";
+import { parseQuantity } from "../kube/quantity.js";
 import { parseIdleTimeoutMinutes } from "./duration.js";
 
 export const DEFAULT_IMAGE = "puck-sprite:dev";
@@ -50,19 +50,6 @@ export function parseToleration(text: string): Toleration | undefined {
     ...(value !== undefined ? { operator: "Equal" as const, value } : { operator: "Exists" as const }),
     ...(effect ? { effect: effect as Toleration["effect"] & string } : {}),
   };
-}
-
-const SUFFIX: Record<string, number> = {
-  "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** A Kubernetes quantity's value (the subset the CRD accepts), or undefined when malformed. */
-export function parseQuantity(text: string): number | undefined {
-  if (!new RegExp(QUANTITY_PATTERN).test(text)) return undefined;
-  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(text);
-  const factor = SUFFIX[match?.[2] ?? ""];
-  return match && factor !== undefined ? Number(match[1]) * factor : undefined;
 }
 
 export function nameProblem(name: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, usedPercent, type Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, storageSize, usedPercent, type Sprite } from "../operator/api/index.js";
 import { SERVICE_HEADERS, serviceRows } from "./service-spec.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
@@ -21,7 +21,7 @@ export function hibernationSummary(sprite: Sprite, now: Date): string {
   if (s.hibernatesAt) {
     const at = timeUntil(s.hibernatesAt, now);
     if (at === "now") return `due now (${s.hibernatesAt})`;
-    // Idle since the last activity, waking or connect, as the operator counts it (operator/decide.ts).
+    // Idle since the last activity, waking or connect, as the operator counts it (operator/sprite/decide.ts).
     const since = idleSince(sprite.spec, s);
     const sinceText = since && new Date(since.atMs).toISOString();
     const idle = sinceText ? `idle since ${sinceText} (${ageSince(sinceText, now)} ago), ` : "";
@@ -73,7 +73,7 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
   out.push(field("Created", sprite.metadata.creationTimestamp ? `${sprite.metadata.creationTimestamp} (${ageSince(sprite.metadata.creationTimestamp, now)} ago)` : undefined));
   out.push("Spec:");
   out.push(indent(field("Image", spec.image)));
-  out.push(indent(field("Storage", `${spec.storageSize ?? "10Gi"}${spec.storageClassName ? ` (${spec.storageClassName})` : ""}`)));
+  out.push(indent(field("Storage", `${storageSize(spec)}${spec.storageClassName ? ` (${spec.storageClassName})` : ""}`)));
   out.push(indent(field("Persist", spec.persist === "home" ? "home (only the home survives hibernation; the image is the system at every start)" : "machine (the whole disk: the system and the home)")));
   out.push(indent(field("Idle timeout", spec.idleTimeoutMinutes !== undefined ? `${spec.idleTimeoutMinutes}m` : undefined)));
   const res = spec.resources;

@@ -1,6 +1,6 @@
 // The operator's flags: defaults, every flag, and one-line errors for bad values.
 import { describe, expect, it } from "vitest";
-import { parseBindAddress, parseDuration, parseFlags } from "./flags.js";
+import { parseDuration, parseFlags } from "./flags.js";
 
 describe("parseFlags", () => {
   it("has the documented defaults", () => {
@@ -33,10 +33,8 @@ describe("parseFlags", () => {
   ])("rejects $name with a message naming it", ({ argv, error }) => expect(() => parseFlags(argv)).toThrow(error));
 });
 
-describe("parseDuration and parseBindAddress", () => {
-  it("parse what the flags accept", () => {
+describe("parseDuration", () => {
+  it("parses what the flags accept", () => {
     expect([parseDuration("500ms"), parseDuration("1.5s"), parseDuration("1h")]).toEqual([500, 1500, 3_600_000]);
-    expect(parseBindAddress(":8080")).toEqual({ host: "0.0.0.0", port: 8080 });
-    expect(parseBindAddress("127.0.0.1:0")).toEqual({ host: "127.0.0.1", port: 0 });
   });
 });

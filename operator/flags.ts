@@ -1,6 +1,7 @@
 // The operator's command line, parsed into its configuration in one place.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { isLogLevel, type LogLevel } from "./logger.js";
+import { parseBindAddress } from "./runtime/http-server.js";
+import { isLogLevel, type LogLevel } from "./runtime/logger.js";
 
 export interface OperatorFlags {
   kubeconfig?: string;
@@ -41,15 +42,6 @@ const parseLevel = (text: string): LogLevel => {
   if (!isLogLevel(text)) throw new InvalidArgumentError(`"${text}" is not a log level: use debug, info, warn or error.`);
   return text;
 };
-
-/** Host and port from ":8080", "127.0.0.1:0" or "0" (the port alone). */
-export function parseBindAddress(text: string): { host: string; port: number } {
-  const i = text.lastIndexOf(":");
-  const host = i > 0 ? text.slice(0, i) : "0.0.0.0";
-  const port = Number(i >= 0 ? text.slice(i + 1) : text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`"${text}" is not a bind address such as :8080.`);
-  return { host, port };
-}
 
 /** Parses argv (without node and script); throws commander errors with a one-line message. */
 export function parseFlags(argv: string[]): OperatorFlags {

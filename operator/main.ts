@@ -4,13 +4,14 @@ import { randomBytes } from "node:crypto";
 import type { ClusterAccess } from "../kube/access.js";
 import { parseProgramFlags, programAccess } from "../kube/program-access.js";
 import { createKubeClient, type RequestRecord } from "../kube/client.js";
-import { Controller } from "./controller.js";
-import { makeEventRecorder } from "./events.js";
+import { API_VERSION, KIND } from "./api/index.js";
+import { spriteController } from "./sprite/controller.js";
+import { makeEventRecorder } from "./runtime/events.js";
 import { parseFlags, type OperatorFlags } from "./flags.js";
-import { serve } from "./http-server.js";
-import { LeaderElector } from "./leader-election.js";
-import { errorText, makeLogger } from "./logger.js";
-import { Metrics } from "./metrics.js";
+import { serve } from "./runtime/http-server.js";
+import { LeaderElector } from "./runtime/leader-election.js";
+import { errorText, makeLogger } from "./runtime/logger.js";
+import { Metrics } from "./runtime/metrics.js";
 
 /** Where the leader-election Lease lives: the flag, else the operator's own namespace in a pod. */
 function leaseNamespace(flags: OperatorFlags, access: ClusterAccess): string {
@@ -36,12 +37,12 @@ async function main(): Promise<void> {
   const client = createKubeClient(access, { onRequest: countRequests(metrics), userAgent: "puck-operator" });
   const identity = `${hostname()}_${randomBytes(4).toString("hex")}`;
   const now = () => new Date();
-  const controller = new Controller(
+  const controller = spriteController(
     client,
     {
       client,
       log,
-      events: makeEventRecorder(client, log, identity, now),
+      events: makeEventRecorder(client, log, identity, now, { apiVersion: API_VERSION, kind: KIND }),
       config: { agentImage: flags.agentImage, staleAfterMs: flags.activityStaleAfterMs, idleTimeoutScale: flags.idleTimeoutScale },
       now,
     },

@@ -10,7 +10,7 @@ import { connect } from "./connect.js";
 
 export type LogsOptions = TargetOptions & { follow?: boolean | undefined; tail?: string | undefined; timeout: number };
 
-/** Where the supervisor writes each service's output (operator/services-script.ts). */
+/** Where the supervisor writes each service's output (operator/sprite/services-script.ts). */
 const LOG_DIR = `${HOME_DIR}/.puck/log`;
 
 /** The tail command: one service's log (its rotated half first when more lines are asked than it has), or all. */

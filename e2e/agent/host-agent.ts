@@ -10,7 +10,7 @@ import { ensureBundle } from "../lib/bundles.js";
 import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
 import type { Sprite } from "../../operator/api/index.js";
-import { agentContainer } from "../../operator/agent-container.js";
+import { agentContainer } from "../../operator/sprite/agent-container.js";
 import { serverAccess } from "../../kube/access.js";
 import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";

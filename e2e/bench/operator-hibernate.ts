@@ -3,9 +3,9 @@
 // Two rounds: Sprites whose deadlines come one at a time (the usual case), then a burst of N whose
 // deadlines all fall within about a second (a worst case on a 2-core node that is also starting
 // their pods). Run: npm run bench:operator-hibernate   (N=20 by default; SEQ=10 for the first round)
-import type { Sprite } from "../../operator/api/index.js";
+import { SPRITES, type Sprite } from "../../operator/api/index.js";
 import type { KubeObject } from "../../kube/client.js";
-import { resourcePath } from "../../operator/resources.js";
+import { resourcePath } from "../../operator/runtime/resources.js";
 import { installCrd, kubeClient, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
@@ -40,15 +40,15 @@ async function main() {
     const deadlines = new Map<string, number>();
     await Promise.all(
       names.map(async (name) => {
-        await client.request("POST", resourcePath("sprites", ns.name), {
+        await client.request("POST", resourcePath(SPRITES, ns.name), {
           body: { apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name }, spec: { image: SPRITE_IMAGE, storageSize: "1Gi", idleTimeoutMinutes: TIMEOUT_MINUTES } },
         });
         const wokeAt = await waitFor(
-          async () => (await client.request<Sprite>("GET", resourcePath("sprites", ns.name, name))).status?.wokeAt,
+          async () => (await client.request<Sprite>("GET", resourcePath(SPRITES, ns.name, name))).status?.wokeAt,
           { what: `${name} to wake`, timeoutMs: 60_000, intervalMs: 100 },
         );
         // What the agent would post: a fresh report with no sessions and no busy processes.
-        await client.request("PATCH", resourcePath("sprites", ns.name, name, "status"), {
+        await client.request("PATCH", resourcePath(SPRITES, ns.name, name, "status"), {
           body: { status: { activeSessions: 0, activity: { reportTime: new Date().toISOString(), sessions: [], busyProcesses: [] } } },
         });
         deadlines.set(name, Date.parse(wokeAt) + timeoutMs);

@@ -4,9 +4,9 @@
 // hibernate request: each gets its PVC, StatefulSet (replicas 0), Service and RBAC, and settles
 // Hibernating without a pod. Run: npm run bench:operator-scale   (COUNT=300, STEADY_SECONDS=60)
 import { readFileSync } from "node:fs";
-import type { Sprite } from "../../operator/api/index.js";
+import { SPRITES, type Sprite } from "../../operator/api/index.js";
 import type { KubeList } from "../../kube/client.js";
-import { resourcePath } from "../../operator/resources.js";
+import { resourcePath } from "../../operator/runtime/resources.js";
 import { installCrd, kubeClient, kubectl, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
@@ -41,7 +41,7 @@ async function main() {
     for (let i = 0; i < names.length; i += 25) {
       await Promise.all(
         names.slice(i, i + 25).map((name) =>
-          client.request("POST", resourcePath("sprites", ns.name), {
+          client.request("POST", resourcePath(SPRITES, ns.name), {
             body: {
               apiVersion: "puck.sandwich.labs/v1alpha1",
               kind: "Sprite",
@@ -54,7 +54,7 @@ async function main() {
     }
     const createdMs = Date.now() - started;
     const settled = async () => {
-      const list = await client.request<KubeList>("GET", resourcePath("sprites", ns.name));
+      const list = await client.request<KubeList>("GET", resourcePath(SPRITES, ns.name));
       const sprites = list.items as unknown as Sprite[];
       const done = sprites.filter((s) => s.status?.phase === "Hibernating" && s.status.observedGeneration === s.metadata.generation);
       return done.length === COUNT ? true : `${done.length} of ${sprites.length} Hibernating`;
@@ -97,7 +97,7 @@ async function main() {
     clearInterval(sampler);
     // The operator removes the finalizers, so it must outlive the Sprites.
     await kubectl(["delete", "sprites.puck.sandwich.labs", "--all", "-n", ns.name, "--wait=false"]).catch(() => {});
-    await waitFor(async () => (await client.request<KubeList>("GET", resourcePath("sprites", ns.name))).items.length === 0, {
+    await waitFor(async () => (await client.request<KubeList>("GET", resourcePath(SPRITES, ns.name))).items.length === 0, {
       what: "the Sprites to be deleted",
       timeoutMs: 10 * 60_000,
       intervalMs: 2000,

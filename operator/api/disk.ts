@@ -1,6 +1,9 @@
-// How full a home volume is, as every component computes it from the agent's figures. Pure.
+// A home volume's size, and how full it is as every component computes it from the agent's figures. Pure.
 import { DISK_PRESSURE_PERCENT } from "./group.js";
-import type { DiskUsage } from "./sprite-schema.js";
+import { DEFAULT_STORAGE_SIZE, type DiskUsage, type SpriteSpec } from "./sprite-schema.js";
+
+/** The home volume's size: the spec's, else the one default. */
+export const storageSize = (spec: SpriteSpec): string => String(spec.storageSize ?? DEFAULT_STORAGE_SIZE);
 
 /**
  * Percent in use as `df` computes it: of what the user can reach (used + available), so blocks a

@@ -1,5 +1,5 @@
 // When a Sprite's idle time began, and what began it: its idle timeout runs from that moment. The
-// operator decides by it (operator/decide.ts); `puck describe` says it ("idle since …").
+// operator decides by it (operator/sprite/decide.ts); `puck describe` says it ("idle since …").
 import type { SpriteSpec, SpriteStatus } from "./sprite-schema.js";
 
 export interface IdleSince {

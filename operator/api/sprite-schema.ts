@@ -11,12 +11,12 @@ import {
   string,
   type TypeOf,
 } from "./schema-dsl.js";
+import { QUANTITY_PATTERN } from "../../kube/quantity.js";
 
 /** A Sprite's name becomes its StatefulSet, Service, PVC and pod names: a DNS-1035 label, short
  * enough that `<name>-0` and the StatefulSet's revision-hash label still fit in 63 characters. */
 export const SPRITE_NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
 export const SPRITE_NAME_MAX_LENGTH = 40;
-export const QUANTITY_PATTERN = "^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$";
 export const IDLE_TIMEOUT_MINUTES = { min: 1, max: 10080, default: 30 } as const;
 export const DEFAULT_STORAGE_SIZE = "10Gi";
 /**

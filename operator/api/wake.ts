@@ -27,7 +27,7 @@ export function isAsleep(status: SpriteStatus): boolean {
  * Whether a Sprite can take a command after a wake request that produced generation `minGeneration`.
  *
  * Ready needs phase Active and the Ready condition True (the operator sets it once the main container
- * runs: see operator/pod-view.ts). Normally the operator must also have seen the request
+ * runs: see operator/sprite/pod-view.ts). Normally the operator must also have seen the request
  * (observedGeneration), which closes the race with a hibernation decided just before it. One case
  * needs no waiting: a status read at or after the request that is awake and not asleep. A hibernation
  * is recorded in the status, conditional on the version the operator decided from, before anything is

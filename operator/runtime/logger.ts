@@ -1,0 +1,2 @@
+// The operator logs with the shared JSON-lines logger.
+export * from "../../kube/logger.js";
