@@ -13,7 +13,7 @@ import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from 
 import { freePort, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getSprite, patchSpec, SPRITE_IMAGE } from "../operator/sprites.js";
+import { createSprite, getSprite, patchSpec, SPRITE_IMAGE } from "../lib/sprites.js";
 
 const MINUTE = 60_000;
 let ns: { name: string; remove: () => Promise<void> };

@@ -7,7 +7,7 @@ import type { Sprite } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getSprite } from "../operator/sprites.js";
+import { createSprite, describeSprite, getSprite } from "../lib/sprites.js";
 
 const NAME = "box";
 const POD = `${NAME}-0`;

@@ -1,11 +1,10 @@
 // Runs the built agent as a host process against the real cluster (through `kubectl proxy`), for
 // host-side tests and benchmarks: the agent's children are then the "Sprite's" processes.
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { ensureBundle } from "../lib/bundles.js";
 import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
@@ -15,6 +14,7 @@ import { serverAccess } from "../../kube/access.js";
 import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";
 import { watchSprite } from "../../agent/sprite-watcher.js";
+import { run } from "../lib/exec.js";
 
 // Under vitest this file sits in e2e/agent; bundled by scripts/run-ts.mjs it runs from a cache dir,
 // and benchmarks are run from the project root.
@@ -32,7 +32,7 @@ export const ensureAgentBuilt = (): Promise<void> => ensureBundle("agent").then(
 export async function startProxy(): Promise<{ url: string; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), "puck-proxy-"));
   const log = join(dir, "proxy.log");
-  const { stdout } = await promisify(execFile)("sh", ["-c", `"$0" --kubeconfig "$1" proxy --port=0 >"$2" 2>&1 </dev/null & echo $!`, kubectlPath(), kubeconfigPath(), log]);
+  const { stdout } = await run("sh", ["-c", `"$0" --kubeconfig "$1" proxy --port=0 >"$2" 2>&1 </dev/null & echo $!`, kubectlPath(), kubeconfigPath(), log]);
   const pid = Number(stdout.trim());
   const stop = () => {
     try {

@@ -12,7 +12,7 @@ import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from 
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { processUsage, recordSprite, rerunWithoutEsbuild, startProxy } from "../agent/host-agent.js";
-import { createSprite } from "../operator/sprites.js";
+import { createSprite } from "../lib/sprites.js";
 
 rerunWithoutEsbuild(import.meta.url);
 

@@ -4,15 +4,14 @@
 // Targets: median ≤ 0.8 s, p90 ≤ 1.2 s, ratio of medians ≤ 0.9×.
 // Usage (shared cluster: one in-cluster operator at a time):
 //   flock /tmp/puck-install.lock npm run bench:cli-wake [-- --runs 15 --max-pause-ms 1500]
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { deleteSprites, ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { argument, installPuck, median, now, percentile, randomPause, stopInstalledOperator, summary } from "./installed.js";
+import { installPuck, stopInClusterOperator } from "../lib/install.js";
+import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 15);
 const maxPauseMs = argument("--max-pause-ms", 1500);
 const NAME = "wake-bench";
@@ -119,5 +118,5 @@ try {
 } finally {
   await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   await ns.remove().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-  await stopInstalledOperator().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  await stopInClusterOperator().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
 }

@@ -4,12 +4,11 @@
 // bench:port-forward cannot: the SSH side's cost (ciphers, packets, copies) without the pod's
 // WebSocket and the cluster's load. Prints throughput and the gateway's CPU seconds per download.
 // Usage: npm run bench:gateway-forward [-- --rounds 5]
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import ssh2 from "ssh2";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { silentLogger } from "../../kube/logger.js";
@@ -17,9 +16,9 @@ import { HostBackend } from "../gateway/host-backend.js";
 import { pinnedOptions } from "../gateway/openssh.js";
 import { freePort } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { argument, median } from "./installed.js";
+import { argument, median } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const rounds = argument("--rounds", 5);
 const BYTES = 200 * 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), "puck-bench-gwf-"));

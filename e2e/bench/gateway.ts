@@ -10,11 +10,10 @@
 // image is touched. Usage:
 //   npm run bench:gateway [-- --runs 10 --wake-runs 10 --transfer-runs 10 --mib 200 --shells 50 --only exec,wake,sftp,forward,rss]
 //   [-- --baseline OTHER/dist/gateway.js] (sftp through another build of the gateway too, in the same rounds)
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
@@ -22,9 +21,9 @@ import { freePort, startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 import { pinnedOptions } from "../gateway/openssh.js";
-import { argument, median, now, percentile, randomPause, summary } from "./installed.js";
+import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 10);
 const wakeRuns = argument("--wake-runs", 10);
 const transferRuns = argument("--transfer-runs", 10);

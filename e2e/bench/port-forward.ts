@@ -6,11 +6,10 @@
 // gateway is left alone (not installed, not scaled): only this checkout's gateway, run here, is measured.
 // Beside each throughput, the CPU seconds per download of the process doing the forwarding.
 // Usage: npm run bench:port-forward [-- --rounds 5] [-- --local-only] [-- --baseline OTHER/dist/gateway.js]
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
@@ -18,9 +17,9 @@ import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK, spawnPuck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { argument, median } from "./installed.js";
+import { argument, median } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const rounds = argument("--rounds", 5);
 const localOnly = process.argv.includes("--local-only");
 const baselineBundle = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : undefined;

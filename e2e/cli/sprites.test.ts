@@ -1,17 +1,17 @@
 // puck end to end, with the real operator: create, list, connect (pipes and a real terminal), top,
 // keepawake, describe, failures to start, delete. Run: npx vitest run --project cluster e2e/cli
 import { describe, expect, it } from "vitest";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import * as pty from "node-pty";
 import { kubeconfigPath, kubectl } from "../lib/cluster.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { PUCK, puck, puckInTerminal, stripAnsi } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
+import { run as runProgram } from "../lib/exec.js";
 
 const ns = useOperatorNamespace("cli");
 const terminals = ns.terminals;
@@ -32,7 +32,6 @@ async function hibernated(name: string) {
     describe: async () => (await kubectl(["get", "sprites,pods", "-n", ns.name])).stdout,
   });
 }
-
 
 describe("puck with the operator", () => {
   it("create waits until the Sprite is Active and writes every flag into the spec", async () => {
@@ -203,7 +202,7 @@ describe("puck with the operator", () => {
       shell.write("echo in-session\r");
       await waitFor(() => /in-session\s*\r?\n/.test(screen), { what: "the remote shell", timeoutMs: 30_000, describe: () => stripAnsi(screen) });
       // puck is the shell's only child; signal it by its pid, as a user's `kill` would.
-      const child = (await promisify(execFile)("pgrep", ["-P", String(shell.pid)])).stdout.trim();
+      const child = (await runProgram("pgrep", ["-P", String(shell.pid)])).stdout.trim();
       expect(child).toMatch(/^\d+$/);
       process.kill(Number(child), "SIGTERM");
       await waitFor(() => /mode after: (-?icanon) (-?echo)/.test(screen), { what: "the mode report", timeoutMs: 30_000, describe: () => stripAnsi(screen) });

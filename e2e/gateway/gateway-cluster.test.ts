@@ -18,7 +18,7 @@ import { freePort } from "../lib/operator-process.js";
 import { puck } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getSprite, patchSpec } from "../operator/sprites.js";
+import { createSprite, getSprite, patchSpec } from "../lib/sprites.js";
 import { pinnedOptions, runClient } from "./openssh.js";
 
 const { utils } = ssh2;

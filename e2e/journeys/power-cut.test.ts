@@ -2,15 +2,13 @@
 // (e2e/cluster/power-cut.sh), then `cluster:up` runs as after a reboot. The cluster must come back
 // with every object and volume: the awake Sprite Active with its data, the hibernated one still
 // asleep, a deadline that passed in the dark acted on, nothing made twice — with no hand on anything.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { kubectl, makeNamespace } from "../lib/cluster.js";
 import { installPuck, stopInClusterOperator } from "../lib/install.js";
 import { deleteSprites, ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const MINUTE = 60_000;
 let ns: { name: string; remove: () => Promise<void> };
 let clusterDown = false;

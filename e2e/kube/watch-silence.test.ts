@@ -12,7 +12,7 @@ import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/clust
 import { ensureOperatorBuilt, metricValue, startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, spawnPuck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getSprite } from "../operator/sprites.js";
+import { createSprite, getSprite } from "../lib/sprites.js";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 /** What the issue asks: a dead watch noticed within ~90 s (the client takes 75 s with bookmarks)... */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace, restartClusterDaemon } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getObject, listNames, replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
+import { createSprite, getObject, listNames, replicasOf, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 let operator: OperatorProcess;

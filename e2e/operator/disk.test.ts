@@ -12,7 +12,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, eventReasons, getSprite } from "./sprites.js";
+import { createSprite, describeSprite, eventReasons, getSprite } from "../lib/sprites.js";
 
 const MiB = 1024 ** 2;
 const id = randomBytes(3).toString("hex");

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, eventReasons, getObject, getSprite, patchSpec } from "./sprites.js";
+import { createSprite, describeSprite, eventReasons, getObject, getSprite, patchSpec } from "../lib/sprites.js";
 
 const IMAGES = [
   { sprite: "home-default", image: "puck-sprite:dev", user: "sprite", uid: 1000, gid: 1000, skel: true },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { STAND_IN_AGENT_IMAGE, createSprite, getObject, replicasOf } from "./sprites.js";
+import { STAND_IN_AGENT_IMAGE, createSprite, getObject, replicasOf } from "../lib/sprites.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 const operators: OperatorProcess[] = [];

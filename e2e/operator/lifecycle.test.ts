@@ -13,7 +13,7 @@ import {
   listNames,
   patchSpec,
   patchStatus,
-  replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
+  replicasOf, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
 
 // --idle-timeout-scale 0.05: idleTimeoutMinutes 1 lasts 3 s, so hibernation is observable quickly.
 const SCALE = 0.05;

@@ -11,7 +11,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck, type PuckResult } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite } from "./sprites.js";
+import { createSprite, describeSprite, getObject, getSprite } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 // An upgrade of Puck: the same agent under its other name (images/build.sh loads both), a new template.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "./sprites.js";
+import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "../lib/sprites.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 let operator: OperatorProcess;

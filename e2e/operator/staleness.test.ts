@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getSprite, idleReport, patchStatus, replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
+import { createSprite, describeSprite, getSprite, idleReport, patchStatus, replicasOf, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
 
 // Reports go stale after 2 s and idleTimeoutMinutes 2 lasts 6 s: a report made right after waking
 // is stale long before the deadline.

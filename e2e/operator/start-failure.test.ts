@@ -5,7 +5,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getSprite } from "./sprites.js";
+import { createSprite, describeSprite, getSprite } from "../lib/sprites.js";
 
 type Setup = { ns: { name: string; remove: () => Promise<void> }; operator: OperatorProcess };
 const setups: Setup[] = [];

@@ -10,7 +10,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck, puckInTerminal, type PuckTerminal } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "./sprites.js";
+import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 const AGENT_RENAMED = AGENT.startsWith("localhost/") ? AGENT.slice("localhost/".length) : `localhost/${AGENT}`;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { STAND_IN_AGENT_IMAGE, createSprite, describeSprite, getSprite, idleReport, patchSpec, patchStatus, replicasOf } from "./sprites.js";
+import { STAND_IN_AGENT_IMAGE, createSprite, describeSprite, getSprite, idleReport, patchSpec, patchStatus, replicasOf } from "../lib/sprites.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 let operator: OperatorProcess;

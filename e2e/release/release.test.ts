@@ -7,7 +7,6 @@ import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFil
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
@@ -16,8 +15,8 @@ import { publishGatewayLoadBalancer } from "../lib/install.js";
 import { waitFor } from "../lib/wait.js";
 import { renderKustomization, type ReleaseImages } from "../../scripts/release/manifest.js";
 import { nodeBinary } from "../../scripts/release/node-dist.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const work = mkdtempSync(join(tmpdir(), "puck-release-e2e-"));
 const out = join(work, "release");

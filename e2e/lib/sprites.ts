@@ -1,6 +1,6 @@
 // Helpers for the operator's cluster tests: make, read and patch Sprites and their children with kubectl.
 import type { Sprite, SpriteSpec, SpriteStatus } from "../../operator/api/index.js";
-import { kubectl } from "../lib/cluster.js";
+import { kubectl } from "./cluster.js";
 
 export const SPRITE_IMAGE = "puck-sprite:dev";
 /**
