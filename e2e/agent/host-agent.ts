@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ensureBundle } from "../lib/bundles.js";
-import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
+import { kubeconfigPath, kubectlPath } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
 import type { Sprite } from "../../operator/api/index.js";
 import { agentContainer } from "../../operator/agent-container.js";
@@ -64,17 +64,6 @@ export function recordSprite(apiUrl: string, namespace: string, name: string): {
   const log = makeLogger({ level: "error", write: () => {} });
   void watchSprite({ client, namespace, name, log, signal: controller.signal, onSprite: (s) => s && events.push({ atMs: Date.now(), sprite: s }) });
   return { events, stop: () => controller.abort() };
-}
-
-/** Creates a Sprite object (no operator needed: the host agent only reads it and patches its status). */
-export async function createSprite(namespace: string, name: string, spec: Partial<Sprite["spec"]> = {}): Promise<void> {
-  const sprite = { apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name, namespace }, spec: { image: "puck-sprite:dev", ...spec } };
-  await kubectl(["apply", "-f", "-"], { input: JSON.stringify(sprite) });
-}
-
-export async function getSprite(namespace: string, name: string): Promise<Sprite> {
-  const { stdout } = await kubectl(["get", "sprite", name, "-n", namespace, "-o", "json"]);
-  return JSON.parse(stdout) as Sprite;
 }
 
 export interface HostAgent {

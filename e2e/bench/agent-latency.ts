@@ -3,8 +3,9 @@
 // terminals are node-pty shells, children of this process, which stands in for the container runtime.
 import * as pty from "node-pty";
 import { makeNamespace } from "../lib/cluster.js";
+import { createSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, recordSprite, rerunWithoutEsbuild, startHostAgent, startProxy } from "../agent/host-agent.js";
+import { recordSprite, rerunWithoutEsbuild, startHostAgent, startProxy } from "../agent/host-agent.js";
 
 rerunWithoutEsbuild(import.meta.url);
 

@@ -4,8 +4,9 @@
 // processes than a Sprite pod would hold. Usage: MEASURE_S=120 npm run bench:agent-steady
 import { execFileSync } from "node:child_process";
 import { makeNamespace } from "../lib/cluster.js";
+import { createSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, processUsage, recordSprite, rerunWithoutEsbuild, startHostAgent, startProxy } from "../agent/host-agent.js";
+import { processUsage, recordSprite, rerunWithoutEsbuild, startHostAgent, startProxy } from "../agent/host-agent.js";
 import { CLOCK_TICKS_PER_SECOND } from "../../agent/proc-scanner.js";
 
 rerunWithoutEsbuild(import.meta.url);

@@ -7,6 +7,7 @@
 import { childNames } from "../../operator/api/index.js";
 import { kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { deleteSprites, ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { spritePhase } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { installPuck, stopInClusterOperator } from "../lib/install.js";
 import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
@@ -22,7 +23,8 @@ await ensurePuckBuilt();
 await installPuck();
 const ns = await makeNamespace("bench-cli-wake");
 const k = (args: string[], timeoutMs?: number) => kubectl(["-n", ns.name, ...args], timeoutMs ? { timeoutMs } : {});
-const podGone = (pod: string) =>
+/** Waits until the pod (the Sprite's, or the baseline's) is deleted. */
+const podDeleted = (pod: string) =>
   waitFor(async () => (await k(["get", "pod", pod, "--ignore-not-found", "-o", "name"])).stdout.trim() === "", {
     what: `pod ${pod} gone`,
     timeoutMs: 120_000,
@@ -94,12 +96,12 @@ try {
   for (let r = 0; r < runs; r++) {
     await run(process.execPath, [PUCK, "-n", ns.name, "hibernate", NAME, "--yes"], { env });
     await k(["scale", "statefulset", BASE, "--replicas=0"]);
-    await waitFor(async () => JSON.parse((await k(["get", "sprite", NAME, "-o", "json"])).stdout).status?.phase === "Hibernating", {
+    await waitFor(async () => (await spritePhase(ns.name, NAME)) === "Hibernating", {
       what: "Sprite hibernated",
       timeoutMs: 120_000,
       intervalMs: 200,
     });
-    await Promise.all([podGone(childNames(NAME).pod), podGone(`${BASE}-0`)]);
+    await Promise.all([podDeleted(childNames(NAME).pod), podDeleted(`${BASE}-0`)]);
     // Alternate who goes first: the second starts while the node still settles after the first.
     for (const which of r % 2 === 0 ? ["puck", "bare"] : ["bare", "puck"]) {
       await randomPause(maxPauseMs);

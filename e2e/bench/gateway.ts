@@ -19,6 +19,7 @@ import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { asleep } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { pinnedOptions } from "../gateway/openssh.js";
 import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
@@ -91,8 +92,7 @@ const throughputSummary = (label: string, times: number[]) =>
 
 async function hibernated(): Promise<void> {
   await puckCli(["hibernate", NAME, "--yes"]);
-  await waitFor(async () => (await k(["get", "pods", "-l", `puck.sandwich.labs/sprite=${NAME}`, "-o", "name"])).stdout.trim() === "" &&
-    (await k(["get", "sprite", NAME, "-o", "jsonpath={.status.phase}"])).stdout === "Hibernating", {
+  await waitFor(() => asleep(ns.name, NAME), {
     what: `${NAME} hibernated and its pod gone`, timeoutMs: 120_000, intervalMs: 200,
   });
 }

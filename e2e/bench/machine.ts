@@ -11,7 +11,7 @@ import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/clust
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { getObject, getSprite } from "../lib/sprites.js";
+import { asleep, getObject } from "../lib/sprites.js";
 import { argument, median, now, randomPause, summary } from "../lib/stats.js";
 import { run } from "../lib/exec.js";
 
@@ -26,7 +26,7 @@ const puck = (args: string[]) => run(process.execPath, [PUCK, "-n", ns.name, ...
 
 async function hibernated(name: string) {
   await puck(["hibernate", name, "--yes"]);
-  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === "Hibernating" && (await getObject("pod", ns.name, `${name}-0`)) === undefined, {
+  await waitFor(() => asleep(ns.name, name), {
     what: `${name} hibernated, its pod gone`,
     timeoutMs: 120_000,
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, puck, puckInTerminal, type PuckTerminal } from "../lib/puck-cli.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -13,7 +14,7 @@ const terminals: PuckTerminal[] = [];
 /** A terminal left silent from the start: its Sprite's idle minute runs while the other tests do. */
 let silent: PuckTerminal;
 const run = (args: string[], options: Parameters<typeof puck>[1] = {}) => puck(["-n", ns.name, ...args], options);
-const sprite = async (name: string) => JSON.parse((await kubectl(["get", "sprite", name, "-n", ns.name, "-o", "json"])).stdout);
+const sprite = (name: string) => readSprite(ns.name, name);
 const describeAll = async () => (await kubectl(["get", "sprites,pods", "-n", ns.name, "-o", "wide"])).stdout;
 const ready = (s: { status?: { conditions?: { type: string; status: string }[] } }) => s.status?.conditions?.find((c) => c.type === "Ready")?.status;
 

@@ -10,6 +10,7 @@ import * as pty from "node-pty";
 import { kubeconfigPath, kubectl } from "../lib/cluster.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { PUCK, puck, puckInTerminal, stripAnsi } from "../lib/puck-cli.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { run as runProgram } from "../lib/exec.js";
 
@@ -22,7 +23,7 @@ const term = (args: string[], options: Parameters<typeof puckInTerminal>[1] = {}
   terminals.push(t);
   return t;
 };
-const sprite = async (name: string) => JSON.parse((await kubectl(["get", "sprite", name, "-n", ns.name, "-o", "json"])).stdout);
+const sprite = (name: string) => readSprite(ns.name, name);
 const podCount = async () => (await kubectl(["get", "pods", "-n", ns.name, "-o", "name"])).stdout.trim().split("\n").filter(Boolean).length;
 
 async function hibernated(name: string) {
@@ -41,7 +42,7 @@ describe("puck with the operator", () => {
     expect(result.stderr).toMatch(/Sprite box is Active/);
     const box = await sprite("box");
     expect(box.spec).toMatchObject({ image: "puck-sprite:dev", idleTimeoutMinutes: 120, storageSize: "1Gi", resources: { requests: { memory: "64Mi" } } });
-    expect(box.status.phase).toBe("Active");
+    expect(box.status?.phase).toBe("Active");
   });
 
   it("create asks for what is missing on a terminal, and list -w shows it arrive", async () => {
@@ -237,7 +238,7 @@ describe("puck with the operator", () => {
   it("keepawake writes and clears spec.keepAwakeUntil", async () => {
     const on = await run(["keepawake", "box", "--for", "2h"]);
     expect(on.code, on.stderr).toBe(0);
-    const until = Date.parse((await sprite("box")).spec.keepAwakeUntil);
+    const until = Date.parse((await sprite("box")).spec.keepAwakeUntil ?? "");
     expect(until - Date.now()).toBeGreaterThan(119 * 60_000);
     expect(until - Date.now()).toBeLessThan(121 * 60_000);
     expect((await run(["keepawake", "box", "--off"])).code).toBe(0);

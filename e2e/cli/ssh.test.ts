@@ -15,6 +15,7 @@ import { kubeconfigWithToken, kubectl } from "../lib/cluster.js";
 import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { puck, puckOnPath, spawnPuck, type PuckProcess } from "../lib/puck-cli.js";
+import { asleep, spritePhase } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 
 const MINUTE = 60_000;
@@ -23,8 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), "puck-cli-ssh-"));
 const key = join(dir, "key");
 const ns = useOperatorNamespace("cli-ssh");
 const run = (args: string[], timeoutMs = 3 * MINUTE) => puck(["-n", ns.name, ...args], { timeoutMs });
-const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "web", "-o", "jsonpath={.status.phase}"])).stdout;
-const podGone = async () => (await kubectl(["-n", ns.name, "get", "pods", "-l", "puck.sandwich.labs/sprite=web", "-o", "name"])).stdout.trim() === "";
+const phase = () => spritePhase(ns.name, "web");
 
 spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cli-ssh", "-f", key]);
 
@@ -56,7 +56,7 @@ const activeAgain = () => waitFor(async () => (await phase()) === "Active", { ti
 
 async function hibernate(): Promise<void> {
   expect((await run(["hibernate", "web", "--yes"])).code).toBe(0);
-  await waitFor(async () => (await phase()) === "Hibernating" && (await podGone()), { timeoutMs: 2 * MINUTE, what: "web to hibernate and its pod to go", describe: phase });
+  await waitFor(() => asleep(ns.name, "web"), { timeoutMs: 2 * MINUTE, what: "web to hibernate and its pod to go", describe: phase });
 }
 
 let knownHosts: string;

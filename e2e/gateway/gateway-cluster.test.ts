@@ -18,7 +18,7 @@ import { freePort } from "../lib/operator-process.js";
 import { puck } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getSprite, patchSpec } from "../lib/sprites.js";
+import { asleep, createSprite, getSprite, patchSpec, spritePhase } from "../lib/sprites.js";
 import { pinnedOptions, runClient } from "./openssh.js";
 
 const { utils } = ssh2;
@@ -36,12 +36,11 @@ const sshOptions = () => pinnedOptions(join(dir, "alice"), join(dir, "known_host
 const run = (file: string, args: string[], input = "") => runClient(file, args, input);
 
 const ssh = (command: string[], input = "") => run("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", ...command], input);
-const phase = async () => (await getSprite(ns.name, "dev"))?.status?.phase;
-const podGone = async () => (await kubectl(["-n", ns.name, "get", "pods", "-l", "puck.sandwich.labs/sprite=dev", "-o", "name"])).stdout.trim() === "";
+const phase = () => spritePhase(ns.name, "dev");
 
 async function hibernate(): Promise<void> {
   await patchSpec(ns.name, "dev", { hibernateRequestedAt: new Date().toISOString() });
-  await waitFor(async () => (await phase()) === "Hibernating" && (await podGone()), {
+  await waitFor(() => asleep(ns.name, "dev"), {
     timeoutMs: 120_000, what: "Sprite dev to hibernate and its pod to go", describe: () => getSprite(ns.name, "dev"),
   });
 }

@@ -11,6 +11,7 @@ import { kubectl, makeNamespace } from "../lib/cluster.js";
 import { installPuck, stopInClusterOperator } from "../lib/install.js";
 import { deleteSprites, ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { freePort } from "../lib/operator-process.js";
+import { spritePhase } from "../lib/sprites.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { pinnedOptions } from "../gateway/openssh.js";
@@ -38,8 +39,7 @@ const gatewayPods = async () => {
   return out.split("\n").filter(Boolean).map((line) => ({ name: line.split(" ")[0]!, terminating: line.trim().includes(" ") }));
 };
 
-const phase = async (name: string) =>
-  (await kubectl(["-n", ns.name, "get", "sprite", name, "-o", "jsonpath={.status.phase}"])).stdout;
+const phase = (name: string) => spritePhase(ns.name, name);
 
 beforeAll(async () => {
   await ensurePuckBuilt();

@@ -3,6 +3,7 @@
 // prints its timings; the run ends with a summary table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiStatusWithToken, kubectl, makeNamespace } from "../lib/cluster.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { installPuck, stopInClusterOperator } from "../lib/install.js";
 import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../lib/puck-cli.js";
@@ -38,8 +39,7 @@ interface SpriteView {
 }
 
 async function view(name: string): Promise<SpriteView> {
-  const { stdout } = await kubectl(["-n", ns.name, "get", "sprite", name, "-o", "json"]);
-  const status = JSON.parse(stdout).status ?? {};
+  const status = (await readSprite(ns.name, name)).status ?? {};
   return {
     phase: status.phase,
     reason: status.reason,

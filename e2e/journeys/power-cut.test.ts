@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { kubectl, makeNamespace } from "../lib/cluster.js";
 import { installPuck, stopInClusterOperator } from "../lib/install.js";
 import { deleteSprites, ensurePuckBuilt, puck } from "../lib/puck-cli.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { run } from "../lib/exec.js";
 
@@ -22,8 +23,7 @@ interface SpriteState {
 }
 
 async function state(name: string): Promise<SpriteState> {
-  const { stdout } = await kubectl(["-n", ns.name, "get", "sprite", name, "-o", "json"]);
-  const status = JSON.parse(stdout).status ?? {};
+  const status = (await readSprite(ns.name, name)).status ?? {};
   const { stdout: replicas } = await kubectl(["-n", ns.name, "get", "statefulset", name, "-o", "jsonpath={.spec.replicas}"]);
   return {
     phase: status.phase,

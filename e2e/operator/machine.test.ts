@@ -11,7 +11,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck, type PuckResult } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite } from "../lib/sprites.js";
+import { createSprite, describeSprite, getObject, getSprite, waitForPhase } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 // An upgrade of Puck: the same agent under its other name (images/build.sh loads both), a new template.
@@ -29,14 +29,10 @@ async function inSprite(name: string, script: string, timeoutMs = 180_000): Prom
   return r.stdout.trim();
 }
 
-async function phase(name: string, want: string, timeoutMs = 120_000): Promise<void> {
-  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === want, { what: `Sprite ${name} ${want}`, timeoutMs, describe: () => describeSprite(ns.name, name) });
-}
-
 async function hibernate(name: string): Promise<void> {
   const r = await run(["hibernate", name, "--yes"]);
   expect(r.code, r.stderr).toBe(0);
-  await phase(name, "Hibernating");
+  await waitForPhase(ns.name, name, "Hibernating");
   await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 90_000 });
 }
 

@@ -9,7 +9,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck, spawnPuck, type PuckResult } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite } from "../lib/sprites.js";
+import { createSprite, getObject, getSprite, waitForPhase } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 
@@ -47,12 +47,8 @@ const agentLog = async (name: string) =>
 
 async function hibernate(name: string): Promise<void> {
   await ok(["hibernate", name, "--yes"]);
-  await phase(name, "Hibernating");
+  await waitForPhase(ns.name, name, "Hibernating");
   await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 120_000 });
-}
-
-async function phase(name: string, want: string, timeoutMs = 120_000): Promise<void> {
-  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === want, { what: `Sprite ${name} ${want}`, timeoutMs, describe: () => describeSprite(ns.name, name) });
 }
 
 beforeAll(async () => {
@@ -160,7 +156,7 @@ it("busybox only: a declared service follows with puck logs -f, lets its Sprite 
     await follow.exited;
   }
   // Idle for its 1-minute timeout, a running service and all: it hibernates by itself.
-  await phase(name, "Hibernating", 300_000);
+  await waitForPhase(ns.name, name, "Hibernating", 300_000);
   await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 120_000 });
   await inSprite(name, "true");
   await untilState(name, "ticker", "running");

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { publishGatewayLoadBalancer } from "../lib/install.js";
+import { spritePhase } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { renderKustomization, type ReleaseImages } from "../../scripts/release/manifest.js";
 import { nodeBinary } from "../../scripts/release/node-dist.js";
@@ -409,7 +410,7 @@ describe("a journey from the release folder alone", () => {
     expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
     return result;
   };
-  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "dev", "-o", "jsonpath={.status.phase}"])).stdout;
+  const phase = () => spritePhase(ns.name, "dev");
 
   beforeAll(async () => {
     // The "server": the archive into the containerd of every node, then the manifest.
@@ -497,7 +498,7 @@ describe("a Sprite of the release's arm64 images, under emulation", () => {
     expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
     return result;
   };
-  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "arm", "-o", "jsonpath={.status.phase}"])).stdout;
+  const phase = () => spritePhase(ns.name, "arm");
 
   beforeAll(async () => {
     if (!arm64) return;
