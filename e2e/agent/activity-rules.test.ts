@@ -4,6 +4,7 @@
 // last moved), a forward carrying data keeps it awake, and an open forward that carries nothing lets
 // it hibernate. A Sprite for each rule, side by side: slow by nature
 // (minutes of idling).
+// @needs: cluster-alongside
 import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";

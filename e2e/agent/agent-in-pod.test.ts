@@ -1,6 +1,7 @@
 // The agent in a real Sprite pod: the real operator makes the pod (image puck-agent:dev as the
 // sidecar), and the Sprite's status must show what happens inside it — terminals, execs, busy
 // processes, keep-alives.
+// @needs: cluster-alongside
 import * as pty from "node-pty";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sprite } from "../../operator/api/index.js";

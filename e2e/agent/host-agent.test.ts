@@ -1,5 +1,6 @@
 // The built agent as a host process against the real API server (through kubectl proxy): it
 // survives a missing Sprite and reports once it appears, and picks up spec changes through its watch.
+// @needs: cluster
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";

@@ -2,6 +2,7 @@
 // user) and busybox alone (/bin/sh, no bash, no procps). Create, connect (the right shell), activity
 // seen, keep-alive from inside without Puck's script, hibernate, wake, data intact.
 // Needs puck-debian:dev and puck-busybox:dev in the node (images/build.sh debian busybox).
+// @needs: cluster-alongside
 import { describe, expect, it } from "vitest";
 import { kubectl } from "../lib/cluster.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";

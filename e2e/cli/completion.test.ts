@@ -1,4 +1,5 @@
 // Shell completion from the built puck, in a real bash: commands, flags, and Sprite names from the cluster.
+// @needs: cluster
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,6 +1,7 @@
 // `puck connect` as the user gets it, with the real operator: a connect shows in LAST-ACTIVE at once,
 // Ready agrees with a finished wake, and a session the Sprite ends (hibernation, deletion, a stopped
-// pod) says so in one line with exit 255. Run: npx vitest run --project cluster e2e/cli/connect-session
+// pod) says so in one line with exit 255. Run: npm run test:cluster -- e2e/cli/connect-session
+// @needs: cluster-alongside
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

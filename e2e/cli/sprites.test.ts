@@ -1,5 +1,6 @@
 // puck end to end, with the real operator: create, list, connect (pipes and a real terminal), top,
-// keepawake, describe, failures to start, delete. Run: npx vitest run --project cluster e2e/cli
+// keepawake, describe, failures to start, delete. Run: npm run test:cluster -- e2e/cli/sprites
+// @needs: cluster-alongside
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";

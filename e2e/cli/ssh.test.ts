@@ -2,6 +2,7 @@
 // the installed gateway and a Sprite of this file's namespace: a config that `ssh -F` uses as it is,
 // the same through the API server as a ProxyCommand, and a forward that wakes the Sprite on its first
 // connection, carries 200 MiB intact, wakes it again after a hibernation, and ends on Ctrl-C with 0.
+// @needs: cluster
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { get } from "node:http";

@@ -1,6 +1,7 @@
 // The gateway on the real cluster: OpenSSH's clients reach a hibernated Sprite through it, which
 // wakes it through the shared wake path and runs shells, commands and sftp in its pod over the
 // exec WebSocket. The gateway runs here as a process with the admin kubeconfig; the operator too.
+// @needs: cluster-alongside
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type AddressInfo, type Server, type Socket } from "node:net";

@@ -1,6 +1,7 @@
 // The gateway's SSH layer driven by Debian's OpenSSH clients (ssh, scp, sftp, ssh-keyscan), rsync
 // and curl, with a host backend standing in for the cluster (e2e/gateway/host-backend.ts): what a
 // person's tools do against the gateway, refusals included, and the gateway unharmed after each.
+// @needs: host
 import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server as HttpServer } from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,6 +1,7 @@
 // The SSH gateway as `kubectl apply -k deploy` installs it: in its pod, with its own service
 // account's rights, behind its Service. A hibernated Sprite is woken by a plain `ssh`, and a rollout
 // of the gateway cuts no session.
+// @needs: cluster
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,6 +1,7 @@
 // User journeys against Puck installed in-cluster the way a user installs it (kubectl apply -k
 // deploy; operator and agent from their images), driven through the built `puck`. Each journey
 // prints its timings; the run ends with a summary table.
+// @needs: cluster
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiStatusWithToken, kubectl, makeNamespace } from "../lib/cluster.js";
 import { readSprite } from "../lib/sprites.js";

@@ -2,6 +2,7 @@
 // (e2e/cluster/power-cut.sh), then `cluster:up` runs as after a reboot. The cluster must come back
 // with every object and volume: the awake Sprite Active with its data, the hibernated one still
 // asleep, a deadline that passed in the dark acted on, nothing made twice — with no hand on anything.
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { kubectl, makeNamespace } from "../lib/cluster.js";
 import { installPuck, stopInClusterOperator } from "../lib/install.js";

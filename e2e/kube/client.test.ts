@@ -1,5 +1,6 @@
 // The shared Kubernetes client (kube/) against the real API server: deadlines on requests, silent
 // watches resumed, 410 Gone relisted, UTF-8 split across chunks, rotated tokens, exec plugins.
+// @needs: cluster
 import { chmodSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";

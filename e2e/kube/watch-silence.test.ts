@@ -3,6 +3,7 @@
 // resourceVersion. `puck list -w` and an operator, each through a proxy that freezes the connections
 // open at that moment (new ones work), see a Sprite created after the freeze. Both cases wait out
 // the same silence, so they run at once.
+// @needs: cluster-alongside
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

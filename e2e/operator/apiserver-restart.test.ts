@@ -1,5 +1,6 @@
 // The operator outlives an API server restart: its watches come back and it keeps reconciling,
 // without a restart of its own.
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace, restartClusterDaemon } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -3,6 +3,7 @@
 // The local-path provisioner does not enforce capacity (its volumes are directories on the node's
 // disk), so the home here is a 64 MiB tmpfs mounted on the node (this machine: needs root) and
 // bound through a static PersistentVolume: the figures and the threshold are real end to end.
+// @needs: cluster-alongside
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";

@@ -3,6 +3,7 @@
 // pods made after the home was set up run no setup containers.
 // Three images: the default Sprite (user sprite, uid 1000), plain Debian (root), Debian with user
 // dev (uid 2000). Needs puck-sprite:dev, puck-debian:dev and puck-debian-user:dev in the node.
+// @needs: cluster-alongside
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -1,5 +1,6 @@
 // Two replicas are safe: only the Lease holder reconciles, the other stands by ready, and takes over
 // at once when the leader shuts down (it releases the Lease).
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -1,4 +1,5 @@
 // The operator against the real cluster: children, schema, repair, hibernation, wake, deletion.
+// @needs: cluster-alongside
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -4,6 +4,7 @@
 // new system and keeps the old one on the volume until pruned; a home-only Sprite keeps only its home;
 // a volume made before the layout moves into home/ with nothing lost. Driven with `puck` as a user.
 // Needs puck-sprite:dev, puck-busybox:dev and puck-debian:dev in the node.
+// @needs: cluster-alongside
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -1,5 +1,6 @@
 // A Sprite pod on the real node: Ready as soon as its containers start, only the agent holds a token,
 // and a changed image rolls the pod. Needs the puck-sprite:dev and puck-agent:dev images in the node.
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -1,4 +1,5 @@
 // Crash safety: an operator killed mid-reconcile and restarted converges, with nothing lost or doubled.
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

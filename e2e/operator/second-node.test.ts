@@ -3,6 +3,7 @@
 // and `puck connect` say so at once (NodeNotReady, naming the node) instead of leaving connect to
 // spin; a hibernated Sprite there says it cannot wake, before anyone tries; when the node comes
 // back, connect works and the home is as it was.
+// @needs: cluster
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";

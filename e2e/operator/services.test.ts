@@ -4,6 +4,7 @@
 // and the Sprite still works; an idle service does not keep its Sprite awake; `puck logs -f` follows;
 // the busybox-only image runs a service across a hibernation. Driven with `puck` as a user.
 // Needs puck-sprite:dev and puck-busybox:dev in the node; PUCK_AGENT_IMAGE an agent of this build.
+// @needs: cluster-alongside
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -1,4 +1,5 @@
 // Unknown is never idle: a Sprite whose agent stopped reporting stays up past its deadline, and says why.
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -1,5 +1,6 @@
 // A Sprite whose pod admission refuses (Pod Security "baseline", a ResourceQuota) says why at once:
 // Ready=False/PodFailing with the API server's reason, and `puck create`/`connect` fail fast with it.
+// @needs: cluster
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -4,6 +4,7 @@
 // The agent must be this branch's (it warns of restarts): PUCK_AGENT_IMAGE, else puck-agent:dev.
 // Puck's own change is the same image under its other name (images/build.sh loads both
 // `puck-agent:TAG` and `localhost/puck-agent:TAG`): a different template, and no pull.
+// @needs: cluster-alongside
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Condition } from "../../operator/api/index.js";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";

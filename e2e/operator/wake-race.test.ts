@@ -1,5 +1,6 @@
 // A wake racing a hibernation ends awake: wake requests written right around the idle deadline,
 // before, during or after the operator's scale-down, all leave the Sprite up with its status current.
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";

@@ -2,6 +2,7 @@
 // against `kubectl kustomize deploy`, install.sh from the folder served on 127.0.0.1 into an empty
 // prefix, the single executable (linux-amd64, and linux-arm64 under qemu-user) against the cluster,
 // the npm package on the machine's own Node 20, and `puck version`'s view of the operator.
+// @needs: cluster
 import { execFile } from "node:child_process";
 import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
