@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ensureBundle } from "../lib/bundles.js";
-import { kubeconfigPath, kubectlPath } from "../lib/cluster.js";
+import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { createSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import type { Sprite } from "../../operator/api/index.js";
 import { agentContainer } from "../../operator/agent-container.js";
@@ -64,6 +65,17 @@ export function recordSprite(apiUrl: string, namespace: string, name: string): {
   const log = makeLogger({ level: "error", write: () => {} });
   void watchSprite({ client, namespace, name, log, signal: controller.signal, onSprite: (s) => s && events.push({ atMs: Date.now(), sprite: s }) });
   return { events, stop: () => controller.abort() };
+}
+
+/**
+ * A host-agent benchmark's Sprite: in a namespace of its own, reached through a kubectl proxy, every
+ * version of it recorded. (No operator: the host agent only reads it and patches its status.)
+ */
+export async function benchSprite(name: string) {
+  const ns = await makeNamespace("bench-agent");
+  const proxy = await startProxy();
+  await createSprite(ns.name, name, { idleTimeoutMinutes: 30 });
+  return { ns, proxy, recorder: recordSprite(proxy.url, ns.name, name) };
 }
 
 export interface HostAgent {

@@ -19,7 +19,7 @@ import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { asleep } from "../lib/sprites.js";
+import { waitAsleep } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { pinnedOptions } from "../gateway/openssh.js";
 import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
@@ -92,9 +92,7 @@ const throughputSummary = (label: string, times: number[]) =>
 
 async function hibernated(): Promise<void> {
   await puckCli(["hibernate", NAME, "--yes"]);
-  await waitFor(() => asleep(ns.name, NAME), {
-    what: `${NAME} hibernated and its pod gone`, timeoutMs: 120_000, intervalMs: 200,
-  });
+  await waitAsleep(ns.name, NAME, 120_000, 200);
 }
 
 async function benchExec(): Promise<void> {

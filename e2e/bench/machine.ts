@@ -9,9 +9,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
-import { waitFor } from "../lib/wait.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { asleep, getObject } from "../lib/sprites.js";
+import { getObject, waitAsleep } from "../lib/sprites.js";
 import { argument, median, now, randomPause, summary } from "../lib/stats.js";
 import { run } from "../lib/exec.js";
 
@@ -26,10 +25,7 @@ const puck = (args: string[]) => run(process.execPath, [PUCK, "-n", ns.name, ...
 
 async function hibernated(name: string) {
   await puck(["hibernate", name, "--yes"]);
-  await waitFor(() => asleep(ns.name, name), {
-    what: `${name} hibernated, its pod gone`,
-    timeoutMs: 120_000,
-  });
+  await waitAsleep(ns.name, name, 120_000);
 }
 
 async function timed(args: string[]): Promise<number> {

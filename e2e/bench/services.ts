@@ -8,7 +8,7 @@ import { installCrd, kubeconfigPath, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { asleep } from "../lib/sprites.js";
+import { waitAsleep } from "../lib/sprites.js";
 import { argument, median, now, randomPause, summary } from "../lib/stats.js";
 import { run } from "../lib/exec.js";
 
@@ -22,10 +22,7 @@ const puck = (args: string[]) => run(process.execPath, [PUCK, "-n", ns.name, ...
 
 async function hibernated(name: string) {
   await puck(["hibernate", name, "--yes"]);
-  await waitFor(() => asleep(ns.name, name), {
-    what: `${name} hibernated, its pod gone`,
-    timeoutMs: 180_000,
-  });
+  await waitAsleep(ns.name, name, 180_000);
 }
 
 /** The supervisor's and its runners' private memory: "PID KiB" lines, the supervisor first. */

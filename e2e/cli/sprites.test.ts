@@ -146,17 +146,7 @@ describe("puck with the operator", () => {
     t.write("echo $((6*7)) in $(pwd)\r");
     await t.waitForText(/42 in \/home\/sprite/, 30_000, "the shell's answer");
 
-    // The resize travels on its own channel, so a command typed right after it may still see the
-    // old size: ask again until the new one shows (or the deadline passes).
-    t.resize(120, 40);
-    await waitFor(
-      () => {
-        if (/40 120/.test(t.text())) return true;
-        t.write("stty size\r");
-        return false;
-      },
-      { what: "the new window size inside", timeoutMs: 30_000, intervalMs: 1_000, describe: () => t.text().slice(-600) },
-    );
+    await t.resizeAndConfirm(120, 40, { what: "the new window size inside", timeoutMs: 30_000, intervalMs: 1_000, describe: () => t.text().slice(-600) });
 
     // Ctrl-C goes to the remote: it stops `sleep`, not puck.
     t.write("sleep 300; echo after-sleep\r");

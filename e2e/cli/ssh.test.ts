@@ -16,7 +16,7 @@ import { kubeconfigWithToken, kubectl } from "../lib/cluster.js";
 import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { puck, puckOnPath, spawnPuck, type PuckProcess } from "../lib/puck-cli.js";
-import { asleep, spritePhase } from "../lib/sprites.js";
+import { spritePhase, waitAsleep } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 
 const MINUTE = 60_000;
@@ -57,7 +57,7 @@ const activeAgain = () => waitFor(async () => (await phase()) === "Active", { ti
 
 async function hibernate(): Promise<void> {
   expect((await run(["hibernate", "web", "--yes"])).code).toBe(0);
-  await waitFor(() => asleep(ns.name, "web"), { timeoutMs: 2 * MINUTE, what: "web to hibernate and its pod to go", describe: phase });
+  await waitAsleep(ns.name, "web", 2 * MINUTE);
 }
 
 let knownHosts: string;

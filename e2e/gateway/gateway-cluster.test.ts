@@ -19,7 +19,7 @@ import { freePort } from "../lib/operator-process.js";
 import { puck } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { asleep, createSprite, getSprite, patchSpec, spritePhase } from "../lib/sprites.js";
+import { createSprite, getSprite, patchSpec, spritePhase, waitAsleep } from "../lib/sprites.js";
 import { pinnedOptions, runClient } from "./openssh.js";
 
 const { utils } = ssh2;
@@ -41,9 +41,7 @@ const phase = () => spritePhase(ns.name, "dev");
 
 async function hibernate(): Promise<void> {
   await patchSpec(ns.name, "dev", { hibernateRequestedAt: new Date().toISOString() });
-  await waitFor(() => asleep(ns.name, "dev"), {
-    timeoutMs: 120_000, what: "Sprite dev to hibernate and its pod to go", describe: () => getSprite(ns.name, "dev"),
-  });
+  await waitAsleep(ns.name, "dev", 120_000);
 }
 
 beforeAll(async () => {
@@ -95,12 +93,7 @@ describe("the gateway on the cluster", () => {
         seen = (await puck(["-n", ns.name, "top", "--once"])).stdout;
         return /^dev\s+Active\s+1\s/m.test(seen) && /^\s+dev\s+terminal pts\/\d+ /m.test(seen);
       }, { timeoutMs: 60_000, intervalMs: 1000, what: "puck top to show the ssh shell as dev's one terminal session", describe: () => seen });
-      term.resize(120, 40);
-      await waitFor(() => {
-        if (/^40 120$/m.test(term.text())) return true;
-        term.write("stty size\r");
-        return false;
-      }, { timeoutMs: 15_000, intervalMs: 500, what: "the new window size in the Sprite's shell" });
+      await term.resizeAndConfirm(120, 40, { timeoutMs: 15_000, intervalMs: 500, what: "the new window size in the Sprite's shell" });
       term.write("exit 3\r");
       expect(await term.exited(20_000)).toBe(3);
     } finally {

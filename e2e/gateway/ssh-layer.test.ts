@@ -210,13 +210,7 @@ describe("a terminal: ssh -t dev@gw", () => {
       await term.waitForText(/host\$ $/m, 20_000, "the shell's prompt");
       term.write("echo answer-$((6 * 7))\r");
       await term.waitForText(/answer-42/, 10_000);
-      term.resize(120, 40);
-      // The resize travels on its own message: ask again until the shell reports it.
-      await waitFor(() => {
-        if (/^40 120$/m.test(term.text())) return true;
-        term.write("stty size\r");
-        return false;
-      }, { timeoutMs: 10_000, intervalMs: 300, what: "the new window size in the shell" });
+      await term.resizeAndConfirm(120, 40, { timeoutMs: 10_000, intervalMs: 300, what: "the new window size in the shell" });
       term.write("exit 5\r");
       expect(await term.exited(10_000)).toBe(5);
     } finally {

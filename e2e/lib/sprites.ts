@@ -45,8 +45,12 @@ export async function podGone(namespace: string, name: string): Promise<boolean>
   return stdout.trim() === "";
 }
 
-/** Whether the Sprite hibernated and its pod is gone. */
-export const asleep = async (namespace: string, name: string) => (await spritePhase(namespace, name)) === "Hibernating" && (await podGone(namespace, name));
+/** Waits until the Sprite hibernated and its pod is gone; a failure shows the Sprite. */
+export async function waitAsleep(namespace: string, name: string, timeoutMs: number, intervalMs?: number): Promise<void> {
+  await waitFor(async () => (await spritePhase(namespace, name)) === "Hibernating" && (await podGone(namespace, name)), {
+    what: `Sprite ${name} to hibernate and its pod to go`, timeoutMs, intervalMs, describe: () => describeSprite(namespace, name),
+  });
+}
 
 /** Waits until the Sprite's phase is `want`; a failure shows the Sprite. */
 export async function waitForPhase(namespace: string, name: string, want: string, timeoutMs = 120_000): Promise<void> {
