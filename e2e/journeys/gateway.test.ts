@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeHostKey } from "../../gateway/host-key.js";
-import { kubectl, makeNamespace } from "../lib/cluster.js";
-import { installPuck, stopInClusterOperator } from "../lib/install.js";
-import { deleteSprites, ensurePuckBuilt, puck } from "../lib/puck-cli.js";
+import { kubectl } from "../lib/cluster.js";
+import { installPuckWithNamespace, stopInClusterOperator } from "../lib/install.js";
+import { deleteSprites, puck } from "../lib/puck-cli.js";
 import { freePort } from "../lib/operator-process.js";
 import { spritePhase } from "../lib/sprites.js";
 import { openTerminal } from "../lib/terminal.js";
@@ -43,9 +43,7 @@ const gatewayPods = async () => {
 const phase = (name: string) => spritePhase(ns.name, name);
 
 beforeAll(async () => {
-  await ensurePuckBuilt();
-  await installPuck();
-  ns = await makeNamespace("gw-journey");
+  ns = await installPuckWithNamespace("gw-journey");
 }, 5 * MINUTE);
 
 afterAll(async () => {

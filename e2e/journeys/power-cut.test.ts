@@ -4,9 +4,9 @@
 // asleep, a deadline that passed in the dark acted on, nothing made twice — with no hand on anything.
 // @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { kubectl, makeNamespace } from "../lib/cluster.js";
-import { installPuck, stopInClusterOperator } from "../lib/install.js";
-import { deleteSprites, ensurePuckBuilt, puck } from "../lib/puck-cli.js";
+import { kubectl } from "../lib/cluster.js";
+import { installPuckWithNamespace, stopInClusterOperator } from "../lib/install.js";
+import { deleteSprites, puck } from "../lib/puck-cli.js";
 import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { run } from "../lib/exec.js";
@@ -62,9 +62,7 @@ const names = async (kind: string) =>
 const clusterUp = () => run("bash", ["e2e/cluster/up.sh"], { timeout: 5 * MINUTE, maxBuffer: 16 * 1024 * 1024 });
 
 beforeAll(async () => {
-  await ensurePuckBuilt();
-  await installPuck();
-  ns = await makeNamespace("power");
+  ns = await installPuckWithNamespace("power");
 }, 5 * MINUTE);
 
 afterAll(async () => {

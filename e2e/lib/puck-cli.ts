@@ -23,8 +23,8 @@ export const ensurePuckBuilt = (): Promise<void> => ensureBundle("puck").then(()
  * Deletes every Sprite in a namespace and waits until they are gone. Call it while the operator still
  * runs: Sprites carry its finalizer, and without it their namespace would never finish deleting.
  */
-export async function deleteSprites(namespace: string): Promise<void> {
-  await kubectl(["delete", "sprites", "--all", "-n", namespace, "--wait=true", "--timeout=90s"], { timeoutMs: 120_000 });
+export async function deleteSprites(namespace: string, timeoutSeconds = 90): Promise<void> {
+  await kubectl(["delete", "sprites", "--all", "-n", namespace, "--wait=true", `--timeout=${timeoutSeconds}s`], { timeoutMs: (timeoutSeconds + 30) * 1000 });
 }
 
 export interface PuckResult {

@@ -5,17 +5,17 @@
 // the busybox-only image runs a service across a hibernation. Driven with `puck` as a user.
 // Needs puck-sprite:dev and puck-busybox:dev in the node; PUCK_AGENT_IMAGE an agent of this build.
 // @needs: cluster-alongside
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { ensurePuckBuilt, puck, spawnPuck, type PuckResult } from "../lib/puck-cli.js";
+import { beforeAll, expect, it } from "vitest";
+import { kubectl } from "../lib/cluster.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
+import { puck, spawnPuck, type PuckResult } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 import { createSprite, getObject, getSprite, waitForPhase } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
+// The cleanup waits up to 120 s for its Sprites to be deleted (the default is 90 s).
+const ns = useOperatorNamespace("services", { agentImage: AGENT, deleteTimeoutSeconds: 120 });
 
 const run = (args: string[], timeoutMs = 180_000): Promise<PuckResult> => puck(["-n", ns.name, ...args], { timeoutMs });
 
@@ -53,16 +53,7 @@ async function hibernate(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await Promise.all([ensurePuckBuilt(), installCrd()]);
-  ns = await makeNamespace("services");
-  operator = await startOperator({ namespace: ns.name, agentImage: AGENT });
   await Promise.all([createSprite(ns.name, "sv-default", { storageSize: "2Gi" }), createSprite(ns.name, "sv-busybox", { image: "puck-busybox:dev", idleTimeoutMinutes: 1 })]);
-}, 300_000);
-
-afterAll(async () => {
-  if (ns && operator) await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=120s"], { timeoutMs: 150_000 }).catch(() => undefined);
-  await operator?.stop();
-  await ns?.remove();
 }, 300_000);
 
 // PostgreSQL as the Sprite's own user (the default image runs as `sprite`: a service runs as its
