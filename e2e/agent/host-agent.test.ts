@@ -10,7 +10,7 @@ import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";
 import { watchSprite } from "../../agent/sprite-watcher.js";
 import { createSprite, readSprite } from "../lib/sprites.js";
-import { startHostAgent, startProxy, type HostAgent } from "./host-agent.js";
+import { startHostAgent, startProxy, type HostAgent } from "../lib/host-agent.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 let proxy: { url: string; stop: () => void };

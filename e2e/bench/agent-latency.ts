@@ -3,7 +3,7 @@
 // terminals are node-pty shells, children of this process, which stands in for the container runtime.
 import * as pty from "node-pty";
 import { waitFor } from "../lib/wait.js";
-import { benchSprite, rerunWithoutEsbuild, startHostAgent } from "../agent/host-agent.js";
+import { benchSprite, rerunWithoutEsbuild, startHostAgent } from "../lib/host-agent.js";
 
 rerunWithoutEsbuild(import.meta.url);
 

@@ -4,7 +4,7 @@
 // processes than a Sprite pod would hold. Usage: MEASURE_S=120 npm run bench:agent-steady
 import { execFileSync } from "node:child_process";
 import { waitFor } from "../lib/wait.js";
-import { benchSprite, processUsage, rerunWithoutEsbuild, startHostAgent } from "../agent/host-agent.js";
+import { benchSprite, processUsage, rerunWithoutEsbuild, startHostAgent } from "../lib/host-agent.js";
 import { CLOCK_TICKS_PER_SECOND } from "../../agent/proc-scanner.js";
 
 rerunWithoutEsbuild(import.meta.url);

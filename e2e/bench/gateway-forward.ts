@@ -1,5 +1,5 @@
 // Benchmark without a cluster: the CPU the gateway's SSH layer spends carrying a 200 MiB `ssh -L`
-// download, with the host backend (e2e/gateway/host-backend.ts) forwarding to a local HTTP server in
+// download, with the host backend (e2e/lib/host-backend.ts) forwarding to a local HTTP server in
 // a process of its own, so that this process's CPU is the gateway's alone. It isolates what
 // bench:port-forward cannot: the SSH side's cost (ciphers, packets, copies) without the pod's
 // WebSocket and the cluster's load. Prints throughput and the gateway's CPU seconds per download.
@@ -12,8 +12,8 @@ import { join } from "node:path";
 import ssh2 from "ssh2";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { silentLogger } from "../../kube/logger.js";
-import { HostBackend } from "../gateway/host-backend.js";
-import { pinnedOptions } from "../gateway/openssh.js";
+import { HostBackend } from "../lib/host-backend.js";
+import { pinnedOptions } from "../lib/openssh.js";
 import { freePort } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { argument, median } from "../lib/stats.js";

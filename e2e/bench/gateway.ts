@@ -21,7 +21,7 @@ import { freePort, startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
 import { waitAsleep } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
-import { pinnedOptions } from "../gateway/openssh.js";
+import { pinnedOptions } from "../lib/openssh.js";
 import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
 import { run } from "../lib/exec.js";
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { describeHostKey } from "../../gateway/host-key.js";
-import { runClient } from "../gateway/openssh.js";
+import { runClient } from "../lib/openssh.js";
 import { kubeconfigWithToken, kubectl } from "../lib/cluster.js";
 import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";

@@ -20,7 +20,7 @@ import { puck } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { createSprite, getSprite, patchSpec, spritePhase, waitAsleep } from "../lib/sprites.js";
-import { pinnedOptions, runClient } from "./openssh.js";
+import { pinnedOptions, runClient } from "../lib/openssh.js";
 
 const { utils } = ssh2;
 const dir = mkdtempSync(join(tmpdir(), "puck-gwk-"));

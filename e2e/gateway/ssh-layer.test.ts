@@ -1,5 +1,5 @@
 // The gateway's SSH layer driven by Debian's OpenSSH clients (ssh, scp, sftp, ssh-keyscan), rsync
-// and curl, with a host backend standing in for the cluster (e2e/gateway/host-backend.ts): what a
+// and curl, with a host backend standing in for the cluster (e2e/lib/host-backend.ts): what a
 // person's tools do against the gateway, refusals included, and the gateway unharmed after each.
 // @needs: host
 import { spawn, spawnSync } from "node:child_process";
@@ -15,8 +15,8 @@ import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { makeLogger } from "../../kube/logger.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { HostBackend } from "./host-backend.js";
-import { pinnedOptions, runClient } from "./openssh.js";
+import { HostBackend } from "../lib/host-backend.js";
+import { pinnedOptions, runClient } from "../lib/openssh.js";
 
 const { utils } = ssh2;
 

@@ -16,8 +16,8 @@ import { makeLogger } from "../../kube/logger.js";
 import { freePort } from "../lib/operator-process.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { HostBackend } from "./host-backend.js";
-import { pinnedOptions, runClient } from "./openssh.js";
+import { HostBackend } from "../lib/host-backend.js";
+import { pinnedOptions, runClient } from "../lib/openssh.js";
 
 const dir = mkdtempSync(join(tmpdir(), "puck-gwl-"));
 const hostKey = ssh2.utils.generateKeyPairSync("ed25519");

@@ -15,7 +15,7 @@ import { freePort } from "../lib/operator-process.js";
 import { spritePhase } from "../lib/sprites.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { pinnedOptions } from "../gateway/openssh.js";
+import { pinnedOptions } from "../lib/openssh.js";
 
 const MINUTE = 60_000;
 const dir = mkdtempSync(join(tmpdir(), "puck-gwj-"));

@@ -14,7 +14,7 @@ import { ensureOperatorBuilt, metricValue, startOperator } from "../lib/operator
 import { ensurePuckBuilt, spawnPuck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 import { createSprite, getSprite } from "../lib/sprites.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "../lib/tcp-proxy.js";
 
 /** What the issue asks: a dead watch noticed within ~90 s (the client takes 75 s with bookmarks)... */
 const NOTICE_MS = 90_000;

@@ -4,23 +4,21 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { ensureBundle } from "../lib/bundles.js";
-import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
-import { createSprite } from "../lib/sprites.js";
-import { waitFor } from "../lib/wait.js";
+import { join } from "node:path";
+import { bundlePath, ensureBundle, ROOT } from "./bundles.js";
+import { kubeconfigPath, kubectlPath, makeNamespace } from "./cluster.js";
+import { createSprite } from "./sprites.js";
+import { waitFor } from "./wait.js";
 import type { Sprite } from "../../operator/api/index.js";
 import { agentContainer } from "../../operator/agent-container.js";
 import { serverAccess } from "../../kube/access.js";
 import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";
 import { watchSprite } from "../../agent/sprite-watcher.js";
-import { run } from "../lib/exec.js";
+import { run } from "./exec.js";
 
-// Under vitest this file sits in e2e/agent; bundled by scripts/run-ts.mjs it runs from a cache dir,
-// and benchmarks are run from the project root.
-const root = existsSync(resolve(import.meta.dirname, "../../package.json")) ? resolve(import.meta.dirname, "../..") : process.cwd();
-const bundle = join(root, "dist/agent.js");
+const root = ROOT;
+const bundle = bundlePath("agent");
 
 /** Rebuilds dist/agent.js when an agent (or API) source is newer than it. */
 export const ensureAgentBuilt = (): Promise<void> => ensureBundle("agent").then(() => undefined);
