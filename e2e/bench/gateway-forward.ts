@@ -17,6 +17,7 @@ import { pinnedOptions } from "../lib/openssh.js";
 import { freePort } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { argument, median } from "../lib/stats.js";
+import { downloadMiBps } from "../lib/download.js";
 import { run } from "../lib/exec.js";
 
 const rounds = argument("--rounds", 5);
@@ -39,13 +40,7 @@ const source = spawn(process.execPath, [
 let sourceOut = "";
 source.stdout.on("data", (c: Buffer) => (sourceOut += c.toString()));
 
-/** One download to /dev/null: MiB/s, after checking every byte came. */
-async function download(port: number): Promise<number> {
-  const { stdout } = await run("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", `http://127.0.0.1:${port}/blob`], { timeout: 300_000 });
-  const [size, seconds] = stdout.split(" ").map(Number);
-  if (size !== BYTES) throw new Error(`downloaded ${size} bytes, not ${BYTES}`);
-  return BYTES / 1024 / 1024 / seconds!;
-}
+const download = (port: number) => downloadMiBps(port, BYTES);
 
 const cpuSeconds = () => {
   const { user, system } = process.cpuUsage();

@@ -18,6 +18,7 @@ import { freePort, startOperator } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK, spawnPuck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
 import { argument, median } from "../lib/stats.js";
+import { downloadMiBps } from "../lib/download.js";
 import { run } from "../lib/exec.js";
 
 const rounds = argument("--rounds", 5);
@@ -30,13 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), "puck-bench-pf-"));
 const key = join(dir, "key");
 spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
 
-/** One download to /dev/null: MiB/s, after checking every byte came. */
-async function download(port: number): Promise<number> {
-  const { stdout } = await run("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", `http://127.0.0.1:${port}/blob`], { timeout: 300_000 });
-  const [size, seconds] = stdout.split(" ").map(Number);
-  if (size !== BYTES) throw new Error(`downloaded ${size} bytes, not ${BYTES}`);
-  return BYTES / 1024 / 1024 / seconds!;
-}
+const download = (port: number) => downloadMiBps(port, BYTES);
 
 /** CPU seconds a child process has used so far (user + system, from /proc). */
 function cpuSecondsOf(pid: number): number {

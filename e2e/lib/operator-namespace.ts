@@ -10,6 +10,8 @@ import type { Terminal } from "./terminal.js";
 export interface OperatorNamespace {
   /** The namespace's name, once the file's first beforeAll has run. */
   readonly name: string;
+  /** The operator process (its logs, its metrics), once the file's first beforeAll has run. */
+  readonly operator: OperatorProcess;
   /** Killed before the Sprites are deleted. */
   readonly terminals: Terminal[];
   /** Stops the operator, keeping its Sprites, and starts another with these options (an upgrade of Puck). */
@@ -40,6 +42,10 @@ export function useOperatorNamespace(prefix: string, { deleteTimeoutSeconds, ...
     get name() {
       if (!ns) throw new Error("the test namespace is made in beforeAll: use it inside hooks and tests");
       return ns.name;
+    },
+    get operator() {
+      if (!operator) throw new Error("the operator is started in beforeAll: use it inside hooks and tests");
+      return operator;
     },
     terminals,
     async restartOperator(restarted) {
