@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor } from "./testing/wait-for.js";
+import { waitFor } from "../e2e/lib/wait.js";
 import { parseKeepAwake, type KeepAwake } from "./keep-awake.js";
 import { watchKeepAwake, type KeepAwakeWatcher } from "./keep-awake-watcher.js";
 import { makeLogger } from "./logger.js";

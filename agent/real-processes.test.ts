@@ -5,7 +5,7 @@ import { statSync } from "node:fs";
 import * as pty from "node-pty";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sprite } from "../operator/api/index.js";
-import { waitFor } from "./testing/wait-for.js";
+import { waitFor } from "../e2e/lib/wait.js";
 import { createAgentLoop, type TickResult } from "./agent-loop.js";
 import type { Findings } from "./aggregate.js";
 import { createCpuSampler, defaultUsageSource } from "./cpu-sampler.js";

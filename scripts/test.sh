@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test command (`npm test`): static checks and unit tests, then the cluster tests on the local
-# cluster, which it brings up (with Puck's images) and tears down afterwards, even on failure.
+# The test command (`npm test`): static checks and unit tests, the host tests (e2e files that need
+# this machine but no cluster), then the cluster tests on the local cluster, which it brings up (with
+# Puck's images) and tears down afterwards, even on failure. Which e2e file runs where, each file
+# declares (`// @needs: …`, see vitest.config.ts).
 # PUCK_KEEP_CLUSTER=1 leaves the cluster running for the next run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,8 +20,7 @@ node scripts/run-ts.mjs scripts/generate.ts --check
 echo "== Unit tests"
 vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 
-echo "== Cluster tests"
-[ "$(id -u)" = 0 ] || { echo "The cluster tests run a local Kubernetes and need root: run npm test as root." >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "The host and cluster tests need root (capabilities, a local Kubernetes): run npm test as root." >&2; exit 1; }
 # The clients the end-to-end tests drive, as a person would: OpenSSH's, rsync and curl.
 bash -c '. e2e/cluster/lib.sh && ensure_packages openssh-client openssh-sftp-server rsync curl'
 owner_file=/var/lib/puck-e2e/made-by-tests
@@ -34,16 +35,22 @@ if [ "${PUCK_KEEP_CLUSTER:-}" != 1 ]; then
   bash e2e/cluster/wipe.sh --keep-images
   trap 'bash e2e/cluster/wipe.sh || true; rm -rf "$reports"' EXIT
 fi
+status=0
+
+echo "== Host tests"
+# They need no cluster: they run before it comes up, and a failure still lets the cluster tests run.
+vitest run --project host --reporter=default --reporter=json --outputFile.json="$reports/host.json" || status=$?
+
+echo "== Cluster tests"
 KUBECONFIG=$(bash e2e/cluster/up.sh | tail -n 1)
 export KUBECONFIG
 [ "${PUCK_KEEP_CLUSTER:-}" = 1 ] || touch "$owner_file"
 # Tests run operators of their own; an in-cluster install (npm start) would act on their Sprites too.
 /var/lib/puck-e2e/bin/kubectl -n puck-system scale deployment/puck-operator --replicas=0 >/dev/null 2>&1 || true
 bash images/build.sh --load local
-status=0
 vitest run --project 'cluster*' --reporter=default --reporter=json --outputFile.json="$reports/cluster.json" || status=$?
 
-# One plain closing line that any CI reads: the totals of both runs.
+# One plain closing line that any CI reads: the totals of every run.
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
@@ -53,5 +60,5 @@ node -e '
     passed += r.numPassedTests; failed += r.numFailedTests;
   }
   console.log(`${passed} passed, ${failed} failed`);
-' "$reports/unit.json" "$reports/cluster.json"
+' "$reports/unit.json" "$reports/host.json" "$reports/cluster.json"
 exit "$status"

@@ -4,6 +4,7 @@
 // last moved), a forward carrying data keeps it awake, and an open forward that carries nothing lets
 // it hibernate. A Sprite for each rule, side by side: slow by nature
 // (minutes of idling).
+// @needs: cluster-alongside
 import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
@@ -13,7 +14,7 @@ import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from 
 import { freePort, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getSprite, patchSpec, SPRITE_IMAGE } from "../operator/sprites.js";
+import { createSprite, getSprite, patchSpec, SPRITE_IMAGE } from "../lib/sprites.js";
 
 const MINUTE = 60_000;
 let ns: { name: string; remove: () => Promise<void> };

@@ -1,13 +1,14 @@
 // The agent in a real Sprite pod: the real operator makes the pod (image puck-agent:dev as the
 // sidecar), and the Sprite's status must show what happens inside it — terminals, execs, busy
 // processes, keep-alives.
+// @needs: cluster-alongside
 import * as pty from "node-pty";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sprite } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getSprite } from "../operator/sprites.js";
+import { createSprite, describeSprite, getSprite } from "../lib/sprites.js";
 
 const NAME = "box";
 const POD = `${NAME}-0`;

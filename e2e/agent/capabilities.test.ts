@@ -1,6 +1,8 @@
 // Proves which capabilities the agent needs, with real processes and setpriv: it reaches a
 // session's terminal through /proc/<pid>/fd (stat for activity, open for the warning). It needs root
-// and setpriv, so it runs with the cluster tests (run as root), not with the unit tests.
+// and setpriv but no cluster, so it runs with the host tests (npm test runs them as root), not with
+// the unit tests.
+// @needs: host
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, readlinkSync } from "node:fs";
 import * as pty from "node-pty";

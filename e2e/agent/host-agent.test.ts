@@ -1,5 +1,6 @@
 // The built agent as a host process against the real API server (through kubectl proxy): it
 // survives a missing Sprite and reports once it appears, and picks up spec changes through its watch.
+// @needs: cluster
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
@@ -8,7 +9,8 @@ import { serverAccess } from "../../kube/access.js";
 import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";
 import { watchSprite } from "../../agent/sprite-watcher.js";
-import { createSprite, getSprite, startHostAgent, startProxy, type HostAgent } from "./host-agent.js";
+import { createSprite, readSprite } from "../lib/sprites.js";
+import { startHostAgent, startProxy, type HostAgent } from "../lib/host-agent.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 let proxy: { url: string; stop: () => void };
@@ -41,7 +43,7 @@ describe("the agent on a host against the real API server", () => {
 
     await createSprite(ns.name, "late", { idleTimeoutMinutes: 30 });
     const sprite = await waitFor(async () => {
-      const s = await getSprite(ns.name, "late");
+      const s = await readSprite(ns.name, "late");
       return s.status?.activity?.reportTime ? s : undefined;
     }, { what: "the first report after the Sprite appeared", timeoutMs: 45_000, describe: () => agent!.logs().split("\n").slice(-8) });
     // (Not activeSessions: on a shared host, other people's terminals count too.)

@@ -2,18 +2,14 @@
 // Host-side: the built agent runs on this machine against the real cluster (through kubectl proxy);
 // terminals are node-pty shells, children of this process, which stands in for the container runtime.
 import * as pty from "node-pty";
-import { makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, recordSprite, rerunWithoutEsbuild, startHostAgent, startProxy } from "../agent/host-agent.js";
+import { benchSprite, rerunWithoutEsbuild, startHostAgent } from "../lib/host-agent.js";
 
 rerunWithoutEsbuild(import.meta.url);
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-const ns = await makeNamespace("bench-agent");
-const proxy = await startProxy();
 const name = "latency";
-await createSprite(ns.name, name, { idleTimeoutMinutes: 30 });
-const recorder = recordSprite(proxy.url, ns.name, name);
+const { ns, proxy, recorder } = await benchSprite(name);
 const stats = (xs: number[]) => ({ mean: Math.round(xs.reduce((a, b) => a + b, 0) / xs.length), max: Math.max(...xs), min: Math.min(...xs) });
 
 /** Waits for the first Sprite version after `sinceMs` whose status satisfies `check`; returns its arrival time. */

@@ -11,8 +11,8 @@ import { CLOCK_TICKS_PER_SECOND } from "../../agent/proc-scanner.js";
 import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { processUsage, recordSprite, rerunWithoutEsbuild, startProxy } from "../agent/host-agent.js";
-import { createSprite } from "../operator/sprites.js";
+import { processUsage, recordSprite, rerunWithoutEsbuild, startProxy } from "../lib/host-agent.js";
+import { createSprite } from "../lib/sprites.js";
 
 rerunWithoutEsbuild(import.meta.url);
 

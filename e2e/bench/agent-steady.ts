@@ -3,9 +3,8 @@
 // the real cluster (through kubectl proxy) and scans this machine's whole /proc, so it sees more
 // processes than a Sprite pod would hold. Usage: MEASURE_S=120 npm run bench:agent-steady
 import { execFileSync } from "node:child_process";
-import { makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, processUsage, recordSprite, rerunWithoutEsbuild, startHostAgent, startProxy } from "../agent/host-agent.js";
+import { benchSprite, processUsage, rerunWithoutEsbuild, startHostAgent } from "../lib/host-agent.js";
 import { CLOCK_TICKS_PER_SECOND } from "../../agent/proc-scanner.js";
 
 rerunWithoutEsbuild(import.meta.url);
@@ -13,11 +12,8 @@ rerunWithoutEsbuild(import.meta.url);
 const EXTRA = Number(process.env.PROCESSES ?? 200);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 20);
 const MEASURE_S = Number(process.env.MEASURE_S ?? 130);
-const ns = await makeNamespace("bench-agent");
-const proxy = await startProxy();
 const name = "steady";
-await createSprite(ns.name, name, { idleTimeoutMinutes: 30 });
-const recorder = recordSprite(proxy.url, ns.name, name);
+const { ns, proxy, recorder } = await benchSprite(name);
 
 // 200 idle background processes, detached as nohup'ed jobs are (so they are not sessions).
 const pids = execFileSync("sh", ["-c", `i=0; while [ $i -lt ${EXTRA} ]; do sleep 3600 >/dev/null 2>&1 & echo $!; i=$((i+1)); done`], { encoding: "utf8" })

@@ -4,15 +4,13 @@
 // one never involves it), so no in-cluster operator is installed and the bench can share a cluster.
 // Usage: npm run bench:cli-exec [-- --runs 15 --max-pause-ms 300 --compare OTHER/dist/puck.js]
 // --compare times another build of puck in the same rounds (e.g. main's), as a third line.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { argument, median, now, randomPause, summary } from "./installed.js";
+import { argument, median, now, randomPause, summary } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 15);
 const maxPauseMs = argument("--max-pause-ms", 300);
 const NAME = "exec-bench";

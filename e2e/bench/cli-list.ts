@@ -1,22 +1,17 @@
 // Benchmark: wall time of `puck list` against `kubectl get sprites` on the same cluster and namespace.
 // Usage: npm run bench:cli-list [-- --sprites 20 --runs 15]   (target: puck ≤ 1.5× kubectl)
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { stringify } from "yaml";
 import { API_VERSION, KIND } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
+import { run } from "../lib/exec.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { argument, median, percentile } from "../lib/stats.js";
 
-const run = promisify(execFile);
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const spriteCount = arg("sprites", 20);
-const runs = arg("runs", 15);
+const spriteCount = argument("--sprites", 20);
+const runs = argument("--runs", 15);
 
 async function timed(file: string, args: string[]): Promise<number> {
   const start = process.hrtime.bigint();
@@ -38,8 +33,7 @@ https.request({ host: server.hostname, port: server.port, path: process.argv[2],
 }).end();
 `;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]!;
+const p90 = (xs: number[]) => percentile(xs, 0.9);
 
 await Promise.all([ensurePuckBuilt(), installCrd()]);
 const ns = await makeNamespace("bench-cli-list");

@@ -4,15 +4,15 @@
 // Targets: median ≤ 0.8 s, p90 ≤ 1.2 s, ratio of medians ≤ 0.9×.
 // Usage (shared cluster: one in-cluster operator at a time):
 //   flock /tmp/puck-install.lock npm run bench:cli-wake [-- --runs 15 --max-pause-ms 1500]
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { deleteSprites, ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { spritePhase } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
-import { argument, installPuck, median, now, percentile, randomPause, stopInstalledOperator, summary } from "./installed.js";
+import { installPuck, stopInClusterOperator } from "../lib/install.js";
+import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 15);
 const maxPauseMs = argument("--max-pause-ms", 1500);
 const NAME = "wake-bench";
@@ -23,7 +23,8 @@ await ensurePuckBuilt();
 await installPuck();
 const ns = await makeNamespace("bench-cli-wake");
 const k = (args: string[], timeoutMs?: number) => kubectl(["-n", ns.name, ...args], timeoutMs ? { timeoutMs } : {});
-const podGone = (pod: string) =>
+/** Waits until the pod (the Sprite's, or the baseline's) is deleted. */
+const podDeleted = (pod: string) =>
   waitFor(async () => (await k(["get", "pod", pod, "--ignore-not-found", "-o", "name"])).stdout.trim() === "", {
     what: `pod ${pod} gone`,
     timeoutMs: 120_000,
@@ -95,12 +96,12 @@ try {
   for (let r = 0; r < runs; r++) {
     await run(process.execPath, [PUCK, "-n", ns.name, "hibernate", NAME, "--yes"], { env });
     await k(["scale", "statefulset", BASE, "--replicas=0"]);
-    await waitFor(async () => JSON.parse((await k(["get", "sprite", NAME, "-o", "json"])).stdout).status?.phase === "Hibernating", {
+    await waitFor(async () => (await spritePhase(ns.name, NAME)) === "Hibernating", {
       what: "Sprite hibernated",
       timeoutMs: 120_000,
       intervalMs: 200,
     });
-    await Promise.all([podGone(childNames(NAME).pod), podGone(`${BASE}-0`)]);
+    await Promise.all([podDeleted(childNames(NAME).pod), podDeleted(`${BASE}-0`)]);
     // Alternate who goes first: the second starts while the node still settles after the first.
     for (const which of r % 2 === 0 ? ["puck", "bare"] : ["bare", "puck"]) {
       await randomPause(maxPauseMs);
@@ -119,5 +120,5 @@ try {
 } finally {
   await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
   await ns.remove().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-  await stopInstalledOperator().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
+  await stopInClusterOperator().catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
 }

@@ -1,25 +1,25 @@
 // Benchmark without a cluster: the CPU the gateway's SSH layer spends carrying a 200 MiB `ssh -L`
-// download, with the host backend (e2e/gateway/host-backend.ts) forwarding to a local HTTP server in
+// download, with the host backend (e2e/lib/host-backend.ts) forwarding to a local HTTP server in
 // a process of its own, so that this process's CPU is the gateway's alone. It isolates what
 // bench:port-forward cannot: the SSH side's cost (ciphers, packets, copies) without the pod's
 // WebSocket and the cluster's load. Prints throughput and the gateway's CPU seconds per download.
 // Usage: npm run bench:gateway-forward [-- --rounds 5]
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import ssh2 from "ssh2";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { silentLogger } from "../../kube/logger.js";
-import { HostBackend } from "../gateway/host-backend.js";
-import { pinnedOptions } from "../gateway/openssh.js";
+import { HostBackend } from "../lib/host-backend.js";
+import { pinnedOptions } from "../lib/openssh.js";
 import { freePort } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { argument, median } from "./installed.js";
+import { argument, median } from "../lib/stats.js";
+import { downloadMiBps } from "../lib/download.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const rounds = argument("--rounds", 5);
 const BYTES = 200 * 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), "puck-bench-gwf-"));
@@ -40,13 +40,7 @@ const source = spawn(process.execPath, [
 let sourceOut = "";
 source.stdout.on("data", (c: Buffer) => (sourceOut += c.toString()));
 
-/** One download to /dev/null: MiB/s, after checking every byte came. */
-async function download(port: number): Promise<number> {
-  const { stdout } = await run("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", `http://127.0.0.1:${port}/blob`], { timeout: 300_000 });
-  const [size, seconds] = stdout.split(" ").map(Number);
-  if (size !== BYTES) throw new Error(`downloaded ${size} bytes, not ${BYTES}`);
-  return BYTES / 1024 / 1024 / seconds!;
-}
+const download = (port: number) => downloadMiBps(port, BYTES);
 
 const cpuSeconds = () => {
   const { user, system } = process.cpuUsage();

@@ -10,21 +10,21 @@
 // image is touched. Usage:
 //   npm run bench:gateway [-- --runs 10 --wake-runs 10 --transfer-runs 10 --mib 200 --shells 50 --only exec,wake,sftp,forward,rss]
 //   [-- --baseline OTHER/dist/gateway.js] (sftp through another build of the gateway too, in the same rounds)
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { waitAsleep } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
-import { pinnedOptions } from "../gateway/openssh.js";
-import { argument, median, now, percentile, randomPause, summary } from "./installed.js";
+import { pinnedOptions } from "../lib/openssh.js";
+import { argument, median, now, percentile, randomPause, summary } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 10);
 const wakeRuns = argument("--wake-runs", 10);
 const transferRuns = argument("--transfer-runs", 10);
@@ -92,10 +92,7 @@ const throughputSummary = (label: string, times: number[]) =>
 
 async function hibernated(): Promise<void> {
   await puckCli(["hibernate", NAME, "--yes"]);
-  await waitFor(async () => (await k(["get", "pods", "-l", `puck.sandwich.labs/sprite=${NAME}`, "-o", "name"])).stdout.trim() === "" &&
-    (await k(["get", "sprite", NAME, "-o", "jsonpath={.status.phase}"])).stdout === "Hibernating", {
-    what: `${NAME} hibernated and its pod gone`, timeoutMs: 120_000, intervalMs: 200,
-  });
+  await waitAsleep(ns.name, NAME, 120_000, 200);
 }
 
 async function benchExec(): Promise<void> {

@@ -5,18 +5,15 @@
 // seed's copy rate (its log: KiB in ms) against `cp -a` of the same tree on the same disk (the seeded
 // system, copied beside it on the node); target ≥ 0.8×.
 // The operator runs here for the bench's own namespace. Usage: npm run bench:machine [-- --runs 9 --creates 3]
-import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
-import { waitFor } from "../lib/wait.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { getObject, getSprite } from "../operator/sprites.js";
-import { argument, median, now, randomPause, summary } from "./installed.js";
+import { getObject, waitAsleep } from "../lib/sprites.js";
+import { argument, median, now, randomPause, summary } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 9);
 const creates = argument("--creates", 3);
 const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
@@ -28,10 +25,7 @@ const puck = (args: string[]) => run(process.execPath, [PUCK, "-n", ns.name, ...
 
 async function hibernated(name: string) {
   await puck(["hibernate", name, "--yes"]);
-  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === "Hibernating" && (await getObject("pod", ns.name, `${name}-0`)) === undefined, {
-    what: `${name} hibernated, its pod gone`,
-    timeoutMs: 120_000,
-  });
+  await waitAsleep(ns.name, name, 120_000);
 }
 
 async function timed(args: string[]): Promise<number> {

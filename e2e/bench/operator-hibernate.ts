@@ -9,7 +9,8 @@ import { resourcePath } from "../../operator/runtime/resources.js";
 import { installCrd, kubeClient, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { SPRITE_IMAGE, STAND_IN_AGENT_IMAGE } from "../operator/sprites.js";
+import { SPRITE_IMAGE, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
+import { median, percentile } from "../lib/stats.js";
 
 const N = Number(process.env.N ?? 20);
 const SEQ = Number(process.env.SEQ ?? 10);
@@ -17,8 +18,6 @@ const SEQ = Number(process.env.SEQ ?? 10);
 const SCALE = 0.05;
 const TIMEOUT_MINUTES = 2;
 const timeoutMs = TIMEOUT_MINUTES * 60_000 * SCALE;
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 async function main() {
   const client = await kubeClient();
@@ -65,7 +64,7 @@ async function main() {
   };
   const report = (label: string, latencies: number[]) =>
     console.log(
-      `  ${label}: median ${quantile(latencies, 0.5)} ms   p90 ${quantile(latencies, 0.9)} ms   min ${latencies[0]} ms   max ${latencies[latencies.length - 1]} ms`,
+      `  ${label}: median ${median(latencies)} ms   p90 ${percentile(latencies, 0.9)} ms   min ${latencies[0]} ms   max ${latencies[latencies.length - 1]} ms`,
     );
   try {
     const sequential: number[] = [];
@@ -75,7 +74,7 @@ async function main() {
     console.log("operator-hibernate: idle deadline → StatefulSet replicas 0 (seen by a watch); target median ≤ 2000 ms");
     report(`${SEQ} Sprites one at a time`, sequential);
     report(`${N} Sprites with deadlines within ~1 s`, burst);
-    if (quantile(sequential, 0.5) > 2000 || quantile(burst, 0.5) > 2000) process.exitCode = 1;
+    if (median(sequential) > 2000 || median(burst) > 2000) process.exitCode = 1;
   } finally {
     abort.abort();
     await watching.catch(() => {});

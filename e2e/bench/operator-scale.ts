@@ -10,7 +10,7 @@ import { resourcePath } from "../../operator/runtime/resources.js";
 import { installCrd, kubeClient, kubectl, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { SPRITE_IMAGE } from "../operator/sprites.js";
+import { SPRITE_IMAGE } from "../lib/sprites.js";
 
 const COUNT = Number(process.env.COUNT ?? 300);
 const STEADY_SECONDS = Number(process.env.STEADY_SECONDS ?? 60);

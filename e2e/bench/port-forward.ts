@@ -6,11 +6,10 @@
 // gateway is left alone (not installed, not scaled): only this checkout's gateway, run here, is measured.
 // Beside each throughput, the CPU seconds per download of the process doing the forwarding.
 // Usage: npm run bench:port-forward [-- --rounds 5] [-- --local-only] [-- --baseline OTHER/dist/gateway.js]
-import { execFile, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { childNames } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
@@ -18,9 +17,10 @@ import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK, spawnPuck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { argument, median } from "./installed.js";
+import { argument, median } from "../lib/stats.js";
+import { downloadMiBps } from "../lib/download.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const rounds = argument("--rounds", 5);
 const localOnly = process.argv.includes("--local-only");
 const baselineBundle = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : undefined;
@@ -31,13 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), "puck-bench-pf-"));
 const key = join(dir, "key");
 spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
 
-/** One download to /dev/null: MiB/s, after checking every byte came. */
-async function download(port: number): Promise<number> {
-  const { stdout } = await run("curl", ["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download} %{time_total}", `http://127.0.0.1:${port}/blob`], { timeout: 300_000 });
-  const [size, seconds] = stdout.split(" ").map(Number);
-  if (size !== BYTES) throw new Error(`downloaded ${size} bytes, not ${BYTES}`);
-  return BYTES / 1024 / 1024 / seconds!;
-}
+const download = (port: number) => downloadMiBps(port, BYTES);
 
 /** CPU seconds a child process has used so far (user + system, from /proc). */
 function cpuSecondsOf(pid: number): number {

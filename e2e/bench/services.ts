@@ -4,16 +4,14 @@
 // service running (it comes after the other two), as polled through connects: reported. (3) The supervisor's memory while idle (USS: private pages of it and its
 // runners, /proc/PID/smaps_rollup), target ≤ 2 MiB for the supervisor itself.
 // The operator runs here for the bench's own namespace. Usage: npm run bench:services [-- --runs 5]
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { installCrd, kubeconfigPath, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
-import { getObject, getSprite } from "../operator/sprites.js";
-import { argument, median, now, randomPause, summary } from "./installed.js";
+import { waitAsleep } from "../lib/sprites.js";
+import { argument, median, now, randomPause, summary } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 5);
 const env = { ...process.env, KUBECONFIG: kubeconfigPath() };
 
@@ -24,10 +22,7 @@ const puck = (args: string[]) => run(process.execPath, [PUCK, "-n", ns.name, ...
 
 async function hibernated(name: string) {
   await puck(["hibernate", name, "--yes"]);
-  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === "Hibernating" && (await getObject("pod", ns.name, `${name}-0`)) === undefined, {
-    what: `${name} hibernated, its pod gone`,
-    timeoutMs: 180_000,
-  });
+  await waitAsleep(ns.name, name, 180_000);
 }
 
 /** The supervisor's and its runners' private memory: "PID KiB" lines, the supervisor first. */

@@ -2,18 +2,16 @@
 // tried every 25 ms from the moment of the wake request, printed as one timeline per wake. Runs the
 // operator as a host process (or, with --installed, uses Puck installed in-cluster).
 // Usage: npm run bench:wake-timeline [-- --runs 3 --agent-image puck-agent:dev --via puck|patch]
-import { execFile } from "node:child_process";
 import { Writable } from "node:stream";
-import { promisify } from "node:util";
 import { Exec, KubeConfig, Watch } from "@kubernetes/client-node";
 import { childNames } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { argument, randomPause } from "./installed.js";
+import { argument, randomPause } from "../lib/stats.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const runs = argument("--runs", 3);
 const flag = (name: string) => {
   const i = process.argv.indexOf(name);

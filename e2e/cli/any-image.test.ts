@@ -2,11 +2,12 @@
 // user) and busybox alone (/bin/sh, no bash, no procps). Create, connect (the right shell), activity
 // seen, keep-alive from inside without Puck's script, hibernate, wake, data intact.
 // Needs puck-debian:dev and puck-busybox:dev in the node (images/build.sh debian busybox).
+// @needs: cluster-alongside
 import { describe, expect, it } from "vitest";
-import type { Sprite } from "../../operator/api/index.js";
 import { kubectl } from "../lib/cluster.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { puck, puckInTerminal } from "../lib/puck-cli.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 
 const IMAGES = [
@@ -20,7 +21,7 @@ const KEEP_AWAKE_ONE_LINER = "mkdir -p ~/.puck && date -u -d @$(( $(date +%s) + 
 const ns = useOperatorNamespace("images");
 const terminals = ns.terminals;
 const run = (args: string[]) => puck(["-n", ns.name, ...args], { timeoutMs: 150_000 });
-const sprite = async (name: string): Promise<Sprite> => JSON.parse((await kubectl(["get", "sprite", name, "-n", ns.name, "-o", "json"])).stdout) as Sprite;
+const sprite = (name: string) => readSprite(ns.name, name);
 
 
 describe.each(IMAGES)("$image", ({ name, image, shell }) => {

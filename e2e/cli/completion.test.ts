@@ -1,15 +1,14 @@
 // Shell completion from the built puck, in a real bash: commands, flags, and Sprite names from the cluster.
-import { execFile } from "node:child_process";
+// @needs: cluster
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_VERSION, KIND } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { ensurePuckBuilt, PUCK } from "../lib/puck-cli.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 let ns: { name: string; remove: () => Promise<void> };
 const bin = mkdtempSync(join(tmpdir(), "puck-bin-"));
 

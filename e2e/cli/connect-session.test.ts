@@ -1,19 +1,22 @@
 // `puck connect` as the user gets it, with the real operator: a connect shows in LAST-ACTIVE at once,
 // Ready agrees with a finished wake, and a session the Sprite ends (hibernation, deletion, a stopped
-// pod) says so in one line with exit 255. Run: npx vitest run --project cluster e2e/cli/connect-session
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { deleteSprites, ensurePuckBuilt, puck, puckInTerminal, type PuckTerminal } from "../lib/puck-cli.js";
+// pod) says so in one line with exit 255. Run: npm run test:cluster -- e2e/cli/connect-session
+// @needs: cluster-alongside
+import { beforeAll, describe, expect, it } from "vitest";
+import { kubectl } from "../lib/cluster.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
+import { puck, puckInTerminal, type PuckTerminal } from "../lib/puck-cli.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess | undefined;
-const terminals: PuckTerminal[] = [];
+// Real idle timeouts: the agent counts a silent terminal as active for the real minute anyway, and a
+// scaled one would let a Sprite that starts slowly on a busy machine hibernate before its shell opens.
+const ns = useOperatorNamespace("cli-session");
+const terminals = ns.terminals;
 /** A terminal left silent from the start: its Sprite's idle minute runs while the other tests do. */
 let silent: PuckTerminal;
 const run = (args: string[], options: Parameters<typeof puck>[1] = {}) => puck(["-n", ns.name, ...args], options);
-const sprite = async (name: string) => JSON.parse((await kubectl(["get", "sprite", name, "-n", ns.name, "-o", "json"])).stdout);
+const sprite = (name: string) => readSprite(ns.name, name);
 const describeAll = async () => (await kubectl(["get", "sprites,pods", "-n", ns.name, "-o", "wide"])).stdout;
 const ready = (s: { status?: { conditions?: { type: string; status: string }[] } }) => s.status?.conditions?.find((c) => c.type === "Ready")?.status;
 
@@ -31,11 +34,6 @@ const running = (name: string, pattern: string) =>
 const noticeOf = (stderr: string) => stderr.trim().split("\n").filter((l) => l.startsWith("puck:"));
 
 beforeAll(async () => {
-  await Promise.all([ensurePuckBuilt(), installCrd()]);
-  ns = await makeNamespace("cli-session");
-  // Real idle timeouts: the agent counts a silent terminal as active for the real minute anyway, and a
-  // scaled one would let a Sprite that starts slowly on a busy machine hibernate before its shell opens.
-  operator = await startOperator({ namespace: ns.name });
   const created = await Promise.all([
     run(["create", "box", "--idle-timeout", "120", "--storage", "1Gi"]),
     run(["create", "doomed", "--idle-timeout", "120", "--storage", "1Gi"]),
@@ -45,13 +43,6 @@ beforeAll(async () => {
   silent = puckInTerminal(["-n", ns.name, "connect", "quiet"]);
   terminals.push(silent);
 }, 180_000);
-
-afterAll(async () => {
-  for (const t of terminals) t.kill();
-  if (ns && operator) await deleteSprites(ns.name).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-  await operator?.stop();
-  await ns?.remove();
-});
 
 describe("connect and the Sprite's side of a session", () => {
   it("a command too short for the agent's scan still shows in lastActiveTime, at once", async () => {

@@ -1,4 +1,5 @@
 // Every user error of `puck` against the real cluster: one line of cause, one of fix, no stack, non-zero exit.
+// @needs: cluster
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,17 +1,19 @@
 // puck end to end, with the real operator: create, list, connect (pipes and a real terminal), top,
-// keepawake, describe, failures to start, delete. Run: npx vitest run --project cluster e2e/cli
+// keepawake, describe, failures to start, delete. Run: npm run test:cluster -- e2e/cli/sprites
+// @needs: cluster-alongside
 import { describe, expect, it } from "vitest";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import * as pty from "node-pty";
 import { kubeconfigPath, kubectl } from "../lib/cluster.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { PUCK, puck, puckInTerminal, stripAnsi } from "../lib/puck-cli.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
+import { run as runProgram } from "../lib/exec.js";
 
 const ns = useOperatorNamespace("cli");
 const terminals = ns.terminals;
@@ -22,7 +24,7 @@ const term = (args: string[], options: Parameters<typeof puckInTerminal>[1] = {}
   terminals.push(t);
   return t;
 };
-const sprite = async (name: string) => JSON.parse((await kubectl(["get", "sprite", name, "-n", ns.name, "-o", "json"])).stdout);
+const sprite = (name: string) => readSprite(ns.name, name);
 const podCount = async () => (await kubectl(["get", "pods", "-n", ns.name, "-o", "name"])).stdout.trim().split("\n").filter(Boolean).length;
 
 async function hibernated(name: string) {
@@ -33,7 +35,6 @@ async function hibernated(name: string) {
   });
 }
 
-
 describe("puck with the operator", () => {
   it("create waits until the Sprite is Active and writes every flag into the spec", async () => {
     const result = await run(["create", "box", "--idle-timeout", "2h", "--memory", "64Mi", "--storage", "1Gi"]);
@@ -42,7 +43,7 @@ describe("puck with the operator", () => {
     expect(result.stderr).toMatch(/Sprite box is Active/);
     const box = await sprite("box");
     expect(box.spec).toMatchObject({ image: "puck-sprite:dev", idleTimeoutMinutes: 120, storageSize: "1Gi", resources: { requests: { memory: "64Mi" } } });
-    expect(box.status.phase).toBe("Active");
+    expect(box.status?.phase).toBe("Active");
   });
 
   it("create asks for what is missing on a terminal, and list -w shows it arrive", async () => {
@@ -145,17 +146,7 @@ describe("puck with the operator", () => {
     t.write("echo $((6*7)) in $(pwd)\r");
     await t.waitForText(/42 in \/home\/sprite/, 30_000, "the shell's answer");
 
-    // The resize travels on its own channel, so a command typed right after it may still see the
-    // old size: ask again until the new one shows (or the deadline passes).
-    t.resize(120, 40);
-    await waitFor(
-      () => {
-        if (/40 120/.test(t.text())) return true;
-        t.write("stty size\r");
-        return false;
-      },
-      { what: "the new window size inside", timeoutMs: 30_000, intervalMs: 1_000, describe: () => t.text().slice(-600) },
-    );
+    await t.resizeAndConfirm(120, 40, { what: "the new window size inside", timeoutMs: 30_000, intervalMs: 1_000, describe: () => t.text().slice(-600) });
 
     // Ctrl-C goes to the remote: it stops `sleep`, not puck.
     t.write("sleep 300; echo after-sleep\r");
@@ -203,7 +194,7 @@ describe("puck with the operator", () => {
       shell.write("echo in-session\r");
       await waitFor(() => /in-session\s*\r?\n/.test(screen), { what: "the remote shell", timeoutMs: 30_000, describe: () => stripAnsi(screen) });
       // puck is the shell's only child; signal it by its pid, as a user's `kill` would.
-      const child = (await promisify(execFile)("pgrep", ["-P", String(shell.pid)])).stdout.trim();
+      const child = (await runProgram("pgrep", ["-P", String(shell.pid)])).stdout.trim();
       expect(child).toMatch(/^\d+$/);
       process.kill(Number(child), "SIGTERM");
       await waitFor(() => /mode after: (-?icanon) (-?echo)/.test(screen), { what: "the mode report", timeoutMs: 30_000, describe: () => stripAnsi(screen) });
@@ -238,7 +229,7 @@ describe("puck with the operator", () => {
   it("keepawake writes and clears spec.keepAwakeUntil", async () => {
     const on = await run(["keepawake", "box", "--for", "2h"]);
     expect(on.code, on.stderr).toBe(0);
-    const until = Date.parse((await sprite("box")).spec.keepAwakeUntil);
+    const until = Date.parse((await sprite("box")).spec.keepAwakeUntil ?? "");
     expect(until - Date.now()).toBeGreaterThan(119 * 60_000);
     expect(until - Date.now()).toBeLessThan(121 * 60_000);
     expect((await run(["keepawake", "box", "--off"])).code).toBe(0);

@@ -2,6 +2,7 @@
 // the installed gateway and a Sprite of this file's namespace: a config that `ssh -F` uses as it is,
 // the same through the API server as a ProxyCommand, and a forward that wakes the Sprite on its first
 // connection, carries 200 MiB intact, wakes it again after a hibernation, and ends on Ctrl-C with 0.
+// @needs: cluster
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { get } from "node:http";
@@ -10,11 +11,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { describeHostKey } from "../../gateway/host-key.js";
-import { runClient } from "../gateway/openssh.js";
+import { runClient } from "../lib/openssh.js";
 import { kubeconfigWithToken, kubectl } from "../lib/cluster.js";
 import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { puck, puckOnPath, spawnPuck, type PuckProcess } from "../lib/puck-cli.js";
+import { spritePhase, waitAsleep } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 
 const MINUTE = 60_000;
@@ -23,8 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), "puck-cli-ssh-"));
 const key = join(dir, "key");
 const ns = useOperatorNamespace("cli-ssh");
 const run = (args: string[], timeoutMs = 3 * MINUTE) => puck(["-n", ns.name, ...args], { timeoutMs });
-const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "web", "-o", "jsonpath={.status.phase}"])).stdout;
-const podGone = async () => (await kubectl(["-n", ns.name, "get", "pods", "-l", "puck.sandwich.labs/sprite=web", "-o", "name"])).stdout.trim() === "";
+const phase = () => spritePhase(ns.name, "web");
 
 spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "cli-ssh", "-f", key]);
 
@@ -56,7 +57,7 @@ const activeAgain = () => waitFor(async () => (await phase()) === "Active", { ti
 
 async function hibernate(): Promise<void> {
   expect((await run(["hibernate", "web", "--yes"])).code).toBe(0);
-  await waitFor(async () => (await phase()) === "Hibernating" && (await podGone()), { timeoutMs: 2 * MINUTE, what: "web to hibernate and its pod to go", describe: phase });
+  await waitAsleep(ns.name, "web", 2 * MINUTE);
 }
 
 let knownHosts: string;

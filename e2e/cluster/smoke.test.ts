@@ -1,5 +1,6 @@
 // Smoke test of the local cluster: storage, exec with a terminal, service-account access and
 // cluster DNS behave as on k3s, so that every later cluster test stands on a real Kubernetes.
+// @needs: cluster
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeconfigPath, kubectl, kubectlPath, makeNamespace } from "../lib/cluster.js";

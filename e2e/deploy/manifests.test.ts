@@ -1,5 +1,6 @@
 // The install manifests (deploy/, a kustomize base): least privilege by construction, and accepted
 // by a real API server.
+// @needs: cluster
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { kubectl } from "../lib/cluster.js";

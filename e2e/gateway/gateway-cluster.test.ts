@@ -1,6 +1,7 @@
 // The gateway on the real cluster: OpenSSH's clients reach a hibernated Sprite through it, which
 // wakes it through the shared wake path and runs shells, commands and sftp in its pod over the
 // exec WebSocket. The gateway runs here as a process with the admin kubeconfig; the operator too.
+// @needs: cluster-alongside
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type AddressInfo, type Server, type Socket } from "node:net";
@@ -18,8 +19,8 @@ import { freePort } from "../lib/operator-process.js";
 import { puck } from "../lib/puck-cli.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getSprite, patchSpec } from "../operator/sprites.js";
-import { pinnedOptions, runClient } from "./openssh.js";
+import { createSprite, getSprite, patchSpec, spritePhase, waitAsleep } from "../lib/sprites.js";
+import { pinnedOptions, runClient } from "../lib/openssh.js";
 
 const { utils } = ssh2;
 const dir = mkdtempSync(join(tmpdir(), "puck-gwk-"));
@@ -36,14 +37,11 @@ const sshOptions = () => pinnedOptions(join(dir, "alice"), join(dir, "known_host
 const run = (file: string, args: string[], input = "") => runClient(file, args, input);
 
 const ssh = (command: string[], input = "") => run("ssh", [...sshOptions(), "-p", String(port), "dev@127.0.0.1", ...command], input);
-const phase = async () => (await getSprite(ns.name, "dev"))?.status?.phase;
-const podGone = async () => (await kubectl(["-n", ns.name, "get", "pods", "-l", "puck.sandwich.labs/sprite=dev", "-o", "name"])).stdout.trim() === "";
+const phase = () => spritePhase(ns.name, "dev");
 
 async function hibernate(): Promise<void> {
   await patchSpec(ns.name, "dev", { hibernateRequestedAt: new Date().toISOString() });
-  await waitFor(async () => (await phase()) === "Hibernating" && (await podGone()), {
-    timeoutMs: 120_000, what: "Sprite dev to hibernate and its pod to go", describe: () => getSprite(ns.name, "dev"),
-  });
+  await waitAsleep(ns.name, "dev", 120_000);
 }
 
 beforeAll(async () => {
@@ -95,12 +93,7 @@ describe("the gateway on the cluster", () => {
         seen = (await puck(["-n", ns.name, "top", "--once"])).stdout;
         return /^dev\s+Active\s+1\s/m.test(seen) && /^\s+dev\s+terminal pts\/\d+ /m.test(seen);
       }, { timeoutMs: 60_000, intervalMs: 1000, what: "puck top to show the ssh shell as dev's one terminal session", describe: () => seen });
-      term.resize(120, 40);
-      await waitFor(() => {
-        if (/^40 120$/m.test(term.text())) return true;
-        term.write("stty size\r");
-        return false;
-      }, { timeoutMs: 15_000, intervalMs: 500, what: "the new window size in the Sprite's shell" });
+      await term.resizeAndConfirm(120, 40, { timeoutMs: 15_000, intervalMs: 500, what: "the new window size in the Sprite's shell" });
       term.write("exit 3\r");
       expect(await term.exited(20_000)).toBe(3);
     } finally {

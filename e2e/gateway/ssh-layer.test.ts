@@ -1,6 +1,7 @@
 // The gateway's SSH layer driven by Debian's OpenSSH clients (ssh, scp, sftp, ssh-keyscan), rsync
-// and curl, with a host backend standing in for the cluster (e2e/gateway/host-backend.ts): what a
+// and curl, with a host backend standing in for the cluster (e2e/lib/host-backend.ts): what a
 // person's tools do against the gateway, refusals included, and the gateway unharmed after each.
+// @needs: host
 import { spawn, spawnSync } from "node:child_process";
 import { createServer, type Server as HttpServer } from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,8 +15,8 @@ import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { makeLogger } from "../../kube/logger.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { HostBackend } from "./host-backend.js";
-import { pinnedOptions, runClient } from "./openssh.js";
+import { HostBackend } from "../lib/host-backend.js";
+import { pinnedOptions, runClient } from "../lib/openssh.js";
 
 const { utils } = ssh2;
 
@@ -209,13 +210,7 @@ describe("a terminal: ssh -t dev@gw", () => {
       await term.waitForText(/host\$ $/m, 20_000, "the shell's prompt");
       term.write("echo answer-$((6 * 7))\r");
       await term.waitForText(/answer-42/, 10_000);
-      term.resize(120, 40);
-      // The resize travels on its own message: ask again until the shell reports it.
-      await waitFor(() => {
-        if (/^40 120$/m.test(term.text())) return true;
-        term.write("stty size\r");
-        return false;
-      }, { timeoutMs: 10_000, intervalMs: 300, what: "the new window size in the shell" });
+      await term.resizeAndConfirm(120, 40, { timeoutMs: 10_000, intervalMs: 300, what: "the new window size in the shell" });
       term.write("exit 5\r");
       expect(await term.exited(10_000)).toBe(5);
     } finally {

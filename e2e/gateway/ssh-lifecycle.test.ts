@@ -1,6 +1,7 @@
 // The gateway's SSH layer over a connection's life, with a host backend standing in for the cluster:
 // the key exchange a current client negotiates (OpenSSH 10 from Debian's backports beside Debian's
 // own 9.2, and ssh-audit's verdict), a client that vanishes without a word, and a drain.
+// @needs: host
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
@@ -15,8 +16,8 @@ import { makeLogger } from "../../kube/logger.js";
 import { freePort } from "../lib/operator-process.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { HostBackend } from "./host-backend.js";
-import { pinnedOptions, runClient } from "./openssh.js";
+import { HostBackend } from "../lib/host-backend.js";
+import { pinnedOptions, runClient } from "../lib/openssh.js";
 
 const dir = mkdtempSync(join(tmpdir(), "puck-gwl-"));
 const hostKey = ssh2.utils.generateKeyPairSync("ed25519");

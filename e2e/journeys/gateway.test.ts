@@ -1,19 +1,21 @@
 // The SSH gateway as `kubectl apply -k deploy` installs it: in its pod, with its own service
 // account's rights, behind its Service. A hibernated Sprite is woken by a plain `ssh`, and a rollout
 // of the gateway cuts no session.
+// @needs: cluster
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeHostKey } from "../../gateway/host-key.js";
-import { kubectl, makeNamespace } from "../lib/cluster.js";
-import { installPuck, stopInClusterOperator } from "../lib/install.js";
-import { deleteSprites, ensurePuckBuilt, puck } from "../lib/puck-cli.js";
+import { kubectl } from "../lib/cluster.js";
+import { installPuckWithNamespace, stopInClusterOperator } from "../lib/install.js";
+import { deleteSprites, puck } from "../lib/puck-cli.js";
 import { freePort } from "../lib/operator-process.js";
+import { spritePhase } from "../lib/sprites.js";
 import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
-import { pinnedOptions } from "../gateway/openssh.js";
+import { pinnedOptions } from "../lib/openssh.js";
 
 const MINUTE = 60_000;
 const dir = mkdtempSync(join(tmpdir(), "puck-gwj-"));
@@ -38,13 +40,10 @@ const gatewayPods = async () => {
   return out.split("\n").filter(Boolean).map((line) => ({ name: line.split(" ")[0]!, terminating: line.trim().includes(" ") }));
 };
 
-const phase = async (name: string) =>
-  (await kubectl(["-n", ns.name, "get", "sprite", name, "-o", "jsonpath={.status.phase}"])).stdout;
+const phase = (name: string) => spritePhase(ns.name, name);
 
 beforeAll(async () => {
-  await ensurePuckBuilt();
-  await installPuck();
-  ns = await makeNamespace("gw-journey");
+  ns = await installPuckWithNamespace("gw-journey");
 }, 5 * MINUTE);
 
 afterAll(async () => {

@@ -1,11 +1,13 @@
 // User journeys against Puck installed in-cluster the way a user installs it (kubectl apply -k
 // deploy; operator and agent from their images), driven through the built `puck`. Each journey
 // prints its timings; the run ends with a summary table.
+// @needs: cluster
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiStatusWithToken, kubectl, makeNamespace } from "../lib/cluster.js";
+import { apiStatusWithToken, kubectl } from "../lib/cluster.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
-import { installPuck, stopInClusterOperator } from "../lib/install.js";
-import { ensurePuckBuilt, puck, puckInTerminal, type PuckResult } from "../lib/puck-cli.js";
+import { installPuckWithNamespace, stopInClusterOperator } from "../lib/install.js";
+import { puck, puckInTerminal, type PuckResult } from "../lib/puck-cli.js";
 
 const MINUTE = 60_000;
 const timings: { journey: string; step: string; seconds: number }[] = [];
@@ -38,8 +40,7 @@ interface SpriteView {
 }
 
 async function view(name: string): Promise<SpriteView> {
-  const { stdout } = await kubectl(["-n", ns.name, "get", "sprite", name, "-o", "json"]);
-  const status = JSON.parse(stdout).status ?? {};
+  const status = (await readSprite(ns.name, name)).status ?? {};
   return {
     phase: status.phase,
     reason: status.reason,
@@ -70,9 +71,7 @@ const create = (name: string, idleMinutes = 1) =>
   ok(["create", name, "--image", "puck-sprite:dev", "--idle-timeout", String(idleMinutes), "--storage", "1Gi"]);
 
 beforeAll(async () => {
-  await ensurePuckBuilt();
-  await installPuck();
-  ns = await makeNamespace("journey");
+  ns = await installPuckWithNamespace("journey");
 }, 5 * MINUTE);
 
 afterAll(async () => {

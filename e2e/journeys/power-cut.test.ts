@@ -2,15 +2,15 @@
 // (e2e/cluster/power-cut.sh), then `cluster:up` runs as after a reboot. The cluster must come back
 // with every object and volume: the awake Sprite Active with its data, the hibernated one still
 // asleep, a deadline that passed in the dark acted on, nothing made twice — with no hand on anything.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { kubectl, makeNamespace } from "../lib/cluster.js";
-import { installPuck, stopInClusterOperator } from "../lib/install.js";
-import { deleteSprites, ensurePuckBuilt, puck } from "../lib/puck-cli.js";
+import { kubectl } from "../lib/cluster.js";
+import { installPuckWithNamespace, stopInClusterOperator } from "../lib/install.js";
+import { deleteSprites, puck } from "../lib/puck-cli.js";
+import { readSprite } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const MINUTE = 60_000;
 let ns: { name: string; remove: () => Promise<void> };
 let clusterDown = false;
@@ -24,8 +24,7 @@ interface SpriteState {
 }
 
 async function state(name: string): Promise<SpriteState> {
-  const { stdout } = await kubectl(["-n", ns.name, "get", "sprite", name, "-o", "json"]);
-  const status = JSON.parse(stdout).status ?? {};
+  const status = (await readSprite(ns.name, name)).status ?? {};
   const { stdout: replicas } = await kubectl(["-n", ns.name, "get", "statefulset", name, "-o", "jsonpath={.spec.replicas}"]);
   return {
     phase: status.phase,
@@ -63,9 +62,7 @@ const names = async (kind: string) =>
 const clusterUp = () => run("bash", ["e2e/cluster/up.sh"], { timeout: 5 * MINUTE, maxBuffer: 16 * 1024 * 1024 });
 
 beforeAll(async () => {
-  await ensurePuckBuilt();
-  await installPuck();
-  ns = await makeNamespace("power");
+  ns = await installPuckWithNamespace("power");
 }, 5 * MINUTE);
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 // The shared Kubernetes client (kube/) against the real API server: deadlines on requests, silent
 // watches resumed, 410 Gone relisted, UTF-8 split across chunks, rotated tokens, exec plugins.
+// @needs: cluster
 import { chmodSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -16,7 +17,7 @@ import { SPRITES } from "../../operator/api/index.js";
 import { Backoff } from "../../kube/backoff.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { waitFor } from "../lib/wait.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "../lib/tcp-proxy.js";
 
 const loadYaml = () => import("yaml");
 let ns: { name: string; remove: () => Promise<void> };
@@ -174,7 +175,7 @@ describe("the shared client against the real API server", () => {
       return cuts;
     };
     // TLS would hide the bytes from the proxy: go through plain HTTP, `kubectl proxy` style, instead.
-    const { startProxy } = await import("../agent/host-agent.js");
+    const { startProxy } = await import("../lib/host-agent.js");
     const kubectlProxy = await startProxy();
     cleanups.push(kubectlProxy.stop);
     const plain = new URL(kubectlProxy.url);

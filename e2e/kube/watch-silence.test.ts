@@ -3,6 +3,7 @@
 // resourceVersion. `puck list -w` and an operator, each through a proxy that freezes the connections
 // open at that moment (new ones work), see a Sprite created after the freeze. Both cases wait out
 // the same silence, so they run at once.
+// @needs: cluster-alongside
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +13,8 @@ import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/clust
 import { ensureOperatorBuilt, metricValue, startOperator } from "../lib/operator-process.js";
 import { ensurePuckBuilt, spawnPuck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getSprite } from "../operator/sprites.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { createSprite, getSprite } from "../lib/sprites.js";
+import { startTcpProxy, type TcpProxy } from "../lib/tcp-proxy.js";
 
 /** What the issue asks: a dead watch noticed within ~90 s (the client takes 75 s with bookmarks)... */
 const NOTICE_MS = 90_000;

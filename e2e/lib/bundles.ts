@@ -1,9 +1,8 @@
 // Rebuilds a dist/ bundle when a source it is made from is newer, so e2e tests and benchmarks run
 // the code under test. One build per bundle per process.
-import { execFile } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
+import { run } from "./exec.js";
 
 /** The repository root: found by walking up, since scripts/run-ts.mjs runs e2e code from a bundle elsewhere. */
 function findRoot(): string {
@@ -46,7 +45,7 @@ export function ensureBundle(name: BundleName): Promise<string> {
       const bundle = bundlePath(name);
       const newest = Math.max(...SOURCES[name].map((dir) => newestSource(join(ROOT, dir))));
       if (!existsSync(bundle) || statSync(bundle).mtimeMs < newest) {
-        await promisify(execFile)(process.execPath, ["scripts/build.mjs", name], { cwd: ROOT });
+        await run(process.execPath, ["scripts/build.mjs", name], { cwd: ROOT });
       }
       return bundle;
     })();

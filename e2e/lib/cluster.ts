@@ -1,13 +1,10 @@
 // Access to the local test cluster for e2e tests: its kubeconfig, kubectl, and throwaway namespaces.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
-import { promisify } from "node:util";
 import { createKubeClient, type ClientOptions, type KubeClient } from "../../kube/client.js";
 import { loadKubeconfig } from "../../kube/kubeconfig.js";
-
-const run = promisify(execFile);
+import { run } from "./exec.js";
 
 /** A kube/ client for the test cluster, as the test kubeconfig's user. */
 export async function kubeClient(options: ClientOptions = {}): Promise<KubeClient> {

@@ -1,6 +1,7 @@
 // Puck installed in-cluster the way README tells a user (kubectl apply -k deploy), for the journeys.
 import { networkInterfaces } from "node:os";
-import { kubectl } from "./cluster.js";
+import { kubectl, makeNamespace } from "./cluster.js";
+import { ensurePuckBuilt } from "./puck-cli.js";
 
 /** Applies deploy/, then restarts the operator and the gateway so they run the images this test run built. */
 export async function installPuck(): Promise<void> {
@@ -10,6 +11,13 @@ export async function installPuck(): Promise<void> {
   await kubectl(["-n", "puck-system", "rollout", "restart", "deployment/puck-operator", "deployment/puck-gateway"]);
   await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-operator", "--timeout=180s"], { timeoutMs: 200_000 });
   await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 });
+}
+
+/** For a journey: `puck` built, Puck installed as README says, and a namespace of the test file's own. */
+export async function installPuckWithNamespace(prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  await ensurePuckBuilt();
+  await installPuck();
+  return makeNamespace(prefix);
 }
 
 /**

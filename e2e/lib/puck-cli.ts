@@ -1,20 +1,13 @@
 // Drives the built `puck` (dist/puck.js) for e2e tests: as a plain process, or in a real terminal.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { ensureBundle } from "./bundles.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bundlePath, ensureBundle, ROOT } from "./bundles.js";
 import { kubeconfigPath, kubectl } from "./cluster.js";
 import { openTerminal, stripAnsi, type Terminal } from "./terminal.js";
 
-/** The project root: found by walking up, since scripts/run-ts.mjs runs a bundled copy from elsewhere. */
-function findRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "cli/main.ts"))) return dir;
-    if (dirname(dir) === dir) return resolve(start, "../..");
-  }
-}
-const root = findRoot(import.meta.dirname);
-export const PUCK = join(root, "dist/puck.js");
+const root = ROOT;
+export const PUCK = bundlePath("puck");
 
 /** Rebuilds dist/puck.js when a CLI or API source is newer than it. */
 export const ensurePuckBuilt = (): Promise<void> => ensureBundle("puck").then(() => undefined);
@@ -23,8 +16,8 @@ export const ensurePuckBuilt = (): Promise<void> => ensureBundle("puck").then(()
  * Deletes every Sprite in a namespace and waits until they are gone. Call it while the operator still
  * runs: Sprites carry its finalizer, and without it their namespace would never finish deleting.
  */
-export async function deleteSprites(namespace: string): Promise<void> {
-  await kubectl(["delete", "sprites", "--all", "-n", namespace, "--wait=true", "--timeout=90s"], { timeoutMs: 120_000 });
+export async function deleteSprites(namespace: string, timeoutSeconds = 90): Promise<void> {
+  await kubectl(["delete", "sprites", "--all", "-n", namespace, "--wait=true", `--timeout=${timeoutSeconds}s`], { timeoutMs: (timeoutSeconds + 30) * 1000 });
 }
 
 export interface PuckResult {

@@ -10,6 +10,11 @@ export interface Terminal {
   text(): string;
   write(data: string): void;
   resize(columns: number, rows: number): void;
+  /**
+   * Resizes, then asks the shell in it (`stty size`) until it reports the new size: the resize
+   * travels on its own message, so a command typed right after it may still see the old one.
+   */
+  resizeAndConfirm(columns: number, rows: number, options: { what: string; timeoutMs: number; intervalMs: number; describe?: () => unknown }): Promise<void>;
   /** Waits until the text matches; fails with the last screen. */
   waitForText(pattern: RegExp, timeoutMs?: number, what?: string): Promise<void>;
   exited(timeoutMs?: number): Promise<number>;
@@ -41,6 +46,15 @@ export function openTerminal(
     text: () => stripAnsi(output),
     write: (data) => term.write(data),
     resize: (c, r) => term.resize(c, r),
+    resizeAndConfirm: async (c, r, options) => {
+      term.resize(c, r);
+      const reported = new RegExp(`^${r} ${c}$`, "m");
+      await waitFor(() => {
+        if (reported.test(stripAnsi(output))) return true;
+        term.write("stty size\r");
+        return false;
+      }, options);
+    },
     waitForText: (pattern, timeoutMs = 60_000, what) =>
       waitFor(() => pattern.test(stripAnsi(output)), {
         what: what ?? `terminal text ${pattern}`,

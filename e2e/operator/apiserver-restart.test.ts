@@ -1,24 +1,14 @@
 // The operator outlives an API server restart: its watches come back and it keeps reconciling,
 // without a restart of its own.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace, restartClusterDaemon } from "../lib/cluster.js";
-import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
+// @needs: cluster
+import { expect, it } from "vitest";
+import { kubectl, restartClusterDaemon } from "../lib/cluster.js";
+import { metricValue } from "../lib/operator-process.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, getObject, listNames, replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
+import { createSprite, getObject, listNames, replicasOf, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-
-beforeAll(async () => {
-  await installCrd();
-  ns = await makeNamespace("op-apirestart");
-  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE });
-});
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns?.remove();
-});
+const ns = useOperatorNamespace("op-apirestart", { agentImage: STAND_IN_AGENT_IMAGE });
 
 it("after the API server restarts, new Sprites are made and hand-deleted children restored", async () => {
   await createSprite(ns.name, "before");
@@ -32,13 +22,13 @@ it("after the API server restarts, new Sprites are made and hand-deleted childre
     {
       what: `the operator to act again after an API server restart of ${awayMs} ms`,
       timeoutMs: 90_000,
-      describe: async () => ({ objects: await listNames("statefulset,service", ns.name), logs: operator.logs().slice(-3000) }),
+      describe: async () => ({ objects: await listNames("statefulset,service", ns.name), logs: ns.operator.logs().slice(-3000) }),
     },
   );
-  const metrics = await (await fetch(operator.metricsUrl)).text();
+  const metrics = await (await fetch(ns.operator.metricsUrl)).text();
   // Every watch (Sprites, seven kinds of children, StatefulSets' FailedCreate events, Nodes) listed
   // again and is watching.
   expect(metricValue(metrics, "puck_watch_synced")).toBe(10);
   // Same process all along: the operator never logged its own shutdown.
-  expect(operator.logs()).not.toContain("Stopping operator");
+  expect(ns.operator.logs()).not.toContain("Stopping operator");
 });

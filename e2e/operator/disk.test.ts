@@ -3,6 +3,7 @@
 // The local-path provisioner does not enforce capacity (its volumes are directories on the node's
 // disk), so the home here is a 64 MiB tmpfs mounted on the node (this machine: needs root) and
 // bound through a static PersistentVolume: the figures and the threshold are real end to end.
+// @needs: cluster-alongside
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -12,7 +13,7 @@ import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, eventReasons, getSprite } from "./sprites.js";
+import { createSprite, describeSprite, eventReasons, getSprite } from "../lib/sprites.js";
 
 const MiB = 1024 ** 2;
 const id = randomBytes(3).toString("hex");

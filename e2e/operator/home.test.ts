@@ -3,11 +3,12 @@
 // pods made after the home was set up run no setup containers.
 // Three images: the default Sprite (user sprite, uid 1000), plain Debian (root), Debian with user
 // dev (uid 2000). Needs puck-sprite:dev, puck-debian:dev and puck-debian-user:dev in the node.
+// @needs: cluster-alongside
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, eventReasons, getObject, getSprite, patchSpec } from "./sprites.js";
+import { createSprite, describeSprite, eventReasons, getObject, getSprite, patchSpec } from "../lib/sprites.js";
 
 const IMAGES = [
   { sprite: "home-default", image: "puck-sprite:dev", user: "sprite", uid: 1000, gid: 1000, skel: true },

@@ -1,10 +1,11 @@
 // Two replicas are safe: only the Lease holder reconciles, the other stands by ready, and takes over
 // at once when the leader shuts down (it releases the Lease).
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { STAND_IN_AGENT_IMAGE, createSprite, getObject, replicasOf } from "./sprites.js";
+import { STAND_IN_AGENT_IMAGE, createSprite, getObject, replicasOf } from "../lib/sprites.js";
 
 let ns: { name: string; remove: () => Promise<void> };
 const operators: OperatorProcess[] = [];

@@ -1,7 +1,9 @@
 // The operator against the real cluster: children, schema, repair, hibernation, wake, deletion.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
+// @needs: cluster-alongside
+import { describe, expect, it } from "vitest";
+import { kubectl } from "../lib/cluster.js";
+import { metricValue } from "../lib/operator-process.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { waitFor } from "../lib/wait.js";
 import {
   createSprite,
@@ -13,23 +15,11 @@ import {
   listNames,
   patchSpec,
   patchStatus,
-  replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
+  replicasOf, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
 
 // --idle-timeout-scale 0.05: idleTimeoutMinutes 1 lasts 3 s, so hibernation is observable quickly.
 const SCALE = 0.05;
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-
-beforeAll(async () => {
-  await installCrd();
-  ns = await makeNamespace("op-life");
-  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", String(SCALE)] });
-});
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns?.remove();
-});
+const ns = useOperatorNamespace("op-life", { agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", String(SCALE)] });
 
 const N = () => ns.name;
 
@@ -103,7 +93,7 @@ describe("operator lifecycle", () => {
       { what: "sized's StatefulSet", timeoutMs: 20_000 },
     );
     expect(sts.spec.template.spec.containers[0]?.resources).toEqual({ requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "1Gi" } });
-    const writes = async () => metricValue(await (await fetch(operator.metricsUrl)).text(), "puck_api_writes_total", { resource: "statefulsets" });
+    const writes = async () => metricValue(await (await fetch(ns.operator.metricsUrl)).text(), "puck_api_writes_total", { resource: "statefulsets" });
     const before = await writes();
     const until = Date.now() + 3000;
     await waitFor(

@@ -4,21 +4,21 @@
 // new system and keeps the old one on the volume until pruned; a home-only Sprite keeps only its home;
 // a volume made before the layout moves into home/ with nothing lost. Driven with `puck` as a user.
 // Needs puck-sprite:dev, puck-busybox:dev and puck-debian:dev in the node.
+// @needs: cluster-alongside
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { ensurePuckBuilt, puck, type PuckResult } from "../lib/puck-cli.js";
+import { beforeAll, expect, it } from "vitest";
+import { kubectl } from "../lib/cluster.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
+import { puck, type PuckResult } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite } from "./sprites.js";
+import { createSprite, describeSprite, getObject, getSprite, waitForPhase } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 // An upgrade of Puck: the same agent under its other name (images/build.sh loads both), a new template.
 const AGENT_RENAMED = AGENT.startsWith("localhost/") ? AGENT.slice("localhost/".length) : `localhost/${AGENT}`;
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
+const ns = useOperatorNamespace("machine", { agentImage: AGENT });
 
 const run = (args: string[], timeoutMs = 180_000): Promise<PuckResult> => puck(["-n", ns.name, ...args], { timeoutMs });
 
@@ -29,14 +29,10 @@ async function inSprite(name: string, script: string, timeoutMs = 180_000): Prom
   return r.stdout.trim();
 }
 
-async function phase(name: string, want: string, timeoutMs = 120_000): Promise<void> {
-  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === want, { what: `Sprite ${name} ${want}`, timeoutMs, describe: () => describeSprite(ns.name, name) });
-}
-
 async function hibernate(name: string): Promise<void> {
   const r = await run(["hibernate", name, "--yes"]);
   expect(r.code, r.stderr).toBe(0);
-  await phase(name, "Hibernating");
+  await waitForPhase(ns.name, name, "Hibernating");
   await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 90_000 });
 }
 
@@ -72,21 +68,12 @@ const DEFAULT_CHECK = `${CHECK}; sqlite3 --version | cut -d' ' -f1 | grep -c '^3
 const DEFAULT_CHECKED = `${CHECKED}\n1\n42\nbob\n@daily true`;
 
 beforeAll(async () => {
-  await Promise.all([ensurePuckBuilt(), installCrd()]);
-  ns = await makeNamespace("machine");
-  operator = await startOperator({ namespace: ns.name, agentImage: AGENT });
   await Promise.all([
     createSprite(ns.name, "m-default", { storageSize: "2Gi" }),
     createSprite(ns.name, "m-busybox", { image: "puck-busybox:dev" }),
     createSprite(ns.name, "m-root", { image: "puck-debian:dev" }),
     createSprite(ns.name, "m-home", { image: "puck-debian:dev", persist: "home" }),
   ]);
-}, 300_000);
-
-afterAll(async () => {
-  if (ns && operator) await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=90s"], { timeoutMs: 120_000 }).catch(() => undefined);
-  await operator?.stop();
-  await ns?.remove();
 }, 300_000);
 
 it("the default image: apt-installed packages, /etc, /usr/local/bin, /var/lib, a user and a crontab survive a hibernation, a pod deleted by hand and an upgrade of Puck", async () => {
@@ -117,8 +104,7 @@ it("the default image: apt-installed packages, /etc, /usr/local/bin, /var/lib, a
   // Sprite takes it once nobody uses it; data that moved within the idle timeout — apt's download —
   // counts as use: e2e/operator/update.test.ts covers that wait.)
   await hibernate(name);
-  await operator.stop({ keepSprites: true });
-  operator = await startOperator({ namespace: ns.name, agentImage: AGENT_RENAMED });
+  await ns.restartOperator({ agentImage: AGENT_RENAMED });
   await waitFor(
     async () => {
       const sts = await getObject<{ spec: { template: { spec: { containers: { name: string; image: string }[] } } } }>("statefulset", ns.name, name);

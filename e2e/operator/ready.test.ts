@@ -1,24 +1,13 @@
 // A Sprite pod on the real node: Ready as soon as its containers start, only the agent holds a token,
 // and a changed image rolls the pod. Needs the puck-sprite:dev and puck-agent:dev images in the node.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
+// @needs: cluster
+import { expect, it } from "vitest";
+import { kubectl } from "../lib/cluster.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "./sprites.js";
+import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "../lib/sprites.js";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-
-beforeAll(async () => {
-  await installCrd();
-  ns = await makeNamespace("op-ready");
-  operator = await startOperator({ namespace: ns.name });
-});
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns?.remove();
-});
+const ns = useOperatorNamespace("op-ready");
 
 type Pod = { metadata: { uid: string }; spec: { containers: { name: string; image: string }[] } };
 

@@ -1,9 +1,10 @@
 // Crash safety: an operator killed mid-reconcile and restarted converges, with nothing lost or doubled.
+// @needs: cluster
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { waitFor } from "../lib/wait.js";
-import { SPRITE_IMAGE, getSprite, listNames, STAND_IN_AGENT_IMAGE } from "./sprites.js";
+import { SPRITE_IMAGE, getSprite, listNames, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
 
 const COUNT = 30;
 let ns: { name: string; remove: () => Promise<void> };

@@ -3,17 +3,16 @@
 // and `puck connect` say so at once (NodeNotReady, naming the node) instead of leaving connect to
 // spin; a hibernated Sprite there says it cannot wake, before anyone tries; when the node comes
 // back, connect works and the home is as it was.
-import { execFile } from "node:child_process";
+// @needs: cluster
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { metricValue, startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { SPRITE_IMAGE, describeSprite, getObject, getSprite } from "./sprites.js";
+import { SPRITE_IMAGE, describeSprite, getObject, getSprite } from "../lib/sprites.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const NODE = `e2e-${randomBytes(3).toString("hex")}`;
 /** The taint e2e/cluster/node.sh gives an extra node, so that nothing lands there unasked. */
 const TAINT_KEY = "puck.sandwich.labs/e2e-node";

@@ -4,17 +4,18 @@
 // and the Sprite still works; an idle service does not keep its Sprite awake; `puck logs -f` follows;
 // the busybox-only image runs a service across a hibernation. Driven with `puck` as a user.
 // Needs puck-sprite:dev and puck-busybox:dev in the node; PUCK_AGENT_IMAGE an agent of this build.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
-import { ensurePuckBuilt, puck, spawnPuck, type PuckResult } from "../lib/puck-cli.js";
+// @needs: cluster-alongside
+import { beforeAll, expect, it } from "vitest";
+import { kubectl } from "../lib/cluster.js";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
+import { puck, spawnPuck, type PuckResult } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite } from "./sprites.js";
+import { createSprite, getObject, getSprite, waitForPhase } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
+// The cleanup waits up to 120 s for its Sprites to be deleted (the default is 90 s).
+const ns = useOperatorNamespace("services", { agentImage: AGENT, deleteTimeoutSeconds: 120 });
 
 const run = (args: string[], timeoutMs = 180_000): Promise<PuckResult> => puck(["-n", ns.name, ...args], { timeoutMs });
 
@@ -47,25 +48,12 @@ const agentLog = async (name: string) =>
 
 async function hibernate(name: string): Promise<void> {
   await ok(["hibernate", name, "--yes"]);
-  await phase(name, "Hibernating");
+  await waitForPhase(ns.name, name, "Hibernating");
   await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 120_000 });
 }
 
-async function phase(name: string, want: string, timeoutMs = 120_000): Promise<void> {
-  await waitFor(async () => (await getSprite(ns.name, name))?.status?.phase === want, { what: `Sprite ${name} ${want}`, timeoutMs, describe: () => describeSprite(ns.name, name) });
-}
-
 beforeAll(async () => {
-  await Promise.all([ensurePuckBuilt(), installCrd()]);
-  ns = await makeNamespace("services");
-  operator = await startOperator({ namespace: ns.name, agentImage: AGENT });
   await Promise.all([createSprite(ns.name, "sv-default", { storageSize: "2Gi" }), createSprite(ns.name, "sv-busybox", { image: "puck-busybox:dev", idleTimeoutMinutes: 1 })]);
-}, 300_000);
-
-afterAll(async () => {
-  if (ns && operator) await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=120s"], { timeoutMs: 150_000 }).catch(() => undefined);
-  await operator?.stop();
-  await ns?.remove();
 }, 300_000);
 
 // PostgreSQL as the Sprite's own user (the default image runs as `sprite`: a service runs as its
@@ -160,7 +148,7 @@ it("busybox only: a declared service follows with puck logs -f, lets its Sprite 
     await follow.exited;
   }
   // Idle for its 1-minute timeout, a running service and all: it hibernates by itself.
-  await phase(name, "Hibernating", 300_000);
+  await waitForPhase(ns.name, name, "Hibernating", 300_000);
   await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 120_000 });
   await inSprite(name, "true");
   await untilState(name, "ticker", "running");

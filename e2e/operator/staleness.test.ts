@@ -1,25 +1,13 @@
 // Unknown is never idle: a Sprite whose agent stopped reporting stays up past its deadline, and says why.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installCrd, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
+// @needs: cluster
+import { expect, it } from "vitest";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getSprite, idleReport, patchStatus, replicasOf, STAND_IN_AGENT_IMAGE } from "./sprites.js";
+import { createSprite, describeSprite, getSprite, idleReport, patchStatus, replicasOf, STAND_IN_AGENT_IMAGE } from "../lib/sprites.js";
 
 // Reports go stale after 2 s and idleTimeoutMinutes 2 lasts 6 s: a report made right after waking
 // is stale long before the deadline.
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-
-beforeAll(async () => {
-  await installCrd();
-  ns = await makeNamespace("op-stale");
-  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", "0.05", "--activity-stale-after", "2s"] });
-});
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns?.remove();
-});
+const ns = useOperatorNamespace("op-stale", { agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", "0.05", "--activity-stale-after", "2s"] });
 
 it("a Sprite whose last report went stale does not hibernate at its deadline", async () => {
   await createSprite(ns.name, "quiet", { idleTimeoutMinutes: 2 });

@@ -1,11 +1,12 @@
 // A Sprite whose pod admission refuses (Pod Security "baseline", a ResourceQuota) says why at once:
 // Ready=False/PodFailing with the API server's reason, and `puck create`/`connect` fail fast with it.
+// @needs: cluster
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getSprite } from "./sprites.js";
+import { createSprite, describeSprite, getSprite } from "../lib/sprites.js";
 
 type Setup = { ns: { name: string; remove: () => Promise<void> }; operator: OperatorProcess };
 const setups: Setup[] = [];

@@ -4,13 +4,14 @@
 // The agent must be this branch's (it warns of restarts): PUCK_AGENT_IMAGE, else puck-agent:dev.
 // Puck's own change is the same image under its other name (images/build.sh loads both
 // `puck-agent:TAG` and `localhost/puck-agent:TAG`): a different template, and no pull.
+// @needs: cluster-alongside
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Condition } from "../../operator/api/index.js";
 import { installCrd, kubectl, makeNamespace } from "../lib/cluster.js";
 import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
 import { ensurePuckBuilt, puck, puckInTerminal, type PuckTerminal } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
-import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "./sprites.js";
+import { createSprite, describeSprite, getObject, getSprite, patchSpec } from "../lib/sprites.js";
 
 const AGENT = process.env.PUCK_AGENT_IMAGE ?? "puck-agent:dev";
 const AGENT_RENAMED = AGENT.startsWith("localhost/") ? AGENT.slice("localhost/".length) : `localhost/${AGENT}`;

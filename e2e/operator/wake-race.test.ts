@@ -1,24 +1,12 @@
 // A wake racing a hibernation ends awake: wake requests written right around the idle deadline,
 // before, during or after the operator's scale-down, all leave the Sprite up with its status current.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { installCrd, makeNamespace } from "../lib/cluster.js";
-import { startOperator, type OperatorProcess } from "../lib/operator-process.js";
+// @needs: cluster
+import { expect, it } from "vitest";
+import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { waitFor } from "../lib/wait.js";
-import { STAND_IN_AGENT_IMAGE, createSprite, describeSprite, getSprite, idleReport, patchSpec, patchStatus, replicasOf } from "./sprites.js";
+import { STAND_IN_AGENT_IMAGE, createSprite, describeSprite, getSprite, idleReport, patchSpec, patchStatus, replicasOf } from "../lib/sprites.js";
 
-let ns: { name: string; remove: () => Promise<void> };
-let operator: OperatorProcess;
-
-beforeAll(async () => {
-  await installCrd();
-  ns = await makeNamespace("op-race");
-  operator = await startOperator({ namespace: ns.name, agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", "0.05"] });
-});
-
-afterAll(async () => {
-  await operator?.stop();
-  await ns?.remove();
-});
+const ns = useOperatorNamespace("op-race", { agentImage: STAND_IN_AGENT_IMAGE, args: ["--idle-timeout-scale", "0.05"] });
 
 // Offsets from the idle deadline at which the wake request is written, in ms.
 const OFFSETS = [-150, -50, 0, 20, 50, 100, 200, 400];

@@ -2,22 +2,24 @@
 // against `kubectl kustomize deploy`, install.sh from the folder served on 127.0.0.1 into an empty
 // prefix, the single executable (linux-amd64, and linux-arm64 under qemu-user) against the cluster,
 // the npm package on the machine's own Node 20, and `puck version`'s view of the operator.
+// @needs: cluster
 import { execFile } from "node:child_process";
 import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
 import { publishGatewayLoadBalancer } from "../lib/install.js";
+import { deleteSprites } from "../lib/puck-cli.js";
+import { spritePhase } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
 import { renderKustomization, type ReleaseImages } from "../../scripts/release/manifest.js";
 import { nodeBinary } from "../../scripts/release/node-dist.js";
+import { run } from "../lib/exec.js";
 
-const run = promisify(execFile);
 const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 const work = mkdtempSync(join(tmpdir(), "puck-release-e2e-"));
 const out = join(work, "release");
@@ -44,6 +46,20 @@ function exec(file: string, args: string[], options: { env?: Record<string, stri
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 255) : 0, stdout, stderr }),
     );
   });
+}
+
+/**
+ * The released `puck` (found by `bin` once a beforeAll has installed it) as a user runs it, with no
+ * Node on its PATH, in `namespace()`; `ok` runs it and expects it to succeed.
+ */
+function asUser(bin: () => string, namespace: () => string, timeoutMs: number) {
+  const user = (args: string[]) => exec(bin(), ["-n", namespace(), ...args], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" }, timeoutMs });
+  const ok = async (args: string[]) => {
+    const result = await user(args);
+    expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
+    return result;
+  };
+  return { user, ok };
 }
 
 /**
@@ -403,14 +419,8 @@ describe("a journey from the release folder alone", () => {
   const key = join(work, "journey-key");
   let puck: string;
   let ns: { name: string; remove: () => Promise<void> };
-  const user = (args: string[], timeoutMs = 5 * 60_000) =>
-    exec(puck, ["-n", ns.name, ...args], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" }, timeoutMs });
-  const ok = async (args: string[]) => {
-    const result = await user(args);
-    expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
-    return result;
-  };
-  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "dev", "-o", "jsonpath={.status.phase}"])).stdout;
+  const { user, ok } = asUser(() => puck, () => ns.name, 5 * 60_000);
+  const phase = () => spritePhase(ns.name, "dev");
 
   beforeAll(async () => {
     // The "server": the archive into the containerd of every node, then the manifest.
@@ -436,7 +446,7 @@ describe("a journey from the release folder alone", () => {
   afterAll(async () => {
     // Sprites go while the release's operator still runs (its finalizer), then deploy/'s install is back.
     if (ns) {
-      await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=90s"], { timeoutMs: 120_000 }).catch(() => undefined);
+      await deleteSprites(ns.name).catch(() => undefined);
       await ns.remove();
     }
     await kubectl(["apply", "--server-side", "--force-conflicts", "-k", join(ROOT, "deploy")]).catch(() => undefined);
@@ -492,13 +502,8 @@ describe("a Sprite of the release's arm64 images, under emulation", () => {
   let registered = false;
   let puck: string;
   let ns: { name: string; remove: () => Promise<void> };
-  const user = (args: string[]) => exec(puck, ["-n", ns.name, ...args], { env: { KUBECONFIG: kubeconfigPath(), PATH: "/nonexistent" }, timeoutMs: 8 * 60_000 });
-  const ok = async (args: string[]) => {
-    const result = await user(args);
-    expect(result.code, `puck ${args.join(" ")}\n${result.stdout}${result.stderr}`).toBe(0);
-    return result;
-  };
-  const phase = async () => (await kubectl(["-n", ns.name, "get", "sprite", "arm", "-o", "jsonpath={.status.phase}"])).stdout;
+  const { ok } = asUser(() => puck, () => ns.name, 8 * 60_000);
+  const phase = () => spritePhase(ns.name, "arm");
 
   beforeAll(async () => {
     if (!arm64) return;
@@ -526,7 +531,7 @@ describe("a Sprite of the release's arm64 images, under emulation", () => {
 
   afterAll(async () => {
     if (ns) {
-      await kubectl(["delete", "sprites", "--all", "-n", ns.name, "--wait=true", "--timeout=180s"], { timeoutMs: 200_000 }).catch(() => undefined);
+      await deleteSprites(ns.name, 180).catch(() => undefined);
       await ns.remove();
     }
     if (!arm64) return;

@@ -1,25 +1,24 @@
 // Runs the built agent as a host process against the real cluster (through `kubectl proxy`), for
 // host-side tests and benchmarks: the agent's children are then the "Sprite's" processes.
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { ensureBundle } from "../lib/bundles.js";
-import { kubeconfigPath, kubectl, kubectlPath } from "../lib/cluster.js";
-import { waitFor } from "../lib/wait.js";
+import { join } from "node:path";
+import { bundlePath, ensureBundle, ROOT } from "./bundles.js";
+import { kubeconfigPath, kubectlPath, makeNamespace } from "./cluster.js";
+import { createSprite } from "./sprites.js";
+import { waitFor } from "./wait.js";
 import type { Sprite } from "../../operator/api/index.js";
 import { agentContainer } from "../../operator/sprite/agent-container.js";
 import { serverAccess } from "../../kube/access.js";
 import { createKubeClient } from "../../kube/client.js";
 import { makeLogger } from "../../agent/logger.js";
 import { watchSprite } from "../../agent/sprite-watcher.js";
+import { run } from "./exec.js";
 
-// Under vitest this file sits in e2e/agent; bundled by scripts/run-ts.mjs it runs from a cache dir,
-// and benchmarks are run from the project root.
-const root = existsSync(resolve(import.meta.dirname, "../../package.json")) ? resolve(import.meta.dirname, "../..") : process.cwd();
-const bundle = join(root, "dist/agent.js");
+const root = ROOT;
+const bundle = bundlePath("agent");
 
 /** Rebuilds dist/agent.js when an agent (or API) source is newer than it. */
 export const ensureAgentBuilt = (): Promise<void> => ensureBundle("agent").then(() => undefined);
@@ -32,7 +31,7 @@ export const ensureAgentBuilt = (): Promise<void> => ensureBundle("agent").then(
 export async function startProxy(): Promise<{ url: string; stop: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), "puck-proxy-"));
   const log = join(dir, "proxy.log");
-  const { stdout } = await promisify(execFile)("sh", ["-c", `"$0" --kubeconfig "$1" proxy --port=0 >"$2" 2>&1 </dev/null & echo $!`, kubectlPath(), kubeconfigPath(), log]);
+  const { stdout } = await run("sh", ["-c", `"$0" --kubeconfig "$1" proxy --port=0 >"$2" 2>&1 </dev/null & echo $!`, kubectlPath(), kubeconfigPath(), log]);
   const pid = Number(stdout.trim());
   const stop = () => {
     try {
@@ -66,15 +65,15 @@ export function recordSprite(apiUrl: string, namespace: string, name: string): {
   return { events, stop: () => controller.abort() };
 }
 
-/** Creates a Sprite object (no operator needed: the host agent only reads it and patches its status). */
-export async function createSprite(namespace: string, name: string, spec: Partial<Sprite["spec"]> = {}): Promise<void> {
-  const sprite = { apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name, namespace }, spec: { image: "puck-sprite:dev", ...spec } };
-  await kubectl(["apply", "-f", "-"], { input: JSON.stringify(sprite) });
-}
-
-export async function getSprite(namespace: string, name: string): Promise<Sprite> {
-  const { stdout } = await kubectl(["get", "sprite", name, "-n", namespace, "-o", "json"]);
-  return JSON.parse(stdout) as Sprite;
+/**
+ * A host-agent benchmark's Sprite: in a namespace of its own, reached through a kubectl proxy, every
+ * version of it recorded. (No operator: the host agent only reads it and patches its status.)
+ */
+export async function benchSprite(name: string) {
+  const ns = await makeNamespace("bench-agent");
+  const proxy = await startProxy();
+  await createSprite(ns.name, name, { idleTimeoutMinutes: 30 });
+  return { ns, proxy, recorder: recordSprite(proxy.url, ns.name, name) };
 }
 
 export interface HostAgent {

@@ -1,6 +1,8 @@
-// Helpers for the operator's cluster tests: make, read and patch Sprites and their children with kubectl.
+// Sprites for e2e tests and benchmarks, with kubectl: make, read and patch them and their children,
+// and wait on their phase.
 import type { Sprite, SpriteSpec, SpriteStatus } from "../../operator/api/index.js";
-import { kubectl } from "../lib/cluster.js";
+import { kubectl } from "./cluster.js";
+import { waitFor } from "./wait.js";
 
 export const SPRITE_IMAGE = "puck-sprite:dev";
 /**
@@ -26,6 +28,34 @@ export async function getObject<T = Record<string, unknown>>(kind: string, names
 }
 
 export const getSprite = (namespace: string, name: string) => getObject<Sprite>("sprites.puck.sandwich.labs", namespace, name);
+
+/** The Sprite, which must exist: a missing one is an error (inside waitFor, a reason to keep waiting). */
+export async function readSprite(namespace: string, name: string): Promise<Sprite> {
+  const sprite = await getSprite(namespace, name);
+  if (!sprite) throw new Error(`Sprite ${namespace}/${name} not found`);
+  return sprite;
+}
+
+/** The Sprite's phase: undefined while it has none, or when there is no such Sprite. */
+export const spritePhase = async (namespace: string, name: string) => (await getSprite(namespace, name))?.status?.phase;
+
+/** Whether no pod of the Sprite is left (its pods carry the label puck.sandwich.labs/sprite=NAME). */
+export async function podGone(namespace: string, name: string): Promise<boolean> {
+  const { stdout } = await kubectl(["-n", namespace, "get", "pods", "-l", `puck.sandwich.labs/sprite=${name}`, "-o", "name"]);
+  return stdout.trim() === "";
+}
+
+/** Waits until the Sprite hibernated and its pod is gone; a failure shows the Sprite. */
+export async function waitAsleep(namespace: string, name: string, timeoutMs: number, intervalMs?: number): Promise<void> {
+  await waitFor(async () => (await spritePhase(namespace, name)) === "Hibernating" && (await podGone(namespace, name)), {
+    what: `Sprite ${name} to hibernate and its pod to go`, timeoutMs, intervalMs, describe: () => describeSprite(namespace, name),
+  });
+}
+
+/** Waits until the Sprite's phase is `want`; a failure shows the Sprite. */
+export async function waitForPhase(namespace: string, name: string, want: string, timeoutMs = 120_000): Promise<void> {
+  await waitFor(async () => (await spritePhase(namespace, name)) === want, { what: `Sprite ${name} ${want}`, timeoutMs, describe: () => describeSprite(namespace, name) });
+}
 
 export async function listNames(kind: string, namespace: string, selector?: string): Promise<string[]> {
   const { stdout } = await kubectl(["get", kind, "-n", namespace, "-o", "jsonpath={.items[*].metadata.name}", ...(selector ? ["-l", selector] : [])]);
