@@ -1,6 +1,6 @@
 // Typed user-facing errors and the mapping from Kubernetes API failures to one line of cause and fix.
 import { AccessError } from "../kube/access.js";
-import { KubeError, LOCAL_REASON } from "../kube/errors.js";
+import { codeOf, isTransient, KubeError, LOCAL_REASON, NETWORK_CODES, TRUST_CODES } from "../kube/errors.js";
 import { EXIT_SESSION_ENDED } from "../operator/api/session-end.js";
 
 export const EXIT = {
@@ -21,7 +21,10 @@ export const EXIT = {
 export class PuckError extends Error {
   readonly hint: string | undefined;
   readonly exitCode: number;
-  /** The same request may well succeed later (network trouble, an API server restarting, 5xx, 429). */
+  /**
+   * The same request may well succeed later (network trouble, an API server restarting, 5xx, 429):
+   * for a failed API call, kube/errors.ts's isTransient of the failure it maps (its `cause`).
+   */
   retryable = false;
   constructor(message: string, hint?: string, exitCode: number = EXIT.failure) {
     super(message);
@@ -30,21 +33,6 @@ export class PuckError extends Error {
     this.exitCode = exitCode;
   }
 }
-
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNRESET",
-  "CERT_HAS_EXPIRED",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
 
 export interface ErrorContext {
   /** What was being done, e.g. "get Sprite web". */
@@ -58,19 +46,21 @@ export interface ErrorContext {
   resource?: string;
 }
 
-function codeOf(error: unknown): string | undefined {
-  let e: unknown = error;
-  for (let depth = 0; e && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** Turns a failure talking to the API into a PuckError with a fix, or returns it unchanged. */
+/**
+ * Turns a failure talking to the API into a PuckError with a fix, or returns it unchanged. The PuckError
+ * keeps the failure as its cause, and is retryable as the one rule for every program says (isTransient).
+ */
 export function toPuckError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof PuckError) return error;
+  const mapped = describeFailure(error, context);
+  if (mapped instanceof PuckError) {
+    mapped.cause = error;
+    mapped.retryable = isTransient(error);
+  }
+  return mapped;
+}
+
+function describeFailure(error: unknown, context: ErrorContext): unknown {
   const resource = context.resource ?? "sprites";
   const ns = context.namespace ? ` in namespace ${context.namespace}` : "";
   if (error instanceof AccessError) return new PuckError(error.message, error.hint, error.usage ? EXIT.usage : EXIT.failure);
@@ -78,12 +68,10 @@ export function toPuckError(error: unknown, context: ErrorContext): unknown {
     return new PuckError(error.message, "run it by hand to see why, or log in again with your cluster's tool");
   }
   if (error instanceof KubeError && (error.reason === LOCAL_REASON.timeout || error.reason === LOCAL_REASON.watchSilent)) {
-    const mapped = new PuckError(
+    return new PuckError(
       `the Kubernetes API${context.server ? ` at ${context.server}` : ""} did not answer in time while trying to ${context.action}`,
       "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`",
     );
-    mapped.retryable = true;
-    return mapped;
   }
   if (error instanceof KubeError && error.status > 0) {
     switch (error.status) {
@@ -115,28 +103,23 @@ export function toPuckError(error: unknown, context: ErrorContext): unknown {
         return new PuckError(`${context.action}: ${error.serverMessage}`, context.sprite ? `pick another name, or delete it first with \`puck delete ${context.sprite}\`` : undefined);
       case 422:
         return new PuckError(`the cluster refused to ${context.action}: ${error.serverMessage}`, "fix the value it names and try again", EXIT.usage);
-      default: {
-        const mapped = new PuckError(`failed to ${context.action}: HTTP ${error.status} ${error.serverMessage}`, "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`");
-        mapped.retryable = error.status >= 500 || error.status === 429;
-        return mapped;
-      }
+      default:
+        return new PuckError(`failed to ${context.action}: HTTP ${error.status} ${error.serverMessage}`, "retry; if it persists, check the cluster's health with `kubectl get --raw /readyz`");
     }
   }
   const code = codeOf(error);
-  if (code && NETWORK_CODES.has(code)) {
+  if (code && (NETWORK_CODES.has(code) || TRUST_CODES.has(code))) {
     const where = context.server ? ` at ${context.server}` : "";
-    if (code.includes("CERT") || code.includes("UNABLE_TO_VERIFY")) {
+    if (TRUST_CODES.has(code)) {
       return new PuckError(
         `cannot trust the Kubernetes API${where} (${code})`,
         "check the certificate-authority of the cluster in your kubeconfig",
       );
     }
-    const mapped = new PuckError(
+    return new PuckError(
       `cannot reach the Kubernetes API${where} (${code})`,
       "check that the cluster is running and that --kubeconfig/--context point to it (`kubectl cluster-info`)",
     );
-    mapped.retryable = true;
-    return mapped;
   }
   return error;
 }

@@ -59,3 +59,51 @@ export function httpError(what: string, status: number, body: string): KubeError
 /** The KubeError for a call that got no HTTP answer. */
 export const localError = (what: string, reason: string, detail: string, cause?: unknown): KubeError =>
   new KubeError(`${what}: ${detail}`, 0, reason, "", false, cause === undefined ? undefined : { cause });
+
+/**
+ * System codes of a connection that failed on its way to the API server (refused, reset, no route,
+ * no DNS answer): the same call may get through later. TLS trust failures are not among them.
+ */
+export const NETWORK_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET"]);
+
+/** Codes of a server certificate the client cannot trust: no retry mends it, only the kubeconfig's CA. */
+export const TRUST_CODES: ReadonlySet<string> = new Set([
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/** The system's code of a failure (ECONNREFUSED...), found through up to five causes. */
+export function codeOf(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * The one rule for a failure the same call may get past later, for every program: an API server
+ * restarting or overloaded (5xx), asking to slow down (429), no answer in time, a watch gone silent, or
+ * a connection that failed on its way (refused, reset, unreachable). Not: any other HTTP answer (the
+ * server decided), credentials that could not be had, a certificate not trusted, or the caller's own
+ * abort. A wrapped failure (a program's own error with the KubeError as its `cause`) is judged by
+ * what it wraps.
+ */
+export function isTransient(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e instanceof KubeError) {
+      if (e.status > 0) return e.status >= 500 || e.status === 429;
+      if (e.reason === LOCAL_REASON.timeout || e.reason === LOCAL_REASON.watchSilent) return true;
+      return e.reason === LOCAL_REASON.network && !TRUST_CODES.has(codeOf(e.cause) ?? "");
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  const code = codeOf(error);
+  return code !== undefined && NETWORK_CODES.has(code);
+}
