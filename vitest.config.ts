@@ -22,7 +22,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["kube/**/*.test.ts", "operator/**/*.test.ts", "agent/**/*.test.ts", "cli/**/*.test.ts", "gateway/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["kube/**/*.test.ts", "sprite-client/**/*.test.ts", "operator/**/*.test.ts", "agent/**/*.test.ts", "cli/**/*.test.ts", "gateway/**/*.test.ts", "scripts/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },

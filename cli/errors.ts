@@ -1,7 +1,7 @@
 // Typed user-facing errors and the mapping from Kubernetes API failures to one line of cause and fix.
 import { AccessError } from "../kube/access.js";
 import { codeOf, isTransient, KubeError, LOCAL_REASON, NETWORK_CODES, TRUST_CODES } from "../kube/errors.js";
-import { EXIT_SESSION_ENDED } from "../operator/api/session-end.js";
+import { EXIT_SESSION_ENDED } from "../sprite-client/session-end.js";
 
 export const EXIT = {
   failure: 1,

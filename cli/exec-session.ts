@@ -8,7 +8,6 @@ import type { Io } from "./io.js";
 import type { KubeClient } from "../kube/client.js";
 import { loadExecLibrary } from "./lazy-deps.js";
 import { openTerminalSession, SESSION_SIGNALS } from "./terminal-session.js";
-import { probeExec as probeOnce } from "../kube/exec-probe.js";
 
 export interface ExecRequest {
   namespace: string;
@@ -19,15 +18,9 @@ export interface ExecRequest {
   stdin: boolean;
 }
 
-
-
-/** Runs `true` in the container and says whether it ran (kube/exec-probe.ts). */
-export const probeExec = async (client: KubeClient, target: Pick<ExecRequest, "namespace" | "pod" | "container">): Promise<boolean> =>
-  probeOnce(await loadExecLibrary(), client, target);
-
 /**
  * Runs the command and resolves with its exit code, or "lost" when the connection closed before the
- * command's status came (the caller finds out why: see session-end.ts).
+ * command's status came (the caller finds out why: see sprite-client/session-end.ts).
  */
 export async function execInPod(client: KubeClient, request: ExecRequest, io: Io): Promise<number | "lost"> {
   const [{ Exec }, { WebSocketHandler }] = await loadExecLibrary();

@@ -1,10 +1,9 @@
 // Sprite API calls (and the pod events that explain them), each failure mapped to cause and fix.
 import type { KubeClient, WatchEvent } from "../kube/client.js";
-import { isStatus } from "../kube/errors.js";
 import { listWatch, type ObjectEvent } from "../kube/list-watch.js";
 import { CORE, resourcePath } from "../kube/paths.js";
 import { SPRITES, type Sprite, type SpriteSpec } from "../operator/api/index.js";
-import { podSeen, type PodSeen } from "../operator/api/session-end.js";
+import { getSprite as readSprite } from "../sprite-client/sprites.js";
 import { toPuckError, type ErrorContext } from "./errors.js";
 
 export interface Target {
@@ -45,37 +44,13 @@ async function call<T>(target: Target, ctx: Omit<ErrorContext, "namespace" | "se
   }
 }
 
-
 export const listSprites = (t: Target) =>
   call(t, { action: "list Sprites", verb: "list" }, () => t.client.request<SpriteList>("GET", listPath(t)));
 
 export const getSprite = (t: Target, name: string) =>
   call(t, { action: `get Sprite ${name}`, verb: "get", sprite: name }, () =>
-    t.client.request<Sprite>("GET", item(t.namespace, name)),
+    readSprite(t.client, { namespace: t.namespace, name }),
   );
-
-/** The Sprite, or undefined when it does not exist (any other failure is thrown). */
-export async function findSprite(t: Target, name: string): Promise<Sprite | undefined> {
-  try {
-    return await t.client.request<Sprite>("GET", item(t.namespace, name));
-  } catch (error) {
-    if (isStatus(error, 404) && (error as { isStatus: boolean }).isStatus) return undefined;
-    throw toPuckError(error, { action: `get Sprite ${name}`, verb: "get", sprite: name, namespace: t.namespace, server: t.client.access.server });
-  }
-}
-
-/** Whether a pod exists, is being deleted, and when it was made: what tells a stopped pod from a live one. */
-export async function podPresence(t: Target, pod: string): Promise<PodSeen> {
-  try {
-    return podSeen(await t.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>(
-      "GET",
-      resourcePath(CORE.pods, { namespace: t.namespace, name: pod }),
-    ));
-  } catch (error) {
-    if (isStatus(error, 404)) return podSeen(undefined);
-    throw toPuckError(error, { action: `get pod ${pod}`, verb: "get", resource: "pods", namespace: t.namespace, server: t.client.access.server });
-  }
-}
 
 export const createSprite = (t: Target, sprite: Sprite) =>
   call(t, { action: `create Sprite ${sprite.metadata.name}`, verb: "create", sprite: sprite.metadata.name }, () =>

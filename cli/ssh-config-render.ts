@@ -1,6 +1,6 @@
 // What `puck ssh-config` prints: OpenSSH client config blocks for Sprites behind the gateway, and the
 // gateway's known_hosts line. Pure: the gateway's address and key are looked up elsewhere.
-import { userForSprite, type SpriteRef } from "../gateway/ssh-user.js";
+import { userForSprite, type SpriteRef } from "../sprite-client/sprite-ref.js";
 
 /** How ssh reaches the gateway: its LoadBalancer address, or `puck ssh-proxy` through the API server. */
 export type GatewayRoute = { kind: "direct"; host: string; port: number } | { kind: "proxy"; command: string };

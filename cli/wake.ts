@@ -1,12 +1,12 @@
-// puck's side of the shared wake (operator/api/wake.ts): its client over puck's API calls, progress
-// from the pod's events, and failures turned into one line of cause and fix.
-import { MAIN_CONTAINER, childNames, type Sprite } from "../operator/api/index.js";
-import { follow, newPodProbe, wakeVerdict, WakeError, type WakeClient, type WakeVerdict } from "../operator/api/wake.js";
-import { EXIT, PuckError } from "./errors.js";
+// puck's side of the shared wake (sprite-client/wake.ts): progress from the pod's events, and failures
+// turned into one line of cause and fix.
+import { childNames, wakeVerdict, type Sprite, type WakeVerdict } from "../operator/api/index.js";
+import { follow, wakeClient as sharedWakeClient, WakeError, type WakeCall, type WakeClient } from "../sprite-client/wake.js";
+import { EXIT, PuckError, toPuckError, type ErrorContext } from "./errors.js";
 import type { Io } from "./io.js";
+import { loadExecLibrary } from "./lazy-deps.js";
 import { createProgress, type Progress } from "./output.js";
-import { probeExec } from "./exec-session.js";
-import { getSprite, listEvents, patchSpec, podPresence, watchSprites, type Target } from "./sprites.js";
+import { listEvents, type Target } from "./sprites.js";
 import { failureCause, failureHint, podEventNote } from "./wake-events.js";
 
 export interface WakeOptions {
@@ -16,17 +16,19 @@ export interface WakeOptions {
   probe?: boolean;
 }
 
+/** What puck says a failed wake call was doing, as its other commands say the same calls. */
+const CALL_CONTEXT: Record<WakeCall["verb"], (name: string) => Omit<ErrorContext, "namespace" | "server">> = {
+  patch: (name) => ({ action: `update Sprite ${name}`, verb: "patch", sprite: name }),
+  get: (name) => ({ action: `get Sprite ${name}`, verb: "get", sprite: name }),
+  watch: (name) => ({ action: "watch Sprites", verb: "watch", sprite: name }),
+};
+
+/** The shared wake client, its failures told as puck's (toPuckError keeps each as the cause isTransient reads). */
 export function wakeClient(target: Target, options: { probe?: boolean } = {}): WakeClient {
-  return {
-    ...(options.probe
-      ? { probe: newPodProbe((pod) => podPresence(target, pod), (pod) => probeExec(target.client, { namespace: target.namespace, pod, container: MAIN_CONTAINER })) }
-      : {}),
-    requestWake: (name, at) => patchSpec(target, name, { wakeRequestedAt: at.toISOString() }),
-    get: (name) => getSprite(target, name),
-    watch: (name, resourceVersion, onEvent, signal) =>
-      watchSprites(target, { name, ...(resourceVersion ? { resourceVersion } : {}) }, (e) => onEvent({ type: e.type, object: e.object }), signal),
-    isTransient: (error) => error instanceof PuckError && error.retryable,
-  };
+  return sharedWakeClient(target.client, target.namespace, {
+    ...(options.probe ? { execLibrary: loadExecLibrary } : {}),
+    onFailure: (error, call) => toPuckError(error, { ...CALL_CONTEXT[call.verb](call.name), namespace: target.namespace, server: target.client.access.server }),
+  });
 }
 
 /** Writes the wake request; the answer says whether the Sprite is awake already. */
@@ -77,8 +79,9 @@ export async function waitUntilReady(target: Target, patched: Sprite, options: W
       }, 1000)
     : undefined;
   poller?.unref();
+  const client = wakeClient(target, { probe: options.probe === true });
   try {
-    return await follow(wakeClient(target, { probe: options.probe === true }), patched, { timeoutMs: options.timeoutMs, onVerdict: report });
+    return await follow(client, patched, { timeoutMs: options.timeoutMs, onVerdict: report });
   } catch (error) {
     if (!(error instanceof WakeError)) throw error;
     const name = patched.metadata.name;

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { decideAttempt, KeyLookup } from "./authenticator.js";
 import { fingerprint } from "./authorized-keys.js";
 import type { SpriteBackend } from "./backend.js";
-import type { SpriteRef } from "./ssh-user.js";
+import type { SpriteRef } from "../sprite-client/sprite-ref.js";
 
 const { utils } = ssh2;
 

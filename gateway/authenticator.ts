@@ -6,7 +6,7 @@ import type { AuthContext } from "ssh2";
 import { acceptableSignature } from "./algorithms.js";
 import { findKey, fingerprint, parseAuthorizedKeys, type AuthorizedKey, type UnusableKeyLine } from "./authorized-keys.js";
 import type { SpriteBackend } from "./backend.js";
-import { spriteForUser, type SpriteRef } from "./ssh-user.js";
+import { spriteForUser, type SpriteRef } from "../sprite-client/sprite-ref.js";
 
 const { utils } = ssh2;
 

@@ -2,8 +2,8 @@
 // run in it and connections to its ports. The Kubernetes implementation lives beside it; the SSH
 // layer knows nothing of Kubernetes.
 import type { Duplex, Readable, Writable } from "node:stream";
-import type { SessionEnd } from "../operator/api/session-end.js";
-import type { SpriteRef } from "./ssh-user.js";
+import type { SessionEnd } from "../operator/api/index.js";
+import type { SpriteRef } from "../sprite-client/sprite-ref.js";
 
 export interface TerminalSize {
   cols: number;

@@ -1,23 +1,22 @@
 // The gateway's SpriteBackend on the cluster: keys read from the Sprite, the shared wake path
-// (operator/api/wake.ts), programs run over the exec WebSocket and forwards over the port-forward
+// (sprite-client/wake.ts), programs run over the exec WebSocket and forwards over the port-forward
 // WebSocket of the Sprite's pod — all with the gateway's own service account.
 import type { Duplex, Readable } from "node:stream";
 import { Writable } from "node:stream";
 import { Exec } from "@kubernetes/client-node/dist/exec.js";
 import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
 import type { KubeClient } from "../kube/client.js";
-import { isStatus, KubeError } from "../kube/errors.js";
+import { isStatus } from "../kube/errors.js";
 import { socketConfig } from "../kube/exec-socket.js";
 import { outcomeOf, type ExecStatus } from "../kube/exec-status.js";
 import { openPortForward, splice } from "../kube/port-forward.js";
-import { CORE, resourcePath } from "../kube/paths.js";
-import { HOME_DIR, MAIN_CONTAINER, SPRITES, childNames, type Sprite } from "../operator/api/index.js";
-import { follow, newPodProbe, WakeError, type WakeClient } from "../operator/api/wake.js";
-import { probeExec } from "../kube/exec-probe.js";
-import { podSeen, sessionEnd, type SessionEnd } from "../operator/api/session-end.js";
+import { HOME_DIR, MAIN_CONTAINER, childNames, type SessionEnd } from "../operator/api/index.js";
+import { explainSessionEnd } from "../sprite-client/session-end.js";
+import type { SpriteRef } from "../sprite-client/sprite-ref.js";
+import { getSprite } from "../sprite-client/sprites.js";
+import { follow, wakeClient, WakeError } from "../sprite-client/wake.js";
 import { holdBackWhileBuffered, writeHoldingBack, type FlowSocket } from "./flow.js";
 import { WakeFailed, type Program, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
-import type { SpriteRef } from "./ssh-user.js";
 
 /** sftp-server where Debian, Ubuntu, Fedora and Alpine put it; an image without one is told what to install. */
 const SFTP = `for s in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server /usr/lib/ssh/sftp-server; do
@@ -59,11 +58,9 @@ export class KubeBackend implements SpriteBackend {
     private readonly options: KubeBackendOptions = {},
   ) {}
 
-  private spritePath = (ref: SpriteRef) => resourcePath(SPRITES, { namespace: ref.namespace, name: ref.name });
-
   async authorizedKeys(ref: SpriteRef): Promise<readonly string[] | undefined> {
     try {
-      const sprite = await this.client.request<Sprite>("GET", this.spritePath(ref));
+      const sprite = await getSprite(this.client, ref);
       return sprite.spec.authorizedKeys ?? [];
     } catch (error) {
       // 403 too: a namespace the gateway may not read holds no Sprite it can serve.
@@ -72,35 +69,10 @@ export class KubeBackend implements SpriteBackend {
     }
   }
 
-  private readPod = (ref: SpriteRef, pod: string) =>
-    this.client.request<{ metadata: { deletionTimestamp?: string; creationTimestamp?: string } }>("GET", resourcePath(CORE.pods, { namespace: ref.namespace, name: pod }))
-      .then(podSeen, (error: unknown) => {
-        if (isStatus(error, 404)) return podSeen(undefined);
-        throw error;
-      });
-
-  private wakeClient(ref: SpriteRef): WakeClient {
-    const path = resourcePath(SPRITES, { namespace: ref.namespace });
-    return {
-      // As `puck connect` does: a command that runs in the new pod makes the wake ready up to a
-      // second before the status says so; a session starts that much sooner.
-      probe: newPodProbe(
-        (pod) => this.readPod(ref, pod),
-        (pod) => probeExec([{ Exec }, { WebSocketHandler }], this.client, { namespace: ref.namespace, pod, container: MAIN_CONTAINER }),
-      ),
-      requestWake: (name, at) =>
-        this.client.request<Sprite>("PATCH", this.spritePath({ ...ref, name }), { body: { spec: { wakeRequestedAt: at.toISOString() } } }),
-      get: (name) => this.client.request<Sprite>("GET", this.spritePath({ ...ref, name })),
-      watch: (name, resourceVersion, onEvent, signal) =>
-        this.client.watch<Sprite>(path, { fieldSelector: `metadata.name=${name}`, resourceVersion }, (e) => {
-          if (e.type !== "BOOKMARK" && e.type !== "ERROR") onEvent({ type: e.type, object: e.object });
-        }, signal),
-      isTransient: (error) => error instanceof KubeError && (error.status === 0 || error.status >= 500 || error.status === 429),
-    };
-  }
-
   async wake(ref: SpriteRef, progress: (step: string) => void, signal: AbortSignal): Promise<void> {
-    const client = this.wakeClient(ref);
+    // As `puck connect` does: a command that runs in the new pod makes the wake ready up to a second
+    // before the status says so; a session starts that much sooner.
+    const client = wakeClient(this.client, ref.namespace, { execLibrary: async () => [{ Exec }, { WebSocketHandler }] });
     const now = this.options.now?.() ?? new Date();
     try {
       const patched = await client.requestWake(ref.name, now);
@@ -118,15 +90,8 @@ export class KubeBackend implements SpriteBackend {
     }
   }
 
-  async explainEnd(ref: SpriteRef, sinceMs: number): Promise<SessionEnd | undefined> {
-    const [sprite, pod] = await Promise.all([
-      this.client.request<Sprite>("GET", this.spritePath(ref)).catch((error: unknown) => {
-        if (isStatus(error, 404)) return undefined;
-        throw error;
-      }),
-      this.readPod(ref, childNames(ref.name).pod),
-    ]);
-    return sessionEnd(ref.name, sprite, pod, sinceMs);
+  explainEnd(ref: SpriteRef, sinceMs: number): Promise<SessionEnd | undefined> {
+    return explainSessionEnd(this.client, ref, childNames(ref.name).pod, sinceMs);
   }
 
   private async handler() {

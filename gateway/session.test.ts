@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import type { ServerChannel, Session } from "ssh2";
 import { describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../kube/logger.js";
-import type { SessionEnd } from "../operator/api/session-end.js";
+import type { SessionEnd } from "../operator/api/index.js";
 import type { Authenticated } from "./authenticator.js";
 import { WakeFailed, type RunRequest, type RunResult, type SpriteBackend } from "./backend.js";
 import { Connections, DRAIN_NOTICE } from "./connections.js";

@@ -4,7 +4,7 @@
 import { EventEmitter } from "node:events";
 import type { ServerChannel, Session } from "ssh2";
 import type { Logger } from "../kube/logger.js";
-import { EXIT_SESSION_ENDED, mayBeSpriteSide } from "../operator/api/session-end.js";
+import { EXIT_SESSION_ENDED, mayBeSpriteSide } from "../sprite-client/session-end.js";
 import { WakeFailed, type Program, type RunResult, type SpriteBackend, type Terminal, type TerminalSize } from "./backend.js";
 import type { Authenticated } from "./authenticator.js";
 

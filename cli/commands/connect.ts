@@ -1,11 +1,11 @@
 // `puck connect NAME [-- CMD...]`: wake the Sprite if needed, then a login shell or a command in it.
 import { HOME_DIR, MAIN_CONTAINER, childNames, type Sprite } from "../../operator/api/index.js";
+import { explainSessionEnd, mayBeSpriteSide } from "../../sprite-client/session-end.js";
 import { EXIT, PuckError } from "../errors.js";
 import { execInPod, SessionNotStarted, type ExecRequest } from "../exec-session.js";
 import { loadExecLibrary } from "../lazy-deps.js";
 import type { Io } from "../io.js";
 import { createOutput } from "../output.js";
-import { explainSessionEnd, mayBeSpriteSide } from "../session-end.js";
 import { getSprite, type Target } from "../sprites.js";
 import { openTarget, type TargetOptions } from "../target.js";
 import { wakeAndWait, waitUntilReady } from "../wake.js";
@@ -80,7 +80,7 @@ async function openSession(target: Target, ready: Sprite, options: { timeoutMs: 
 async function exitCodeOf(target: Target, name: string, session: Session, io: Io): Promise<number> {
   const { outcome, pod } = session;
   if (!mayBeSpriteSide(outcome)) return outcome as number;
-  const end = await explainSessionEnd(target, name, pod, session.startedMs).catch(() => undefined);
+  const end = await explainSessionEnd(target.client, { namespace: target.namespace, name }, pod, session.startedMs).catch(() => undefined);
   if (end) {
     createOutput(io).notice(end.text);
     return EXIT.sessionEnded;

@@ -1,7 +1,7 @@
 // `puck ssh-config [NAME...]`: the ~/.ssh/config blocks that make `ssh dev.puck`, scp, rsync and
 // editors reach Sprites through the gateway; `--known-hosts` prints the gateway's known_hosts line.
 import { resolve } from "node:path";
-import type { SpriteRef } from "../../gateway/ssh-user.js";
+import type { SpriteRef } from "../../sprite-client/sprite-ref.js";
 import type { Sprite } from "../../operator/api/index.js";
 import { EXIT, PuckError } from "../errors.js";
 import { fetchHostKey, gatewayAddress, getGatewayService, GATEWAY_NAMESPACE } from "../gateway.js";

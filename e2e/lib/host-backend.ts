@@ -7,8 +7,8 @@ import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import * as pty from "node-pty";
 import { WakeFailed, type RunRequest, type RunResult, type SpriteBackend } from "../../gateway/backend.js";
-import type { SpriteRef } from "../../gateway/ssh-user.js";
-import type { SessionEnd } from "../../operator/api/session-end.js";
+import type { SpriteRef } from "../../sprite-client/sprite-ref.js";
+import type { SessionEnd } from "../../operator/api/index.js";
 
 export const SFTP_SERVER = "/usr/lib/openssh/sftp-server";
 

@@ -1,4 +1,4 @@
-// The Sprite API: the one module the agent and the CLI import from the operator.
+// The Sprite API: the one module the other programs (and sprite-client/) import from the operator.
 export * from "./group.js";
 export * from "./sprite-schema.js";
 export * from "./disk.js";
@@ -6,3 +6,5 @@ export { crd } from "./crd.js";
 export * from "./network.js";
 export * from "./idle.js";
 export * from "./warning.js";
+export * from "./wake-verdict.js";
+export * from "./session-end.js";

@@ -1,36 +1,16 @@
 // Why a session in a Sprite ended from the Sprite's side (hibernation, deletion, its pod stopping), told
-// in one line with the way back: `puck connect` prints it, and so does the SSH gateway. Pure.
+// in one line with the way back: `puck connect` prints it, and so does the SSH gateway. Pure: the reads
+// it needs are sprite-client/session-end.ts's.
 import { REASON, type Sprite } from "./group.js";
-import { isAsleep } from "./wake.js";
+import { isAsleep } from "./wake-verdict.js";
 
-/** Exit codes of a shell killed by a signal (SIGHUP, SIGKILL, SIGTERM): how a stopping pod ends it. */
-const KILLED = new Set([129, 137, 143]);
-
-/**
- * Whether a session's outcome could be the Sprite's doing, and so worth asking the cluster about:
- * "lost" is a connection that closed without the command's exit status.
- */
-export const mayBeSpriteSide = (outcome: number | "lost") => outcome === "lost" || KILLED.has(outcome);
-
-/**
- * The exit status of a session the Sprite ended, as ssh's own when the remote end goes away: the
- * command's own code is unknown. `puck connect` and the gateway both use it.
- */
-export const EXIT_SESSION_ENDED = 255;
-
+/** A Sprite's pod as a session's end is judged by (sprite-client/sprites.ts's podPresence reads it). */
 export interface PodSeen {
   /** False when the pod is gone (404). */
   exists: boolean;
   deleting?: boolean;
   /** Its creation time: a pod made after the session began is a new one (the old one stopped). */
   createdMs?: number;
-}
-
-/** What a pod read says for PodSeen: `pod` is undefined when the read found none (404). */
-export function podSeen(pod: { metadata: { deletionTimestamp?: string; creationTimestamp?: string } } | undefined): PodSeen {
-  if (!pod) return { exists: false };
-  const created = Date.parse(pod.metadata.creationTimestamp ?? "");
-  return { exists: true, deleting: pod.metadata.deletionTimestamp !== undefined, ...(Number.isNaN(created) ? {} : { createdMs: created }) };
 }
 
 export interface SessionEnd {

@@ -11,8 +11,7 @@
 // (operator/sprite/decide-checks.ts): sessions and exec, busy processes, data moving on the network, a
 // keep-alive, the idle countdown. The first that holds names the reason, the message and when to
 // look again. When none holds, the idle timeout has run out: the Sprite hibernates (Idle).
-import { IDLE_TIMEOUT_MINUTES, idleSince, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "../api/index.js";
-import { isAsleep } from "../api/wake.js";
+import { IDLE_TIMEOUT_MINUTES, idleSince, isAsleep, REASON, type Phase, type SpriteSpec, type SpriteStatus } from "../api/index.js";
 import { AWAKE_CHECKS, chain, timeOf, type Evidence } from "./decide-checks.js";
 
 export interface Observed {

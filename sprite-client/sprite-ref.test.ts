@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { spriteForUser, userForSprite } from "./ssh-user.js";
+import { spriteForUser, userForSprite } from "./sprite-ref.js";
 
 describe("spriteForUser", () => {
   it.each([

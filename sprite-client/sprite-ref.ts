@@ -1,7 +1,9 @@
-// The SSH user name names the Sprite: `dev` is Sprite dev in the default namespace, `dev.team` is
-// Sprite dev in namespace team. Sprite names and namespaces hold no dots, so the split is exact.
-import { SPRITE_NAME_MAX_LENGTH, SPRITE_NAME_PATTERN } from "../operator/api/sprite-schema.js";
+// A Sprite's reference (its namespace and name), and the SSH user name that names it — the gateway reads
+// it, `puck ssh-config` writes it: `dev` is Sprite dev in the default namespace, `dev.team` is Sprite dev
+// in namespace team. Sprite names and namespaces hold no dots, so the split is exact.
+import { SPRITE_NAME_MAX_LENGTH, SPRITE_NAME_PATTERN } from "../operator/api/index.js";
 
+/** One Sprite: how every call in sprite-client/ names the Sprite it is about. */
 export interface SpriteRef {
   namespace: string;
   name: string;

@@ -1,41 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Condition, Sprite, SpriteStatus } from "./index.js";
-import { follow, isAsleep, WakeError, wakeVerdict, type WakeClient, type WatchEvent } from "./wake.js";
-
-const at = (s: number) => new Date(Date.parse("2026-01-01T12:00:00Z") + s * 1000).toISOString();
-const ready = (status: Condition["status"], reason: string, message?: string): Condition => ({
-  type: "Ready", status, reason, lastTransitionTime: "2026-01-01T00:00:00Z", ...(message ? { message } : {}),
-});
-const sprite = (status: SpriteStatus, generation = 2, extra: Partial<Sprite["metadata"]> = {}): Sprite => ({
-  apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name: "dev", generation, resourceVersion: "1", ...extra }, spec: { image: "x" }, status,
-});
-const awake = { phase: "Active" as const, wokeAt: at(-60), hibernatedAt: at(-120), conditions: [ready("True", "PodReady", "The pod is up.")] };
-
-describe("wakeVerdict", () => {
-  it.each([
-    ["an Active, Ready Sprite whose operator saw the request is ready", sprite({ ...awake, observedGeneration: 2 }), { state: "ready" }],
-    ["an awake Sprite read at or after the request is ready before the operator sees it: a hibernation must first record itself against the version the request changed", sprite({ ...awake, observedGeneration: 1 }), { state: "ready" }],
-    ["a Sprite recorded asleep is not ready, whatever its stale Ready says", sprite({ ...awake, hibernatedAt: at(-1), observedGeneration: 1 }), { state: "waiting", step: "waiting for the operator" }],
-    ["Active without a True Ready condition is still starting", sprite({ phase: "Active", observedGeneration: 2, conditions: [ready("False", "PodStarting", "containers not ready")] }), { state: "waiting", step: "starting: containers not ready" }],
-    ["a hibernated Sprite that saw the request is scaling up", sprite({ phase: "Hibernating", observedGeneration: 2 }), { state: "waiting", step: "scaling up" }],
-    ["a starting pod without a message", sprite({ phase: "Starting", observedGeneration: 3, conditions: [ready("False", "PodStarting")] }), { state: "waiting", step: "starting the pod" }],
-    ["PodFailing fails fast with its message", sprite({ phase: "Starting", observedGeneration: 2, conditions: [ready("False", "PodFailing", "ImagePullBackOff: nope:latest")] }), { state: "failed", reason: "PodFailing", message: "ImagePullBackOff: nope:latest" }],
-    ["NodeNotReady fails fast with its message: the node must come back first", sprite({ ...awake, observedGeneration: 2, conditions: [ready("False", "NodeNotReady", "its home volume lives on node b, which is not ready")] }), { state: "failed", reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" }],
-    ["a stale PodFailing from before the request is not believed", sprite({ phase: "Starting", observedGeneration: 1, conditions: [ready("False", "PodFailing", "old")] }), { state: "waiting", step: "waiting for the operator" }],
-    ["a Sprite being deleted fails", sprite({ phase: "Active" }, 2, { deletionTimestamp: "2026-01-01T00:00:00Z" }), { state: "failed", reason: "Terminating", message: "the Sprite is being deleted" }],
-  ])("%s", (_name, input, expected) => {
-    expect(wakeVerdict(input, 2)).toEqual(expected);
-  });
-});
-
-describe("isAsleep", () => {
-  it.each([
-    { name: "never hibernated is awake", status: {}, want: false },
-    { name: "hibernated after waking is asleep", status: { wokeAt: at(-10), hibernatedAt: at(-5) }, want: true },
-    { name: "woke after hibernating is awake", status: { wokeAt: at(-1), hibernatedAt: at(-5) }, want: false },
-    { name: "hibernated and never woke (by hand) is asleep", status: { hibernatedAt: at(-5) }, want: true },
-  ])("$name", ({ status, want }) => expect(isAsleep(status)).toBe(want));
-});
+import { at, awake, ready, sprite } from "../operator/api/sprite-fixture.js";
+import type { Sprite } from "../operator/api/index.js";
+import { follow, WakeError, type WakeClient, type WatchEvent } from "./wake.js";
 
 /** A client whose watch plays the given events, then ends as a server-side timeout would. */
 function scripted(watches: (WatchEvent[] | Error)[], reads: Sprite[] = []): WakeClient & { watchCalls: number } {

@@ -1,54 +1,11 @@
-// The wake contract every client shares (`puck connect`, `puck wake`, the SSH gateway): write the wake
-// request, then follow the Sprite until a command can run in it, it fails to start, or time runs out.
-// Self-contained on purpose: the client is injected, so any program can use it (it moves into the shared
-// Kubernetes layer once that exists).
-import { CONDITION, REASON, childNames, type Sprite } from "./group.js";
-import type { SpriteStatus } from "./sprite-schema.js";
-import type { PodSeen } from "./session-end.js";
-
-export type WakeVerdict =
-  | { state: "ready" }
-  | { state: "waiting"; step: string }
-  | { state: "failed"; reason: string; message: string };
-
-const time = (text: string | undefined) => (text ? Date.parse(text) : NaN);
-
-/**
- * Asleep is the operator's own record: hibernatedAt newer than wokeAt. The operator writes it before
- * it scales down, so no pod is stopped for hibernation without the status saying so first.
- */
-export function isAsleep(status: SpriteStatus): boolean {
-  const slept = time(status.hibernatedAt);
-  const woke = time(status.wokeAt);
-  return !Number.isNaN(slept) && (Number.isNaN(woke) || slept >= woke);
-}
-
-/**
- * Whether a Sprite can take a command after a wake request that produced generation `minGeneration`.
- *
- * Ready needs phase Active and the Ready condition True (the operator sets it once the main container
- * runs: see operator/sprite/pod-view.ts). Normally the operator must also have seen the request
- * (observedGeneration), which closes the race with a hibernation decided just before it. One case
- * needs no waiting: a status read at or after the request that is awake and not asleep. A hibernation
- * is recorded in the status, conditional on the version the operator decided from, before anything is
- * scaled down; our request changed that version, so a hibernation decided before it fails and is
- * decided again with the request counted, and one decided after it counts the request as activity.
- * A failing pod is believed only once the request is seen: a failure from before may be cured by it.
- */
-export function wakeVerdict(sprite: Sprite, minGeneration: number): WakeVerdict {
-  const status = sprite.status ?? {};
-  if (sprite.metadata.deletionTimestamp) return { state: "failed", reason: REASON.terminating, message: "the Sprite is being deleted" };
-  const ready = status.conditions?.find((c) => c.type === CONDITION.ready);
-  if (status.phase === "Active" && ready?.status === "True" && !isAsleep(status)) return { state: "ready" };
-  if ((status.observedGeneration ?? 0) < minGeneration) return { state: "waiting", step: "waiting for the operator" };
-  if (ready?.status === "False" && (ready.reason === REASON.podFailing || ready.reason === REASON.nodeNotReady)) {
-    return { state: "failed", reason: ready.reason, message: ready.message ?? "the pod is failing" };
-  }
-  if (status.phase === "Hibernating") return { state: "waiting", step: "scaling up" };
-  if (status.phase === "Terminating") return { state: "failed", reason: REASON.terminating, message: "the Sprite is being deleted" };
-  if (ready?.message) return { state: "waiting", step: `starting: ${ready.message}` };
-  return { state: "waiting", step: ready?.reason === REASON.podStarting ? "starting the pod" : `${status.phase ?? "pending"}` };
-}
+// The wake every program shares (`puck connect`, `puck wake`, the SSH gateway): write the wake request,
+// then follow the Sprite until a command can run in it, it fails to start, or time runs out. wakeClient
+// makes the one client they all follow with; the verdict on each state seen is operator/api's rule.
+import type { KubeClient } from "../kube/client.js";
+import { isTransient } from "../kube/errors.js";
+import { probeExec, type ExecLibrary } from "../kube/exec-probe.js";
+import { MAIN_CONTAINER, childNames, isAsleep, wakeVerdict, type PodSeen, type Sprite, type WakeVerdict } from "../operator/api/index.js";
+import { getSprite, podPresence, requestWake, watchSprite } from "./sprites.js";
 
 export interface WatchEvent {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -71,6 +28,61 @@ export interface WakeClient {
    * may exec learns it sooner by trying. Never throws; every failure is "not yet".
    */
   probe?(sprite: Sprite): Promise<boolean>;
+}
+
+/** One call of a wake client: what a program names when it says a failure in its own words. */
+export interface WakeCall {
+  verb: "patch" | "get" | "watch";
+  name: string;
+}
+
+export interface WakeClientOptions {
+  /**
+   * client-node's exec parts, for the probe (WakeClient.probe): a program that may exec wakes up to a
+   * second sooner. The CLI loads them lazily, the gateway bundles them.
+   */
+  execLibrary?: () => Promise<ExecLibrary>;
+  /**
+   * Turns a failed call into the error the program reports (the CLI's PuckError). The error made must
+   * keep the failure as its `cause`: isTransient judges a wrapped failure by what it wraps.
+   */
+  onFailure?: (error: unknown, call: WakeCall) => unknown;
+}
+
+/**
+ * The wake client of every program, for Sprites in `namespace`: its calls are sprites.ts's, and what it
+ * retries is kube/errors.ts's isTransient — the one rule, so the CLI and the gateway ride out the same
+ * failures.
+ */
+export function wakeClient(client: KubeClient, namespace: string, options: WakeClientOptions = {}): WakeClient {
+  const ref = (name: string) => ({ namespace, name });
+  const { execLibrary, onFailure } = options;
+  const told = <T>(call: WakeCall, made: Promise<T>): Promise<T> =>
+    onFailure
+      ? made.catch((error: unknown) => {
+          throw onFailure(error, call);
+        })
+      : made;
+  return {
+    ...(execLibrary
+      ? {
+          probe: newPodProbe(
+            (pod) => podPresence(client, namespace, pod),
+            async (pod) => probeExec(await execLibrary(), client, { namespace, pod, container: MAIN_CONTAINER }),
+          ),
+        }
+      : {}),
+    requestWake: (name, at) => told({ verb: "patch", name }, requestWake(client, ref(name), at)),
+    get: (name) => told({ verb: "get", name }, getSprite(client, ref(name))),
+    watch: (name, resourceVersion, onEvent, signal) =>
+      told(
+        { verb: "watch", name },
+        watchSprite(client, ref(name), resourceVersion, (e) => {
+          if (e.type !== "BOOKMARK" && e.type !== "ERROR") onEvent({ type: e.type, object: e.object });
+        }, signal),
+      ),
+    isTransient,
+  };
 }
 
 /**
