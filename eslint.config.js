@@ -14,21 +14,40 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  {
-    // Dependencies point one way: the operator and agent never import the CLI.
-    files: ["operator/**/*.ts", "agent/**/*.ts"],
+  // Dependencies point one way, and no program imports another: what two programs share lives in
+  // kube/ (Kubernetes), operator/api/ (the Sprite API) or sprite-client/ (what a program does with a Sprite).
+  ...[
+    ["operator", ["agent", "cli", "gateway"]],
+    ["agent", ["operator/sprite", "operator/runtime", "cli", "gateway"]],
+    ["cli", ["agent", "operator/sprite", "operator/runtime", "gateway"]],
+    ["gateway", ["agent", "operator/sprite", "operator/runtime", "cli"]],
+  ].map(([program, others]) => ({
+    files: [`${program}/**/*.ts`],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/cli/**"], message: "Nothing imports from cli/." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: others.map((other) => `**/${other}/**`), message: "No program imports another: shared code lives in kube/, operator/api/ or sprite-client/." }] },
+      ],
+    },
+  })),
+  {
+    // sprite-client/ serves the programs and imports none of them (its tests may hold two side by side).
+    files: ["sprite-client/**/*.ts"],
+    ignores: ["sprite-client/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/operator/sprite/**", "**/operator/runtime/**", "**/agent/**", "**/cli/**", "**/gateway/**"], message: "sprite-client/ imports only kube/ and operator/api/." }] },
+      ],
     },
   },
   {
-    // kube/ is the layer every program stands on: it imports none of them.
+    // kube/ is the layer every program stands on: it imports none of them, and knows no Sprite.
     files: ["kube/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/operator/**", "**/agent/**", "**/cli/**", "**/gateway/**"], message: "kube/ imports nothing from the programs." }] },
+        { patterns: [{ group: ["**/operator/**", "**/agent/**", "**/cli/**", "**/gateway/**", "**/sprite-client/**"], message: "kube/ imports nothing from the programs." }] },
       ],
     },
-  },
-);
+  });
