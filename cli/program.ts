@@ -3,8 +3,7 @@ import { Command, CommanderError } from "commander";
 import { COMMANDS, type CommandEntry } from "./command-table.js";
 import { GLOBAL_FLAGS, type Flags } from "./flags.js";
 import type { Io } from "./io.js";
-
-export const VERSION = "0.1.0";
+import { VERSION } from "./version.js";
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
 

@@ -13,7 +13,7 @@ import type { KubeClient } from "../kube/client.js";
 import { KubeError } from "../kube/errors.js";
 import type { Io } from "./io.js";
 import { createOutput } from "./output.js";
-import { VERSION } from "./program.js";
+import { VERSION } from "./version.js";
 
 export const OPERATOR_NAMESPACE = "puck-system";
 export const OPERATOR_DEPLOYMENT = "puck-operator";

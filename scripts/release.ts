@@ -96,8 +96,8 @@ async function main(): Promise<void> {
   const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as { name: string; version: string };
   if (pkg.name !== "puck") throw new Error("release: run it from the repository's root (npm run release)");
   const version = pkg.version;
-  const cliVersion = /export const VERSION = "([^"]+)"/.exec(await readFile(join(root, "cli/program.ts"), "utf8"))?.[1];
-  if (cliVersion !== version) throw new Error(`release: cli/program.ts says VERSION ${cliVersion}, package.json ${version}: make them equal`);
+  const cliVersion = /export const VERSION = "([^"]+)"/.exec(await readFile(join(root, "cli/version.ts"), "utf8"))?.[1];
+  if (cliVersion !== version) throw new Error(`release: cli/version.ts says VERSION ${cliVersion}, package.json ${version}: make them equal`);
 
   const out = resolve(options.out ?? join("release", version));
   await rm(out, { recursive: true, force: true });

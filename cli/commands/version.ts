@@ -3,7 +3,7 @@
 import { PuckError } from "../errors.js";
 import type { Io } from "../io.js";
 import { createOutput, type DataFormat } from "../output.js";
-import { VERSION } from "../program.js";
+import { VERSION } from "../version.js";
 import { readOperatorVersion, rememberOperatorVersion, skewWarning, skipSkewCheck } from "../skew.js";
 import { openTarget, type TargetOptions } from "../target.js";
 

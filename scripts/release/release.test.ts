@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { VERSION } from "../../cli/program.js";
+import { VERSION } from "../../cli/version.js";
 import { VERSION_LABEL as CLI_VERSION_LABEL } from "../../cli/skew.js";
 import { buildNpmBundle, buildSeaBundle } from "./bundle.js";
 import { adhocSign, verifyAdhoc } from "./macho-sign.js";
