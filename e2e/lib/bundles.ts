@@ -15,12 +15,13 @@ export const ROOT = findRoot();
 
 export type BundleName = "operator" | "agent" | "puck" | "gateway";
 
-// operator/ holds the API every bundle imports; kube/ is the layer all of them stand on.
+// operator/ holds the API every bundle imports; kube/ is the layer all of them stand on; the CLI and
+// the gateway also stand on sprite-client/.
 const SOURCES: Record<BundleName, string[]> = {
   operator: ["operator", "kube"],
   agent: ["agent", "operator", "kube"],
-  puck: ["cli", "operator", "kube"],
-  gateway: ["gateway", "operator", "kube"],
+  puck: ["cli", "sprite-client", "operator", "kube"],
+  gateway: ["gateway", "sprite-client", "operator", "kube"],
 };
 
 export const bundlePath = (name: BundleName) => join(ROOT, "dist", `${name}.js`);
