@@ -2,8 +2,9 @@
 // Sprite (~/.puck/services.d); they run again after a hibernation without anyone starting them;
 // PostgreSQL (apt) stops cleanly at the hibernation and keeps its rows; a crash loop is marked failed
 // and the Sprite still works; an idle service does not keep its Sprite awake; `puck logs -f` follows;
-// the busybox-only image runs a service across a hibernation. Driven with `puck` as a user.
-// Needs puck-sprite:dev and puck-busybox:dev in the node; PUCK_AGENT_IMAGE an agent of this build.
+// the busybox-only image runs a service across a hibernation; a root-running image runs one as another
+// user, a uid-2000 image as its own and refuses another in one line. Driven with `puck` as a user.
+// Needs puck-sprite:dev, puck-busybox:dev, puck-debian:dev and puck-debian-user:dev in the node; PUCK_AGENT_IMAGE an agent of this build.
 // @needs: cluster-alongside
 import { beforeAll, expect, it } from "vitest";
 import { kubectl } from "../lib/cluster.js";
@@ -53,7 +54,12 @@ async function hibernate(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  await Promise.all([createSprite(ns.name, "sv-default", { storageSize: "2Gi" }), createSprite(ns.name, "sv-busybox", { image: "puck-busybox:dev", idleTimeoutMinutes: 1 })]);
+  await Promise.all([
+    createSprite(ns.name, "sv-default", { storageSize: "2Gi" }),
+    createSprite(ns.name, "sv-busybox", { image: "puck-busybox:dev", idleTimeoutMinutes: 1 }),
+    createSprite(ns.name, "sv-root", { image: "puck-debian:dev" }),
+    createSprite(ns.name, "sv-uid", { image: "puck-debian-user:dev" }),
+  ]);
 }, 300_000);
 
 // PostgreSQL as the Sprite's own user (the default image runs as `sprite`: a service runs as its
@@ -154,4 +160,32 @@ it("busybox only: a declared service follows with puck logs -f, lets its Sprite 
   await untilState(name, "ticker", "running");
   // Its output goes on in the log kept on the volume: two starts.
   expect(await inSprite(name, "grep -c 'starting ticker' ~/.puck/log/ticker.log")).toBe("2");
+}, 600_000);
+
+/** Waits until `puck service list` (the agent's report) shows the row matching `row`; its output. */
+async function untilListed(name: string, row: RegExp): Promise<string> {
+  let list = "";
+  await waitFor(async () => row.test((list = (await ok(["service", "list", name])).stdout)), {
+    what: `puck service list ${name} to show ${row}`,
+    timeoutMs: 180_000,
+    describe: async () => `${list}\nagent: ${await agentLog(name)}`,
+  });
+  return list;
+}
+
+it("a root-running image runs a service as the user it names; a uid-2000 image runs one as its own user and refuses another user in one line", async () => {
+  // As whom each runs, written where the test reads it (the Sprite's /tmp, not the home).
+  const whoami = (file: string) => ["--", "/bin/sh", "-c", `echo "$(id -un) $(id -u)" >/tmp/${file}; exec sleep 100000`];
+  await ok(["service", "add", "sv-root", "as-daemon", "--user", "daemon", ...whoami("as-daemon")]);
+  await ok(["service", "add", "sv-root", "as-root", ...whoami("as-root")]);
+  await ok(["service", "add", "sv-uid", "mine", ...whoami("mine")]);
+  await ok(["service", "add", "sv-uid", "as-root", "--user", "root", ...whoami("as-root")]);
+
+  await untilListed("sv-root", /as-daemon\s+running[\s\S]*as-root\s+running|as-root\s+running[\s\S]*as-daemon\s+running/);
+  expect(await inSprite("sv-root", "cat /tmp/as-daemon /tmp/as-root")).toBe("daemon 1\nroot 0");
+
+  const list = await untilListed("sv-uid", /as-root\s+failed/);
+  expect(list).toMatch(/mine\s+running/);
+  expect(list).toMatch(/user root needs a root image: this one runs as uid 2000/);
+  expect(await inSprite("sv-uid", "cat /tmp/mine; test -e /tmp/as-root && echo ran || echo not-run")).toMatch(/^\S+ 2000\nnot-run$/);
 }, 600_000);
