@@ -228,7 +228,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       "puck service list dev",
       "puck service stop dev web     # stays stopped across wakes until started",
     ],
-    notes: "Inside the Sprite, a file ~/.puck/services.d/NAME declares one too (README, Services); spec.services wins a name both use.",
+    notes: "Inside the Sprite, a file ~/.puck/services.d/NAME declares one too (docs/using.md, Services); spec.services wins a name both use.",
     load: async () => (await import("./commands/service.js")).service,
   }),
   command({

@@ -15,7 +15,7 @@ const IMAGES = [
   { name: "tiny", image: "puck-busybox:dev", shell: "sh" },
 ] as const;
 
-/** README's keep-alive without the `keepawake` script: POSIX sh and GNU or busybox date. */
+/** docs/using.md's keep-alive without the `keepawake` script: POSIX sh and GNU or busybox date. */
 const KEEP_AWAKE_ONE_LINER = "mkdir -p ~/.puck && date -u -d @$(( $(date +%s) + 7200 )) +%Y-%m-%dT%H:%M:%SZ > ~/.puck/keep-awake";
 
 const ns = useOperatorNamespace("images");

@@ -258,7 +258,7 @@ describe("journeys that act right away", () => {
     expect(result.stdout.trim()).toBe("woke-up");
   }, 6 * MINUTE);
 
-  it("9. uninstall as README says: Sprites go, their volumes and data stay, nothing of Puck is left", async () => {
+  it("9. uninstall as docs/install.md says: Sprites go, their volumes and data stay, nothing of Puck is left", async () => {
     const j = "9-uninstall";
     await create("j9", 30);
     await ok(["connect", "j9", "--", "sh", "-c", "echo survives-uninstall > ~/kept"]);

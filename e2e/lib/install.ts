@@ -1,4 +1,4 @@
-// Puck installed in-cluster the way README tells a user (kubectl apply -k deploy), for the journeys.
+// Puck installed in-cluster the way docs/install.md tells a user (kubectl apply -k deploy), for the journeys.
 import { networkInterfaces } from "node:os";
 import { kubectl, makeNamespace } from "./cluster.js";
 import { ensurePuckBuilt } from "./puck-cli.js";
@@ -13,7 +13,7 @@ export async function installPuck(): Promise<void> {
   await kubectl(["-n", "puck-system", "rollout", "status", "deployment/puck-gateway", "--timeout=180s"], { timeoutMs: 200_000 });
 }
 
-/** For a journey: `puck` built, Puck installed as README says, and a namespace of the test file's own. */
+/** For a journey: `puck` built, Puck installed as docs/install.md says, and a namespace of the test file's own. */
 export async function installPuckWithNamespace(prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
   await ensurePuckBuilt();
   await installPuck();
@@ -29,7 +29,7 @@ export async function stopInClusterOperator(): Promise<void> {
 }
 
 /**
- * The installed SSH gateway, serving: installed as README says when it is not (the in-cluster operator
+ * The installed SSH gateway, serving: installed as docs/install.md says when it is not (the in-cluster operator
  * then stopped again: tests run operators of their own), else scaled up. Another file's cleanup may
  * scale it down: tests that use it run it under their own beforeAll.
  */

@@ -120,7 +120,7 @@ beforeAll(async () => {
 
 /**
  * The release's gateway, replaced by deploy/'s, drains for up to an hour while a connection stays
- * open (README, Upgrade): a test's own install is not a user's, so its leftover goes at once — else
+ * open (docs/upgrade.md): a test's own install is not a user's, so its leftover goes at once — else
  * the next test that uninstalls Puck waits on puck-system for that hour.
  */
 async function removeDrainingGateways(): Promise<void> {

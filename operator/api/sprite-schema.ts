@@ -145,7 +145,7 @@ export const spriteSpecSchema = object(
     }),
     services: array(serviceSchema, {
       description:
-        "Programs the Sprite starts at every wake, in this order (after `after`), restarts when they exit, and stops in reverse order with a grace period at hibernation (README, Services).",
+        "Programs the Sprite starts at every wake, in this order (after `after`), restarts when they exit, and stops in reverse order with a grace period at hibernation (docs/using.md, Services).",
       maxItems: MAX_SERVICES,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["name"],
@@ -193,7 +193,7 @@ const networkActivity = object(
       format: "int64",
       minimum: 0,
     }),
-    lastMovedTime: dateTime("When data last moved beyond the agent's own trickle (see README, Activity)."),
+    lastMovedTime: dateTime("When data last moved beyond the agent's own trickle (see docs/activity.md)."),
     active: boolean({ description: "Whether data moves now (more than the agent's own trickle in the last 30 s): it keeps the Sprite awake. Data that moved earlier counts in lastActiveTime, like a terminal's last input." }),
   },
   { required: ["active"] },

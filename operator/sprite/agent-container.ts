@@ -36,7 +36,7 @@ export function agentContainer(spriteName: string, agentImage: string) {
     // the device node in the main container's own /dev/pts, reachable only through
     // /proc/<pid>/fd or /proc/<pid>/root, and the kernel checks ptrace access for both. Without
     // SYS_PTRACE the agent would see no activity of a user other than itself, and a Sprite would
-    // hibernate under a typing user. So a hardened namespace is labelled privileged (README).
+    // hibernate under a typing user. So a hardened namespace is labelled privileged (docs/install.md).
     securityContext: {
       runAsUser: 0,
       runAsGroup: 5,

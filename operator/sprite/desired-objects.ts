@@ -119,7 +119,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
               // The services' supervisor; with no services it sleeps, and exits at once on TERM.
               command: ["/bin/sh", "-c", servicesScript()],
               // SPRITE_NAME: the name a person knows the machine by; the default image's prompt shows it
-              // (the host name is NAME-0: README says why).
+              // (the host name is NAME-0: docs/using.md says why).
               env: [
                 { name: "HOME", value: HOME_DIR },
                 { name: "SPRITE_NAME", value: name },

@@ -12,7 +12,7 @@ export const SERVICES_VOLUME = "services";
 export const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
 /**
- * One service as the supervisor's declaration format (README "Services"): sh assignments that the
+ * One service as the supervisor's declaration format (docs/using.md, "Services"): sh assignments that the
  * supervisor sources in a subshell. The argv becomes one command line of quoted words, so no word is
  * split or expanded again; the environment becomes exports, seen by the program only.
  */

@@ -1,4 +1,4 @@
-// The main container's first process: a POSIX-sh supervisor of the Sprite's services (README "Services").
+// The main container's first process: a POSIX-sh supervisor of the Sprite's services (docs/using.md, "Services").
 // It runs on any image's /bin/sh (dash, busybox ash) with only date, cksum, grep, tail, cp and (when
 // present) setsid and su: no Node, Python or glibc assumed.
 

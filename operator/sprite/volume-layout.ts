@@ -4,7 +4,7 @@ import { HOME_DIR, type PersistMode, type SpriteSpec } from "../api/index.js";
 
 export const HOME_VOLUME = "home";
 
-/** The volume's layout version that this operator makes (README "Your machine"). */
+/** The volume's layout version that this operator makes (docs/using.md, "Your machine"). */
 export const VOLUME_LAYOUT = 2;
 
 /** Folders at the volume's root. An older volume (layout 1) was the home itself. */
