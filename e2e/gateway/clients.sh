@@ -15,9 +15,10 @@ cache=$PUCK_CACHE/clients
 mkdir -p "$cache"
 
 # openssh10: the backports openssh-client unpacked under the cache; its libraries are bookworm's.
+# Its files go under tree/ in its folder, as the package lays them out (tree/usr/bin/ssh).
 openssh10() {
   local dir=$cache/openssh10 ssh
-  ssh=$dir/root/usr/bin/ssh
+  ssh=$dir/tree/usr/bin/ssh
   if [ ! -x "$ssh" ]; then
     log "Fetching openssh-client from bookworm-backports into $dir (beside the system's ssh)"
     rm -rf "$dir.partial"
@@ -31,7 +32,7 @@ openssh10() {
       -o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
     apt-get -qq "${apt[@]}" update >&2
     (cd "$dir.partial" && apt-get -qq "${apt[@]}" download openssh-client >&2)
-    dpkg -x "$dir.partial"/openssh-client_*.deb "$dir.partial/root"
+    dpkg -x "$dir.partial"/openssh-client_*.deb "$dir.partial/tree"
     rm -rf "$dir.partial/lists" "$dir.partial/cache" "$dir.partial"/*.deb
     rm -rf "$dir"
     mv "$dir.partial" "$dir"
