@@ -1,7 +1,21 @@
 // Puck installed in-cluster the way docs/install.md tells a user (kubectl apply -k deploy), for the journeys.
+import { connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { kubectl, makeNamespace } from "./cluster.js";
 import { ensurePuckBuilt } from "./puck-cli.js";
+import { waitFor } from "./wait.js";
+
+/** The gateway Service's SSH port (deploy/gateway.yaml). */
+const GATEWAY_PORT = 2222;
+
+/** Whether host:port accepts a TCP connection now: "open", or the error that refused it. */
+const tryConnect = (host: string, port: number): Promise<string> =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2000 });
+    socket.once("connect", () => (socket.destroy(), resolve("open")));
+    socket.once("timeout", () => (socket.destroy(), resolve("timed out")));
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 
 /** Applies deploy/, then restarts the operator and the gateway so they run the images this test run built. */
 export async function installPuck(): Promise<void> {
@@ -55,5 +69,13 @@ export async function publishGatewayLoadBalancer(): Promise<string> {
   const ip = addresses.find((a) => local.has(a)) ?? addresses[0]!;
   const status = { status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } } };
   await kubectl(["-n", "puck-system", "patch", "service", "puck-gateway", "--subresource=status", "--type=merge", "-p", JSON.stringify(status)]);
+  // kube-proxy programs the address only once it sees the new status: until then a connection is
+  // refused (seen once in a full run). Ready when the address accepts one.
+  let seen = "";
+  await waitFor(async () => (seen = await tryConnect(ip, GATEWAY_PORT)) === "open", {
+    what: `the gateway's LoadBalancer address ${ip}:${GATEWAY_PORT} to accept a connection`,
+    timeoutMs: 60_000,
+    describe: () => `last attempt: ${seen}`,
+  });
   return ip;
 }
