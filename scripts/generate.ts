@@ -2,11 +2,11 @@
 // checked-in copy differs, which the test command runs so the schema and manifest never drift.
 import { readFile, writeFile } from "node:fs/promises";
 import { stringify } from "yaml";
-import { crd } from "../operator/api/crd.js";
+import { crd, tokenCrd } from "../operator/api/crd.js";
 
-const header = "# Generated from operator/api/sprite-schema.ts by `npm run generate`: do not edit.\n";
+const header = "# Generated from operator/api/sprite-schema.ts and access-token.ts by `npm run generate`: do not edit.\n";
 const files: Record<string, string> = {
-  "deploy/crd.yaml": header + stringify(crd(), { lineWidth: 0 }),
+  "deploy/crd.yaml": header + stringify(crd(), { lineWidth: 0 }) + "---\n" + stringify(tokenCrd(), { lineWidth: 0 }),
 };
 
 const check = process.argv.includes("--check");

@@ -61,10 +61,10 @@ export async function makeNamespace(prefix: string): Promise<{ name: string; rem
   };
 }
 
-/** Installs (or updates) the Sprite CRD from deploy/crd.yaml and waits until it is served. */
+/** Installs (or updates) the Sprite and SpriteToken CRDs from deploy/crd.yaml and waits until it is served. */
 export async function installCrd(): Promise<void> {
   await kubectl(["apply", "--server-side", "--force-conflicts", "-f", "deploy/crd.yaml"]);
-  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
+  await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs", "crd/spritetokens.puck.sandwich.labs"]);
 }
 
 /**

@@ -64,6 +64,16 @@ export const serviceSchema = object(
   { required: ["name", "command"] },
 );
 
+export const MAX_HTTP_PORTS = 16;
+
+export const httpPortSchema = object(
+  {
+    port: integer({ description: "A TCP port on the Sprite's localhost that serves HTTP.", minimum: 1, maximum: 65535 }),
+    public: boolean({ description: "Anyone with the URL may open it. Private (the default): only someone who could reach the Sprite with puck (puck open, puck url --token)." }),
+  },
+  { required: ["port"] },
+);
+
 const resourceList = map(quantity({ pattern: QUANTITY_PATTERN }), { maxProperties: 8 });
 
 export const spriteSpecSchema = object(
@@ -149,6 +159,13 @@ export const spriteSpecSchema = object(
       maxItems: MAX_SERVICES,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["name"],
+    }),
+    http: array(httpPortSchema, {
+      description:
+        "Ports the Sprite serves over HTTP: each gets a URL (PORT-NAME.DOMAIN under the install's domain, status.http) that wakes the Sprite (docs/urls.md).",
+      maxItems: MAX_HTTP_PORTS,
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["port"],
     }),
     purgeStorageOnDelete: boolean({
       description: "When true, deleting the Sprite deletes its home volume too. By default the volume is kept.",
@@ -280,6 +297,26 @@ export const serviceStatusSchema = object(
   { required: ["name", "state"] },
 );
 
+export const httpStatusSchema = object(
+  {
+    port: integer(),
+    public: boolean(),
+    url: string({ description: "The port's URL; unset when it cannot have one (see message)." }),
+    message: string({ description: "Why the port has no URL (no domain set up, a name too long for a DNS label...).", maxLength: 1024 }),
+  },
+  { required: ["port"] },
+);
+
+export const httpRequestSchema = object(
+  {
+    port: integer(),
+    method: string({ maxLength: 16 }),
+    path: string({ maxLength: 256, description: "The path, without its query." }),
+    time: dateTime("When the request came."),
+  },
+  { description: "The last request through one of the Sprite's URLs, as the gateway saw it (written at most every few seconds)." },
+);
+
 export const spriteStatusSchema = object({
   phase: enumOf(PHASES),
   podName: string(),
@@ -296,7 +333,10 @@ export const spriteStatusSchema = object({
   activity: activityReportSchema,
   disk: diskUsageSchema,
   services: array(serviceStatusSchema, { maxItems: 32, description: "The services as the Sprite's supervisor last saw them (the agent reports them); kept while it hibernates." }),
+  // Written by the gateway:
+  lastHTTPRequest: httpRequestSchema,
   // Written by the operator:
+  http: array(httpStatusSchema, { maxItems: MAX_HTTP_PORTS, description: "The URL of each port in spec.http." }),
   reason: string({ description: "Why the Sprite is in its phase, as a CamelCase word (SessionActive, Idle, ...)." }),
   message: string({ description: "The reason, for humans." }),
   hibernatesAt: dateTime("When the Sprite hibernates if nothing else happens; unset while activity holds it awake."),
@@ -347,4 +387,7 @@ export type SystemCopy = TypeOf<typeof systemCopy>;
 export type PersistMode = (typeof PERSIST_MODES)[number];
 export type SpriteService = TypeOf<typeof serviceSchema>;
 export type ServiceStatus = TypeOf<typeof serviceStatusSchema>;
+export type HttpPort = TypeOf<typeof httpPortSchema>;
+export type HttpStatus = TypeOf<typeof httpStatusSchema>;
+export type HttpRequest = TypeOf<typeof httpRequestSchema>;
 export type ServiceState = (typeof SERVICE_STATES)[number];
