@@ -7,7 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { ObjectMeta } from "../../kube/client.js";
 import type { ResourceType } from "../../kube/paths.js";
-import { GROUP, VERSION, API_VERSION } from "./group.js";
+import type { API_VERSION } from "./group.js";
+import { GROUP, VERSION } from "./group.js";
 import { dateTime, enumOf, integer, object, string, type TypeOf } from "./schema-dsl.js";
 
 export const TOKEN_KIND = "SpriteToken";
