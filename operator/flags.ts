@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseBindAddress } from "./runtime/http-server.js";
 import { isLogLevel, type LogLevel } from "./runtime/logger.js";
+import { urlDomainProblem, type UrlScheme, type UrlSettings } from "./api/index.js";
 
 export interface OperatorFlags {
   kubeconfig?: string;
@@ -16,6 +17,8 @@ export interface OperatorFlags {
   /** Hidden, for tests: multiplies idle timeouts so a minute can last seconds. */
   idleTimeoutScale: number;
   workers: number;
+  /** Where Sprite URLs live (--url-domain, --url-scheme); unset: no URLs, and status.http says so. */
+  urls?: UrlSettings;
 }
 
 /** Durations such as 150s, 2m, 500ms, 1h. */
@@ -43,6 +46,17 @@ const parseLevel = (text: string): LogLevel => {
   return text;
 };
 
+const parseDomain = (text: string): string => {
+  const problem = text === "" ? undefined : urlDomainProblem(text);
+  if (problem) throw new InvalidArgumentError(`${problem}.`);
+  return text;
+};
+
+const parseScheme = (text: string): UrlScheme => {
+  if (text !== "http" && text !== "https") throw new InvalidArgumentError(`"${text}" is not a URL scheme: use http or https (https when the Ingress has a TLS certificate).`);
+  return text;
+};
+
 /** Parses argv (without node and script); throws commander errors with a one-line message. */
 export function parseFlags(argv: string[]): OperatorFlags {
   const program = new Command("puck-operator")
@@ -63,10 +77,12 @@ export function parseFlags(argv: string[]): OperatorFlags {
     )
     .option("--log-level <level>", "debug, info, warn or error", parseLevel, "info" as LogLevel)
     .option("--workers <n>", "concurrent reconciles", parsePositive, 4)
+    .option("--url-domain <domain>", "domain of Sprite URLs (PORT-NAME.DOMAIN); empty: no URLs", parseDomain, "")
+    .option("--url-scheme <scheme>", "scheme of Sprite URLs: https when the Ingress has a TLS certificate", parseScheme, "http" as UrlScheme)
     .addOption(new Option("--idle-timeout-scale <factor>").argParser(parsePositive).default(1).hideHelp());
   program.parse(argv, { from: "user" });
   // The options as commander holds them: the flags, with the stale-after duration under its flag's name.
-  const o = program.opts<Omit<OperatorFlags, "activityStaleAfterMs"> & { activityStaleAfter: number }>();
+  const o = program.opts<Omit<OperatorFlags, "activityStaleAfterMs" | "urls"> & { activityStaleAfter: number; urlDomain: string; urlScheme: UrlScheme }>();
   parseBindAddress(o.metricsBindAddress);
   parseBindAddress(o.healthProbeBindAddress);
   return {
@@ -81,5 +97,6 @@ export function parseFlags(argv: string[]): OperatorFlags {
     logLevel: o.logLevel,
     idleTimeoutScale: o.idleTimeoutScale,
     workers: Math.floor(o.workers),
+    ...(o.urlDomain ? { urls: { domain: o.urlDomain, scheme: o.urlScheme } } : {}),
   };
 }

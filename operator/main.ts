@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       client,
       log,
       events: makeEventRecorder(client, log, identity, now, { apiVersion: API_VERSION, kind: KIND }),
-      config: { agentImage: flags.agentImage, staleAfterMs: flags.activityStaleAfterMs, idleTimeoutScale: flags.idleTimeoutScale },
+      config: { agentImage: flags.agentImage, staleAfterMs: flags.activityStaleAfterMs, idleTimeoutScale: flags.idleTimeoutScale, ...(flags.urls ? { urls: flags.urls } : {}) },
       now,
     },
     metrics,

@@ -1,5 +1,6 @@
 // What every step of a reconcile is given, and its one way of reading a child: the cache, else the API.
 import type { KubeClient, KubeObject } from "../../kube/client.js";
+import type { UrlSettings } from "../api/index.js";
 import type { DecideConfig } from "./decide.js";
 import type { BuildConfig } from "./desired-objects.js";
 import { readObject, type ObjectCache } from "../runtime/ensure.js";
@@ -16,7 +17,7 @@ export interface ReconcileDeps {
   client: KubeClient;
   log: Logger;
   events: EventRecorder;
-  config: BuildConfig & DecideConfig;
+  config: BuildConfig & DecideConfig & { urls?: UrlSettings };
   now: () => Date;
   /** Children as the watches last saw them; without it every read is a GET. */
   cache?: SpriteCache;

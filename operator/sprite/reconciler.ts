@@ -14,6 +14,7 @@ import { createFailureOf } from "./observe-create-failure.js";
 import { podView } from "./pod-view.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
 import { resourcePath } from "../runtime/resources.js";
+import { httpStatus } from "./http-urls.js";
 import { desiredOperatorStatus, operatorStatusChanges, type StatusInput } from "./status.js";
 
 export type { ReconcileDeps } from "./reconcile-context.js";
@@ -64,6 +65,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   const decision = decide({ spec: sprite.spec, status: current, podReady: pod.ready }, now, deps.config);
   // Awake or asleep, a Sprite whose node is down says so: asleep, it could not wake until the node is back.
   pod = await withHomeNode({ get: (path) => readObject(deps.client, path), cache: deps.cache }, namespace, name, podObject, pod);
+  const http = httpStatus(sprite.spec.http, name, namespace, deps.config.urls);
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
     generation: sprite.metadata.generation ?? 0,
@@ -71,6 +73,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     podName: childNames(name).pod,
     pod,
     ...(sprite.spec.wakeRequestedAt ? { wakeRequestedAt: sprite.spec.wakeRequestedAt } : {}),
+    ...(http ? { http } : {}),
     ...extra,
   });
   if (decision.hibernate) current = await recordHibernation(deps, sprite, desiredOperatorStatus(statusInput({ hibernatedAt: iso(now) }), now));

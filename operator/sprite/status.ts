@@ -1,12 +1,12 @@
 // The part of a Sprite's status the operator owns: computed from its decision, diffed into a merge patch.
-import { CONDITION, REASON, type Condition, type SpriteStatus, type VolumeStatus } from "../api/index.js";
+import { CONDITION, REASON, type Condition, type HttpStatus, type SpriteStatus, type VolumeStatus } from "../api/index.js";
 import { deepEqual } from "../runtime/compare.js";
 import { setCondition } from "./conditions.js";
 import type { Decision } from "./decide.js";
 import type { Rollout } from "./rollout.js";
 import { diskPressureCondition } from "./disk-pressure.js";
 
-/** Fields the operator writes; the agent owns activeSessions, lastActiveTime and activity. */
+/** Fields the operator writes; the agent owns activeSessions, lastActiveTime and activity, the gateway lastHTTPRequest. */
 export const OPERATOR_FIELDS = [
   "phase",
   "podName",
@@ -21,6 +21,7 @@ export const OPERATOR_FIELDS = [
   "homeSetUpAt",
   "volume",
   "observedWakeRequestedAt",
+  "http",
 ] as const;
 export type OperatorStatus = Pick<SpriteStatus, (typeof OPERATOR_FIELDS)[number]>;
 
@@ -57,6 +58,8 @@ export interface StatusInput {
   volume?: VolumeStatus;
   /** spec.wakeRequestedAt as read by the reconcile that writes this status. */
   wakeRequestedAt?: string;
+  /** The URL of each port in spec.http (http-urls.ts). */
+  http?: HttpStatus[];
 }
 
 const isTerminating = (input: Pick<StatusInput, "decision">): boolean => input.decision.phase === "Terminating";
@@ -113,6 +116,7 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   if (homeSetUpAt) status.homeSetUpAt = homeSetUpAt;
   const volume = input.volume ?? input.current.volume;
   if (volume) status.volume = volume;
+  if (input.http) status.http = input.http;
   return status;
 }
 
