@@ -3,15 +3,18 @@ import {
   API_VERSION,
   IDLE_TIMEOUT_MINUTES,
   KIND,
+  MAX_HTTP_PORTS,
   PERSIST_MODES,
   SPRITE_NAME_MAX_LENGTH,
   SPRITE_NAME_PATTERN,
+  type HttpPort,
   type PersistMode,
   type Sprite,
   type SpriteSpec,
 } from "../operator/api/index.js";
 import { parseQuantity } from "../kube/quantity.js";
 import { parseIdleTimeoutMinutes } from "./duration.js";
+import { HTTP_FLAG_HINT, parseHttpFlag } from "./url-spec.js";
 
 export const DEFAULT_IMAGE = "puck-sprite:dev";
 
@@ -34,6 +37,8 @@ export interface CreateInput {
   node?: string;
   /** Node taints to tolerate, each KEY[=VALUE][:EFFECT]. */
   tolerate?: string[];
+  /** Ports served over HTTP, each PORT or PORT:public. */
+  http?: string[];
 }
 
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -123,8 +128,18 @@ export function buildSprite(input: CreateInput): { sprite?: Sprite; problems: st
     else problems.push(`--tolerate "${text}" is not a taint: use KEY[=VALUE][:EFFECT], e.g. dedicated=sprites:NoSchedule`);
   }
 
+  const http: HttpPort[] = [];
+  for (const text of input.http ?? []) {
+    const port = parseHttpFlag(text);
+    if (!port) problems.push(`--http "${text}" is not a port: ${HTTP_FLAG_HINT}`);
+    else if (http.some((p) => p.port === port.port)) problems.push(`--http names port ${port.port} twice`);
+    else http.push(port);
+  }
+  if (http.length > MAX_HTTP_PORTS) problems.push(`--http: ${http.length} ports; the limit is ${MAX_HTTP_PORTS}`);
+
   if (problems.length > 0) return { problems };
   const spec: SpriteSpec = { image };
+  if (http.length > 0) spec.http = http;
   if (input.node !== undefined) spec.nodeSelector = { "kubernetes.io/hostname": input.node };
   if (tolerations.length > 0) spec.tolerations = tolerations;
   if (input.storage !== undefined) spec.storageSize = input.storage;

@@ -5,6 +5,7 @@ import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
 import { pendingUpdate } from "./render-list.js";
 import { eventTime, type KubeEvent } from "./sprites.js";
+import { URL_HEADERS, httpRequestSummary, urlRows } from "./url-spec.js";
 
 const field = (label: string, value: string | number | undefined) => `${`${label}:`.padEnd(22)}${value ?? "-"}`;
 const indent = (text: string, by = "  ") =>
@@ -100,6 +101,7 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
     const moved = network.lastMovedTime ? `, data last moved ${ageSince(network.lastMovedTime, now)} ago` : "";
     out.push(indent(field("Network", `${networkSummary(network)}${moved}${network.active ? " (keeps it awake)" : ""}`)));
   }
+  if (s.lastHTTPRequest) out.push(indent(field("HTTP", httpRequestSummary(s.lastHTTPRequest, now))));
   if (s.disk) {
     const percent = usedPercent(s.disk);
     const warn = percent >= DISK_PRESSURE_PERCENT ? " — almost full: free some space or grow it (spec.storageSize)" : "";
@@ -134,6 +136,9 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
     out.push(`  Last output of ${failed.name}:`);
     out.push(...failed.lastOutput!.trimEnd().split("\n").slice(-10).map((l) => `    ${l}`));
   }
+  out.push("URLs:");
+  const urls = urlRows(sprite);
+  out.push(urls.length === 0 ? "  <none>" : indent(renderTable(URL_HEADERS, urls)));
   out.push("Busy processes:");
   const busy = s.activity?.busyProcesses ?? [];
   out.push(

@@ -1,9 +1,10 @@
 // The rows of `puck list`: pure functions of the Sprites and the clock.
 import { CONDITION, REASON, formatDisk, type Sprite } from "../operator/api/index.js";
 import { ageSince, timeUntil } from "./duration.js";
+import { urlCell } from "./url-spec.js";
 
 export const LIST_HEADERS = ["NAME", "PHASE", "SESSIONS", "LAST-ACTIVE", "HIBERNATES-IN", "AGE"];
-export const WIDE_HEADERS = [...LIST_HEADERS, "REASON", "IMAGE", "STORAGE", "DISK", "POD", "UPDATE"];
+export const WIDE_HEADERS = [...LIST_HEADERS, "REASON", "IMAGE", "STORAGE", "DISK", "POD", "UPDATE", "URLS"];
 
 /** When the Sprite will hibernate: a countdown, or why it will not ("-" once hibernated). */
 export function hibernatesIn(sprite: Sprite, now: Date): string {
@@ -64,6 +65,7 @@ export function listRow(sprite: Sprite, now: Date, wide: boolean): string[] {
     status.disk ? formatDisk(status.disk) : "-",
     awake ? (status.podName ?? "-") : "-",
     updateCell(sprite, now),
+    urlCell(sprite),
   ];
 }
 

@@ -3,6 +3,7 @@ import { formatDisk, networkSummary, type Sprite } from "../operator/api/index.j
 import { ageSince } from "./duration.js";
 import { renderTable } from "./output.js";
 import { byText, hibernatesIn } from "./render-list.js";
+import { httpRequestSummary } from "./url-spec.js";
 
 export const TOP_HEADERS = ["NAME", "PHASE", "SESSIONS", "BUSY", "SERVICES", "CPU", "DISK", "HIBERNATES-IN", "REASON"];
 
@@ -60,6 +61,8 @@ export function activityLines(sprite: Sprite, now: Date): string[] {
   }
   // Only when it counts: data moving (a download, a forward in use) is what keeps the Sprite awake.
   if (activity.network?.active) lines.push(`  ${sprite.metadata.name}  network ${networkSummary(activity.network)} (keeps it awake)`);
+  const request = sprite.status?.lastHTTPRequest;
+  if (request) lines.push(`  ${sprite.metadata.name}  HTTP ${httpRequestSummary(request, now)}`);
   return lines;
 }
 

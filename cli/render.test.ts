@@ -49,8 +49,8 @@ describe("list rows", () => {
     expect(listRow(input, now, false)).toEqual(expected);
   });
 
-  it("wide rows add the reason, image, storage, disk use and pod", () => {
-    expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "3.0G/10G (30%)", "dev-0", "-"]);
+  it("wide rows add the reason, image, storage, disk use, pod, update and URLs", () => {
+    expect(listRow(busyDev, now, true).slice(6)).toEqual(["SessionActive", "puck-sprite:dev", "10Gi", "3.0G/10G (30%)", "dev-0", "-", "-"]);
   });
   it("a wide row names a node that is down as the reason, over why the Sprite hibernated", () => {
     const stranded = sprite("old", {
