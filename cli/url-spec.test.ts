@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { API_VERSION, KIND, type Sprite } from "../operator/api/index.js";
+import { API_VERSION, KIND, type Sprite, type SpriteToken } from "../operator/api/index.js";
 import { changeHttpPorts, choosePort, httpRequestSummary, parseHttpFlag, tokenRows, urlCell, urlOf, urlRows } from "./url-spec.js";
 
 const sprite = (spec: Partial<Sprite["spec"]> = {}, status: Sprite["status"] = {}): Sprite => ({
@@ -71,7 +71,7 @@ describe("activity and tokens in words", () => {
     expect(httpRequestSummary({ port: 3000, method: "GET", path: "/api", time: "2026-12-07T11:59:40Z" }, now)).toBe("GET /api 20s ago (port 3000)");
   });
   it("lists tokens with their expiry, expired ones said", () => {
-    const token = (name: string, expiresAt: string) => ({ apiVersion: API_VERSION, kind: "SpriteToken" as const, metadata: { name }, spec: { sprite: "dev", purpose: "token" as const, sha256: "0".repeat(64), expiresAt, port: 3000 } });
+    const token = (name: string, expiresAt: string): SpriteToken => ({ apiVersion: API_VERSION, kind: "SpriteToken", metadata: { name }, spec: { sprite: "dev", purpose: "token" as const, sha256: "0".repeat(64), expiresAt, port: 3000 } });
     expect(tokenRows([token("token-a", "2026-12-08T12:00:00Z"), token("token-b", "2026-12-07T11:00:00Z")], now)).toEqual([
       ["token-a", "3000", "token", "in 24h", ""],
       ["token-b", "3000", "token", "expired", ""],

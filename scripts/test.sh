@@ -21,8 +21,9 @@ echo "== Unit tests"
 vitest run --project unit --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 
 [ "$(id -u)" = 0 ] || { echo "The host and cluster tests need root (capabilities, a local Kubernetes): run npm test as root." >&2; exit 1; }
-# The clients the end-to-end tests drive, as a person would: OpenSSH's, rsync and curl.
-bash -c '. e2e/cluster/lib.sh && ensure_packages openssh-client openssh-sftp-server rsync curl'
+# The clients the end-to-end tests drive, as a person would: OpenSSH's, rsync, curl and a browser
+# (Chromium's headless shell, driven by playwright-core: e2e/lib/browser.ts).
+bash -c '. e2e/cluster/lib.sh && ensure_packages openssh-client openssh-sftp-server rsync curl chromium-headless-shell'
 owner_file=/var/lib/puck-e2e/made-by-tests
 if [ "${PUCK_KEEP_CLUSTER:-}" != 1 ]; then
   # A fresh cluster, so no earlier run or `npm start` install can touch what the tests observe. Its
