@@ -21,6 +21,8 @@ export type AnswerCase =
   | { kind: "nothing-listens"; target: UrlTarget }
   /** The Sprite serves no URL on this port: told only to someone with credentials for it. */
   | { kind: "not-served"; target: UrlTarget }
+  /** The connection to the port failed another way (the pod went away mid-request). */
+  | { kind: "failed"; target: UrlTarget }
   | { kind: "too-many-failures"; retryAfterSeconds: number }
   /** The cluster did not answer the gateway. */
   | { kind: "unavailable" };
@@ -73,6 +75,8 @@ function say(c: AnswerCase, page: boolean): Said {
       };
     case "not-served":
       return { status: 404, line: `puck: Sprite ${c.target.name} serves no URL on port ${c.target.port}: \`${puck(c.target)} url add ${c.target.name} ${c.target.port}\` adds one.`, title: "No URL" };
+    case "failed":
+      return { status: 502, line: `puck: the connection to port ${c.target.port} of Sprite ${c.target.name} failed before an answer; try again.`, retryAfter: 2, title: "Connection failed" };
     case "too-many-failures":
       return { status: 429, line: "puck: too many failed attempts from this address; wait a minute.", retryAfter: c.retryAfterSeconds, title: "Too many attempts" };
     case "unavailable":
