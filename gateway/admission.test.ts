@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Admission } from "./admission.js";
+import { Admission, FailureCounter } from "./admission.js";
 
 describe("Admission", () => {
   const limits = { maxUnauthenticated: 2, maxFailures: 3, failureWindowMs: 60_000 };
@@ -31,5 +31,16 @@ describe("Admission", () => {
     const a = new Admission(limits);
     a.settled();
     expect(a.pending).toBe(0);
+  });
+});
+
+describe("FailureCounter", () => {
+  it("is exhausted at the limit within the window, per address, and recovers as failures age out", () => {
+    const f = new FailureCounter({ maxFailures: 2, failureWindowMs: 10_000 });
+    f.failed("a", 0);
+    expect(f.exhausted("a", 1)).toBe(false);
+    f.failed("a", 5_000);
+    expect([f.exhausted("a", 5_001), f.exhausted("b", 5_001)]).toEqual([true, false]);
+    expect(f.exhausted("a", 10_001)).toBe(false);
   });
 });

@@ -95,11 +95,7 @@ export class KubeBackend implements SpriteBackend {
   }
 
   private async handler() {
-    const config = socketConfig(this.client);
-    // The handler's own streams default to the process's: on a v5 close frame it would end the
-    // gateway's stdout (its log). The session's streams are passed to exec() instead.
-    const inert = { end: () => undefined, pause: () => undefined };
-    return { config, handler: new WebSocketHandler(config, undefined, { stdin: inert, stdout: inert, stderr: inert } as never) };
+    return socketHandler(this.client);
   }
 
   async run(ref: SpriteRef, request: RunRequest): Promise<RunResult> {
@@ -144,10 +140,23 @@ export class KubeBackend implements SpriteBackend {
   }
 
   async forward(ref: SpriteRef, port: number, stream: Duplex, signal: AbortSignal): Promise<void> {
-    const { handler } = await this.handler();
-    const remote = await openPortForward(handler, { namespace: ref.namespace, pod: childNames(ref.name).pod, port });
+    const remote = await openSpritePort(this.client, ref, port);
     await splice(stream, remote, signal);
   }
+}
+
+/** client-node's WebSocket opener for the pod's exec and port-forward subresources, with the gateway's access. */
+function socketHandler(client: KubeClient) {
+  const config = socketConfig(client);
+  // The handler's own streams default to the process's: on a v5 close frame it would end the
+  // gateway's stdout (its log). The session's streams are passed to exec() instead.
+  const inert = { end: () => undefined, pause: () => undefined };
+  return { config, handler: new WebSocketHandler(config, undefined, { stdin: inert, stdout: inert, stderr: inert } as never) };
+}
+
+/** A connection to `port` on the Sprite's own localhost (its pod's port-forward): `ssh -L` and the URLs. */
+export function openSpritePort(client: KubeClient, ref: SpriteRef, port: number): Promise<Duplex> {
+  return openPortForward(socketHandler(client).handler, { namespace: ref.namespace, pod: childNames(ref.name).pod, port });
 }
 
 /**
