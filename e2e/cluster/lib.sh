@@ -105,8 +105,9 @@ start_host_addons() {
     "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" apply -f - >/dev/null
   if ! daemon_running servicelb; then
     # LoadBalancer Services get the node's InternalIP; kube-proxy serves it (kube/servicelb/main.go).
+    # Ports 80 and 443 are Traefik's: a LoadBalancer on them would take the node's traffic from it.
     write_token_kubeconfig puck-servicelb "$PUCK_STATE/servicelb.kubeconfig"
-    start_daemon servicelb "$bin/servicelb" --kubeconfig "$PUCK_STATE/servicelb.kubeconfig" --node "$node_name"
+    start_daemon servicelb "$bin/servicelb" --kubeconfig "$PUCK_STATE/servicelb.kubeconfig" --node "$node_name" --reserved-ports 80,443
   fi
   if ! daemon_running traefik; then
     # As k3s configures it: entrypoints web (80) and websecure (443, TLS with the Ingress's Secret,

@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -39,11 +41,22 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the identity that writes Services' status")
 	nodeName := flag.String("node", "", "the node whose InternalIP LoadBalancer Services get")
 	class := flag.String("load-balancer-class", "", "serve only Services of this spec.loadBalancerClass (default: those without one)")
+	reserved := flag.String("reserved-ports", "", "comma-separated ports the node serves itself (the ingress controller's): a Service asking for one gets no address, as k3s's ServiceLB cannot bind it")
 	resync := flag.Duration("resync", 5*time.Minute, "how often every Service is checked again")
 	flag.Parse()
 	if *kubeconfig == "" || *nodeName == "" {
 		fmt.Fprintln(os.Stderr, "usage: servicelb --kubeconfig FILE --node NAME")
 		os.Exit(2)
+	}
+	taken := map[int32]bool{}
+	for _, p := range strings.Split(*reserved, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				log.Fatalf("servicelb: --reserved-ports: %q is no port", p)
+			}
+			taken[int32(n)] = true
+		}
 	}
 	config, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
@@ -121,6 +134,17 @@ func main() {
 				(service.Spec.LoadBalancerClass != nil && *service.Spec.LoadBalancerClass == *class); !mine {
 				return nil // another load balancer's
 			}
+			for _, port := range service.Spec.Ports {
+				if taken[port.Port] {
+					// k3s's ServiceLB pod for it could not bind the port, and the Service stays pending.
+					if len(service.Status.LoadBalancer.Ingress) == 0 {
+						log.Printf("servicelb: %s asks for port %d, which the node's ingress controller serves: no address", key, port.Port)
+						return nil
+					}
+					want = nil
+					goto write
+				}
+			}
 			ip := nodeIP()
 			if ip == "" {
 				return fmt.Errorf("node %s has no InternalIP yet", *nodeName)
@@ -128,6 +152,7 @@ func main() {
 			vip := corev1.LoadBalancerIPModeVIP
 			want = []corev1.LoadBalancerIngress{{IP: ip, IPMode: &vip}}
 		}
+	write:
 		if reflect.DeepEqual(service.Status.LoadBalancer.Ingress, want) || (len(want) == 0 && len(service.Status.LoadBalancer.Ingress) == 0) {
 			return nil
 		}
