@@ -67,11 +67,6 @@ const backend = () => [
 /** GET through the node's port 80 with a Host of the wildcard; resolves once the head has come. */
 const request = (path: string, host: string): Promise<IncomingMessage> =>
   new Promise((resolve, reject) => get({ host: nodeIp, port: 80, path, headers: { host } }, resolve).on("error", reject));
-const body = (res: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    let text = "";
-    res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve(text)).on("error", reject);
-  });
 const curl = (args: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     const child = spawn("curl", ["-sS", "--max-time", "10", ...args]);

@@ -17,9 +17,13 @@ const tryConnect = (host: string, port: number): Promise<string> =>
     socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 
-/** Applies deploy/, then restarts the operator and the gateway so they run the images this test run built. */
+/**
+ * Applies deploy/ with Sprite URLs on (e2e/cluster/puck-urls: the component deploy/urls, domain
+ * sprites.test, served by the cluster's Traefik), then restarts the operator and the gateway so they
+ * run the images this test run built.
+ */
 export async function installPuck(): Promise<void> {
-  await kubectl(["apply", "--server-side", "--force-conflicts", "-k", "deploy"]);
+  await kubectl(["apply", "--server-side", "--force-conflicts", "-k", "e2e/cluster/puck-urls"]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
   await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=1"]);
   await kubectl(["-n", "puck-system", "rollout", "restart", "deployment/puck-operator", "deployment/puck-gateway"]);
