@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { childNames } from "../../operator/api/index.js";
 import { installCrd, kubeconfigPath, kubectlPath, makeNamespace } from "../lib/cluster.js";
 import { startGatewayProcess } from "../lib/gateway-process.js";
-import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
+import { ensureGatewayServing, gatewayLoadBalancerAddress } from "../lib/install.js";
 import { freePort, startOperator } from "../lib/operator-process.js";
 import { deleteSprites, ensurePuckBuilt, PUCK, spawnPuck } from "../lib/puck-cli.js";
 import { waitFor } from "../lib/wait.js";
@@ -67,7 +67,7 @@ try {
   // ssh -L through the installed gateway, as `puck ssh-config` sets it up.
   const sshPort = localOnly ? undefined : await freePort();
   if (sshPort !== undefined) {
-    await publishGatewayLoadBalancer();
+    await gatewayLoadBalancerAddress();
     const config = join(dir, "config");
     const knownHosts = join(dir, "known_hosts");
     writeFileSync(knownHosts, (await puck(["ssh-config", "--known-hosts"])).stdout);

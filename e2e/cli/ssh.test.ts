@@ -13,7 +13,7 @@ import { parseAllDocuments } from "yaml";
 import { describeHostKey } from "../../gateway/host-key.js";
 import { runClient } from "../lib/openssh.js";
 import { kubeconfigWithToken, kubectl } from "../lib/cluster.js";
-import { ensureGatewayServing, publishGatewayLoadBalancer } from "../lib/install.js";
+import { ensureGatewayServing, gatewayLoadBalancerAddress } from "../lib/install.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { puck, puckOnPath, spawnPuck, type PuckProcess } from "../lib/puck-cli.js";
 import { spritePhase, waitAsleep } from "../lib/sprites.js";
@@ -88,7 +88,7 @@ describe("puck ssh-config", () => {
   });
 
   it("its block, used as it is by `ssh -F`, reaches the Sprite at the LoadBalancer's address", async () => {
-    const address = await publishGatewayLoadBalancer();
+    const address = await gatewayLoadBalancerAddress();
     const block = await run(["ssh-config", "web"]);
     expect(block, block.stderr).toMatchObject({ code: 0, stderr: "" });
     expect(block.stdout).toContain(`Host web.${ns.name}.puck\n  HostName ${address}\n  Port 2222\n  User web.${ns.name}\n`);

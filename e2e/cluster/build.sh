@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the local cluster's binaries (Kubernetes, kine, etcd, Rancher's local-path provisioner, CoreDNS)
+# Builds the local cluster's binaries (Kubernetes, kine, etcd, Rancher's local-path provisioner, CoreDNS,
+# our ServiceLB; `build.sh traefik`: Traefik)
 # with Go from their official modules into a cache outside the repo, keyed by the inputs that made
 # them, so only the first run on a machine pays for the build. Prints the directory holding them.
 set -euo pipefail
@@ -8,6 +9,32 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 
 command -v go >/dev/null || die "Go is needed to build the cluster's Kubernetes binaries: install Go 1.26 or newer"
+
+# build.sh traefik: the ingress controller, k3s's Traefik, from its own module (traefik/go.mod pins
+# the version) into a cache of its own, so that neither build invalidates the other.
+if [ "${1-}" = traefik ]; then
+  traefik_version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/traefik/traefik/v3") { print $(i + 1); exit } }' "$here/traefik/go.mod")
+  [ -n "$traefik_version" ] || die "traefik/go.mod requires no github.com/traefik/traefik/v3"
+  key=$( { cat "$here/traefik/go.mod" "$here/traefik/go.sum"; go env GOVERSION; } | sha256sum | cut -c1-16)
+  out="$PUCK_CACHE/bin/traefik-$traefik_version-$key"
+  if [ -x "$out/traefik" ]; then
+    echo "$out"
+    exit 0
+  fi
+  log "Building Traefik $traefik_version with $(go env GOVERSION) (first run on this machine: a few minutes)"
+  tmp="$PUCK_CACHE/partial/$(basename "$out")"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  cd "$here/traefik"
+  CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false \
+    -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version" \
+    -o "$tmp/traefik" github.com/traefik/traefik/v3/cmd/traefik 2>&1 | progress_dots
+  [ -x "$tmp/traefik" ] || die "the Traefik build made no binary"
+  mkdir -p "$(dirname "$out")"
+  rm -rf "$out" && mv "$tmp" "$out"
+  log "Built Traefik into $out"
+  echo "$out"
+  exit 0
+fi
 k8s_version=$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$here/kube/go.mod")
 lpp_version=$(awk '$1 == "github.com/rancher/local-path-provisioner" { print $2; exit }' "$here/kube/go.mod")
 go_version=$(go env GOVERSION)
@@ -15,7 +42,7 @@ go_version=$(go env GOVERSION)
 key=$( { cat "$here/kube/go.mod" "$here/kube/go.sum" "$here/coredns/go.mod" "$here/coredns/go.sum" "$here/kine/go.mod" "$here/kine/go.sum"
          find "$here/kube" "$here/coredns" "$here/kine" -name '*.go' -print0 | sort -z | xargs -0 cat; echo "$go_version"; } | sha256sum | cut -c1-16)
 out="$PUCK_CACHE/bin/$k8s_version-$key"
-binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kine etcd local-path-provisioner pause coredns)
+binaries=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kine etcd local-path-provisioner pause servicelb coredns)
 
 complete=1
 for b in "${binaries[@]}"; do [ -x "$out/$b" ] || complete=0; done
@@ -45,7 +72,7 @@ CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false -ldflags "$
   k8s.io/kubernetes/cmd/kube-proxy \
   k8s.io/kubernetes/cmd/kubectl \
   go.etcd.io/etcd/server/v3 \
-  ./pause 2>&1 | progress_dots
+  ./pause ./servicelb 2>&1 | progress_dots
 mv "$tmp/server" "$tmp/etcd"
 # Same module, its own build: it imports logrus by the old path github.com/Sirupsen/logrus, which
 # one build together with Kubernetes's github.com/sirupsen/logrus refuses as a case collision.

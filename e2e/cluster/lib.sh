@@ -52,7 +52,80 @@ NODE_RULE_COMMENT=puck-node-
 # What the command lines of every extra node's containerd and shims contain (extended regex).
 EXTRA_NODE_PATTERN="$NODES_STATE/[^/]+/containerd/config.toml|containerd-shim.*$NODES_RUN/"
 # Every process the cluster starts runs one of these; down.sh finds leftovers of killed runs by them.
-DAEMONS=(kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver kine etcd containerd)
+# The host add-ons among them (k3s's ServiceLB and Traefik): up.sh starts them anew in a running
+# cluster that lacks them, without restarting it.
+HOST_ADDONS=(traefik servicelb)
+DAEMONS=("${HOST_ADDONS[@]}" kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver kine etcd containerd)
+
+# write_token_kubeconfig SERVICE_ACCOUNT FILE: a kubeconfig for the API server as
+# kube-system/SERVICE_ACCOUNT, for a host daemon that acts as that account (ServiceLB, Traefik), with
+# a token valid for a year in FILE.token (read from there at each start). Written anew by up.sh.
+write_token_kubeconfig() {
+  local account=$1 file=$2 token
+  token=$("$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" -n kube-system create token "$account" --duration 8760h) ||
+    die "could not make a token for kube-system/$account"
+  (
+    umask 077
+    printf '%s' "$token" >"$file.token"
+    cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: puck-e2e
+  cluster: { server: "https://127.0.0.1:6443", certificate-authority: "$PUCK_STATE/pki/ca.crt" }
+users:
+- name: $account
+  user: { tokenFile: "$file.token" }
+contexts:
+- name: puck-e2e
+  context: { cluster: puck-e2e, user: $account }
+current-context: puck-e2e
+EOF
+  )
+}
+
+# daemon_running NAME: the daemon up.sh started as NAME runs.
+daemon_running() {
+  local pid
+  pid=$(cat "$PUCK_RUN/$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null
+}
+
+host_addons_running() {
+  local d
+  for d in "${HOST_ADDONS[@]}"; do daemon_running "$d" || return 1; done
+}
+
+# start_host_addons BIN_DIR TRAEFIK_DIR NODE_NAME NODE_IP: k3s's ServiceLB and its ingress controller,
+# Traefik, as host daemons, each with a token of its own least-privilege ServiceAccount
+# (manifests/servicelb.yaml, traefik.yaml); those already running are left alone.
+start_host_addons() {
+  local bin=$1 traefik=$2 node_name=$3 node_ip=$4 here
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  { cat "$here/manifests/servicelb.yaml"; echo ---; cat "$here/manifests/traefik.yaml"; } |
+    "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" apply -f - >/dev/null
+  if ! daemon_running servicelb; then
+    # LoadBalancer Services get the node's InternalIP; kube-proxy serves it (kube/servicelb/main.go).
+    # Ports 80 and 443 are Traefik's: a LoadBalancer on them would take the node's traffic from it.
+    write_token_kubeconfig puck-servicelb "$PUCK_STATE/servicelb.kubeconfig"
+    start_daemon servicelb "$bin/servicelb" --kubeconfig "$PUCK_STATE/servicelb.kubeconfig" --node "$node_name" --reserved-ports 80,443
+  fi
+  if ! daemon_running traefik; then
+    # As k3s configures it: entrypoints web (80) and websecure (443, TLS with the Ingress's Secret,
+    # else Traefik's default certificate), the Kubernetes Ingress provider; an Ingress's status gets
+    # the node's address, as k3s's does through ServiceLB. Its own entrypoint (ping) is on loopback:
+    # its default :8080 is kine's.
+    write_token_kubeconfig traefik "$PUCK_STATE/traefik.kubeconfig"
+    start_daemon traefik "$traefik/traefik" \
+      --entrypoints.web.address=:80 --entrypoints.websecure.address=:443 --entrypoints.websecure.http.tls=true \
+      --entrypoints.traefik.address=127.0.0.1:9000 --ping=true \
+      --providers.kubernetesingress=true --providers.kubernetesingress.endpoint=https://127.0.0.1:6443 \
+      --providers.kubernetesingress.token="$PUCK_STATE/traefik.kubeconfig.token" \
+      --providers.kubernetesingress.certauthfilepath="$PUCK_STATE/pki/ca.crt" \
+      --providers.kubernetesingress.ingressendpoint.ip="$node_ip" \
+      --global.checknewversion=false --global.sendanonymoususage=false --log.level=INFO --log.nocolor=true
+  fi
+  wait_until 60 "Traefik to answer" curl -fsS http://127.0.0.1:9000/ping
+}
 
 # cluster_has_data: a datastore exists, so the cluster in $PUCK_STATE holds objects (a user's,
 # perhaps): up.sh resumes it, and only wipe.sh deletes it.
@@ -257,6 +330,8 @@ cluster_healthy() {
   for d in "${DAEMONS[@]}"; do
     # Only one of the datastores runs: a daemon this run never started has no command line.
     [ -f "$PUCK_RUN/$d.cmd" ] || continue
+    # A host add-on that stopped is started again by up.sh, in place (start_host_addons).
+    [[ " ${HOST_ADDONS[*]} " == *" $d "* ]] && continue
     pid=$(cat "$PUCK_RUN/$d.pid" 2>/dev/null) || return 1
     kill -0 "$pid" 2>/dev/null || return 1
   done

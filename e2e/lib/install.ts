@@ -17,9 +17,13 @@ const tryConnect = (host: string, port: number): Promise<string> =>
     socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
 
-/** Applies deploy/, then restarts the operator and the gateway so they run the images this test run built. */
+/**
+ * Applies deploy/ with Sprite URLs on (e2e/cluster/puck-urls: the component deploy/urls, domain
+ * sprites.test, served by the cluster's Traefik), then restarts the operator and the gateway so they
+ * run the images this test run built.
+ */
 export async function installPuck(): Promise<void> {
-  await kubectl(["apply", "--server-side", "--force-conflicts", "-k", "deploy"]);
+  await kubectl(["apply", "--server-side", "--force-conflicts", "-k", "e2e/cluster/puck-urls"]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprites.puck.sandwich.labs"]);
   await kubectl(["-n", "puck-system", "scale", "deployment/puck-operator", "--replicas=1"]);
   await kubectl(["-n", "puck-system", "rollout", "restart", "deployment/puck-operator", "deployment/puck-gateway"]);
@@ -58,19 +62,27 @@ export async function ensureGatewayServing(): Promise<void> {
 }
 
 /**
- * Gives the gateway's LoadBalancer Service the address k3s's ServiceLB would (the node's own):
- * this cluster has no load-balancer controller, and kube-proxy serves whatever address the status
- * names. Returns that address.
+ * The address of the gateway's LoadBalancer Service, once it serves: the cluster's ServiceLB
+ * (e2e/cluster/kube/servicelb, as k3s's) gives every LoadBalancer the node's InternalIP, and
+ * kube-proxy serves that address. Waits for the status, then for the address to accept a connection
+ * (kube-proxy programs it only once it sees the status).
  */
-export async function publishGatewayLoadBalancer(): Promise<string> {
+export async function gatewayLoadBalancerAddress(): Promise<string> {
   // The node this machine is (its kube-proxy serves the address here), when the cluster has several.
   const addresses = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.addresses[?(@.type==\"InternalIP\")].address}"])).stdout.trim().split(/\s+/);
   const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
-  const ip = addresses.find((a) => local.has(a)) ?? addresses[0]!;
-  const status = { status: { loadBalancer: { ingress: [{ ip, ipMode: "VIP" }] } } };
-  await kubectl(["-n", "puck-system", "patch", "service", "puck-gateway", "--subresource=status", "--type=merge", "-p", JSON.stringify(status)]);
-  // kube-proxy programs the address only once it sees the new status: until then a connection is
-  // refused (seen once in a full run). Ready when the address accepts one.
+  let published = "";
+  const ip = await waitFor(
+    async () => {
+      published = (await kubectl(["-n", "puck-system", "get", "service", "puck-gateway", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"])).stdout.trim();
+      return published.split(/\s+/).find((a) => local.has(a) && addresses.includes(a));
+    },
+    {
+      what: "the gateway's LoadBalancer Service to get this node's address from ServiceLB",
+      timeoutMs: 60_000,
+      describe: () => `status.loadBalancer.ingress: ${published || "none"}; this node's InternalIPs: ${addresses.join(", ")}`,
+    },
+  );
   let seen = "";
   await waitFor(async () => (seen = await tryConnect(ip, GATEWAY_PORT)) === "open", {
     what: `the gateway's LoadBalancer address ${ip}:${GATEWAY_PORT} to accept a connection`,

@@ -12,7 +12,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
 import { installCrd, kubeconfigPath, kubectl, makeNamespace } from "../lib/cluster.js";
-import { publishGatewayLoadBalancer } from "../lib/install.js";
+import { gatewayLoadBalancerAddress } from "../lib/install.js";
 import { deleteSprites } from "../lib/puck-cli.js";
 import { spritePhase } from "../lib/sprites.js";
 import { waitFor } from "../lib/wait.js";
@@ -472,7 +472,7 @@ describe("a journey from the release folder alone", () => {
   });
 
   it("reaches the Sprite with ssh through the gateway", async () => {
-    const address = await publishGatewayLoadBalancer();
+    const address = await gatewayLoadBalancerAddress();
     const knownHosts = join(work, "journey-known-hosts");
     writeFileSync(knownHosts, (await ok(["ssh-config", "--known-hosts"])).stdout);
     const block = (await ok(["ssh-config", "dev"])).stdout;
