@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/bundles.js";
 import { launchBrowser, type TestBrowser } from "../lib/browser.js";
 import { kubectl } from "../lib/cluster.js";
-import { URL_DOMAIN, ensureGatewayServing, ingressAddress } from "../lib/install.js";
+import { URL_DOMAIN, ingressAddress, installPuck, stopInClusterOperator } from "../lib/install.js";
 import { useOperatorNamespace } from "../lib/operator-namespace.js";
 import { puck } from "../lib/puck-cli.js";
 import { podGone, readSprite, spritePhase } from "../lib/sprites.js";
@@ -69,7 +69,9 @@ async function asleep(timeoutMs: number): Promise<void> {
 const appLog = async () => (await run(["logs", "app", "web", "--tail", "500"])).stdout;
 
 beforeAll(async () => {
-  await ensureGatewayServing();
+  // Installed as npm start installs it, URLs on; this file's operator (above) acts on its Sprites.
+  await installPuck();
+  await stopInClusterOperator();
   address = await ingressAddress();
   const created = await run(["create", "app", "--http", `${APP}`, "--http", `${FILES}:public`, "--idle-timeout", "1", "--memory", "128Mi", "--storage", "1Gi"]);
   expect(created.code, created.stderr).toBe(0);
@@ -84,6 +86,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await kubectl(["-n", "puck-system", "scale", "deployment/puck-gateway", "--replicas=0"]).catch(() => undefined);
 });
 
 describe("curl through the ingress", () => {

@@ -68,26 +68,52 @@ export async function ensureGatewayServing(): Promise<void> {
  * (kube-proxy programs it only once it sees the status).
  */
 export async function gatewayLoadBalancerAddress(): Promise<string> {
-  // The node this machine is (its kube-proxy serves the address here), when the cluster has several.
-  const addresses = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.addresses[?(@.type==\"InternalIP\")].address}"])).stdout.trim().split(/\s+/);
-  const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+  const ip = await localNodeAddress();
   let published = "";
-  const ip = await waitFor(
+  await waitFor(
     async () => {
       published = (await kubectl(["-n", "puck-system", "get", "service", "puck-gateway", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"])).stdout.trim();
-      return published.split(/\s+/).find((a) => local.has(a) && addresses.includes(a));
+      return published.split(/\s+/).includes(ip);
     },
     {
       what: "the gateway's LoadBalancer Service to get this node's address from ServiceLB",
       timeoutMs: 60_000,
-      describe: () => `status.loadBalancer.ingress: ${published || "none"}; this node's InternalIPs: ${addresses.join(", ")}`,
+      describe: () => `status.loadBalancer.ingress: ${published || "none"}; this node's InternalIP: ${ip}`,
     },
   );
+  await untilAccepting(ip, GATEWAY_PORT, "the gateway's LoadBalancer address");
+  return ip;
+}
+
+/** The domain of Sprite URLs in the local install (deploy/urls, as e2e/cluster/puck-urls includes it). */
+export const URL_DOMAIN = "sprites.test";
+
+/**
+ * Where Sprite URLs are reached from this machine: the node's address, whose port 80 the cluster's
+ * Traefik serves (as k3s's does on every node), once it accepts connections. A URL's name resolves
+ * to it as a wildcard DNS record would make it (curl --resolve, the browser's resolver rules).
+ */
+export async function ingressAddress(): Promise<string> {
+  const ip = await localNodeAddress();
+  await untilAccepting(ip, 80, "the ingress (Traefik) on the node's port 80");
+  return ip;
+}
+
+/** The InternalIP of the node this machine is (its kube-proxy and Traefik serve it here), when the cluster has several. */
+async function localNodeAddress(): Promise<string> {
+  const addresses = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[*].status.addresses[?(@.type==\"InternalIP\")].address}"])).stdout.trim().split(/\s+/);
+  const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address)));
+  const ip = addresses.find((a) => local.has(a));
+  if (!ip) throw new Error(`no node of the cluster has an address of this machine: nodes' InternalIPs ${addresses.join(", ")}`);
+  return ip;
+}
+
+/** kube-proxy programs an address only once it sees it: until then a connection is refused. */
+async function untilAccepting(ip: string, port: number, what: string): Promise<void> {
   let seen = "";
-  await waitFor(async () => (seen = await tryConnect(ip, GATEWAY_PORT)) === "open", {
-    what: `the gateway's LoadBalancer address ${ip}:${GATEWAY_PORT} to accept a connection`,
+  await waitFor(async () => (seen = await tryConnect(ip, port)) === "open", {
+    what: `${what} ${ip}:${port} to accept a connection`,
     timeoutMs: 60_000,
     describe: () => `last attempt: ${seen}`,
   });
-  return ip;
 }
