@@ -9,9 +9,9 @@ export const ready = (status: Condition["status"], reason: string, message?: str
   type: "Ready", status, reason, lastTransitionTime: "2026-01-01T00:00:00Z", ...(message ? { message } : {}),
 });
 
-/** Sprite dev at `generation`, with `status`. */
-export const sprite = (status: SpriteStatus, generation = 2, extra: Partial<Sprite["metadata"]> = {}): Sprite => ({
-  apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name: "dev", generation, resourceVersion: "1", ...extra }, spec: { image: "x" }, status,
+/** Sprite dev at `generation`, with `status` (and `spec` fields over its image). */
+export const sprite = (status: SpriteStatus, generation = 2, extra: Partial<Sprite["metadata"]> = {}, spec: Partial<Sprite["spec"]> = {}): Sprite => ({
+  apiVersion: "puck.sandwich.labs/v1alpha1", kind: "Sprite", metadata: { name: "dev", generation, resourceVersion: "1", ...extra }, spec: { image: "x", ...spec }, status,
 });
 
 /** Woke a minute ago, Active and Ready. */

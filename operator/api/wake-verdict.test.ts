@@ -9,6 +9,12 @@ describe("wakeVerdict", () => {
     ["a Sprite recorded asleep is not ready, whatever its stale Ready says", sprite({ ...awake, hibernatedAt: at(-1), observedGeneration: 1 }), { state: "waiting", step: "waiting for the operator" }],
     ["Active without a True Ready condition is still starting", sprite({ phase: "Active", observedGeneration: 2, conditions: [ready("False", "PodStarting", "containers not ready")] }), { state: "waiting", step: "starting: containers not ready" }],
     ["a hibernated Sprite that saw the request is scaling up", sprite({ phase: "Hibernating", observedGeneration: 2 }), { state: "waiting", step: "scaling up" }],
+    [
+      "a Sprite that woke for the request and hibernated again since fails, rather than waiting for ever",
+      sprite({ phase: "Hibernating", observedGeneration: 2, wokeAt: at(1), hibernatedAt: at(5) }, 2, {}, { wakeRequestedAt: at(0) }),
+      { state: "failed", reason: "Hibernated", message: "it woke and hibernated again before it could be reached (its idle timeout ran out)" },
+    ],
+    ["a Sprite whose last waking is older than the request is still scaling up", sprite({ phase: "Hibernating", observedGeneration: 2, wokeAt: at(-20), hibernatedAt: at(-10) }, 2, {}, { wakeRequestedAt: at(0) }), { state: "waiting", step: "scaling up" }],
     ["a starting pod without a message", sprite({ phase: "Starting", observedGeneration: 3, conditions: [ready("False", "PodStarting")] }), { state: "waiting", step: "starting the pod" }],
     ["PodFailing fails fast with its message", sprite({ phase: "Starting", observedGeneration: 2, conditions: [ready("False", "PodFailing", "ImagePullBackOff: nope:latest")] }), { state: "failed", reason: "PodFailing", message: "ImagePullBackOff: nope:latest" }],
     ["NodeNotReady fails fast with its message: the node must come back first", sprite({ ...awake, observedGeneration: 2, conditions: [ready("False", "NodeNotReady", "its home volume lives on node b, which is not ready")] }), { state: "failed", reason: "NodeNotReady", message: "its home volume lives on node b, which is not ready" }],

@@ -41,7 +41,14 @@ export function wakeVerdict(sprite: Sprite, minGeneration: number): WakeVerdict 
   if (ready?.status === "False" && (ready.reason === REASON.podFailing || ready.reason === REASON.nodeNotReady)) {
     return { state: "failed", reason: ready.reason, message: ready.message ?? "the pod is failing" };
   }
-  if (status.phase === "Hibernating") return { state: "waiting", step: "scaling up" };
+  if (status.phase === "Hibernating") {
+    // Woken for this request (or its creation) and asleep again since: waiting longer would wait for ever.
+    const requested = time(sprite.spec.wakeRequestedAt ?? sprite.metadata.creationTimestamp);
+    if (isAsleep(status) && time(status.wokeAt) >= requested) {
+      return { state: "failed", reason: REASON.hibernated, message: "it woke and hibernated again before it could be reached (its idle timeout ran out)" };
+    }
+    return { state: "waiting", step: "scaling up" };
+  }
   if (status.phase === "Terminating") return { state: "failed", reason: REASON.terminating, message: "the Sprite is being deleted" };
   if (ready?.message) return { state: "waiting", step: `starting: ${ready.message}` };
   return { state: "waiting", step: ready?.reason === REASON.podStarting ? "starting the pod" : `${status.phase ?? "pending"}` };
