@@ -95,7 +95,8 @@ describe("curl through the ingress", () => {
     const r = await curl(`http://${host(FILES)}/hello.txt`);
     expect(r.status, `${r.headers}\n${r.body}`).toBe(200);
     expect(r.body).toBe("hello from a Sprite\n");
-    expect(await phase()).toBe("Active");
+    // Answered by the server inside: the Sprite is up (its phase may say Active a moment later).
+    expect(await phase()).not.toBe("Hibernating");
     console.log(`first byte from hibernation through the URL: ${r.seconds.toFixed(1)} s`);
   }, 4 * MINUTE);
 
@@ -110,11 +111,12 @@ describe("curl through the ingress", () => {
     const name = /^puck_(token-[a-z0-9]{10})_/.exec(token)![1]!;
     const r = await curl(url, ["-H", `Authorization: Bearer ${token}`, "-H", "Cookie: theme=dark"]);
     expect(r.status, r.body).toBe(200);
-    const seen = JSON.parse(r.body) as Record<string, string>;
-    expect(seen.Host).toBe(host(APP));
-    expect(seen.Authorization).toBeUndefined();
-    expect(seen.Cookie).toBe("theme=dark");
-    expect(seen["X-Forwarded-Host"]).toBe(host(APP));
+    // Header names as the app received them, in lower case (HTTP's are case-insensitive).
+    const seen = Object.fromEntries(Object.entries(JSON.parse(r.body) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
+    expect(seen.host).toBe(host(APP));
+    expect(seen.authorization).toBeUndefined();
+    expect(seen.cookie).toBe("theme=dark");
+    expect(seen["x-forwarded-host"]).toBe(host(APP));
     expect((await curl(url, ["-u", `git:${token}`])).status).toBe(200);
     expect((await run(["url", "app", "--revoke", name])).code).toBe(0);
     const revoked = await curl(url, ["-H", `Authorization: Bearer ${token}`]);
@@ -148,8 +150,10 @@ describe("curl through the ingress", () => {
     const url = `http://${host(FILES)}/smuggled-probe`;
     const oversized = await curl(url, ["-H", `X-Big: ${"a".repeat(20_000)}`]);
     expect([400, 431]).toContain(oversized.status);
+    // Traefik refuses it itself (Go's server: 501 for the conflicting framing) or the gateway does
+    // (400, e2e/gateway/http-layer.test.ts): either way it is answered with an error, never passed on.
     const smuggled = await curl(url, ["-X", "POST", "-H", "Content-Length: 4", "-H", "Transfer-Encoding: chunked", "--data-binary", "0\r\n\r\n"]);
-    expect(smuggled.status).toBe(400);
+    expect(smuggled.status, smuggled.headers).toBeGreaterThanOrEqual(400);
     const other = await run(["create", "other", "--http", `${APP}`, "--no-wait", "--memory", "64Mi", "--storage", "1Gi"]);
     expect(other.code, other.stderr).toBe(0);
     expect((await curl(`http://${host(APP, "nosuch")}/`)).status).toBe(401);
@@ -166,10 +170,12 @@ describe("a browser through the ingress", () => {
     expect(opened.code, opened.stderr).toBe(0);
     const withCode = opened.stdout.trim();
     page = await browser.page();
+    const responses: string[] = [];
+    page.on("response", (r) => responses.push(`${r.status()} ${r.url().replace(/puck_code=[^&]+/, "puck_code=…")}`));
     const seenTitles: string[] = [];
     page.on("load", () => void page.title().then((t) => seenTitles.push(t), () => undefined));
     await page.goto(withCode);
-    expect(new URL(page.url()).searchParams.get("puck_code")).toBeNull();
+    expect(new URL(page.url()).searchParams.get("puck_code"), `${responses.join("\n")}\n${await page.content()}`).toBeNull();
     await waitFor(async () => seenTitles.some((t) => /Waking app/.test(t)) || (await page.title()) === "web-app", { what: "the waiting page or the app", timeoutMs: 30_000, describe: () => seenTitles.join(" | ") });
     if (seenTitles.some((t) => /Waking app/.test(t))) await browser.screenshot(page, "urls-1-waking");
     await waitFor(async () => (await page.locator("#echo").textContent().catch(() => "")) === "echo: hello", {

@@ -18,15 +18,21 @@ export interface KindHeaders {
   "sec-fetch-mode"?: string | undefined;
   origin?: string | undefined;
   upgrade?: string | undefined;
+  "upgrade-insecure-requests"?: string | undefined;
+  accept?: string | undefined;
+  referer?: string | undefined;
 }
 
 export function requestKind(headers: KindHeaders): RequestKind {
   if (headers.upgrade?.toLowerCase() === "websocket") return headers.origin === undefined ? "program-websocket" : "browser-websocket";
   const mode = headers["sec-fetch-mode"]?.toLowerCase();
   if (mode === "navigate") return "navigate";
-  // A browser too old for Sec-Fetch-* still sends Origin on its scripts' cross-origin and
-  // non-GET requests: background, never a wake.
-  if (mode !== undefined || headers.origin !== undefined) return "background";
+  if (mode !== undefined) return "background";
+  // Browsers send Sec-Fetch-* only to secure origins (https, localhost): over plain http a page load
+  // is told by what only a navigation carries, Upgrade-Insecure-Requests with an HTML Accept (a
+  // script cannot set the first), and a page's own requests by their Origin or Referer.
+  if (headers["upgrade-insecure-requests"] === "1" && /text\/html/i.test(headers.accept ?? "")) return "navigate";
+  if (headers.origin !== undefined || headers.referer !== undefined) return "background";
   return "api";
 }
 
