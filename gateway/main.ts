@@ -84,6 +84,15 @@ function parseFlags(argv: string[]): GatewayFlags {
 async function main(): Promise<void> {
   const flags = parseProgramFlags("puck-gateway", parseFlags);
   const log = makeLogger({ level: flags.logLevel });
+  // Handlers before anything else: Node is PID 1 in the image, where the kernel drops a signal that
+  // has none, and a pod deleted while it starts would wait out its whole grace (an hour). Until the
+  // servers run there is nothing to drain.
+  let onSignal = (signal: string): void => {
+    log.info("Stopped before serving", { signal });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
   const access = await programAccess("puck-gateway", flags.kubeconfig);
   const client = createKubeClient(access, { userAgent: "puck-gateway" });
   const keyNamespace = flags.hostKeyNamespace ?? (flags.kubeconfig ? flags.defaultNamespace : access.namespace);
@@ -123,7 +132,7 @@ async function main(): Promise<void> {
       log.info("Serving HTTP", { address: `${flags.httpListen.host}:${flags.httpListen.port}`, domain: flags.urlDomain }));
   }
   let draining = false;
-  const stop = (signal: string) => {
+  onSignal = (signal: string) => {
     if (draining) {
       log.warn("Stopped at once", { signal, connections: server.connections + (http?.connections ?? 0) });
       process.exit(0);
@@ -143,8 +152,6 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((error: unknown) => {
