@@ -62,7 +62,7 @@ describe("puck.yaml", () => {
     const operator = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "puck-operator")!;
     expect(operator.metadata.labels?.[VERSION_LABEL]).toBe("1.2.3");
     // The comments of deploy/ stay, for whoever reads the manifest.
-    expect(text).toContain("# The SSH gateway:");
+    expect(text).toContain("# The gateway: `ssh NAME@HOST -p 2222` reaches Sprite NAME");
   });
 
   it("refuses a kustomization field it does not render", async () => {
