@@ -17,22 +17,18 @@ const time = (text: string | undefined): number | undefined => {
 /**
  * The latest of the agent's last activity (status.lastActiveTime: terminal input, running commands,
  * busy processes, data that moved on the network), the last waking (status.wokeAt, or `wokeAtMs` when
- * the caller knows better), the moment the machine was up after it (the main container's start, as
- * the agent reports it: a first start that seeds a large system can outlast a short idle timeout, and
- * a Sprite must not hibernate before anyone could reach it) and the last wake request
- * (spec.wakeRequestedAt, which every connect writes). Undefined before any of them.
+ * the caller knows better) and the last wake request (spec.wakeRequestedAt, which every connect
+ * writes). Undefined before any of them.
  */
 export function idleSince(spec: Pick<SpriteSpec, "wakeRequestedAt">, status: SpriteStatus, wokeAtMs = time(status.wokeAt)): IdleSince | undefined {
   const lastActiveMs = time(status.lastActiveTime);
   const wakeRequestedMs = time(spec.wakeRequestedAt);
-  const upMs = time(status.activity?.mainStartTime);
-  const times = [lastActiveMs, wokeAtMs, upMs, wakeRequestedMs].filter((t): t is number => t !== undefined);
+  const times = [lastActiveMs, wokeAtMs, wakeRequestedMs].filter((t): t is number => t !== undefined);
   if (times.length === 0) return undefined;
   const atMs = Math.max(...times);
   // The agent counts a wake request and the network in lastActiveTime too: name the specific one.
   if (atMs === wakeRequestedMs) return { atMs, cause: "a connect or wake request" };
   if (atMs === time(status.activity?.network?.lastMovedTime)) return { atMs, cause: "data last moved on the network" };
   if (atMs === lastActiveMs) return { atMs, cause: "the last session, command or busy process the agent saw" };
-  if (atMs === upMs) return { atMs, cause: "the machine came up" };
   return { atMs, cause: "waking" };
 }
