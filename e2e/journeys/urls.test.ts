@@ -73,7 +73,9 @@ beforeAll(async () => {
   await installPuck();
   await stopInClusterOperator();
   address = await ingressAddress();
-  const created = await run(["create", "app", "--http", `${APP}`, "--http", `${FILES}:public`, "--idle-timeout", "1", "--memory", "128Mi", "--storage", "1Gi"]);
+  // --no-wait: with a 6 s idle timeout the first start (which seeds the system) may outlast it, and
+  // the Sprite go back to sleep before create sees it up; the connect below wakes it again.
+  const created = await run(["create", "app", "--http", `${APP}`, "--http", `${FILES}:public`, "--idle-timeout", "1", "--memory", "128Mi", "--storage", "1Gi", "--no-wait"]);
   expect(created.code, created.stderr).toBe(0);
   const copied = await run(["connect", "app", "--", "sh", "-c", "cat > web-app.py && mkdir -p files && echo hello from a Sprite > files/hello.txt"], readFileSync(join(ROOT, "e2e/fixtures/web-app.py"), "utf8"));
   expect(copied.code, copied.stderr).toBe(0);

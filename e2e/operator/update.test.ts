@@ -115,7 +115,7 @@ it("Puck's new agent image waits while a session is open, shows as pending, and 
   expect(describe.stdout).toMatch(/Update: +pending, held until nobody uses the Sprite or it hibernates \(HeldWhileInUse\)/);
   const wide = await puck(["-n", ns.name, "list", "-o", "wide"]);
   expect(wide.stdout).toMatch(/UPDATE/);
-  expect(wide.stdout).toMatch(new RegExp(`${NAME}\\s.*\\sheld\\s*$`, "m"));
+  expect(wide.stdout).toMatch(new RegExp(`${NAME}\\s.*\\sheld\\s+\\S+\\s*$`, "m"));
 
   // The user leaves: the next fresh report says idle, and the new template goes in.
   term.write("exit\r");
