@@ -176,7 +176,8 @@ describe("ServiceLB", () => {
     it("serves a Service of its class, and only it", async () => {
       await apply([classed("before")]);
       await waitFor(async () => (await address("before")) === nodeIp, { timeoutMs: 30_000, what: "Service before to get the node's address", describe: () => log });
-      expect(log).toContain(`${ns.name}/before gets ${nodeIp}`);
+      // Its log line comes after the status write it reports: the address can be read first.
+      await waitFor(() => log.includes(`${ns.name}/before gets ${nodeIp}`), { timeoutMs: 10_000, what: "the second ServiceLB to log the address it gave", describe: () => log });
       expect(log).not.toContain(`${ns.name}/lb gets`);
     });
 
