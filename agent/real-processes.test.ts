@@ -257,5 +257,6 @@ describe("the restart warning", () => {
     expect(screen).toContain("image or resources");
     await loop.tick();
     expect(screen.split("restarts at").length - 1).toBe(1);
-  });
+    // Its two waits bound it (5 s each); vitest's default 5 s for the whole test did not, on a busy machine.
+  }, 20_000);
 });
