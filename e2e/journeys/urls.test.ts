@@ -73,9 +73,9 @@ beforeAll(async () => {
   await installPuck();
   await stopInClusterOperator();
   address = await ingressAddress();
-  // --no-wait: with a 6 s idle timeout the first start (which seeds the system) may outlast it, and
-  // the Sprite go back to sleep before create sees it up; the connect below wakes it again.
-  const created = await run(["create", "app", "--http", `${APP}`, "--http", `${FILES}:public`, "--idle-timeout", "1", "--memory", "128Mi", "--storage", "1Gi", "--no-wait"]);
+  // The default idle timeout while it is set up: its first start seeds the system, which may take
+  // longer than the 6 s the tests then give it (below).
+  const created = await run(["create", "app", "--http", `${APP}`, "--http", `${FILES}:public`, "--memory", "128Mi", "--storage", "1Gi"]);
   expect(created.code, created.stderr).toBe(0);
   const copied = await run(["connect", "app", "--", "sh", "-c", "cat > web-app.py && mkdir -p files && echo hello from a Sprite > files/hello.txt"], readFileSync(join(ROOT, "e2e/fixtures/web-app.py"), "utf8"));
   expect(copied.code, copied.stderr).toBe(0);
@@ -83,6 +83,8 @@ beforeAll(async () => {
     const added = await run(["service", "add", "app", name, ...command]);
     expect(added.code, added.stderr).toBe(0);
   }
+  // 1 minute, which lasts 6 s here (not part of the pod's template: no restart).
+  await kubectl(["-n", ns.name, "patch", "sprite", "app", "--type=merge", "-p", JSON.stringify({ spec: { idleTimeoutMinutes: 1 } })]);
   browser = await launchBrowser({ domain: URL_DOMAIN, address });
 }, 8 * MINUTE);
 

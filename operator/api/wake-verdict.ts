@@ -42,9 +42,12 @@ export function wakeVerdict(sprite: Sprite, minGeneration: number): WakeVerdict 
     return { state: "failed", reason: ready.reason, message: ready.message ?? "the pod is failing" };
   }
   if (status.phase === "Hibernating") {
-    // Woken for this request (or its creation) and asleep again since: waiting longer would wait for ever.
-    const requested = time(sprite.spec.wakeRequestedAt ?? sprite.metadata.creationTimestamp);
-    if (isAsleep(status) && time(status.wokeAt) >= requested) {
+    // Asleep after the operator acted on this request (a new request to a Sprite asleep wakes it, in
+    // the same status write that records the request), or after waking it for its creation: it went
+    // back to sleep before anyone reached it, and waiting longer would wait for ever.
+    const requestSeen = sprite.spec.wakeRequestedAt !== undefined && status.observedWakeRequestedAt === sprite.spec.wakeRequestedAt;
+    const wokeForCreation = sprite.spec.wakeRequestedAt === undefined && time(status.wokeAt) >= time(sprite.metadata.creationTimestamp);
+    if (isAsleep(status) && (requestSeen || wokeForCreation)) {
       return { state: "failed", reason: REASON.hibernated, message: "it woke and hibernated again before it could be reached (its idle timeout ran out)" };
     }
     return { state: "waiting", step: "scaling up" };
