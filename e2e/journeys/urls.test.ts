@@ -65,6 +65,10 @@ async function asleep(timeoutMs: number): Promise<void> {
   });
 }
 
+/** The Sprite's idle timeout (scaled by 0.1 here); not part of its pod's template: no restart. */
+const setIdleTimeoutMinutes = (minutes: number) =>
+  kubectl(["-n", ns.name, "patch", "sprite", "app", "--type=merge", "-p", JSON.stringify({ spec: { idleTimeoutMinutes: minutes } })]);
+
 /** What the app's services printed (the web app logs each request's method and path). */
 const appLog = async () => (await run(["logs", "app", "web", "--tail", "500"])).stdout;
 
@@ -83,14 +87,25 @@ beforeAll(async () => {
     const added = await run(["service", "add", "app", name, ...command]);
     expect(added.code, added.stderr).toBe(0);
   }
-  // 1 minute, which lasts 6 s here (not part of the pod's template: no restart).
-  await kubectl(["-n", ns.name, "patch", "sprite", "app", "--type=merge", "-p", JSON.stringify({ spec: { idleTimeoutMinutes: 1 } })]);
+  // 1 minute, which lasts 6 s here.
+  await setIdleTimeoutMinutes(1);
   browser = await launchBrowser({ domain: URL_DOMAIN, address });
 }, 8 * MINUTE);
 
 afterAll(async () => {
   await browser?.close();
   await kubectl(["-n", "puck-system", "scale", "deployment/puck-gateway", "--replicas=0"]).catch(() => undefined);
+  // Known, not yet found: the gateway pod that served the browser keeps one connection open after
+  // the browser closed, and its drain would wait out the hour (seen in CI, issue 20's note). The pod
+  // this file used goes now, so later files start without it.
+  const gone = await waitFor(async () => (await kubectl(["-n", "puck-system", "get", "pods", "-l", "app.kubernetes.io/name=puck-gateway", "-o", "name"])).stdout.trim() === "", {
+    what: "the gateway's pods to finish draining",
+    timeoutMs: 30_000,
+  }).then(() => true, () => false);
+  if (!gone) {
+    console.warn("urls journey: the gateway pod did not finish its drain in 30 s; deleting it");
+    await kubectl(["-n", "puck-system", "delete", "pods", "-l", "app.kubernetes.io/name=puck-gateway", "--grace-period=0", "--force"]).catch(() => undefined);
+  }
 });
 
 describe("curl through the ingress", () => {
@@ -127,10 +142,14 @@ describe("curl through the ingress", () => {
     expect(revoked.status).toBe(401);
   }, 4 * MINUTE);
 
-  it("keeps the Sprite awake through a long download past its idle timeout (6 s here), and lets it sleep after", async () => {
+  it("keeps the Sprite awake through a long download past its idle timeout (18 s here), and lets it sleep after", async () => {
+    // 3 minutes, 18 s here: the agent samples the network every second, and a timeout of a few
+    // seconds would race its first samples after the wake rather than test the download.
+    await setIdleTimeoutMinutes(3);
     const token = (await run(["url", "app", `${APP}`, "--token"])).stdout.trim();
     // Awake first: the download, not the wake, is what is measured.
     expect((await curl(`http://${host(APP)}/api/ping`, ["-H", `Authorization: Bearer ${token}`])).status).toBe(200);
+    await waitFor(async () => (await phase()) === "Active", { what: "Sprite app Active", timeoutMs: MINUTE });
     const phases = new Set<string>();
     let downloading = true;
     const sampling = (async () => {
@@ -139,15 +158,16 @@ describe("curl through the ingress", () => {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     })();
-    // 24 MiB at 768 KiB/s: about 32 s, five idle timeouts.
-    const download = await curl(`http://${host(APP)}/big?mib=24`, ["-H", `Authorization: Bearer ${token}`, "--limit-rate", "768K", "-o", "/dev/null", "-w", "%{size_download}"]);
+    // 36 MiB at 768 KiB/s: about 48 s, well past the 18 s idle timeout.
+    const download = await curl(`http://${host(APP)}/big?mib=36`, ["-H", `Authorization: Bearer ${token}`, "--limit-rate", "768K", "-o", "/dev/null", "-w", "%{size_download}"]);
     downloading = false;
     await sampling;
-    expect(download.status).toBe(200);
-    expect(download.body).toBe(String(24 << 20));
-    expect(download.seconds).toBeGreaterThan(25);
+    expect(download.status, download.headers).toBe(200);
+    expect(download.body).toBe(String(36 << 20));
+    expect(download.seconds).toBeGreaterThan(40);
     expect([...phases]).toEqual(["Active"]);
     await asleep(2 * MINUTE);
+    await setIdleTimeoutMinutes(1);
   }, 5 * MINUTE);
 
   it("refuses hostile requests at the ingress or the gateway, and nothing reaches the app", async () => {
