@@ -158,13 +158,14 @@ describe("curl through the ingress", () => {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     })();
-    // 36 MiB at 768 KiB/s: about 48 s, well past the 18 s idle timeout.
-    const download = await curl(`http://${host(APP)}/big?mib=36`, ["-H", `Authorization: Bearer ${token}`, "--limit-rate", "768K", "-o", "/dev/null", "-w", "%{size_download}"]);
+    // 36 MiB at 512 KiB/s: about 72 s nominally (curl's limit runs ahead of itself by up to about
+    // half in CI), at least twice the 18 s idle timeout.
+    const download = await curl(`http://${host(APP)}/big?mib=36`, ["-H", `Authorization: Bearer ${token}`, "--limit-rate", "512K", "-o", "/dev/null", "-w", "%{size_download}"]);
     downloading = false;
     await sampling;
     expect(download.status, download.headers).toBe(200);
     expect(download.body).toBe(String(36 << 20));
-    expect(download.seconds).toBeGreaterThan(40);
+    expect(download.seconds).toBeGreaterThan(36);
     expect([...phases]).toEqual(["Active"]);
     await asleep(2 * MINUTE);
     await setIdleTimeoutMinutes(1);
