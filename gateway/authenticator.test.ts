@@ -5,11 +5,12 @@ import { decideAttempt, KeyLookup } from "./authenticator.js";
 import { fingerprint } from "./authorized-keys.js";
 import type { SpriteBackend } from "./backend.js";
 import type { SpriteRef } from "../sprite-client/sprite-ref.js";
+import { generateEd25519Key } from "./openssh-key.js";
 
 const { utils } = ssh2;
 
-const alice = utils.generateKeyPairSync("ed25519");
-const mallory = utils.generateKeyPairSync("ed25519");
+const alice = generateEd25519Key();
+const mallory = generateEd25519Key();
 const rsa = utils.generateKeyPairSync("rsa", { bits: 2048 });
 const blobOf = (publicLine: string) => Buffer.from(publicLine.split(" ")[1]!, "base64");
 

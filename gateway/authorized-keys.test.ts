@@ -5,10 +5,11 @@ import { join } from "node:path";
 import ssh2 from "ssh2";
 import { describe, expect, it } from "vitest";
 import { findKey, fingerprint, parseAuthorizedKeys, splitOptions } from "./authorized-keys.js";
+import { generateEd25519Key } from "./openssh-key.js";
 
 const { utils } = ssh2;
 
-const ed25519 = utils.generateKeyPairSync("ed25519", { comment: "me@laptop" }).public;
+const ed25519 = generateEd25519Key("me@laptop").public;
 const ecdsa = utils.generateKeyPairSync("ecdsa", { bits: 256 }).public;
 const rsa2048 = utils.generateKeyPairSync("rsa", { bits: 2048 }).public;
 const rsa1024 = utils.generateKeyPairSync("rsa", { bits: 1024 }).public;

@@ -4,6 +4,7 @@ import ssh2 from "ssh2";
 import type { KubeClient } from "../kube/client.js";
 import { fingerprint } from "./authorized-keys.js";
 import { loadOrCreateSecretValue } from "./kept-secret.js";
+import { generateEd25519Key } from "./openssh-key.js";
 
 const { utils } = ssh2;
 const KEY_FIELD = "ssh_host_ed25519_key";
@@ -26,6 +27,6 @@ export function describeHostKey(privateKey: string): HostKey {
 
 /** Reads the host key from its Secret, making the Secret first if there is none (one maker wins a race). */
 export async function loadOrCreateHostKey(client: KubeClient, namespace: string, name: string): Promise<HostKey & { created: boolean }> {
-  const { value, created } = await loadOrCreateSecretValue(client, { namespace, name, field: KEY_FIELD }, () => Buffer.from(utils.generateKeyPairSync("ed25519").private));
+  const { value, created } = await loadOrCreateSecretValue(client, { namespace, name, field: KEY_FIELD }, () => Buffer.from(generateEd25519Key().private));
   return { ...describeHostKey(value.toString("utf8")), created };
 }

@@ -3,9 +3,10 @@ import { Duplex } from "node:stream";
 import ssh2 from "ssh2";
 import { describe, expect, it } from "vitest";
 import { HYBRID_KEX, hybridKexFor, hybridReply, installHybridKex, kexinitPayload, plainPacket } from "./ssh2-hybrid-kex.js";
+import { generateEd25519Key } from "./openssh-key.js";
 
-const { Server, utils } = ssh2;
-const hostKey = utils.generateKeyPairSync("ed25519");
+const { Server } = ssh2;
+const hostKey = generateEd25519Key();
 
 /** SSH's string: a uint32 length, then the bytes. */
 const sshString = (bytes: Buffer) => {

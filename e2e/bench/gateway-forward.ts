@@ -9,7 +9,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import ssh2 from "ssh2";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { silentLogger } from "../../kube/logger.js";
 import { HostBackend } from "../lib/host-backend.js";
@@ -19,6 +18,7 @@ import { waitFor } from "../lib/wait.js";
 import { argument, median } from "../lib/stats.js";
 import { downloadMiBps } from "../lib/download.js";
 import { run } from "../lib/exec.js";
+import { generateEd25519Key } from "../../gateway/openssh-key.js";
 
 const rounds = argument("--rounds", 5);
 const BYTES = 200 * 1024 * 1024;
@@ -52,7 +52,7 @@ try {
   const sourcePort = await waitFor(() => Number(sourceOut.trim()) || undefined, { timeoutMs: 10_000, what: "the source's port" });
   const backend = new HostBackend();
   backend.sprites.set("default/dev", { authorizedKeys: [spawnSync("cat", [`${key}.pub`], { encoding: "utf8" }).stdout.trim()], home: dir });
-  const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
+  const hostKey = generateEd25519Key();
   const gateway = createGatewayServer({ hostKey: hostKey.private, backend, log: silentLogger });
   await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
   stops.push(() => gateway.close());

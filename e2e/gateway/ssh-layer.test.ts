@@ -9,7 +9,6 @@ import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "node:net";
-import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayServer } from "../../gateway/ssh-server.js";
 import { makeLogger } from "../../kube/logger.js";
@@ -17,8 +16,8 @@ import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { HostBackend } from "../lib/host-backend.js";
 import { pinnedOptions, runClient } from "../lib/openssh.js";
+import { generateEd25519Key } from "../../gateway/openssh-key.js";
 
-const { utils } = ssh2;
 
 const dir = mkdtempSync(join(tmpdir(), "puck-gw-"));
 const backend = new HostBackend();
@@ -28,7 +27,7 @@ const log = makeLogger({ level: "debug", write: (line) => {
   const { msg, ...fields } = JSON.parse(line) as { msg: string };
   events.push({ event: msg, fields });
 } });
-const hostKey = utils.generateKeyPairSync("ed25519");
+const hostKey = generateEd25519Key();
 let gateway: Server;
 let port: number;
 

@@ -8,7 +8,6 @@ import { createServer as createHttpServer, type Server as HttpServer } from "nod
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRAIN_NOTICE } from "../../gateway/connections.js";
 import { createGatewayServer, type GatewayOptions, type GatewayServer } from "../../gateway/ssh-server.js";
@@ -18,9 +17,10 @@ import { openTerminal } from "../lib/terminal.js";
 import { waitFor } from "../lib/wait.js";
 import { HostBackend } from "../lib/host-backend.js";
 import { pinnedOptions, runClient } from "../lib/openssh.js";
+import { generateEd25519Key } from "../../gateway/openssh-key.js";
 
 const dir = mkdtempSync(join(tmpdir(), "puck-gwl-"));
-const hostKey = ssh2.utils.generateKeyPairSync("ed25519");
+const hostKey = generateEd25519Key();
 const backend = new HostBackend();
 const events: { msg: string; level: string; [field: string]: unknown }[] = [];
 const keyPath = join(dir, "key");
