@@ -274,10 +274,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     arguments: [SPRITE, ["[service]", "one service (default: all)"]],
     flags: {
       follow: switchFlag("-f, --follow", "keep printing output as it is written"),
-      tail: valueFlag("--tail <lines>", "lines to print from the end (default 100)"),
+      tail: valueFlag("--tail <lines>", "lines to print from the end (default 100, or all with --since)"),
+      since: valueFlag("--since <duration>", "only output written in the last 5s, 10m, 2h… (to 10 s)"),
       timeout: WAIT_TIMEOUT,
     },
-    examples: ["puck logs dev web", "puck logs dev web -f", "puck logs dev --tail 20"],
+    examples: ["puck logs dev web", "puck logs dev web -f", "puck logs dev --tail 20", "puck logs dev web --since 10m"],
     completes: "sprite",
     load: async () => (await import("./commands/logs.js")).logs,
   }),

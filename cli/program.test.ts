@@ -69,6 +69,17 @@ describe("runCli", () => {
     expect((error as PuckError).message).toMatch(/--known-hosts prints the gateway's key alone/);
   });
 
+  it("logs --since takes a duration, --tail a number of lines: usage errors before any cluster is read", async () => {
+    for (const [args, message] of [
+      [["--since", "yesterday"], `--since "yesterday" is not a duration`],
+      [["--tail", "-3"], `--tail "-3" is not a number of lines`],
+    ] as const) {
+      const error = await runCli(["logs", "dev", ...args, "--kubeconfig", "/nonexistent"], captureIo()).catch((e: unknown) => e);
+      expect((error as PuckError).exitCode).toBe(2);
+      expect((error as PuckError).message).toBe(message);
+    }
+  });
+
   it("completion prints a script for each shell, and refuses others", async () => {
     for (const shell of ["bash", "zsh", "fish"]) {
       const io = captureIo();

@@ -4,7 +4,6 @@ import type { Sprite } from "../operator/api/index.js";
 import { renderDescribe } from "./render-describe.js";
 import { serviceCount } from "./render-top.js";
 import { changeServices, checkServiceName, serviceFromFlags, serviceRows } from "./service-spec.js";
-import { tailCommand } from "./commands/logs.js";
 
 const now = new Date("2026-01-01T12:00:00Z");
 
@@ -100,15 +99,5 @@ describe("the services' rows, top's count and describe's section", () => {
     const text = renderDescribe(sprite("Active"), [], now);
     expect(text).toMatch(/Services:\n\s+SERVICE\s+STATE/);
     expect(text).toContain("Last output of crash:\n    boom");
-  });
-});
-
-describe("puck logs' tail command", () => {
-  it("one service's log, followed", () => {
-    // The tail ends when the command's stdin does (puck gone): never left behind to keep the Sprite awake.
-    expect(tailCommand("web", 50, true).at(-1)).toMatch(/tail -n 50 -f \/home\/sprite\/.puck\/log\/web.log & t=\$!; cat >\/dev\/null; kill \$t$/);
-  });
-  it("every service's log", () => {
-    expect(tailCommand(undefined, 100, false).at(-1)).toBe("exec tail -n 100 /home/sprite/.puck/log/*.log");
   });
 });

@@ -155,11 +155,17 @@ it("busybox only: a declared service follows with puck logs -f, lets its Sprite 
   }
   // Idle for its 1-minute timeout, a running service and all: it hibernates by itself.
   await waitForPhase(ns.name, name, "Hibernating", 300_000);
+  const asleepAt = Date.now();
   await waitFor(async () => (await getObject("pod", ns.name, `${name}-0`)) === undefined, { what: `${name}'s pod gone`, timeoutMs: 120_000 });
   await inSprite(name, "true");
   await untilState(name, "ticker", "running");
   // Its output goes on in the log kept on the volume: two starts.
   expect(await inSprite(name, "grep -c 'starting ticker' ~/.puck/log/ticker.log")).toBe("2");
+  // --since from 5 s before it fell asleep: the end of the first run (a minute long, noted every
+  // 10 s) and all of the second, so one start; read by busybox's own tools.
+  const since = await ok(["logs", name, "ticker", "--since", `${Math.ceil((Date.now() - asleepAt) / 1000) + 5}s`]);
+  expect(since.stdout.match(/starting ticker/g)).toHaveLength(1);
+  expect(since.stdout).toMatch(/tick-\d+\n[\s\S]*starting ticker[\s\S]*tick-1\n/);
 }, 600_000);
 
 /** Waits until `puck service list` (the agent's report) shows the row matching `row`; its output. */

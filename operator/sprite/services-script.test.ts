@@ -61,6 +61,13 @@ function state(r: Run, name: string): Record<string, string> {
   return Object.fromEntries(read(join(r.run, `${name}.state`)).split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 
+/** A log's index (NAME.log.idx): when the supervisor saw it at which size. */
+const index = (r: Run, file: string) =>
+  read(join(r.log, file))
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => ({ epoch: Number(line.split(" ")[0]), size: Number(line.split(" ")[1]) }));
+
 /** Waits for a condition with a deadline; on failure says what the services' files showed. */
 async function until(r: Run, what: string, check: () => boolean, ms = 15000) {
   const deadline = Date.now() + ms;
@@ -180,10 +187,29 @@ describe("the services' supervisor", () => {
   });
 
   it("rotates a log past its size into NAME.log.1", async () => {
-    const r = start((spec) => writeFileSync(join(spec, "01-a"), `command='i=0; while [ $i -lt 400 ]; do echo 0123456789012345678901234567890123456789; i=$((i+1)); done; while :; do sleep 1; done'\n`), {
+    const r = start((spec) => writeFileSync(join(spec, "01-a"), `command='echo first; sleep 1; i=0; while [ $i -lt 400 ]; do echo 0123456789012345678901234567890123456789; i=$((i+1)); done; while :; do sleep 1; done'\n`), {
       PUCK_LOG_MAX: "4096",
+      PUCK_LOG_CHECK_TICKS: "1",
     });
     // Its 16 KB went to a.log.1 whole; a.log starts again empty (the program appends, so it goes on at 0).
     await until(r, "the log rotated", () => read(join(r.log, "a.log.1")).length > 16000 && read(join(r.log, "a.log")).length < 4096, 20000);
+    // Its index (noted while it was small) went with it; the new one starts at size 0, at the rotation.
+    await until(r, "the new index", () => read(join(r.log, "a.log.idx")) !== "");
+    expect(index(r, "a.log.idx")[0]?.size).toBe(0);
+    expect(index(r, "a.log.1.idx").at(-1)!.size).toBeLessThanOrEqual(read(join(r.log, "a.log.1")).length);
   }, 25000);
+
+  it("notes in NAME.log.idx when each log grew, the sizes --since reads", async () => {
+    const r = start((spec) => writeFileSync(join(spec, "01-a"), `command='while :; do echo tick; sleep 0.3; done'\n`), { PUCK_LOG_CHECK_TICKS: "1" });
+    const before = Math.floor(Date.now() / 1000);
+    await until(r, "five index entries", () => index(r, "a.log.idx").length >= 5);
+    const entries = index(r, "a.log.idx");
+    // Each entry is a size the log had at that second: growing, and never past what the file holds.
+    for (const [i, e] of entries.entries()) {
+      expect(e.epoch).toBeGreaterThanOrEqual(before);
+      if (i > 0) expect(e.size).toBeGreaterThan(entries[i - 1]!.size);
+      if (i > 0) expect(e.epoch).toBeGreaterThanOrEqual(entries[i - 1]!.epoch);
+    }
+    expect(entries.at(-1)!.size).toBeLessThanOrEqual(read(join(r.log, "a.log")).length);
+  });
 });

@@ -10,7 +10,11 @@ export const SERVICES_PATHS = {
   user: "$HOME/.puck/services.d",
   /** The supervisor's state, one file per service; the agent reads it through its home mount. */
   run: "$HOME/.puck/run",
-  /** Each service's output: NAME.log and NAME.log.1, each at most LOG_MAX_BYTES. */
+  /**
+   * Each service's output: NAME.log and NAME.log.1, each at most LOG_MAX_BYTES; beside each, NAME.log.idx
+   * (NAME.log.1.idx): lines "EPOCH SIZE", the file's size when the supervisor saw it change, which is
+   * what `puck logs --since` reads (cli/service-log-reader.ts).
+   */
   log: "$HOME/.puck/log",
 } as const;
 
@@ -21,8 +25,12 @@ export const CRASH_LOOP_EXITS = 5;
 export const FAST_EXIT_SECONDS = 10;
 /** Backoff between restarts: 1 s, doubled at each fast exit, at most this. */
 export const MAX_BACKOFF_SECONDS = 30;
-/** How often the supervisor looks at the declarations and the logs' sizes. */
+/** How often the supervisor looks at the declarations. */
 export const TICK_SECONDS = 2;
+/** Every this many ticks it looks at the logs' sizes: rotation, and the index --since reads (its resolution, 10 s). */
+export const LOG_CHECK_TICKS = 5;
+/** An index is rotated with its log at this many entries (a service that writes every 10 s: about a day). */
+export const INDEX_MAX_ENTRIES = 8192;
 /** Lines of output kept with a failed service's state (NAME.last). */
 export const LAST_LINES = 20;
 
@@ -49,6 +57,7 @@ run=\${PUCK_SERVICES_RUN:-${SERVICES_PATHS.run}}
 logs=\${PUCK_SERVICES_LOG:-${SERVICES_PATHS.log}}
 tick=\${PUCK_SERVICES_TICK:-${TICK_SECONDS}}
 logmax=\${PUCK_LOG_MAX:-${LOG_MAX_BYTES}}
+logticks=\${PUCK_LOG_CHECK_TICKS:-${LOG_CHECK_TICKS}}
 fastexit=\${PUCK_FAST_EXIT:-${FAST_EXIT_SECONDS}}
 term=; order=; n=0
 trap 'term=1' TERM INT
@@ -172,17 +181,27 @@ reconcile() {
   done
 }
 
-rotate() {
+# logcheck: rotates a log past its size (or its index past its entries) and notes in NAME.log.idx when
+# it grew. NAME.log.seen holds "SIZE ENTRIES" as last noted, so an unchanged log costs one ls.
+logcheck() {
+  t=$(now)
   for f in "$logs"/*.log; do
     [ -f "$f" ] || continue
-    set -- $(ls -ln "$f" 2>/dev/null)
-    [ "\${5:-0}" -gt "$logmax" ] && cp -f "$f" "$f.1" && : > "$f"
+    set -- $(ls -ln "$f" 2>/dev/null); sz=\${5:-0}
+    seen=; slurp "$f.seen" && seen=\${s%?}
+    last=\${seen%% *}; entries=\${seen#* }; [ -n "$seen" ] || entries=0
+    if [ "$sz" -gt "$logmax" ] || [ "$entries" -ge ${INDEX_MAX_ENTRIES} ]; then
+      cp -f "$f" "$f.1" && : > "$f" && mv -f "$f.idx" "$f.1.idx" 2>/dev/null
+      sz=0 last= entries=0
+    fi
+    [ "$sz" = "$last" ] && continue
+    echo "$t $sz" >> "$f.idx"; entries=$((entries+1)); echo "$sz $entries" > "$f.seen"
   done
 }
 
 while [ -z "$term" ]; do
   reconcile
-  n=$((n+1)); [ $((n % 15)) -eq 1 ] && rotate
+  n=$((n+1)); [ $(( (n - 1) % logticks )) -eq 0 ] && logcheck
   # A service waiting for the ones it comes after is looked at again soon, not a whole tick later.
   if [ -n "$pending" ]; then sleep 0.2 & wait $!; else sleep "$tick" & wait $!; fi
 done
