@@ -32,9 +32,13 @@ let app: Server;
 let appPort: number;
 const BIG = 200 * 1024 * 1024;
 
+/** Paths whose first request the app drops without an answer: a kept connection closed as it was reused. */
+const dropOnce = new Set<string>();
+
 function startApp(): Promise<void> {
   app = createServer((req, res) => {
     seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    if (req.url && dropOnce.delete(req.url)) return void req.socket.destroy();
     if (req.url === "/big") {
       // 200 MiB in 1 MiB chunks, written as the client reads: nothing buffers it whole.
       const chunk = Buffer.alloc(1 << 20, 120);
@@ -111,6 +115,7 @@ beforeAll(async () => {
   backend.sprites.set("default/priv", { uid: "u-priv", http: [{ port: 8000 }], ports: { 8000: appPort }, ...awake });
   backend.sprites.set("default/other", { uid: "u-other", http: [{ port: 8000 }], ports: { 8000: appPort }, ...awake });
   backend.sprites.set("default/idle", { uid: "u-idle", http: [{ port: 8000 }], ports: { 8000: appPort }, ...awake });
+  backend.sprites.set("default/kept", { uid: "u-kept", http: [{ port: 8000, public: true }], ports: { 8000: appPort }, ...awake });
   backend.sprites.set("default/empty", { uid: "u-empty", http: [{ port: 9000, public: true }], ports: {}, ...awake });
   for (const name of ["sleepy", "napping", "dozing"]) {
     backend.sprites.set(`default/${name}`, { uid: `u-${name}`, http: [{ port: 8000, public: true }], servicePorts: [8000], ports: { 8000: appPort }, state: "asleep" });
@@ -278,6 +283,24 @@ describe("the app's port", () => {
     expect(r.status).toBe(502);
     expect(r.body).toContain("nothing listens on port 9000 in Sprite empty");
     expect(r.body).toContain("puck service add empty NAME --port 9000");
+  });
+
+  it("sends an awake Sprite's requests, one after another, on one kept connection to its port", async () => {
+    const before = backend.connects.get("default/kept") ?? 0;
+    for (let i = 0; i < 5; i++) expect((await curl(hostOf(8000, "kept"), `/kept-${i}`)).status).toBe(200);
+    // Each curl is a new connection to the gateway; the forward to the Sprite is opened once.
+    expect((backend.connects.get("default/kept") ?? 0) - before).toBe(1);
+  });
+
+  it("sends a request again on a fresh connection when the app closes the kept one as it is reused", async () => {
+    expect((await curl(hostOf(8000, "kept"), "/warm")).status).toBe(200);
+    const before = backend.connects.get("default/kept") ?? 0;
+    dropOnce.add("/dropped");
+    const r = await curl(hostOf(8000, "kept"), "/dropped");
+    expect(r.status, r.body).toBe(200);
+    expect(JSON.parse(r.body).url).toBe("/dropped");
+    expect(seen.filter((x) => x.url === "/dropped")).toHaveLength(2);
+    expect((backend.connects.get("default/kept") ?? 0) - before).toBe(1);
   });
 
   it("streams a 200 MiB download through", async () => {

@@ -30,6 +30,8 @@ export class HostUrlBackend implements UrlBackend {
   readonly tokens = new Map<string, SpriteToken>();
   readonly wakes: string[] = [];
   readonly records: HttpRequest[] = [];
+  /** Connections opened to Sprites' ports, per Sprite ("namespace/name"). */
+  readonly connects = new Map<string, number>();
   /** Wakes under way finish when the test calls finishWakes(). */
   private pending: (() => void)[] = [];
 
@@ -66,6 +68,8 @@ export class HostUrlBackend implements UrlBackend {
   }
 
   connect(ref: SpriteRef, port: number): Promise<Duplex> {
+    const key = `${ref.namespace}/${ref.name}`;
+    this.connects.set(key, (this.connects.get(key) ?? 0) + 1);
     const local = this.find(ref).ports[port];
     if (local === undefined) return Promise.reject(new Refused(`nothing listens on ${port}`));
     return new Promise((resolve, reject) => {

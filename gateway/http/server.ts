@@ -4,7 +4,7 @@
 // waiting page meanwhile, then proxies (http-proxy-3) over a connection to the Sprite's own
 // localhost. node:http's parser (llhttp, strict) reads the client side. It knows its connections:
 // drain() stops accepting and waits for the open ones.
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ProxyServer } from "http-proxy-3";
 import type { Logger } from "../../kube/logger.js";
@@ -17,7 +17,7 @@ import { answer, closeReason, type Answer, type AnswerCase } from "./answers.js"
 import { clientAddress } from "./client-address.js";
 import { findCredentials, stripCredentials, withoutCode } from "./credentials.js";
 import { requestKind, wakes as mayWake, wantsPage, type RequestKind } from "./request-kind.js";
-import { closeFrame, UpstreamAgent, UpstreamSocket } from "./upstream.js";
+import { closeFrame, UpstreamAgent, UpstreamPool, UpstreamSocket } from "./upstream.js";
 import type { UrlBackend, UrlSprite } from "./url-backend.js";
 import { Wakes } from "./wakes.js";
 
@@ -99,6 +99,26 @@ export function createUrlServer(options: UrlServerOptions): UrlServer {
     if (socket instanceof UpstreamSocket) socket.upgraded = true;
   });
   proxy.on("error", (error) => log.warn("Proxy failed", { error }));
+  // Each request's own request to the app: whether it went on a kept connection, and on which.
+  const upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>();
+  proxy.on("proxyReq", (proxyReq: ClientRequest, req: IncomingMessage) => upstreamRequests.set(req, proxyReq));
+  /** Kept connections per Sprite and port (upstream.ts); a forward's own lifetime, not a request's. */
+  const pools = new Map<string, UpstreamPool>();
+  const forever = new AbortController().signal;
+  function poolFor(ref: SpriteRef, port: number): UpstreamPool {
+    const key = `${ref.namespace}/${ref.name}:${port}`;
+    let pool = pools.get(key);
+    if (!pool) {
+      // A bound on what is kept: thousands of Sprite ports are not a homelab's; start again past it.
+      if (pools.size >= 256) {
+        for (const p of pools.values()) p.destroy();
+        pools.clear();
+      }
+      pool = new UpstreamPool(async () => new UpstreamSocket(await backend.connect(ref, port, forever)));
+      pools.set(key, pool);
+    }
+    return pool;
+  }
 
   const accessDeps = { backend, domain: options.domain, key: options.key, now };
   /** The client's view of the URL's scheme: what the ingress says, or the install's. */
@@ -228,12 +248,20 @@ export function createUrlServer(options: UrlServerOptions): UrlServer {
     if (declared && recently && !bodiless && !(await untilAccepts(x, ref, target.port))) {
       return send({ kind: "timed-out", target, seconds: Math.round(holdMs / 1000) });
     }
+    let retriesOnKept = 0;
     const attempt = () => {
-      let upstream: UpstreamSocket | undefined;
-      const agent = upstreamAgent(ref, target.port, closed.signal, (s) => (upstream = s));
-      proxy.web(req, res, { target: { host: "127.0.0.1", port: target.port }, agent }, (error) => {
+      upstreamRequests.delete(req);
+      proxy.web(req, res, { target: { host: "127.0.0.1", port: target.port }, agent: poolFor(ref, target.port) }, (error) => {
         if (res.headersSent) return void res.destroy();
-        const refused = backend.isRefusal(error) && !upstream?.received;
+        const upstreamRequest = upstreamRequests.get(req);
+        // A kept connection the app (or the Sprite) closed as it was reused: nothing was answered,
+        // and a request without a body is sent again, on a fresh connection if need be.
+        if (upstreamRequest?.reusedSocket && bodiless && retriesOnKept < 3 && !closed.signal.aborted) {
+          retriesOnKept++;
+          return void attempt();
+        }
+        const upstream = upstreamRequest?.socket instanceof UpstreamSocket ? upstreamRequest.socket : undefined;
+        const refused = backend.isRefusal(error) && !upstreamRequest?.reusedSocket && !upstream?.received;
         if (!refused) {
           x.log.warn("Upstream failed", { error });
           return send({ kind: "failed", target });

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
-import { describe, expect, it } from "vitest";
-import { closeFrame, UpstreamSocket } from "./upstream.js";
+import { describe, expect, it, vi } from "vitest";
+import { closeFrame, UpstreamPool, UpstreamSocket } from "./upstream.js";
 
 describe("closeFrame", () => {
   it("is an unmasked close frame with the code and the reason", () => {
@@ -31,5 +31,27 @@ describe("UpstreamSocket", () => {
     await ended;
     expect(Buffer.concat(chunks).toString()).toBe("dataFRAME");
     expect(socket.received).toBe(true);
+  });
+});
+
+describe("UpstreamPool", () => {
+  it("keeps a connection only while it is used often enough: closed once idle for idleMs, not while reused", () => {
+    vi.useFakeTimers();
+    try {
+      const pool = new UpstreamPool(async () => new UpstreamSocket(new PassThrough()), 4000);
+      const kept = new UpstreamSocket(new PassThrough());
+      expect(pool.keepSocketAlive(kept)).toBe(true);
+      vi.advanceTimersByTime(3000);
+      pool.reuseSocket(kept as never, { reusedSocket: true } as never);
+      vi.advanceTimersByTime(3000);
+      expect(kept.destroyed).toBe(false);
+      expect(pool.keepSocketAlive(kept)).toBe(true);
+      vi.advanceTimersByTime(4000);
+      expect(kept.destroyed).toBe(true);
+      expect(pool.keepSocketAlive(kept)).toBe(false);
+      pool.destroy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

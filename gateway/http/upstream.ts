@@ -95,6 +95,63 @@ export class UpstreamAgent extends Agent {
   }
 }
 
+/**
+ * Kept connections to one port of one Sprite, for requests one after another: opening a forward
+ * costs a TLS connection to the API server, its authorisation and the kubelet's upgrade (about
+ * 15 ms here), so an awake page's requests reuse the forward a finished request left. A kept
+ * connection is closed after `idleMs` unused, shorter than the keep-alive most servers allow (Node's
+ * and Python's 5 s), so the app rarely closes one just as it is reused; when it does, the flow tries
+ * a request without a body again on a fresh one. WebSocket upgrades never come here.
+ */
+export class UpstreamPool extends Agent {
+  private readonly idle = new Map<Duplex, NodeJS.Timeout>();
+
+  constructor(
+    private readonly open: () => Promise<UpstreamSocket>,
+    private readonly idleMs = 4000,
+  ) {
+    super({ keepAlive: true, maxFreeSockets: 8 });
+  }
+
+  override createConnection(_options: ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    this.open().then(
+      (socket) => {
+        socket.once("close", () => this.forget(socket));
+        callback?.(null, socket);
+      },
+      (error: Error) => callback?.(error, undefined as never),
+    );
+    return undefined;
+  }
+
+  /** Kept (the request's response ended cleanly), to be closed once idle too long. */
+  override keepSocketAlive(socket: Duplex): boolean {
+    if (socket.destroyed) return false;
+    const timer = setTimeout(() => socket.destroy(), this.idleMs);
+    timer.unref();
+    this.idle.set(socket, timer);
+    return true;
+  }
+
+  override reuseSocket(socket: Duplex & { ref(): unknown }, request: Parameters<Agent["reuseSocket"]>[1]): void {
+    this.forget(socket);
+    super.reuseSocket(socket as never, request);
+  }
+
+  /** Closes every connection it keeps (the Sprite went, or the gateway stops). */
+  override destroy(): void {
+    for (const timer of this.idle.values()) clearTimeout(timer);
+    this.idle.clear();
+    super.destroy();
+  }
+
+  private forget(socket: Duplex): void {
+    const timer = this.idle.get(socket);
+    if (timer) clearTimeout(timer);
+    this.idle.delete(socket);
+  }
+}
+
 /** A server's WebSocket close frame (unmasked): `code` and a reason of at most 123 bytes. */
 export function closeFrame(code: number, reason: string): Buffer {
   const text = Buffer.from(reason, "utf8").subarray(0, 123);
