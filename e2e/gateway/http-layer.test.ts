@@ -354,3 +354,13 @@ describe("hostile input", () => {
     expect(all).not.toMatch(/puck_(token|code)-|puck_session=/);
   });
 });
+
+describe("draining", () => {
+  // Last: every earlier test's client is gone by now (curl exited, WebSockets closed), refused
+  // upgrades and Sprite-ended WebSockets among them. A socket whose client went but that the gateway
+  // never read to its end would keep a gateway being replaced draining its whole timeout (an hour).
+  it("counts no connection once every client has gone, so a drain ends at once", async () => {
+    await waitFor(() => gateway.connections === 0, { what: "the gateway to count no open connection", timeoutMs: 5_000, describe: () => `${gateway.connections} counted` });
+    expect(await gateway.drain(60_000)).toEqual({ closed: 0 });
+  });
+});

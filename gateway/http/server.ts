@@ -86,6 +86,9 @@ function writeRaw(socket: Duplex, a: Answer): void {
   socket.end(Buffer.concat([Buffer.from(`${head}\r\n\r\n`), body]));
 }
 
+/** How long a client may take to end its side of an upgraded connection after ours ended. */
+const CLOSE_GRACE_MS = 10_000;
+
 export function createUrlServer(options: UrlServerOptions): UrlServer {
   const { backend, log } = options;
   const now = options.now ?? Date.now;
@@ -347,6 +350,14 @@ export function createUrlServer(options: UrlServerOptions): UrlServer {
   ) as UrlServer;
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => undefined);
+    // Once our side has ended (a refusal, or the WebSocket over: the app or the Sprite ended it),
+    // what the client still sends is read and dropped, so its end is seen and the socket closes.
+    // Unread, it stayed open for ever: the proxy unpipes a finished WebSocket leaving the client's
+    // socket paused, and a gateway being replaced waited its whole drain (an hour) for it.
+    socket.once("finish", () => {
+      socket.resume();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    });
     upgrade(req, socket, head).catch((error: unknown) => {
       log.error("Upgrade failed", { error, path: pathOf(req.url) });
       if (socket.writable) writeRaw(socket, answer({ kind: "unavailable" }, false));
