@@ -56,7 +56,9 @@ function startApp(): Promise<void> {
     let body = "";
     req.on("data", (d: Buffer) => (body += d.toString()));
     req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json" });
+      // /toss: an app setting cookies for the whole URL domain, as a hostile one would.
+      const cookies = req.url === "/toss" ? { "set-cookie": [`sid=evil; Domain=${DOMAIN}; Path=/`, `x=1; Path=/; domain=.${DOMAIN}; Domain=${DOMAIN}`, "theme=dark; Path=/"] } : {};
+      res.writeHead(200, { "content-type": "application/json", ...cookies });
       res.end(JSON.stringify({ url: req.url, body, headers: req.headers }));
     });
   });
@@ -274,6 +276,14 @@ describe("hibernated Sprites", () => {
     expect([r.status, r.body]).toEqual([503, "puck: Sprite broken cannot start: its home volume lives on node b, which is not ready\n"]);
     const page = await curl(hostOf(8000, "broken"), "/", NAVIGATE);
     expect(page.body).toContain("Sprite broken cannot start: its home volume lives on node b");
+  });
+});
+
+describe("the app's cookies", () => {
+  it("stay on its own URL: a Domain attribute is dropped, the rest kept", async () => {
+    const r = await curl(hostOf(8000, "pub"), "/toss");
+    expect(r.status).toBe(200);
+    expect(r.headers.split("\r\n").filter((line) => /^set-cookie:/i.test(line))).toEqual(["set-cookie: sid=evil; Path=/", "set-cookie: x=1; Path=/", "set-cookie: theme=dark; Path=/"]);
   });
 });
 

@@ -208,6 +208,10 @@ describe("a browser through the ingress", () => {
     // The same cookie on another Sprite's host is refused.
     const elsewhere = await curl(`http://${host(APP, "other")}/`, ["-H", `Cookie: puck_session=${session!.value}`]);
     expect(elsewhere.status).toBe(401);
+    // A cookie the app sets for the whole domain stays on its own host (the gateway drops Domain):
+    // the browser would send a domain cookie to every other Sprite's URL.
+    await page.goto(new URL(`/toss?domain=${URL_DOMAIN}`, page.url()).href);
+    expect((await page.context().cookies()).find((c) => c.name === "tossed")).toMatchObject({ domain: host(APP), value: "1" });
     // The code was used: a second trade is refused.
     const reused = await curl(withCode, ["-H", "Sec-Fetch-Mode: navigate"]);
     expect(reused.status).toBe(401);

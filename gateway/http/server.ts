@@ -17,6 +17,7 @@ import { answer, closeReason, type Answer, type AnswerCase } from "./answers.js"
 import { clientAddress } from "./client-address.js";
 import { findCredentials, stripCredentials, withoutCode } from "./credentials.js";
 import { requestKind, wakes as mayWake, wantsPage, type RequestKind } from "./request-kind.js";
+import { hostOnlyCookies } from "./set-cookie.js";
 import { closeFrame, UpstreamAgent, UpstreamPool, UpstreamSocket } from "./upstream.js";
 import type { UrlBackend, UrlSprite } from "./url-backend.js";
 import { Wakes } from "./wakes.js";
@@ -102,6 +103,10 @@ export function createUrlServer(options: UrlServerOptions): UrlServer {
     if (socket instanceof UpstreamSocket) socket.upgraded = true;
   });
   proxy.on("error", (error) => log.warn("Proxy failed", { error }));
+  // Before the headers are copied: an app's cookies never reach its sibling Sprites' URLs.
+  proxy.on("proxyRes", (proxyRes: IncomingMessage) => {
+    if (proxyRes.headers["set-cookie"]) proxyRes.headers["set-cookie"] = hostOnlyCookies(proxyRes.headers["set-cookie"]);
+  });
   // Each request's own request to the app: whether it went on a kept connection, and on which.
   const upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>();
   proxy.on("proxyReq", (proxyReq: ClientRequest, req: IncomingMessage) => upstreamRequests.set(req, proxyReq));
