@@ -210,7 +210,10 @@ describe("a browser through the ingress", () => {
     expect(elsewhere.status).toBe(401);
     // A cookie the app sets for the whole domain stays on its own host (the gateway drops Domain):
     // the browser would send a domain cookie to every other Sprite's URL.
-    await page.goto(new URL(`/toss?domain=${URL_DOMAIN}`, page.url()).href);
+    // (In a second tab of the same browser: this one stays on the app for the next test.)
+    const tab = await page.context().newPage();
+    await tab.goto(new URL(`/toss?domain=${URL_DOMAIN}`, page.url()).href);
+    await tab.close();
     expect((await page.context().cookies()).find((c) => c.name === "tossed")).toMatchObject({ domain: host(APP), value: "1" });
     // The code was used: a second trade is refused.
     const reused = await curl(withCode, ["-H", "Sec-Fetch-Mode: navigate"]);

@@ -99,7 +99,14 @@ it("a home volume deleted by hand is named in a Warning event and the HomeVolume
   const before = await getObject<{ metadata: { uid: string } }>("pvc", ns.name, `${s}-home`);
   await patchSpec(ns.name, s, { hibernateRequestedAt: new Date().toISOString() });
   await waitFor(async () => (await getObject("pod", ns.name, `${s}-0`)) === undefined, { what: "the pod gone", timeoutMs: 90_000 });
-  await kubectl(["delete", "pvc", `${s}-home`, "-n", ns.name, "--wait=true", "--timeout=60s"]);
+  // The old claim is gone once no pod uses it; the operator may make the new one under the same
+  // name at once (kubectl's own --wait then waited its whole minute in CI), so the wait is on the uid.
+  await kubectl(["delete", "pvc", `${s}-home`, "-n", ns.name, "--wait=false"]);
+  await waitFor(async () => (await getObject<{ metadata: { uid: string } }>("pvc", ns.name, `${s}-home`))?.metadata.uid !== before?.metadata.uid, {
+    what: `the old PVC ${s}-home gone`,
+    timeoutMs: 3 * 60_000,
+    describe: async () => JSON.stringify({ pvc: (await getObject<{ metadata: unknown }>("pvc", ns.name, `${s}-home`))?.metadata, pods: (await kubectl(["get", "pods", "-n", ns.name, "-o", "wide"]).catch((e: Error) => ({ stdout: e.message }))).stdout }),
+  });
   await patchSpec(ns.name, s, { wakeRequestedAt: new Date().toISOString() });
   await active(s);
   const lost = (await getSprite(ns.name, s))?.status?.conditions?.find((c) => c.type === "HomeVolumeLost");
@@ -111,4 +118,4 @@ it("a home volume deleted by hand is named in a Warning event and the HomeVolume
   // The new home is set up like any new one, by the setup containers back in the pod.
   expect(await setupLog(s)).toMatch(/^Set up the home for uid 1000$/m);
   expect(await sh(s, "stat -c '%u:%g %a' /home/sprite; test -f /home/sprite/note && echo old-data || echo new-home")).toBe("1000:1000 700\nnew-home");
-});
+}, 7 * 60_000);
