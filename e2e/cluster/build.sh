@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local cluster's binaries (Kubernetes, kine, etcd, Rancher's local-path provisioner, CoreDNS,
-# our ServiceLB; `build.sh traefik`: Traefik)
+# our ServiceLB; `build.sh traefik`: Traefik; `build.sh netpol`: the NetworkPolicy enforcer;
+# `build.sh kube-score`: kube-score, for the tests)
 # with Go from their official modules into a cache outside the repo, keyed by the inputs that made
 # them, so only the first run on a machine pays for the build. Prints the directory holding them.
 set -euo pipefail
@@ -10,28 +11,38 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 command -v go >/dev/null || die "Go is needed to build the cluster's Kubernetes binaries: install Go 1.26 or newer"
 
-# build.sh traefik: the ingress controller, k3s's Traefik, from its own module (traefik/go.mod pins
-# the version) into a cache of its own, so that neither build invalidates the other.
-if [ "${1-}" = traefik ]; then
-  traefik_version=$(awk '{ for (i = 1; i < NF; i++) if ($i == "github.com/traefik/traefik/v3") { print $(i + 1); exit } }' "$here/traefik/go.mod")
-  [ -n "$traefik_version" ] || die "traefik/go.mod requires no github.com/traefik/traefik/v3"
-  key=$( { cat "$here/traefik/go.mod" "$here/traefik/go.sum"; go env GOVERSION; } | sha256sum | cut -c1-16)
-  out="$PUCK_CACHE/bin/traefik-$traefik_version-$key"
-  if [ -x "$out/traefik" ]; then
+# build.sh traefik | netpol | kube-score: a program built from a module of its own, into a cache of
+# its own, so that no build invalidates another: the ingress controller, k3s's Traefik (traefik/go.mod
+# pins the version), the NetworkPolicy enforcer, k3s's kube-router policy controller (netpol/, our own
+# main around it), or kube-score, a checker the tests run.
+case "${1-}" in
+  traefik) module=github.com/traefik/traefik/v3 pkg=github.com/traefik/traefik/v3/cmd/traefik
+    version_flag="-X github.com/traefik/traefik/v3/pkg/version.Version=" ;;
+  netpol) module=github.com/cloudnativelabs/kube-router/v2 pkg=. version_flag="" ;;
+  kube-score) module=github.com/zegl/kube-score pkg=github.com/zegl/kube-score/cmd/kube-score version_flag="" ;;
+  "") module="" ;;
+  *) die "usage: build.sh [traefik|netpol|kube-score]" ;;
+esac
+if [ -n "$module" ]; then
+  addon=$1
+  version=$(awk -v m="$module" '{ for (i = 1; i < NF; i++) if ($i == m) { print $(i + 1); exit } }' "$here/$addon/go.mod")
+  [ -n "$version" ] || die "$addon/go.mod requires no $module"
+  key=$( { cat "$here/$addon/go.mod" "$here/$addon/go.sum"; find "$here/$addon" -name '*.go' -print0 | sort -z | xargs -0 -r cat; go env GOVERSION; } | sha256sum | cut -c1-16)
+  out="$PUCK_CACHE/bin/$addon-$version-$key"
+  if [ -x "$out/$addon" ]; then
     echo "$out"
     exit 0
   fi
-  log "Building Traefik $traefik_version with $(go env GOVERSION) (first run on this machine: a few minutes)"
+  log "Building $addon $version with $(go env GOVERSION) (first run on this machine: a few minutes)"
   tmp="$PUCK_CACHE/partial/$(basename "$out")"
   rm -rf "$tmp" && mkdir -p "$tmp"
-  cd "$here/traefik"
+  cd "$here/$addon"
   CGO_ENABLED=0 GOFLAGS=-mod=mod go build -v -trimpath -buildvcs=false \
-    -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version" \
-    -o "$tmp/traefik" github.com/traefik/traefik/v3/cmd/traefik 2>&1 | progress_dots
-  [ -x "$tmp/traefik" ] || die "the Traefik build made no binary"
+    -ldflags "-s -w${version_flag:+ $version_flag$version}" -o "$tmp/$addon" "$pkg" 2>&1 | progress_dots
+  [ -x "$tmp/$addon" ] || die "the $addon build made no binary"
   mkdir -p "$(dirname "$out")"
   rm -rf "$out" && mv "$tmp" "$out"
-  log "Built Traefik into $out"
+  log "Built $addon into $out"
   echo "$out"
   exit 0
 fi

@@ -52,16 +52,17 @@ NODE_RULE_COMMENT=puck-node-
 # What the command lines of every extra node's containerd and shims contain (extended regex).
 EXTRA_NODE_PATTERN="$NODES_STATE/[^/]+/containerd/config.toml|containerd-shim.*$NODES_RUN/"
 # Every process the cluster starts runs one of these; down.sh finds leftovers of killed runs by them.
-# The host add-ons among them (k3s's ServiceLB and Traefik): up.sh starts them anew in a running
-# cluster that lacks them, without restarting it.
-HOST_ADDONS=(traefik servicelb)
+# The host add-ons among them (k3s's ServiceLB, Traefik and NetworkPolicy enforcer): up.sh starts
+# them anew in a running cluster that lacks them, without restarting it.
+HOST_ADDONS=(traefik servicelb netpol)
 DAEMONS=("${HOST_ADDONS[@]}" kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver kine etcd containerd)
 
-# write_token_kubeconfig SERVICE_ACCOUNT FILE: a kubeconfig for the API server as
-# kube-system/SERVICE_ACCOUNT, for a host daemon that acts as that account (ServiceLB, Traefik), with
-# a token valid for a year in FILE.token (read from there at each start). Written anew by up.sh.
+# write_token_kubeconfig SERVICE_ACCOUNT FILE [SERVER]: a kubeconfig for the API server (by default
+# on this machine's loopback) as kube-system/SERVICE_ACCOUNT, for a host daemon that acts as that
+# account (ServiceLB, Traefik, the NetworkPolicy enforcer), with a token valid for a year in
+# FILE.token (read from there at each start). Written anew by up.sh.
 write_token_kubeconfig() {
-  local account=$1 file=$2 token
+  local account=$1 file=$2 server=${3-https://127.0.0.1:6443} token
   token=$("$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" -n kube-system create token "$account" --duration 8760h) ||
     die "could not make a token for kube-system/$account"
   (
@@ -72,7 +73,7 @@ apiVersion: v1
 kind: Config
 clusters:
 - name: puck-e2e
-  cluster: { server: "https://127.0.0.1:6443", certificate-authority: "$PUCK_STATE/pki/ca.crt" }
+  cluster: { server: "$server", certificate-authority: "$PUCK_STATE/pki/ca.crt" }
 users:
 - name: $account
   user: { tokenFile: "$file.token" }
@@ -95,14 +96,19 @@ host_addons_running() {
   for d in "${HOST_ADDONS[@]}"; do daemon_running "$d" || return 1; done
 }
 
-# start_host_addons BIN_DIR TRAEFIK_DIR NODE_NAME NODE_IP: k3s's ServiceLB and its ingress controller,
-# Traefik, as host daemons, each with a token of its own least-privilege ServiceAccount
-# (manifests/servicelb.yaml, traefik.yaml); those already running are left alone.
+# start_host_addons BIN_DIR TRAEFIK_DIR NETPOL_DIR NODE_NAME NODE_IP: k3s's ServiceLB, its ingress
+# controller (Traefik) and its NetworkPolicy enforcer as host daemons, each with a token of its own
+# least-privilege ServiceAccount (manifests/servicelb.yaml, traefik.yaml, netpol.yaml); those already
+# running are left alone.
 start_host_addons() {
-  local bin=$1 traefik=$2 node_name=$3 node_ip=$4 here
+  local bin=$1 traefik=$2 netpol=$3 node_name=$4 node_ip=$5 here
   here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-  { cat "$here/manifests/servicelb.yaml"; echo ---; cat "$here/manifests/traefik.yaml"; } |
+  { cat "$here/manifests/servicelb.yaml"; echo ---; cat "$here/manifests/traefik.yaml"; echo ---; cat "$here/manifests/netpol.yaml"; } |
     "$PUCK_STATE/bin/kubectl" --kubeconfig "$PUCK_STATE/kubeconfig" apply -f - >/dev/null
+  if ! daemon_running netpol; then
+    # As k3s enforces NetworkPolicy: kube-router's controller, with iptables rules and ipsets.
+    start_netpol netpol "$netpol" "$node_name" "$PUCK_STATE/netpol.kubeconfig" https://127.0.0.1:6443
+  fi
   if ! daemon_running servicelb; then
     # LoadBalancer Services get the node's InternalIP; kube-proxy serves it (kube/servicelb/main.go).
     # Ports 80 and 443 are Traefik's: a LoadBalancer on them would take the node's traffic from it.
@@ -125,6 +131,18 @@ start_host_addons() {
       --global.checknewversion=false --global.sendanonymoususage=false --log.level=INFO --log.nocolor=true
   fi
   wait_until 60 "Traefik to answer" curl -fsS http://127.0.0.1:9000/ping
+}
+
+# start_netpol DAEMON NETPOL_DIR NODE_NAME KUBECONFIG SERVER [PREFIX...]: the NetworkPolicy enforcer
+# of one node's pods (netpol/main.go), reaching the API server at SERVER; an extra node's runs inside
+# its network namespace (PREFIX: the command that enters it).
+start_netpol() {
+  local daemon=$1 dir=$2 node_name=$3 kubeconfig=$4 server=$5
+  shift 5
+  ensure_packages ipset
+  load_layout
+  write_token_kubeconfig puck-netpol "$kubeconfig" "$server"
+  start_daemon "$daemon" "$@" "$dir/netpol" --kubeconfig "$kubeconfig" --node "$node_name" --service-cidr "$SERVICE_CIDR"
 }
 
 # cluster_has_data: a datastore exists, so the cluster in $PUCK_STATE holds objects (a user's,
@@ -266,7 +284,7 @@ EOF
 # Installs the Debian packages the cluster runs on, when any is missing.
 ensure_host_packages() {
   # gcc and libc6-dev: kine links SQLite through cgo.
-  ensure_packages containerd runc containernetworking-plugins iptables conntrack buildah mmdebstrap curl openssl iproute2 gcc libc6-dev
+  ensure_packages containerd runc containernetworking-plugins iptables ipset conntrack buildah mmdebstrap curl openssl iproute2 gcc libc6-dev
 }
 
 # ensure_packages PKG...: installs those of the Debian packages that are missing.
@@ -415,6 +433,11 @@ stop_cluster() {
         iptables-save -t "$t" | grep -vE "KUBE-|CNI-|$NODE_RULE_COMMENT" | iptables-restore -T "$t" 2>/dev/null || true
       fi
     done
+  fi
+  # The NetworkPolicy enforcer's address sets (kube-router names them KUBE-SRC-…, KUBE-DST-…), free
+  # once the rules that used them are gone.
+  if command -v ipset >/dev/null; then
+    ipset list -n 2>/dev/null | grep -E '^KUBE-' | xargs -r -n 1 ipset destroy 2>/dev/null || true
   fi
   # Every container is gone, so every pod IP the CNI handed out is free again.
   rm -rf "$PUCK_RUN" "$PUCK_STATE/cni/ipam"

@@ -78,7 +78,7 @@ forget_host_name() {
 # every pattern below holds this node's own directories or names.
 stop_node() {
   local d pid _ root
-  for d in kubelet containerd; do
+  for d in netpol kubelet containerd; do
     pid=$(cat "$node_run/$d.pid" 2>/dev/null || true)
     [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
   done
@@ -214,5 +214,9 @@ if [ -n "$to_copy" ]; then
 fi
 
 wait_until 90 "node $name to be Ready" node_ready_since "$started"
+# NetworkPolicy enforced here as on the first node, by an enforcer inside this node's namespace (it
+# needs the Node object, so it starts once the kubelet has registered it).
+start_netpol "nodes/$name/netpol" "$(bash "$here/build.sh" netpol | tail -n 1)" "$name" "$node_state/netpol.kubeconfig" \
+  "https://$api_ip:6443" "${in_node[@]}"
 log "Node $name is up: pods in $pod_cidr, tainted $TAINT_KEY=$name:NoSchedule; logs in $PUCK_STATE/logs/nodes/$name"
 echo "$name"

@@ -2,8 +2,8 @@
 # Brings up a single-node Kubernetes on this machine from upstream parts (kine on SQLite, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubelet with containerd and runc, kube-proxy, CNI bridge)
 # with k3s's add-ons (Rancher's local-path provisioner, CoreDNS, ServiceLB, Traefik as the ingress
-# controller on the node's ports 80 and 443) and address layout, and prints the admin kubeconfig's
-# path on its last line.
+# controller on the node's ports 80 and 443, kube-router's NetworkPolicy enforcement) and address
+# layout, and prints the admin kubeconfig's path on its last line.
 # Idempotent: a healthy cluster is reused. A cluster that was stopped, killed, or lost its machine
 # to a power cut is resumed with all its objects and volumes: only what a running cluster leaves
 # behind (processes, mounts, network state) is cleared first. Needs root: it runs containerd and the
@@ -20,21 +20,31 @@ node_ip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).
 [ -n "$node_ip" ] || node_ip=$(hostname -I | awk '{print $1}')
 node_name=$(hostname | tr '[:upper:]' '[:lower:]')
 
-# Traefik is its own module and build (build.sh traefik): on a first run it compiles beside the rest
-# and the cluster's bring-up, and is waited for only when the ingress starts.
+# Traefik and the NetworkPolicy enforcer are modules and builds of their own (build.sh traefik,
+# build.sh netpol): on a first run they compile beside the rest and the cluster's bring-up, and are
+# waited for only when the host add-ons start.
 traefik_out=$(mktemp)
-trap 'rm -f "$traefik_out"' EXIT
-traefik_build() { bash "$here/build.sh" traefik >"$traefik_out" & traefik_build_job=$!; }
-traefik_built() { wait "$traefik_build_job" || die "Traefik could not be built (see above)"; traefik_bin=$(tail -n 1 "$traefik_out"); }
+netpol_out=$(mktemp)
+trap 'rm -f "$traefik_out" "$netpol_out"' EXIT
+addons_build() {
+  bash "$here/build.sh" traefik >"$traefik_out" & traefik_build_job=$!
+  bash "$here/build.sh" netpol >"$netpol_out" & netpol_build_job=$!
+}
+addons_built() {
+  wait "$traefik_build_job" || die "Traefik could not be built (see above)"
+  wait "$netpol_build_job" || die "the NetworkPolicy enforcer could not be built (see above)"
+  traefik_bin=$(tail -n 1 "$traefik_out")
+  netpol_bin=$(tail -n 1 "$netpol_out")
+}
 
 if [ -f "$kubeconfig" ] && cluster_healthy; then
-  # ServiceLB and Traefik (re)started in place when missing: a cluster made before them, or one whose
+  # ServiceLB, Traefik and the policy enforcer (re)started in place when missing: a cluster made before them, or one whose
   # ingress died, gets them without restarting its pods.
   if ! host_addons_running; then
-    traefik_build
+    addons_build
     bin=$(bash "$here/build.sh")
-    traefik_built
-    start_host_addons "$bin" "$traefik_bin" "$node_name" "$node_ip"
+    addons_built
+    start_host_addons "$bin" "$traefik_bin" "$netpol_bin" "$node_name" "$node_ip"
   fi
   log "Reused the running cluster"
   echo "$kubeconfig"
@@ -42,7 +52,7 @@ if [ -f "$kubeconfig" ] && cluster_healthy; then
 fi
 
 ensure_host_packages
-traefik_build
+addons_build
 bin=$(bash "$here/build.sh")
 if cluster_has_data; then
   log "Resuming the cluster in $PUCK_STATE (clearing what its last run left behind)"
@@ -158,8 +168,8 @@ while read -r name image; do addon_image[$name]=$image; done <"$PUCK_RUN/addon-i
   render_manifest "$here/manifests/coredns.yaml" COREDNS_IMAGE="${addon_image[coredns]}" \
     CLUSTER_DNS="$CLUSTER_DNS" CLUSTER_DOMAIN="$CLUSTER_DOMAIN"
 } | "${kc[@]}" apply -f - >/dev/null
-traefik_built
-start_host_addons "$bin" "$traefik_bin" "$node_name" "$node_ip"
+addons_built
+start_host_addons "$bin" "$traefik_bin" "$netpol_bin" "$node_name" "$node_ip"
 
 wait_until 90 "node $node_name to be Ready" \
   sh -c "'$bin/kubectl' --kubeconfig '$kubeconfig' get node '$node_name' -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
