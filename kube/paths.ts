@@ -28,6 +28,8 @@ export const CORE = {
   storageclasses: { group: "storage.k8s.io", version: "v1", plural: "storageclasses" },
   nodes: { group: "", version: "v1", plural: "nodes" },
   persistentvolumes: { group: "", version: "v1", plural: "persistentvolumes" },
+  networkpolicies: { group: "networking.k8s.io", version: "v1", plural: "networkpolicies" },
+  endpointslices: { group: "discovery.k8s.io", version: "v1", plural: "endpointslices" },
 } as const satisfies Record<string, ResourceType>;
 
 export interface PathParts {

@@ -52,6 +52,7 @@ export const childNames = (sprite: string) => ({
   serviceAccount: `${sprite}-agent`,
   role: `${sprite}-agent`,
   roleBinding: `${sprite}-agent`,
+  networkPolicy: sprite,
 });
 
 export const CONDITION = {

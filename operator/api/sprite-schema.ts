@@ -74,6 +74,34 @@ export const httpPortSchema = object(
   { required: ["port"] },
 );
 
+export const MAX_NETWORK_ALLOWS = 32;
+/** NAME, or NAMESPACE/NAME: a Service or Sprite that a Sprite may reach (spec.network.allow). */
+export const NETWORK_TARGET_PATTERN = "^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z]([-a-z0-9]*[a-z0-9])?$";
+
+export const networkAllowSchema = object(
+  {
+    cidr: string({
+      description: "An address range outside the cluster, e.g. the home LAN (192.168.1.0/24) or one machine (192.168.1.20/32).",
+      pattern: "^[0-9a-fA-F.:]+/[0-9]{1,3}$",
+      maxLength: 64,
+    }),
+    service: string({
+      description: "A Service, NAME in the Sprite's namespace or NAMESPACE/NAME: the pods it selects, on its target ports.",
+      pattern: NETWORK_TARGET_PATTERN,
+      maxLength: 127,
+    }),
+    ports: array(integer({ minimum: 1, maximum: 65535 }), {
+      description: "With cidr: only these TCP ports (every port when unset).",
+      maxItems: 16,
+    }),
+  },
+  {
+    "x-kubernetes-validations": [
+      { rule: "has(self.cidr) != has(self.service)", message: "each entry of spec.network.allow names one of cidr or service" },
+    ],
+  },
+);
+
 const resourceList = map(quantity({ pattern: QUANTITY_PATTERN }), { maxProperties: 8 });
 
 export const spriteSpecSchema = object(
@@ -167,6 +195,16 @@ export const spriteSpecSchema = object(
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["port"],
     }),
+    network: object(
+      {
+        allow: array(networkAllowSchema, {
+          description:
+            "What the Sprite may reach beyond DNS, the Kubernetes API server and the internet, which it always reaches. By default it reaches no pod or Service of the cluster, no node's own ports and no private address range (10/8, 172.16/12, 192.168/16, 100.64/10, link-local), and nothing reaches it over the pod network (docs/isolation.md).",
+          maxItems: MAX_NETWORK_ALLOWS,
+        }),
+      },
+      { description: "The Sprite's network boundary, kept by a NetworkPolicy the operator owns." },
+    ),
     purgeStorageOnDelete: boolean({
       description: "When true, deleting the Sprite deletes its home volume too. By default the volume is kept.",
     }),
@@ -388,6 +426,7 @@ export type PersistMode = (typeof PERSIST_MODES)[number];
 export type SpriteService = TypeOf<typeof serviceSchema>;
 export type ServiceStatus = TypeOf<typeof serviceStatusSchema>;
 export type HttpPort = TypeOf<typeof httpPortSchema>;
+export type NetworkAllow = TypeOf<typeof networkAllowSchema>;
 export type HttpStatus = TypeOf<typeof httpStatusSchema>;
 export type HttpRequest = TypeOf<typeof httpRequestSchema>;
 export type ServiceState = (typeof SERVICE_STATES)[number];

@@ -17,6 +17,8 @@ export const RESOURCES = {
   storageclasses: CORE.storageclasses,
   nodes: CORE.nodes,
   persistentvolumes: CORE.persistentvolumes,
+  networkpolicies: CORE.networkpolicies,
+  endpointslices: CORE.endpointslices,
 } as const;
 
 export type ResourceName = keyof typeof RESOURCES;

@@ -9,12 +9,19 @@ describe("childOrder", () => {
     expect(order.indexOf("homeVolume")).toBeLessThan(order.indexOf("statefulSet"));
   });
 
+  it("gives the pod its network boundary before it can run, either way", () => {
+    for (const hibernate of [false, true]) {
+      const order = childOrder({ hibernate });
+      expect(order.indexOf("networkPolicy")).toBeLessThan(order.indexOf("statefulSet"));
+    }
+  });
+
   it("scales down first when hibernating: the scale-down is what the user waits for", () => {
     const order = childOrder({ hibernate: true });
     expect(order.indexOf("statefulSet")).toBeLessThan(order.indexOf("homeVolume"));
   });
 
   it("ensures every child, each once, either way", () => {
-    for (const hibernate of [false, true]) expect([...childOrder({ hibernate })].sort()).toEqual(["homeVolume", "role", "roleBinding", "service", "serviceAccount", "servicesConfig", "statefulSet"]);
+    for (const hibernate of [false, true]) expect([...childOrder({ hibernate })].sort()).toEqual(["homeVolume", "networkPolicy", "role", "roleBinding", "service", "serviceAccount", "servicesConfig", "statefulSet"]);
   });
 });

@@ -6,6 +6,8 @@ import { desiredRole, desiredRoleBinding, desiredService, desiredServiceAccount,
 import { replaceData } from "./services-config.js";
 import { ensure, type Ensured } from "../runtime/ensure.js";
 import { ensureHomeVolume } from "./home-volume.js";
+import { networkFacts } from "./network-facts.js";
+import { desiredNetworkPolicy } from "./network-policy.js";
 import type { Logger } from "../runtime/logger.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
 import { rollout, type Rollout } from "./rollout.js";
@@ -13,17 +15,18 @@ import type { PodView } from "./status.js";
 import { desiredWithVolumeSetup } from "./volume-template.js";
 import { RESTARTS_AT_ANNOTATION, hashAnnotations, liveHashes, scheduledRestart, templateHashes } from "./template-hash.js";
 
-export type Child = "serviceAccount" | "role" | "roleBinding" | "servicesConfig" | "homeVolume" | "statefulSet" | "service";
+export type Child = "serviceAccount" | "role" | "roleBinding" | "networkPolicy" | "servicesConfig" | "homeVolume" | "statefulSet" | "service";
 
 /**
  * The agent's service account before the StatefulSet: admission refuses a pod whose service account
  * does not exist yet (a FailedCreate that would read as a failure to start). On hibernation the
  * StatefulSet before the home volume: the scale-down is what the user waits for. Otherwise the home
- * volume first: a pod created before its claim exists fails to schedule.
+ * volume first: a pod created before its claim exists fails to schedule. The NetworkPolicy before
+ * the pod: a Sprite's pod never runs without its boundary.
  */
 export const CHILD_ORDER: Record<"awake" | "hibernating", readonly Child[]> = {
-  awake: ["serviceAccount", "role", "roleBinding", "servicesConfig", "homeVolume", "statefulSet", "service"],
-  hibernating: ["serviceAccount", "role", "roleBinding", "statefulSet", "servicesConfig", "homeVolume", "service"],
+  awake: ["serviceAccount", "role", "roleBinding", "networkPolicy", "servicesConfig", "homeVolume", "statefulSet", "service"],
+  hibernating: ["serviceAccount", "role", "roleBinding", "networkPolicy", "statefulSet", "servicesConfig", "homeVolume", "service"],
 };
 
 export const childOrder = (decision: Pick<Decision, "hibernate">): readonly Child[] => CHILD_ORDER[decision.hibernate ? "hibernating" : "awake"];
@@ -51,6 +54,7 @@ export async function ensureChildren(
     serviceAccount: () => ensure(client, "serviceaccounts", desiredServiceAccount(sprite), ["automountServiceAccountToken"], cache),
     role: () => ensure(client, "roles", desiredRole(sprite), ["rules"], cache),
     roleBinding: () => ensure(client, "rolebindings", desiredRoleBinding(sprite), ["roleRef", "subjects"], cache),
+    networkPolicy: () => ensureNetworkPolicy(deps, sprite),
     servicesConfig: () => ensure(client, "configmaps", desiredServicesConfigMap(sprite), replaceData, cache),
     homeVolume: async () => (storageNote = await ensureHomeVolume(deps, sprite, log)),
     statefulSet: async () => (statefulSet = await ensureStatefulSet(deps, sprite, decision, observed)),
@@ -58,6 +62,14 @@ export async function ensureChildren(
   };
   for (const child of childOrder(decision)) await steps[child]();
   return { statefulSet: statefulSet!.ensured, rollout: statefulSet!.rollout, ...(storageNote ? { storageNote } : {}) };
+}
+
+/** The Sprite's NetworkPolicy; an allowance it could not honour is said in a Warning event. */
+async function ensureNetworkPolicy(deps: ReconcileDeps, sprite: Sprite): Promise<void> {
+  const facts = await networkFacts(deps.client, sprite, deps.cache?.nodes?.(), deps.now().getTime());
+  const { policy, unresolved } = desiredNetworkPolicy(sprite, facts);
+  await ensure(deps.client, "networkpolicies", policy, ["spec"], deps.cache);
+  if (unresolved.length > 0) await deps.events(sprite, "Warning", "NetworkAllowSkipped", `spec.network.allow: ${unresolved.join("; ")}`);
 }
 
 type StatefulSetShape = { metadata: { annotations?: Record<string, string> }; spec?: { template?: unknown } };

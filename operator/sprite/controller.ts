@@ -21,6 +21,7 @@ const CHILD_RESOURCES: ResourceName[] = [
   "serviceaccounts",
   "roles",
   "rolebindings",
+  "networkpolicies",
 ];
 
 export interface ControllerOptions {
@@ -74,6 +75,7 @@ export function spriteController(client: KubeClient, deps: ReconcileDeps, metric
       if (!watch?.synced) return undefined;
       return [...watch.objects].filter((e) => eventSpriteKey(e) === `${namespace}/${statefulSet}`);
     },
+    nodes: () => (nodeWatch?.synced ? nodeWatch.objects : undefined),
   };
 
   const watches = (queue: WorkQueue): ResourceWatch[] => {

@@ -45,13 +45,15 @@ export function spriteLabels(name: string, component: string): Record<string, st
   };
 }
 
-const selectorLabels = (name: string) => ({ [LABELS.sprite]: name, [LABELS.component]: "sprite" });
+/** Selects the Sprite's pod: its StatefulSet, headless Service and NetworkPolicy. */
+export const selectorLabels = (name: string) => ({ [LABELS.sprite]: name, [LABELS.component]: "sprite" });
 
 function ownerReference(sprite: Sprite) {
   return { apiVersion: API_VERSION, kind: KIND, name: sprite.metadata.name, uid: sprite.metadata.uid ?? "", controller: true };
 }
 
-const meta = (sprite: Sprite, name: string, component: string, owned = true) => ({
+/** A child's metadata: its name, the Sprite's labels, and (when owned) the Sprite as its controller. */
+export const childMeta = (sprite: Sprite, name: string, component: string, owned = true) => ({
   name,
   namespace: sprite.metadata.namespace,
   labels: spriteLabels(sprite.metadata.name, component),
@@ -63,7 +65,7 @@ export function desiredPvc(sprite: Sprite) {
   return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
-    metadata: meta(sprite, childNames(sprite.metadata.name).pvc, "home", false),
+    metadata: childMeta(sprite, childNames(sprite.metadata.name).pvc, "home", false),
     spec: {
       accessModes: ["ReadWriteOnce"],
       resources: { requests: { storage: storageSize(sprite.spec) } },
@@ -85,7 +87,7 @@ export function desiredStatefulSet(sprite: Sprite, replicas: 0 | 1, config: Buil
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: meta(sprite, names.statefulSet, "sprite"),
+    metadata: childMeta(sprite, names.statefulSet, "sprite"),
     spec: {
       replicas,
       serviceName: names.service,
@@ -171,7 +173,7 @@ export function desiredServicesConfigMap(sprite: Sprite) {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: meta(sprite, servicesConfigMapName(sprite.metadata.name), "services"),
+    metadata: childMeta(sprite, servicesConfigMapName(sprite.metadata.name), "services"),
     data: servicesData(sprite.spec.services),
   };
 }
@@ -180,7 +182,7 @@ export function desiredService(sprite: Sprite) {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: meta(sprite, childNames(sprite.metadata.name).service, "sprite"),
+    metadata: childMeta(sprite, childNames(sprite.metadata.name).service, "sprite"),
     spec: { clusterIP: "None", selector: selectorLabels(sprite.metadata.name), publishNotReadyAddresses: true },
   };
 }
@@ -189,7 +191,7 @@ export function desiredServiceAccount(sprite: Sprite) {
   return {
     apiVersion: "v1",
     kind: "ServiceAccount",
-    metadata: meta(sprite, childNames(sprite.metadata.name).serviceAccount, "agent"),
+    metadata: childMeta(sprite, childNames(sprite.metadata.name).serviceAccount, "agent"),
     automountServiceAccountToken: false,
   };
 }
@@ -200,7 +202,7 @@ export function desiredRole(sprite: Sprite) {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "Role",
-    metadata: meta(sprite, childNames(name).role, "agent"),
+    metadata: childMeta(sprite, childNames(name).role, "agent"),
     rules: [
       { apiGroups: [GROUP], resources: [PLURAL], resourceNames: [name], verbs: ["get", "list", "watch"] },
       { apiGroups: [GROUP], resources: [`${PLURAL}/status`], resourceNames: [name], verbs: ["patch"] },
@@ -213,7 +215,7 @@ export function desiredRoleBinding(sprite: Sprite) {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "RoleBinding",
-    metadata: meta(sprite, names.roleBinding, "agent"),
+    metadata: childMeta(sprite, names.roleBinding, "agent"),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
     subjects: [{ kind: "ServiceAccount", name: names.serviceAccount, namespace: sprite.metadata.namespace }],
   };

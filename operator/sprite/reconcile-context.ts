@@ -11,6 +11,8 @@ import { resourcePath, type ResourceName } from "../runtime/resources.js";
 /** The watches' cache, and a StatefulSet's FailedCreate events as last seen (undefined: it cannot say). */
 export interface SpriteCache extends ObjectCache {
   failedCreates?(namespace: string, statefulSet: string): KubeObject[] | undefined;
+  /** Every Node as the node watch last saw them; undefined before it has listed. */
+  nodes?(): Iterable<KubeObject> | undefined;
 }
 
 export interface ReconcileDeps {
