@@ -70,6 +70,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       node: valueFlag("--node <node>", "run on this node (its kubernetes.io/hostname label); a local home volume keeps it there"),
       tolerate: repeatedFlag("--tolerate <taint>", "tolerate a node taint: KEY[=VALUE][:EFFECT]"),
       http: repeatedFlag("--http <port>", "a port it serves over HTTP, with a URL that wakes it: PORT (private) or PORT:public"),
+      allow: repeatedFlag("--allow <target>", "let it reach a range (192.168.1.0/24[:PORT,...]) or a Service (service/[NAMESPACE/]NAME) beyond DNS, the API server and the internet"),
       dryRun: switchFlag("--dry-run", "print the Sprite instead of creating it"),
       output: output(["yaml", "json"]),
       wait: NO_WAIT,
@@ -223,6 +224,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     notes: "A request to a hibernated Sprite's URL wakes it; a page's background request does not (docs/urls.md).",
     completes: "sprite",
     load: async () => (await import("./commands/url.js")).url,
+  }),
+  command({
+    name: "network",
+    description: "show what a Sprite may reach over the network; let it reach a range or a Service, or take that back",
+    arguments: [SPRITE],
+    flags: {
+      allow: repeatedFlag("--allow <target>", "let it reach a range (192.168.1.0/24[:PORT,...]) or a Service (service/[NAMESPACE/]NAME)"),
+      remove: repeatedFlag("--remove <target>", "take back an --allow"),
+    },
+    examples: ["puck network dev", "puck network dev --allow 192.168.1.0/24", "puck network dev --allow service/media/jellyfin", "puck network dev --remove 192.168.1.0/24"],
+    notes: "A Sprite always reaches DNS, the Kubernetes API server and the internet; nothing else of the cluster or the LAN, and nothing reaches it over the pod network, unless allowed (docs/isolation.md).",
+    completes: "sprite",
+    load: async () => (await import("./commands/network.js")).network,
   }),
   command({
     name: "open",

@@ -8,6 +8,7 @@ import {
   SPRITE_NAME_MAX_LENGTH,
   SPRITE_NAME_PATTERN,
   type HttpPort,
+  type NetworkAllow,
   type PersistMode,
   type Sprite,
   type SpriteSpec,
@@ -15,6 +16,7 @@ import {
 import { parseQuantity } from "../kube/quantity.js";
 import { parseIdleTimeoutMinutes } from "./duration.js";
 import { HTTP_FLAG_HINT, parseHttpFlag } from "./url-spec.js";
+import { ALLOW_HINT, changeAllows, parseAllowTarget } from "./network-spec.js";
 
 export const DEFAULT_IMAGE = "puck-sprite:dev";
 
@@ -39,6 +41,8 @@ export interface CreateInput {
   tolerate?: string[];
   /** Ports served over HTTP, each PORT or PORT:public. */
   http?: string[];
+  /** What it may reach beyond its default: ranges and Services (cli/network-spec.ts). */
+  allow?: string[];
 }
 
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -137,8 +141,22 @@ export function buildSprite(input: CreateInput): { sprite?: Sprite; problems: st
   }
   if (http.length > MAX_HTTP_PORTS) problems.push(`--http: ${http.length} ports; the limit is ${MAX_HTTP_PORTS}`);
 
+  const allow: NetworkAllow[] = [];
+  for (const text of input.allow ?? []) {
+    const parsed = parseAllowTarget(text);
+    if (!parsed) problems.push(`--allow "${text}" is not a range or a Service: ${ALLOW_HINT}`);
+    else {
+      try {
+        allow.splice(0, allow.length, ...changeAllows(allow, { add: parsed }, input.namespace));
+      } catch (error) {
+        problems.push(`--allow: ${(error as Error).message}`);
+      }
+    }
+  }
+
   if (problems.length > 0) return { problems };
   const spec: SpriteSpec = { image };
+  if (allow.length > 0) spec.network = { allow };
   if (http.length > 0) spec.http = http;
   if (input.node !== undefined) spec.nodeSelector = { "kubernetes.io/hostname": input.node };
   if (tolerations.length > 0) spec.tolerations = tolerations;

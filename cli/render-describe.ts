@@ -1,5 +1,5 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, storageSize, usedPercent, type Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, reachWords, storageSize, usedPercent, type Sprite } from "../operator/api/index.js";
 import { SERVICE_HEADERS, serviceRows } from "./service-spec.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
@@ -7,7 +7,7 @@ import { pendingUpdate } from "./render-list.js";
 import { eventTime, type KubeEvent } from "./sprites.js";
 import { URL_HEADERS, httpRequestSummary, urlRows } from "./url-spec.js";
 
-const field = (label: string, value: string | number | undefined) => `${`${label}:`.padEnd(22)}${value ?? "-"}`;
+const field = (label: string, value: string | number | undefined) => `${(label ? `${label}:` : "").padEnd(22)}${value ?? "-"}`;
 const indent = (text: string, by = "  ") =>
   text
     .trimEnd()
@@ -86,6 +86,9 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
   out.push(indent(field("Authorized keys", spec.authorizedKeys?.length)));
   if (spec.keepAwakeUntil) out.push(indent(field("Keep awake until", spec.keepAwakeUntil)));
   if (spec.purgeStorageOnDelete) out.push(indent(field("Purge on delete", "yes")));
+  const [always, ...allowed] = reachWords(spec, sprite.metadata.namespace ?? "default");
+  out.push(indent(field("Reaches", always)));
+  for (const extra of allowed) out.push(indent(field("", `and ${extra}`)));
   out.push("Status:");
   out.push(indent(field("Phase", s.phase ?? "Pending")));
   out.push(indent(field("Reason", s.reason ? `${s.reason}${s.message ? `: ${s.message}` : ""}` : undefined)));

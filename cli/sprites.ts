@@ -4,6 +4,7 @@ import { listWatch, type ObjectEvent } from "../kube/list-watch.js";
 import { CORE, resourcePath } from "../kube/paths.js";
 import { SPRITES, type Sprite, type SpriteSpec } from "../operator/api/index.js";
 import { getSprite as readSprite } from "../sprite-client/sprites.js";
+import { isStatus } from "../kube/errors.js";
 import { toPuckError, type ErrorContext } from "./errors.js";
 
 export interface Target {
@@ -62,6 +63,26 @@ export const patchSpec = (t: Target, name: string, spec: Partial<SpriteSpec>) =>
   call(t, { action: `update Sprite ${name}`, verb: "patch", sprite: name }, () =>
     t.client.request<Sprite>("PATCH", item(t.namespace, name), { body: { spec }, contentType: "application/merge-patch+json" }),
   );
+
+/**
+ * Read, change, write with the version read: a list in the spec (services, HTTP ports, network
+ * allowances) changed by a concurrent writer is read again and changed anew, never overwritten.
+ */
+export async function updateSpec(t: Target, name: string, change: (sprite: Sprite) => Partial<SpriteSpec>, first?: Sprite): Promise<Sprite> {
+  let sprite = first ?? (await getSprite(t, name));
+  for (let attempt = 1; ; attempt++) {
+    const body = { metadata: { resourceVersion: sprite.metadata.resourceVersion }, spec: change(sprite) };
+    try {
+      return await t.client.request<Sprite>("PATCH", item(t.namespace, name), { body, contentType: "application/merge-patch+json" });
+    } catch (error) {
+      if (attempt < 3 && isStatus(error, 409)) {
+        sprite = await getSprite(t, name);
+        continue;
+      }
+      throw toPuckError(error, { action: `update Sprite ${name}`, verb: "patch", sprite: name, namespace: t.namespace, server: t.client.access.server });
+    }
+  }
+}
 
 export const deleteSprite = (t: Target, name: string) =>
   call(t, { action: `delete Sprite ${name}`, verb: "delete", sprite: name }, () =>

@@ -16,7 +16,7 @@ const SPEC_FLAGS = ["image", "storage", "storageClass", "persist", "idleTimeout"
 type SpecFlags = { [K in (typeof SPEC_FLAGS)[number]]?: string | undefined };
 
 export type CreateOptions = TargetOptions &
-  SpecFlags & { tolerate: string[]; http: string[]; authorizedKeys?: string | undefined; dryRun?: boolean | undefined; output?: DataFormat | undefined; wait: boolean; timeout: number };
+  SpecFlags & { tolerate: string[]; http: string[]; allow: string[]; authorizedKeys?: string | undefined; dryRun?: boolean | undefined; output?: DataFormat | undefined; wait: boolean; timeout: number };
 
 export async function create([name]: string[], options: CreateOptions, io: Io): Promise<number> {
   const out = createOutput(io);
@@ -51,6 +51,7 @@ export async function create([name]: string[], options: CreateOptions, io: Io): 
   }
   if (options.tolerate.length > 0) input.tolerate = options.tolerate;
   if (options.http.length > 0) input.http = options.http;
+  if (options.allow.length > 0) input.allow = options.allow;
   if (canAsk(io) && !dryRun) await askMissing(io, input);
   const built = buildSprite(input);
   problems.push(...built.problems);

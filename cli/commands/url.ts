@@ -1,15 +1,13 @@
 // `puck url NAME [PORT]`: a Sprite's URLs; with --add/--remove its HTTP ports (spec.http), with
 // --token a token for API clients, with --tokens and --revoke the tokens there are.
 import { hostname, userInfo } from "node:os";
-import { isStatus } from "../../kube/errors.js";
-import { resourcePath } from "../../kube/paths.js";
-import { DEFAULT_TOKEN_TTL_SECONDS, SPRITES, type HttpPort, type Sprite } from "../../operator/api/index.js";
+import { DEFAULT_TOKEN_TTL_SECONDS } from "../../operator/api/index.js";
 import { parseDuration } from "../duration.js";
-import { EXIT, PuckError, toPuckError } from "../errors.js";
+import { EXIT, PuckError } from "../errors.js";
 import type { Io } from "../io.js";
 import { createOutput } from "../output.js";
 import { createToken, deleteToken, listTokens, sweepExpired } from "../sprite-tokens.js";
-import { getSprite, type Target } from "../sprites.js";
+import { getSprite, updateSpec, type Target } from "../sprites.js";
 import { openTarget, type TargetOptions } from "../target.js";
 import { TOKEN_HEADERS, URL_HEADERS, changeHttpPorts, choosePort, parsePortArgument, tokenRows, urlOf, urlRows } from "../url-spec.js";
 
@@ -71,7 +69,7 @@ export async function url([name, portArg]: string[], options: TargetOptions & Ur
     case "add":
     case "remove": {
       const change = mode === "add" ? { add: port!, ...(options.public ? { public: true } : options.private ? { public: false } : {}) } : { remove: port! };
-      const updated = await updateHttpPorts(target, sprite, (list) => changeHttpPorts(list, change));
+      const updated = await updateSpec(target, name!, (current) => ({ http: changeHttpPorts(current.spec.http ?? [], change) }), sprite);
       if (mode === "remove") {
         out.success(`Sprite ${name} no longer serves port ${port} over HTTP; its URL answers as for an unknown Sprite`);
         return 0;
@@ -116,25 +114,6 @@ const who = () => {
     return hostname();
   }
 };
-
-/** Read, change, write with the version read: a concurrent change is read again, not overwritten. */
-async function updateHttpPorts(target: Target, sprite: Sprite, change: (list: readonly HttpPort[]) => HttpPort[]): Promise<Sprite> {
-  const name = sprite.metadata.name;
-  const path = resourcePath(SPRITES, { namespace: target.namespace, name });
-  let current = sprite;
-  for (let attempt = 1; ; attempt++) {
-    const body = { metadata: { resourceVersion: current.metadata.resourceVersion }, spec: { http: change(current.spec.http ?? []) } };
-    try {
-      return await target.client.request<Sprite>("PATCH", path, { body, contentType: "application/merge-patch+json" });
-    } catch (error) {
-      if (attempt < 3 && isStatus(error, 409)) {
-        current = await getSprite(target, name);
-        continue;
-      }
-      throw toPuckError(error, { action: `update Sprite ${name}`, verb: "patch", sprite: name, namespace: target.namespace, server: target.client.access.server });
-    }
-  }
-}
 
 /** The operator writes the URL within a reconcile: wait a few seconds for it, then let the user look later. */
 async function waitForUrl(target: Target, name: string, port: number, now: () => Date) {
