@@ -123,10 +123,13 @@ beforeAll(async () => {
   ns = await makeNamespace("agent-activity");
   // PUCK_AGENT_IMAGE: a branch's own agent image, without retagging the shared puck-agent:dev.
   operator = await startOperator({ namespace: ns.name });
-  // A file server elsewhere in the cluster, for a Sprite to download from slowly.
-  const files = { apiVersion: "v1", kind: "Pod", metadata: { name: "files", namespace: ns.name }, spec: { containers: [{ name: "files", image: SPRITE_IMAGE, imagePullPolicy: "IfNotPresent", command: ["perl", "-e", server("0.0.0.0:8080", 64 * 1024 * 1024, 250)] }] } };
-  await kubectl(["create", "-f", "-"], { input: JSON.stringify(files) });
-  for (const sprite of [watching, downloading, forwarding]) await createSprite(ns.name, sprite.name, { idleTimeoutMinutes: 1 });
+  // A file server elsewhere in the cluster, for a Sprite to download from slowly: behind a Service
+  // that the downloading Sprite is allowed to reach (a Sprite reaches no pod of the cluster otherwise).
+  const files = { apiVersion: "v1", kind: "Pod", metadata: { name: "files", namespace: ns.name, labels: { app: "files" } }, spec: { containers: [{ name: "files", image: SPRITE_IMAGE, imagePullPolicy: "IfNotPresent", command: ["perl", "-e", server("0.0.0.0:8080", 64 * 1024 * 1024, 250)] }] } };
+  const filesService = { apiVersion: "v1", kind: "Service", metadata: { name: "files", namespace: ns.name }, spec: { selector: { app: "files" }, ports: [{ port: 8080 }] } };
+  await kubectl(["create", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: [files, filesService] }) });
+  for (const sprite of [watching, downloading, forwarding])
+    await createSprite(ns.name, sprite.name, { idleTimeoutMinutes: 1, ...(sprite === downloading ? { network: { allow: [{ service: "files" }] } } : {}) });
   await Promise.all([watching, downloading, forwarding].map((sprite) => sprite.untilStatus("the agent's first report", (s) => s.activity?.reportTime !== undefined, 3 * MINUTE)));
   await kubectl(["wait", "--for=condition=Ready", "pod/files", "-n", ns.name, "--timeout=120s"], { timeoutMs: 130_000 });
 }, 6 * MINUTE);
@@ -152,10 +155,9 @@ describe.concurrent("what keeps a Sprite awake", () => {
   it("a slow download printing its progress keeps the Sprite awake; once it ends, `puck describe` counts down from when data last moved", async () => {
     const sprite = downloading;
     await sprite.wake();
-    const { stdout: filesIp } = await kubectl(["get", "pod", "files", "-n", ns.name, "-o", "jsonpath={.status.podIP}"]);
     await sprite.untilStatus("the idle countdown (nothing holds the Sprite awake)", (s) => s.reason === "IdleTimeoutPending", 3 * MINUTE);
     // 64 KiB/s, 64 MiB: far longer than the test; curl prints its progress meter on the terminal.
-    await sprite.execIn(`tmux new -d -s download 'curl -o /dev/null http://${filesIp}:8080/'`);
+    await sprite.execIn(`tmux new -d -s download 'curl -o /dev/null http://files:8080/'`);
     let statuses: SpriteStatus[];
     try {
       statuses = await sprite.staysAwake("a slow download", HELD_MS);
