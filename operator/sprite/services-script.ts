@@ -191,7 +191,8 @@ logcheck() {
     seen=; slurp "$f.seen" && seen=\${s%?}
     last=\${seen%% *}; entries=\${seen#* }; [ -n "$seen" ] || entries=0
     if [ "$sz" -gt "$logmax" ] || [ "$entries" -ge ${INDEX_MAX_ENTRIES} ]; then
-      cp -f "$f" "$f.1" && : > "$f" && mv -f "$f.idx" "$f.1.idx" 2>/dev/null
+      # The index goes first: a reader must never see the old index beside the emptied log.
+      mv -f "$f.idx" "$f.1.idx" 2>/dev/null; cp -f "$f" "$f.1" && : > "$f"
       sz=0 last= entries=0
     fi
     [ "$sz" = "$last" ] && continue
