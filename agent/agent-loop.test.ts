@@ -34,6 +34,7 @@ function fixture(options: { idleTimeoutMinutes?: number; status?: Sprite["status
       status: options.status ?? {},
     } as Sprite,
     failPublish: false,
+    disk: undefined as ProcessObservation["disk"],
   };
   const processes: ProcessSource = {
     observe: async (): Promise<ProcessObservation> => ({
@@ -42,6 +43,7 @@ function fixture(options: { idleTimeoutMinutes?: number; status?: Sprite["status
       cpuPercent: 3,
       userOf: (uid) => (uid === 1000 ? "dev" : String(uid)),
       refreshed: true,
+      ...(world.disk ? { disk: world.disk } : {}),
     }),
   };
   const published: Findings[] = [];
@@ -122,6 +124,30 @@ describe("the agent loop", () => {
     const later = await f.loop.tick();
     expect(f.written).toHaveLength(1);
     expect(later.findings.report.sessions?.[0]?.lastActivityTime).toBe(new Date(T0 - 3 * MIN).toISOString());
+  });
+
+  it("tells the terminals once when the volume grows past its size, and again only after it came back within", async () => {
+    const f = fixture();
+    const GiB = 1024 ** 3;
+    f.world.sprite.spec.storageSize = "10Gi";
+    const measured = (volumeBytes: number) => ({ usedBytes: 100 * GiB, totalBytes: 1000 * GiB, volumeBytes });
+    f.world.disk = measured(9 * GiB);
+    await f.loop.tick();
+    expect(f.written).toEqual([]);
+    f.world.disk = measured(11 * GiB);
+    f.advance(1000);
+    await f.loop.tick();
+    f.advance(1000);
+    await f.loop.tick();
+    expect(f.written).toHaveLength(1);
+    expect(f.written[0]).toContain("Puck: this Sprite's disk holds 11G, past its size of 10Gi");
+    f.world.disk = measured(5 * GiB);
+    f.advance(1000);
+    await f.loop.tick();
+    f.world.disk = measured(12 * GiB);
+    f.advance(1000);
+    await f.loop.tick();
+    expect(f.written).toHaveLength(2);
   });
 
   it("counts a terminal whose times cannot be read as active, and never predicts its hibernation", async () => {

@@ -1,7 +1,7 @@
 // The agent's loop: connects the sources, the pure aggregator, the terminal warner (hibernation and
 // restart) and the publisher.
 // It holds no rules of its own; each tick reads, aggregates, warns and publishes if due.
-import { IDLE_TIMEOUT_MINUTES, type Sprite } from "../operator/api/index.js";
+import { IDLE_TIMEOUT_MINUTES, overSizeBytes, overSizeLine, type Sprite } from "../operator/api/index.js";
 import { aggregate, type Findings } from "./aggregate.js";
 import { expectedHibernation } from "./hibernation-warning.js";
 import { keepAwakeExpiryNotice, type KeepAwake } from "./keep-awake.js";
@@ -48,6 +48,7 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
   // The last activity published; after a restart, the one the previous agent published.
   let lastActiveMs: number | undefined;
   let seededFromStatus = false;
+  let wasOverSize = false;
 
   return {
     async tick() {
@@ -105,6 +106,10 @@ export function createAgentLoop(deps: LoopDeps): AgentLoop {
       });
       deps.warner.warnIfDue("hibernation", hibernatesAtMs, nowMs, idleTimeoutMinutes, terminals);
       deps.warner.warnIfDue("restart", timeOf(sprite?.status?.restartsAt), nowMs, idleTimeoutMinutes, terminals);
+      // Past its size, once per crossing (storage that enforces no size lets a volume fill the node's disk).
+      const overSize = sprite !== undefined && findings.disk !== undefined && overSizeBytes(findings.disk, sprite.spec) !== undefined;
+      if (overSize && !wasOverSize) deps.warner.say("the volume past its size", `\r\n*** ${overSizeLine(findings.disk!, sprite!.spec, sprite!.metadata.name)} ***\r\n`, nowMs, terminals);
+      wasOverSize = overSize;
 
       const published = await deps.publisher.publishIfDue(findings, nowMs);
       return { findings, ...(published ? { published } : {}) };

@@ -6,6 +6,8 @@ export interface AgentConfig {
   namespace: string;
   podName?: string;
   homeDir: string;
+  /** The whole volume, read-only, whose own use the agent measures; unset: not measured (a host run). */
+  volumeDir?: string;
   /** A server named outright (a host run); in a pod, undefined: the service account's access is used. */
   api: { server?: string; tokenFile?: string; caFile?: string };
   /** See ClassifyOptions.sessionParentPid: 0 in a pod. */
@@ -49,6 +51,7 @@ export function readConfig(env: Record<string, string | undefined>): AgentConfig
     spriteName,
     namespace,
     ...(env.POD_NAME ? { podName: env.POD_NAME } : {}),
+    ...(env.PUCK_VOLUME_DIR ? { volumeDir: env.PUCK_VOLUME_DIR } : {}),
     homeDir: env.PUCK_HOME_DIR || HOME_DIR,
     api,
     sessionParentPid: int("PUCK_SESSION_PARENT_PID", 0, 0),

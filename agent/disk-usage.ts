@@ -1,6 +1,7 @@
 // The home volume's fullness, from a statfs of the mount the agent already has (read-only).
 import { statfsSync } from "node:fs";
 import type { DiskUsage } from "../operator/api/index.js";
+import type { VolumeMeasure } from "./volume-meter.js";
 
 /** Reads the filesystem that holds `path`; undefined when it cannot (the mount went away). */
 export function readDiskUsage(path: string): DiskUsage | undefined {
@@ -10,6 +11,12 @@ export function readDiskUsage(path: string): DiskUsage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The filesystem's figures with the volume's own use, once the agent has walked it. */
+export function withVolume(disk: DiskUsage | undefined, volume: VolumeMeasure | undefined): DiskUsage | undefined {
+  if (!disk || !volume) return disk;
+  return { ...disk, volumeBytes: volume.usedBytes, volumeMeasuredAt: new Date(volume.measuredAtMs).toISOString() };
 }
 
 /** The figures `df` shows: used = blocks − free, available = blocks available to a non-root user. */

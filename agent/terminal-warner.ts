@@ -21,6 +21,8 @@ export interface TerminalWarner {
   keepOnly(keys: ReadonlySet<string>): void;
   /** Warns every terminal it can reach when the planned hibernation (or restart) is near and not yet warned of. */
   warnIfDue(kind: WarningKind, atMs: number | undefined, nowMs: number, idleTimeoutMinutes: number, terminals: readonly WarnableTerminal[]): void;
+  /** Writes a line to every terminal it can reach, now (the caller says it once). */
+  say(what: string, text: string, nowMs: number, terminals: readonly WarnableTerminal[]): void;
 }
 
 export function createTerminalWarner(options: { log: Logger; writeToTerminal?: typeof writeTerminal }): TerminalWarner {
@@ -28,6 +30,19 @@ export function createTerminalWarner(options: { log: Logger; writeToTerminal?: t
   const writeToTerminal = options.writeToTerminal ?? writeTerminal;
   const ownWrites = new Map<string, OwnWrite>();
   const warnedFor: Partial<Record<WarningKind, number>> = {};
+  const writeAll = (what: string, text: string, nowMs: number, terminals: readonly WarnableTerminal[]) => {
+    for (const t of terminals) {
+      if (!t.fdPath) continue;
+      try {
+        // The write moves the terminal's output time: remember where it left it, to tell it from the user's.
+        const after = writeToTerminal(t.fdPath, t.ttyNr, text);
+        if (after) ownWrites.set(t.key, { beforeMs: t.lastOutputMs ?? nowMs, afterMs: after.mtimeMs });
+        log.info(`Told terminal of ${what}`, { tty: t.tty, pid: t.pid });
+      } catch (error) {
+        log.warn("Failed to write to terminal", { tty: t.tty, pid: t.pid, error });
+      }
+    }
+  };
   return {
     outputExcludingOwn: (key, rawMs) => activityExcludingOwnWrite(rawMs, ownWrites.get(key)),
     keepOnly(keys) {
@@ -37,17 +52,8 @@ export function createTerminalWarner(options: { log: Logger; writeToTerminal?: t
       if (atMs === undefined || !warningDue(atMs, nowMs, idleTimeoutMinutes, warnedFor[kind])) return;
       warnedFor[kind] = atMs;
       const text = kind === "restart" ? restartWarningText(atMs, nowMs) : warningText(atMs, nowMs);
-      for (const t of terminals) {
-        if (!t.fdPath) continue;
-        try {
-          // The write moves the terminal's output time: remember where it left it, to tell it from the user's.
-          const after = writeToTerminal(t.fdPath, t.ttyNr, text);
-          if (after) ownWrites.set(t.key, { beforeMs: t.lastOutputMs ?? nowMs, afterMs: after.mtimeMs });
-          log.info(`Warned terminal of ${kind}`, { tty: t.tty, pid: t.pid, at: new Date(atMs).toISOString() });
-        } catch (error) {
-          log.warn("Failed to warn terminal", { tty: t.tty, pid: t.pid, error });
-        }
-      }
+      writeAll(`${kind} at ${new Date(atMs).toISOString()}`, text, nowMs, terminals);
     },
+    say: writeAll,
   };
 }

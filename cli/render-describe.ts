@@ -1,5 +1,5 @@
 // The text of `puck describe`: spec, status, conditions, sessions, busy processes, why awake, events.
-import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, reachWords, storageSize, usedPercent, type Sprite } from "../operator/api/index.js";
+import { DISK_PRESSURE_PERCENT, REASON, formatBytes, idleSince, networkSummary, overSizeBytes, reachWords, storageSize, usedPercent, type Sprite } from "../operator/api/index.js";
 import { SERVICE_HEADERS, serviceRows } from "./service-spec.js";
 import { ageSince, timeUntil } from "./duration.js";
 import { renderTable } from "./output.js";
@@ -109,6 +109,11 @@ export function renderDescribe(sprite: Sprite, events: KubeEvent[], now: Date): 
     const percent = usedPercent(s.disk);
     const warn = percent >= DISK_PRESSURE_PERCENT ? " — almost full: free some space or grow it (spec.storageSize)" : "";
     out.push(indent(field("Disk", `${formatBytes(s.disk.usedBytes)} of ${formatBytes(s.disk.totalBytes)} used (${percent}%)${warn}`)));
+    if (s.disk.volumeBytes !== undefined) {
+      const over = overSizeBytes(s.disk, spec) !== undefined ? " — past its size: free some space or grow it (spec.storageSize)" : "";
+      const when = s.disk.volumeMeasuredAt ? ` (measured ${ageSince(s.disk.volumeMeasuredAt, now)} ago)` : "";
+      out.push(indent(field("Volume", `holds ${formatBytes(s.disk.volumeBytes)} of its ${storageSize(spec)}${when}${over}`)));
+    }
   }
   for (const line of systemLines(sprite, now)) out.push(indent(line));
   if (s.wokeAt) out.push(indent(field("Woke", `${s.wokeAt} (${ageSince(s.wokeAt, now)} ago)`)));

@@ -1,5 +1,5 @@
 // One frame of `puck top`: every Sprite's sessions, busy processes, CPU and countdown, as text.
-import { formatDisk, networkSummary, type Sprite } from "../operator/api/index.js";
+import { formatBytes, formatDisk, networkSummary, overSizeBytes, storageSize, type Sprite } from "../operator/api/index.js";
 import { ageSince } from "./duration.js";
 import { renderTable } from "./output.js";
 import { byText, hibernatesIn } from "./render-list.js";
@@ -30,10 +30,21 @@ export function topRow(sprite: Sprite, now: Date): string[] {
     awake && activity ? String(activity.busyProcesses?.length ?? 0) : "-",
     serviceCount(sprite, awake),
     awake && activity?.cpuPercent !== undefined ? `${activity.cpuPercent}%` : "-",
-    s.disk ? formatDisk(s.disk) : "-",
+    s.disk ? diskColumn(sprite) : "-",
     hibernatesIn(sprite, now),
     s.reason ?? "-",
   ];
+}
+
+/**
+ * The volume's own use against its size once the agent has measured it ("12G/10G OVER" when past),
+ * else the filesystem's figures: with local-path those are the node's disk, not the Sprite's.
+ */
+export function diskColumn(sprite: Sprite): string {
+  const disk = sprite.status?.disk;
+  if (!disk) return "-";
+  if (disk.volumeBytes === undefined) return formatDisk(disk);
+  return `${formatBytes(disk.volumeBytes)}/${storageSize(sprite.spec)}${overSizeBytes(disk, sprite.spec) !== undefined ? " OVER" : ""}`;
 }
 
 /** Services running of those declared (the spec's and the Sprite's own), and how many failed: "2/3 1 failed". */

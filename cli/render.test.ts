@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Sprite, SpriteStatus } from "../operator/api/index.js";
 import { renderDescribe } from "./render-describe.js";
 import { listName, listRow, hibernatesIn } from "./render-list.js";
-import { renderTopFrame } from "./render-top.js";
+import { diskColumn, renderTopFrame } from "./render-top.js";
 import { renderTable } from "./output.js";
 
 const now = new Date("2026-01-01T12:00:00Z");
@@ -189,6 +189,12 @@ describe("top frame", () => {
       ["old", "Hibernating", "-", "-", "-", "-", "9.5G/10G (95%)", "-", "Idle"],
       ["web", "Active", "0", "-", "-", "-", "-", "25m", "IdleTimeoutPending"],
     ]);
+  });
+  it("shows the volume's own use against its size once measured, and OVER past it", () => {
+    const measured = (volumeBytes: number) => ({ ...busyDev, spec: { ...busyDev.spec, storageSize: "10Gi" }, status: { ...busyDev.status, disk: { usedBytes: 500 * 1024 ** 3, totalBytes: 1000 * 1024 ** 3, volumeBytes } } });
+    expect(diskColumn(measured(3 * 1024 ** 3))).toBe("3.0G/10Gi");
+    expect(diskColumn(measured(12 * 1024 ** 3))).toBe("12G/10Gi OVER");
+    expect(renderDescribe(measured(12 * 1024 ** 3), [], now)).toMatch(/Volume: +holds 12G of its 10Gi — past its size: free some space or grow it/);
   });
   it("details each session and busy process", () => {
     expect(frame).toContain("dev terminal pts/0 bash (pid 42, idle 2m)");

@@ -1,6 +1,7 @@
 // A home volume's size, and how full it is as every component computes it from the agent's figures. Pure.
 import { DISK_PRESSURE_PERCENT } from "./group.js";
 import { DEFAULT_STORAGE_SIZE, type DiskUsage, type SpriteSpec } from "./sprite-schema.js";
+import { parseQuantity } from "../../kube/quantity.js";
 
 /** The home volume's size: the spec's, else the one default. */
 export const storageSize = (spec: SpriteSpec): string => String(spec.storageSize ?? DEFAULT_STORAGE_SIZE);
@@ -31,3 +32,15 @@ export function formatBytes(bytes: number): string {
 
 /** "9.3G/10G (93%)" */
 export const formatDisk = (disk: DiskUsage): string => `${formatBytes(disk.usedBytes)}/${formatBytes(disk.totalBytes)} (${usedPercent(disk)}%)`;
+
+/** Bytes the volume holds past its size (spec.storageSize); undefined until measured or when within it. */
+export function overSizeBytes(disk: DiskUsage | undefined, spec: SpriteSpec): number | undefined {
+  const size = parseQuantity(storageSize(spec));
+  if (disk?.volumeBytes === undefined || size === undefined || disk.volumeBytes <= size) return undefined;
+  return disk.volumeBytes - size;
+}
+
+/** What a Sprite's terminals are told once when its volume grows past its size. */
+export const overSizeLine = (disk: DiskUsage, spec: SpriteSpec, name: string): string =>
+  `Puck: this Sprite's disk holds ${formatBytes(disk.volumeBytes ?? 0)}, past its size of ${storageSize(spec)}; ` +
+  `the storage does not stop it and the node's disk is shared: free some space, or grow it (spec.storageSize; puck describe ${name})`;

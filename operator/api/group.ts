@@ -99,6 +99,8 @@ export const REASON = {
   // DiskPressure condition, and its events.
   diskAlmostFull: "DiskAlmostFull",
   diskOk: "DiskOk",
+  /** The volume holds more than its size: storage that does not enforce sizes let it grow. */
+  overSize: "OverSize",
   diskUnknown: "DiskUnknown",
   // HomeVolumeLost condition and event.
   homeVolumeLost: "HomeVolumeLost",

@@ -288,6 +288,12 @@ export const diskUsageSchema = object(
     usedBytes: integer({ description: "Bytes in use on the home volume's filesystem (statfs: blocks minus free blocks).", format: "int64", minimum: 0 }),
     totalBytes: integer({ description: "The filesystem's size in bytes (statfs: blocks).", format: "int64", minimum: 0 }),
     availableBytes: integer({ description: "Bytes the user may still write (statfs: blocks available to unprivileged users).", format: "int64", minimum: 0 }),
+    volumeBytes: integer({
+      description: "Bytes the Sprite's volume itself holds, as du counts them (the agent walks it): on storage that enforces no size, such as k3s's local-path, the filesystem's figures above are the node's disk.",
+      format: "int64",
+      minimum: 0,
+    }),
+    volumeMeasuredAt: dateTime("When the agent last finished walking the volume."),
   },
   { required: ["usedBytes", "totalBytes"], description: "The home volume's filesystem as the agent last saw it; kept while the Sprite hibernates." },
 );

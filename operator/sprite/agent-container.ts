@@ -1,6 +1,6 @@
 // The activity agent sidecar and its token volume: the only container in a Sprite pod with API access.
 import { AGENT_CONTAINER, HOME_DIR } from "../api/index.js";
-import { agentHomeMount } from "./volume-layout.js";
+import { AGENT_VOLUME_DIR, agentHomeMount, agentVolumeMount } from "./volume-layout.js";
 export const AGENT_TOKEN_VOLUME = "agent-token";
 const TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
@@ -15,6 +15,7 @@ export function agentContainer(spriteName: string, agentImage: string) {
       { name: "SPRITE_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
       { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
       { name: "PUCK_HOME_DIR", value: HOME_DIR },
+      { name: "PUCK_VOLUME_DIR", value: AGENT_VOLUME_DIR },
       // Memory over speed (measured by e2e/bench/agent-pod.ts): without the JIT, with a small young
       // generation and no V8 worker threads the agent's RSS drops by about 10 MiB; it scans /proc
       // every second and fully every 3 s, which the interpreter does well under 1 % of a core.
@@ -22,6 +23,7 @@ export function agentContainer(spriteName: string, agentImage: string) {
     ],
     volumeMounts: [
       agentHomeMount(),
+      agentVolumeMount(),
       { name: AGENT_TOKEN_VOLUME, mountPath: TOKEN_DIR, readOnly: true },
     ],
     // Proven in agent/capabilities.test.ts. Root (uid 0) only so that the added capabilities are

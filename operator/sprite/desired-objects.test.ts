@@ -93,6 +93,8 @@ describe("desired objects", () => {
     expect(agent.image).toBe("puck-agent:dev");
     expect(agent.volumeMounts).toEqual([
       { name: "home", mountPath: "/home/sprite", subPath: "home", readOnly: true },
+      // The whole volume, read-only, to measure its own use.
+      { name: "home", mountPath: "/puck/volume", readOnly: true },
       { name: "agent-token", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true },
     ]);
     for (const c of pod.containers) expect(c).not.toHaveProperty("readinessProbe");

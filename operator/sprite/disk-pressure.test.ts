@@ -1,6 +1,6 @@
 // The DiskPressure condition and its events: a warning past 90 %, cleared when the volume drops back.
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDisk, usedPercent, type Condition } from "../api/index.js";
+import { formatBytes, formatDisk, overSizeBytes, overSizeLine, usedPercent, type Condition } from "../api/index.js";
 import { diskPressureCondition, diskPressureEvent } from "./disk-pressure.js";
 
 const GiB = 1024 ** 3;
@@ -32,6 +32,28 @@ describe("diskPressureCondition", () => {
       observedGeneration: 2,
     }));
   it("below: False, DiskOk", () => expect(diskPressureCondition(disk(1 * GiB), 2)).toMatchObject({ status: "False", reason: "DiskOk", message: "The home volume is 10% full (1.0G of 10G)." }));
+  it("a volume holding more than its size: True, OverSize, however empty the node's disk around it", () =>
+    expect(diskPressureCondition({ ...disk(100 * GiB, 1000 * GiB), volumeBytes: 12 * GiB }, 2, 10 * GiB)).toEqual({
+      type: "DiskPressure",
+      status: "True",
+      reason: "OverSize",
+      message: "The volume holds 12G, past its size of 10G; this storage does not stop it there, and the node's disk is shared: free some space or grow it (spec.storageSize).",
+      observedGeneration: 2,
+    }));
+  it("within its size, the filesystem's figures decide", () =>
+    expect(diskPressureCondition({ ...disk(1 * GiB), volumeBytes: 9 * GiB }, 2, 10 * GiB)).toMatchObject({ status: "False", reason: "DiskOk" }));
+});
+
+describe("overSizeBytes and overSizeLine", () => {
+  it("say how far past spec.storageSize the measured volume is, and only then", () => {
+    const spec = { image: "x", storageSize: "10Gi" };
+    expect(overSizeBytes({ ...disk(1 * GiB), volumeBytes: 11 * GiB }, spec)).toBe(GiB);
+    expect(overSizeBytes({ ...disk(1 * GiB), volumeBytes: 10 * GiB }, spec)).toBeUndefined();
+    expect(overSizeBytes(disk(9.9 * GiB), spec)).toBeUndefined();
+    expect(overSizeLine({ ...disk(1 * GiB), volumeBytes: 11 * GiB }, spec, "dev")).toBe(
+      "Puck: this Sprite's disk holds 11G, past its size of 10Gi; the storage does not stop it and the node's disk is shared: free some space, or grow it (spec.storageSize; puck describe dev)",
+    );
+  });
 });
 
 describe("diskPressureEvent", () => {

@@ -1,5 +1,6 @@
 // reconcile(key): fetch → deletion → observe → decide → ensure the children in their planned order → status.
-import { CONDITION, REASON, SPRITES, childNames, type Phase, type Sprite, type SpriteStatus } from "../api/index.js";
+import { CONDITION, REASON, SPRITES, childNames, storageSize, type Phase, type Sprite, type SpriteStatus } from "../api/index.js";
+import { parseQuantity } from "../../kube/quantity.js";
 import { ensureChildren, type EnsuredChildren } from "./children.js";
 import { findCondition } from "./conditions.js";
 import { decide, type Decision } from "./decide.js";
@@ -66,6 +67,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
   // Awake or asleep, a Sprite whose node is down says so: asleep, it could not wake until the node is back.
   pod = await withHomeNode({ get: (path) => readObject(deps.client, path), cache: deps.cache }, namespace, name, podObject, pod);
   const http = httpStatus(sprite.spec.http, name, namespace, deps.config.urls);
+  const sizeBytes = parseQuantity(storageSize(sprite.spec));
   const statusInput = (extra: Partial<StatusInput>): StatusInput => ({
     current,
     generation: sprite.metadata.generation ?? 0,
@@ -74,6 +76,7 @@ async function reconcileOnce(key: string, deps: ReconcileDeps): Promise<Reconcil
     pod,
     ...(sprite.spec.wakeRequestedAt ? { wakeRequestedAt: sprite.spec.wakeRequestedAt } : {}),
     ...(http ? { http } : {}),
+    ...(sizeBytes !== undefined ? { storageSizeBytes: sizeBytes } : {}),
     ...extra,
   });
   if (decision.hibernate) current = await recordHibernation(deps, sprite, desiredOperatorStatus(statusInput({ hibernatedAt: iso(now) }), now));

@@ -60,6 +60,8 @@ export interface StatusInput {
   wakeRequestedAt?: string;
   /** The URL of each port in spec.http (http-urls.ts). */
   http?: HttpStatus[];
+  /** spec.storageSize in bytes: a volume holding more is under pressure. */
+  storageSizeBytes?: number;
 }
 
 const isTerminating = (input: Pick<StatusInput, "decision">): boolean => input.decision.phase === "Terminating";
@@ -91,7 +93,7 @@ export function desiredOperatorStatus(input: StatusInput, now: Date): OperatorSt
   const { decision } = input;
   let conditions = setCondition(input.current.conditions, { ...readyCondition(input), observedGeneration: g }, now);
   conditions = setCondition(conditions, { type: CONDITION.activityFresh, ...decision.activityFresh, observedGeneration: g }, now);
-  const disk = diskPressureCondition(input.current.disk, g);
+  const disk = diskPressureCondition(input.current.disk, g, input.storageSizeBytes);
   if (disk) conditions = setCondition(conditions, disk, now);
   const update = updatePendingCondition(input.rollout, input.current.conditions);
   if (update) conditions = setCondition(conditions, { ...update, observedGeneration: g }, now);

@@ -40,3 +40,7 @@ export function mainVolumeMounts(spec: Pick<SpriteSpec, "persist">, linked: read
 
 /** The agent reads the home (the keep-alive file, the disk figures) and nothing else of the volume. */
 export const agentHomeMount = () => ({ name: HOME_VOLUME, mountPath: HOME_DIR, subPath: VOLUME_PATHS.home, readOnly: true });
+
+/** Where the agent sees the whole volume, read-only, to measure its own use (agent/volume-meter.ts). */
+export const AGENT_VOLUME_DIR = "/puck/volume";
+export const agentVolumeMount = () => ({ name: HOME_VOLUME, mountPath: AGENT_VOLUME_DIR, readOnly: true });
