@@ -13,6 +13,8 @@ import { join } from "node:path";
 export const WALK_CPU_SHARE_DIVISOR = 100;
 /** Nor more often than this, however small the volume. */
 export const MIN_WALK_INTERVAL_MS = 60_000;
+/** The first walk waits this long after the agent starts: a wake is busy enough without it. */
+export const FIRST_WALK_DELAY_MS = 20_000;
 /** Entries handled between two yields to the event loop. */
 const ENTRIES_PER_SLICE = 2000;
 
@@ -94,7 +96,13 @@ export function startVolumeMeter(options: {
   onMeasure?: (m: VolumeMeasure) => void;
 }): { latest: () => VolumeMeasure | undefined } {
   let latest: VolumeMeasure | undefined;
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      options.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
   const run = async () => {
+    await pause(FIRST_WALK_DELAY_MS);
     while (!options.signal.aborted) {
       let delay = MIN_WALK_INTERVAL_MS;
       try {
@@ -105,10 +113,7 @@ export function startVolumeMeter(options: {
         if (options.signal.aborted) return;
         options.onError(error);
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        options.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-      });
+      await pause(delay);
     }
   };
   void run();
