@@ -16,19 +16,22 @@ it("after the API server restarts, new Sprites are made and hand-deleted childre
 
   const awayMs = await restartClusterDaemon("kube-apiserver");
   await createSprite(ns.name, "after");
-  await kubectl(["delete", "service", "before", "-n", ns.name, "--wait=false"]);
+  await kubectl(["delete", "service,networkpolicy", "before", "-n", ns.name, "--wait=false"]);
   await waitFor(
-    async () => (await replicasOf(ns.name, "after")) === 1 && (await getObject("service", ns.name, "before")) !== undefined,
+    async () =>
+      (await replicasOf(ns.name, "after")) === 1 &&
+      (await getObject("service", ns.name, "before")) !== undefined &&
+      (await getObject("networkpolicy", ns.name, "before")) !== undefined,
     {
       what: `the operator to act again after an API server restart of ${awayMs} ms`,
       timeoutMs: 90_000,
-      describe: async () => ({ objects: await listNames("statefulset,service", ns.name), logs: ns.operator.logs().slice(-3000) }),
+      describe: async () => ({ objects: await listNames("statefulset,service,networkpolicy", ns.name), logs: ns.operator.logs().slice(-3000) }),
     },
   );
   const metrics = await (await fetch(ns.operator.metricsUrl)).text();
-  // Every watch (Sprites, seven kinds of children, StatefulSets' FailedCreate events, Nodes) listed
+  // Every watch (Sprites, eight kinds of children, StatefulSets' FailedCreate events, Nodes) listed
   // again and is watching.
-  expect(metricValue(metrics, "puck_watch_synced")).toBe(10);
+  expect(metricValue(metrics, "puck_watch_synced")).toBe(11);
   // Same process all along: the operator never logged its own shutdown.
   expect(ns.operator.logs()).not.toContain("Stopping operator");
 });
