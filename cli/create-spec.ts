@@ -144,7 +144,7 @@ export function buildSprite(input: CreateInput): { sprite?: Sprite; problems: st
   const allow: NetworkAllow[] = [];
   for (const text of input.allow ?? []) {
     const parsed = parseAllowTarget(text);
-    if (!parsed) problems.push(`--allow "${text}" is not a range or a Service: ${ALLOW_HINT}`);
+    if (!parsed) problems.push(`--allow "${text}" is not a range, a Service or a Sprite: ${ALLOW_HINT}`);
     else {
       try {
         allow.splice(0, allow.length, ...changeAllows(allow, { add: parsed }, input.namespace));

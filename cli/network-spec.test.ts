@@ -8,9 +8,11 @@ describe("parseAllowTarget", () => {
     ["2001:db8::/32:443", { cidr: "2001:db8::/32", ports: [443] }],
     ["service/db", { service: "db" }],
     ["svc/media/jellyfin", { service: "media/jellyfin" }],
+    ["sprite/dev", { sprite: "dev" }],
+    ["sp/team/dev", { sprite: "team/dev" }],
   ])("%s", (text, allow) => expect(parseAllowTarget(text)).toEqual(allow));
 
-  it.each(["192.168.1.0", "192.168.1.0/33", "192.168.1.0/24:0", "192.168.1.0/24:ssh", "service/", "service/Db", "service/a/b/c", "jellyfin", "sprite/dev"])(
+  it.each(["192.168.1.0", "192.168.1.0/33", "192.168.1.0/24:0", "192.168.1.0/24:ssh", "service/", "service/Db", "service/a/b/c", "jellyfin", "sprite/Dev", "pod/web"])(
     "refuses %s",
     (text) => expect(parseAllowTarget(text)).toBeUndefined(),
   );

@@ -2,15 +2,20 @@
 // parsed from the command line and changed as a list. Pure: the command does the I/O.
 import { MAX_NETWORK_ALLOWS, NETWORK_TARGET_PATTERN, allowWords, validCidr, type NetworkAllow } from "../operator/api/index.js";
 
-export const ALLOW_HINT = "give a range (192.168.1.0/24, with :PORT,PORT for only those TCP ports) or a Service (service/NAME or service/NAMESPACE/NAME)";
+export const ALLOW_HINT =
+  "give a range (192.168.1.0/24, with :PORT,PORT for only those TCP ports), a Service (service/NAME or service/NAMESPACE/NAME) or a Sprite (sprite/NAME or sprite/NAMESPACE/NAME)";
 
 const TARGET = new RegExp(NETWORK_TARGET_PATTERN);
 const RANGE = /^(.+\/[0-9]{1,3})(?::([0-9]+(?:,[0-9]+)*))?$/;
 
-/** 192.168.1.0/24, 192.168.1.20/32:22,443, service/db, svc/media/jellyfin; undefined when it is none. */
+/** 192.168.1.0/24, 192.168.1.20/32:22,443, service/db, svc/media/jellyfin, sprite/dev; undefined when it is none. */
 export function parseAllowTarget(text: string): NetworkAllow | undefined {
-  const service = /^(?:service|svc)\/(.+)$/.exec(text);
-  if (service) return TARGET.test(service[1]!) && service[1]!.length <= 127 ? { service: service[1]! } : undefined;
+  const named = /^(service|svc|sprite|sp)\/(.+)$/.exec(text);
+  if (named) {
+    const [, kind, name] = named as unknown as [string, string, string];
+    if (!TARGET.test(name) || name.length > 127) return undefined;
+    return kind === "sprite" || kind === "sp" ? { sprite: name } : { service: name };
+  }
   const range = RANGE.exec(text);
   if (!range || !validCidr(range[1]!)) return undefined;
   const ports = range[2]?.split(",").map(Number);

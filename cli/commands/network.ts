@@ -13,7 +13,7 @@ export type NetworkFlags = { allow: string[]; remove: string[] };
 const parsed = (flag: string, texts: readonly string[]): NetworkAllow[] =>
   texts.map((text) => {
     const allow = parseAllowTarget(text);
-    if (!allow) throw new PuckError(`--${flag} "${text}" is not a range or a Service`, ALLOW_HINT, EXIT.usage);
+    if (!allow) throw new PuckError(`--${flag} "${text}" is not a range, a Service or a Sprite`, ALLOW_HINT, EXIT.usage);
     return allow;
   });
 

@@ -2,8 +2,9 @@
 // as in k3s): from a Sprite, another Sprite's pod, a pod and a Service of another namespace and the
 // node's kubelet are out of reach, while a plain pod beside it (no policy) reaches each of them — so
 // what stops the Sprite is its policy, not a closed port. DNS and an internet-like server on the host
-// (outside the cluster's and the private ranges) work; `puck network --allow` opens that one Service;
-// nothing reaches a Sprite over the pod network. Driven with `puck` as a user.
+// (outside the cluster's and the private ranges) work; `puck network --allow` opens that one Service,
+// or another Sprite (whose policy then lets this one in); nothing reaches a Sprite over the pod
+// network. Driven with `puck` as a user.
 // Needs puck-sprite:dev in the node; PUCK_AGENT_IMAGE an agent of this build.
 // @needs: cluster-alongside
 import { createServer, type Server } from "node:http";
@@ -138,9 +139,23 @@ it("`puck network --allow service/NS/NAME` opens that Service to the Sprite, say
   await waitFor(async () => (seen = await curlFrom("iso-a", service)) === "000", { what: "the Service closed to iso-a again", timeoutMs: 60_000, describe: () => seen });
 });
 
-it("refuses a target that is neither a range nor a Service with an error and its fix, changing nothing", async () => {
+it("`puck network --allow sprite/NAME` lets a Sprite reach another's pod, and that one only from it; `--remove` undoes both", async () => {
+  const bIp = await podIp(ns.name, "iso-b-0");
+  await ok(["network", "iso-a", "--allow", "sprite/iso-b"]);
+  let seen = "";
+  await waitFor(async () => (seen = await curlFrom("iso-a", `http://${bIp}:8080/`)) === "200", { what: "iso-b to answer iso-a", timeoutMs: 60_000, describe: () => seen });
+  // iso-b's policy lets iso-a in, and no one else: the plain pod is still refused.
+  expect(await curlFromProbe(`http://${bIp}:8080/`)).toBe("000");
+  const { stdout } = await kubectl(["get", "networkpolicy", "iso-b", "-n", ns.name, "-o", "jsonpath={.spec.ingress[0].from[0].podSelector.matchLabels.puck\\.sandwich\\.labs/sprite}"]);
+  expect(stdout).toBe("iso-a");
+  await ok(["network", "iso-a", "--remove", "sprite/iso-b"]);
+  await waitFor(async () => (seen = await curlFrom("iso-a", `http://${bIp}:8080/`)) === "000", { what: "iso-b closed to iso-a again", timeoutMs: 60_000, describe: () => seen });
+  expect((await kubectl(["get", "networkpolicy", "iso-b", "-n", ns.name, "-o", "jsonpath={.spec.ingress}"])).stdout).toBe("");
+});
+
+it("refuses a target that is neither a range, a Service nor a Sprite with an error and its fix, changing nothing", async () => {
   const r = await puck(["-n", ns.name, "network", "iso-a", "--allow", "web"]);
   expect(r.code).toBe(2);
-  expect(r.stderr.trim()).toMatch(/^error: --allow "web" is not a range or a Service\nhint: give a range .* or a Service \(service\/NAME or service\/NAMESPACE\/NAME\)$/);
+  expect(r.stderr.trim()).toMatch(/^error: --allow "web" is not a range, a Service or a Sprite\nhint: give a range .* or a Sprite \(sprite\/NAME or sprite\/NAMESPACE\/NAME\)$/);
   expect((await getObject<{ spec: { network?: unknown } }>("sprite", ns.name, "iso-a"))?.spec.network).toBeUndefined();
 });

@@ -16,6 +16,7 @@ export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", 
 /** One entry of spec.network.allow in words: "192.168.1.0/24 (TCP 22, 443)", "Service media/jellyfin". */
 export function allowWords(allow: NetworkAllow, namespace: string): string {
   if (allow.service !== undefined) return `Service ${serviceKey(allow.service, namespace)}`;
+  if (allow.sprite !== undefined) return `Sprite ${serviceKey(allow.sprite, namespace)}`;
   const ports = allow.ports?.length ? ` (TCP ${allow.ports.join(", ")})` : "";
   return `${allow.cidr ?? "?"}${ports}`;
 }
@@ -27,8 +28,12 @@ export function reachWords(spec: Pick<SpriteSpec, "network">, namespace: string)
   return [always, ...extra];
 }
 
-/** NAMESPACE/NAME of a Service that an allowance names (NAME alone: the Sprite's own namespace). */
+/** NAMESPACE/NAME of a Service or Sprite that an allowance names (NAME alone: the Sprite's own namespace). */
 export const serviceKey = (service: string, namespace: string): string => (service.includes("/") ? service : `${namespace}/${service}`);
+
+/** NAMESPACE/NAME of the other Sprites this Sprite's spec.network.allow names. */
+export const allowedSprites = (spec: Pick<SpriteSpec, "network">, namespace: string): string[] =>
+  (spec.network?.allow ?? []).flatMap((a) => (a.sprite !== undefined ? [serviceKey(a.sprite, namespace)] : []));
 
 /** The cidr is a valid IPv4 or IPv6 range (the CRD's pattern checks only its shape). */
 export function validCidr(cidr: string): boolean {

@@ -90,6 +90,11 @@ export const networkAllowSchema = object(
       pattern: NETWORK_TARGET_PATTERN,
       maxLength: 127,
     }),
+    sprite: string({
+      description: "Another Sprite, NAME in this Sprite's namespace or NAMESPACE/NAME: every port of its pod (its own policy lets this Sprite in).",
+      pattern: NETWORK_TARGET_PATTERN,
+      maxLength: 127,
+    }),
     ports: array(integer({ minimum: 1, maximum: 65535 }), {
       description: "With cidr: only these TCP ports (every port when unset).",
       maxItems: 16,
@@ -97,7 +102,10 @@ export const networkAllowSchema = object(
   },
   {
     "x-kubernetes-validations": [
-      { rule: "has(self.cidr) != has(self.service)", message: "each entry of spec.network.allow names one of cidr or service" },
+      {
+        rule: "(has(self.cidr) ? 1 : 0) + (has(self.service) ? 1 : 0) + (has(self.sprite) ? 1 : 0) == 1",
+        message: "each entry of spec.network.allow names one of cidr, service or sprite",
+      },
     ],
   },
 );

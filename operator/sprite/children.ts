@@ -66,7 +66,7 @@ export async function ensureChildren(
 
 /** The Sprite's NetworkPolicy; an allowance it could not honour is said in a Warning event. */
 async function ensureNetworkPolicy(deps: ReconcileDeps, sprite: Sprite): Promise<void> {
-  const facts = await networkFacts(deps.client, sprite, deps.cache?.nodes?.(), deps.now().getTime());
+  const facts = await networkFacts(deps.client, sprite, { nodes: deps.cache?.nodes?.(), sprites: deps.cache?.sprites?.() }, deps.now().getTime());
   const { policy, unresolved } = desiredNetworkPolicy(sprite, facts);
   await ensure(deps.client, "networkpolicies", policy, ["spec"], deps.cache);
   if (unresolved.length > 0) await deps.events(sprite, "Warning", "NetworkAllowSkipped", `spec.network.allow: ${unresolved.join("; ")}`);

@@ -1,6 +1,6 @@
 // The Sprite's controller: which watches bring a Sprite to a reconcile (the Sprite, its children by
 // label, its StatefulSet's FailedCreate events, Nodes), and the cache they keep; the runtime runs it.
-import { LABELS, PHASES, SPRITES, type Sprite } from "../api/index.js";
+import { LABELS, PHASES, SPRITES, allowedSprites, type Sprite } from "../api/index.js";
 import { FAILED_CREATE_SELECTOR, eventSpriteKey } from "./create-failure.js";
 import { MANAGED_SELECTOR } from "./desired-objects.js";
 import { nodeReadinessWatch } from "./node-watch.js";
@@ -76,13 +76,18 @@ export function spriteController(client: KubeClient, deps: ReconcileDeps, metric
       return [...watch.objects].filter((e) => eventSpriteKey(e) === `${namespace}/${statefulSet}`);
     },
     nodes: () => (nodeWatch?.synced ? nodeWatch.objects : undefined),
+    sprites: () => (spriteWatch?.synced ? spriteWatch.objects : undefined),
   };
 
   const watches = (queue: WorkQueue): ResourceWatch[] => {
     spriteWatch = new ResourceWatch(
       client,
       { resource: SPRITES, ...(namespace ? { namespace } : {}), resyncMs },
-      (object) => queue.add(`${object.metadata.namespace}/${object.metadata.name}`),
+      (object, _deleted, previous) => {
+        queue.add(`${object.metadata.namespace}/${object.metadata.name}`);
+        // A Sprite allowed to reach another, or no longer: the other's policy lets it in, or not.
+        for (const s of [object, previous]) for (const key of allowedSprites((s as unknown as Sprite | undefined)?.spec ?? {}, object.metadata.namespace ?? "")) queue.add(key);
+      },
       log,
       metrics,
     );

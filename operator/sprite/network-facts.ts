@@ -2,7 +2,7 @@
 // is the pure part): where the API server is, the nodes' addresses, the Services it may reach.
 import type { KubeClient, KubeObject } from "../../kube/client.js";
 import type { AllowedService, NetworkFacts } from "./network-policy.js";
-import { serviceKey, type Sprite } from "../api/index.js";
+import { SPRITES, allowedSprites, serviceKey, type Sprite } from "../api/index.js";
 import { readObject } from "../runtime/ensure.js";
 import { clusterPath, resourcePath } from "../runtime/resources.js";
 
@@ -50,8 +50,24 @@ async function allowedService(client: KubeClient, key: string): Promise<AllowedS
   return { namespace, selector, ports };
 }
 
-/** The facts for one Sprite; `nodes` are the node watch's objects when it has listed. */
-export async function networkFacts(client: KubeClient, sprite: Sprite, nodes: Iterable<KubeObject> | undefined, now: number): Promise<NetworkFacts> {
+/** NAMESPACE/NAME of the Sprites whose spec.network.allow names `sprite`. */
+export function allowedFrom(sprite: Sprite, sprites: Iterable<KubeObject>): string[] {
+  const key = `${sprite.metadata.namespace}/${sprite.metadata.name}`;
+  return [...sprites].flatMap((o) => {
+    const other = o as unknown as Sprite;
+    return allowedSprites(other.spec ?? {}, other.metadata.namespace ?? "").includes(key) ? [`${other.metadata.namespace}/${other.metadata.name}`] : [];
+  });
+}
+
+/** The facts for one Sprite; `nodes` and `sprites` are the watches' objects when they have listed. */
+export async function networkFacts(
+  client: KubeClient,
+  sprite: Sprite,
+  cached: { nodes?: Iterable<KubeObject> | undefined; sprites?: Iterable<KubeObject> | undefined },
+  now: number,
+): Promise<NetworkFacts> {
+  const nodes = cached.nodes;
+  const sprites = cached.sprites ?? ((await client.request("GET", resourcePath(SPRITES))) as { items?: KubeObject[] }).items ?? [];
   const nodeList = nodes ?? ((await client.request("GET", clusterPath("nodes"))) as { items?: KubeObject[] }).items ?? [];
   const addresses = nodeAddresses(nodeList);
   const namespace = sprite.metadata.namespace ?? "";
@@ -61,5 +77,5 @@ export async function networkFacts(client: KubeClient, sprite: Sprite, nodes: It
     const key = serviceKey(allow.service, namespace);
     if (!services.has(key)) services.set(key, await allowedService(client, key));
   }
-  return { apiServer: await apiServer(client, addresses, now), nodeAddresses: addresses, services };
+  return { apiServer: await apiServer(client, addresses, now), nodeAddresses: addresses, services, allowedFrom: allowedFrom(sprite, sprites) };
 }

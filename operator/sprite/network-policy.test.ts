@@ -90,6 +90,20 @@ describe("desiredNetworkPolicy", () => {
   });
 });
 
+describe("another Sprite", () => {
+  const peer = (ns: string, name: string) => ({
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+    podSelector: { matchLabels: { "puck.sandwich.labs/sprite": name, "app.kubernetes.io/component": "sprite" } },
+  });
+  it("allowed by name: its pod, every port", () => {
+    expect(egress(sprite([{ sprite: "db" }, { sprite: "lab/web" }])).slice(3)).toEqual([{ to: [peer("team", "db")] }, { to: [peer("lab", "web")] }]);
+  });
+  it("lets in the Sprites that name it, and no one else", () => {
+    const { policy } = desiredNetworkPolicy(sprite(), facts({ allowedFrom: ["team/web", "lab/ci", "team/web"] }));
+    expect(policy.spec).toMatchObject({ policyTypes: ["Ingress", "Egress"], ingress: [{ from: [peer("lab", "ci"), peer("team", "web")] }] });
+  });
+});
+
 describe("serviceKey", () => {
   it("puts a bare name in the Sprite's namespace", () => {
     expect(serviceKey("db", "team")).toBe("team/db");

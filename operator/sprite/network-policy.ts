@@ -24,6 +24,8 @@ export interface NetworkFacts {
   nodeAddresses: string[];
   /** Services of spec.network.allow by NAMESPACE/NAME; null: not found or selects no pods. */
   services: ReadonlyMap<string, AllowedService | null>;
+  /** NAMESPACE/NAME of the Sprites whose spec.network.allow names this one: they may come in. */
+  allowedFrom?: readonly string[];
 }
 
 const IPV6_PRIVATE_RANGES = ["fc00::/7", "fe80::/10", "::1/128"] as const;
@@ -55,6 +57,12 @@ function rangeRule(allow: NetworkAllow & { cidr: string }, nodes: readonly strin
   };
 }
 
+/** Another Sprite's pod, by its namespace and its selector labels. */
+function spritePeer(key: string) {
+  const [namespace, name] = key.split("/") as [string, string];
+  return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } }, podSelector: { matchLabels: selectorLabels(name) } };
+}
+
 function serviceRule(service: AllowedService) {
   return {
     to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": service.namespace } }, podSelector: { matchLabels: service.selector } }],
@@ -68,15 +76,17 @@ export interface DesiredNetworkPolicy {
   unresolved: string[];
 }
 
-function policyObject(sprite: Sprite, egress: unknown[]) {
+function policyObject(sprite: Sprite, egress: unknown[], allowedFrom: readonly string[]) {
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: childMeta(sprite, childNames(sprite.metadata.name).networkPolicy, "sprite"),
     spec: {
       podSelector: { matchLabels: selectorLabels(sprite.metadata.name) },
-      // Ingress named with no rules: nothing comes in (an empty list would be dropped on the way).
+      // Ingress named with no rules: nothing comes in (an empty list would be dropped on the way),
+      // but for the Sprites that were allowed to reach this one.
       policyTypes: ["Ingress", "Egress"],
+      ...(allowedFrom.length > 0 ? { ingress: [{ from: allowedFrom.map(spritePeer) }] } : {}),
       egress,
     },
   };
@@ -108,7 +118,9 @@ export function desiredNetworkPolicy(sprite: Sprite, facts: NetworkFacts): Desir
       const service = facts.services.get(key);
       if (service && service.ports.length > 0) egress.push(serviceRule(service));
       else unresolved.push(`Service ${key} ${service === undefined ? "was not read" : "does not exist or selects no pods"}`);
+    } else if (allow.sprite !== undefined) {
+      egress.push({ to: [spritePeer(serviceKey(allow.sprite, namespace))] });
     }
   }
-  return { policy: policyObject(sprite, egress), unresolved };
+  return { policy: policyObject(sprite, egress, [...new Set(facts.allowedFrom ?? [])].sort()), unresolved };
 }

@@ -13,6 +13,8 @@ export interface SpriteCache extends ObjectCache {
   failedCreates?(namespace: string, statefulSet: string): KubeObject[] | undefined;
   /** Every Node as the node watch last saw them; undefined before it has listed. */
   nodes?(): Iterable<KubeObject> | undefined;
+  /** Every Sprite as the Sprite watch last saw them; undefined before it has listed. */
+  sprites?(): Iterable<KubeObject> | undefined;
 }
 
 export interface ReconcileDeps {
