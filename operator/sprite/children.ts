@@ -7,7 +7,7 @@ import { replaceData } from "./services-config.js";
 import { ensure, type Ensured } from "../runtime/ensure.js";
 import { ensureHomeVolume } from "./home-volume.js";
 import { networkFacts } from "./network-facts.js";
-import { desiredNetworkPolicy } from "./network-policy.js";
+import { desiredNetworkPolicy, networkPolicyCopier } from "./network-policy.js";
 import type { Logger } from "../runtime/logger.js";
 import { readChild, type ReconcileDeps } from "./reconcile-context.js";
 import { rollout, type Rollout } from "./rollout.js";
@@ -68,7 +68,7 @@ export async function ensureChildren(
 async function ensureNetworkPolicy(deps: ReconcileDeps, sprite: Sprite): Promise<void> {
   const facts = await networkFacts(deps.client, sprite, { nodes: deps.cache?.nodes?.(), sprites: deps.cache?.sprites?.() }, deps.now().getTime());
   const { policy, unresolved } = desiredNetworkPolicy(sprite, facts);
-  await ensure(deps.client, "networkpolicies", policy, ["spec"], deps.cache);
+  await ensure(deps.client, "networkpolicies", policy, networkPolicyCopier, deps.cache);
   if (unresolved.length > 0) await deps.events(sprite, "Warning", "NetworkAllowSkipped", `spec.network.allow: ${unresolved.join("; ")}`);
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkAllow, Sprite } from "../api/index.js";
 import { serviceKey, validCidr } from "../api/index.js";
-import { desiredNetworkPolicy, type AllowedService, type NetworkFacts } from "./network-policy.js";
+import { desiredNetworkPolicy, networkPolicyCopier, type AllowedService, type NetworkFacts } from "./network-policy.js";
 
 const sprite = (allow?: NetworkAllow[]): Sprite => ({
   apiVersion: "puck.sandwich.labs/v1alpha1",
@@ -101,6 +101,20 @@ describe("another Sprite", () => {
   it("lets in the Sprites that name it, and no one else", () => {
     const { policy } = desiredNetworkPolicy(sprite(), facts({ allowedFrom: ["team/web", "lab/ci", "team/web"] }));
     expect(policy.spec).toMatchObject({ policyTypes: ["Ingress", "Egress"], ingress: [{ from: [peer("lab", "ci"), peer("team", "web")] }] });
+  });
+});
+
+describe("networkPolicyCopier", () => {
+  const stored = (spec: unknown) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "dev", resourceVersion: "7" }, spec });
+  it("sees no change in the policy as the API server stores it, and any change in what the operator owns", () => {
+    const { policy } = desiredNetworkPolicy(sprite([{ cidr: "192.168.1.20/32", ports: [22] }]), facts({ allowedFrom: ["team/web"] }));
+    expect(networkPolicyCopier.difference(policy, stored(JSON.parse(JSON.stringify(policy.spec))))).toBeUndefined();
+    // An allowance's ports taken away, a Sprite's ingress rule taken away: a subset check would miss both.
+    const wider = desiredNetworkPolicy(sprite([{ cidr: "192.168.1.20/32" }]), facts({ allowedFrom: ["team/web"] })).policy;
+    expect(networkPolicyCopier.difference(wider, stored(policy.spec))).toBe("spec");
+    const closed = desiredNetworkPolicy(sprite([{ cidr: "192.168.1.20/32", ports: [22] }]), facts()).policy;
+    expect(networkPolicyCopier.difference(closed, stored(policy.spec))).toBe("spec");
+    expect(networkPolicyCopier.update(closed, stored(policy.spec))).toMatchObject({ metadata: { resourceVersion: "7" }, spec: closed.spec });
   });
 });
 

@@ -9,6 +9,8 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import { PRIVATE_RANGES, childNames, serviceKey, validCidr, type NetworkAllow, type Sprite } from "../api/index.js";
 import { childMeta, selectorLabels } from "./desired-objects.js";
+import { deepEqual } from "../runtime/compare.js";
+import type { Copier } from "../runtime/ensure.js";
 
 /** A Service that an allowance names, as read: the pods it selects and the ports they serve on. */
 export interface AllowedService {
@@ -69,6 +71,25 @@ function serviceRule(service: AllowedService) {
     ports: service.ports.map((p) => ({ protocol: p.protocol, port: p.targetPort })),
   };
 }
+
+/** Empty lists and maps dropped, as the API server stores them. */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmpty);
+  if (typeof value !== "object" || value === null) return value;
+  const kept = Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => [k, withoutEmpty(v)] as const)
+    .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0) && !(typeof v === "object" && v !== null && Object.keys(v).length === 0));
+  return Object.fromEntries(kept);
+}
+
+/**
+ * The policy's spec is the operator's whole: compared exactly (not as a subset, which would miss an
+ * allowance's ports or a Sprite's ingress rule taken away) and written whole.
+ */
+export const networkPolicyCopier: Copier = {
+  difference: (desired, current) => (deepEqual(withoutEmpty(desired.spec), withoutEmpty(current.spec)) ? undefined : "spec"),
+  update: (desired, current) => ({ ...current, spec: desired.spec }),
+};
 
 export interface DesiredNetworkPolicy {
   policy: ReturnType<typeof policyObject>;
